@@ -1,0 +1,246 @@
+"""What the two estimators share: validation, scaling, threads and the fitted network's views."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from torch import nn
+
+from ._network import ACTIVATIONS, SparseMLP
+
+_SCALE_EPS = 1e-12
+
+
+def seed_from_random_state(random_state) -> int:
+    """One integer seed from ``None``, an int or a ``RandomState``.
+
+    An int gives the same seed every time; ``None`` draws a fresh one.
+    """
+    if isinstance(random_state, Integral):
+        return int(random_state) % (2**31)
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def effective_n_threads(n_jobs: int | None) -> int:
+    """Threads for torch inside one fit.
+
+    ``None`` keeps torch's current setting. Inside a joblib (loky) worker
+    that setting is already ``cores // n_jobs``: joblib sets
+    ``OMP_NUM_THREADS`` in its workers, which torch reads, so that
+    ``GridSearchCV(n_jobs=2)`` on 2 cores runs each fit on one thread.
+    ``-1`` means all cores, ``-2`` all but one, and so on.
+    """
+    n_cores = os.cpu_count() or 1
+    if n_jobs is None:
+        return torch.get_num_threads()
+    if n_jobs < 0:
+        return max(1, n_cores + 1 + n_jobs)
+    return max(1, min(int(n_jobs), n_cores))
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run a block with ``torch.set_num_threads(n)``, then restore."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def resolve_device(device: str | None) -> torch.device:
+    """``"auto"``/``None`` -> cuda if available else cpu; otherwise as given."""
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was asked for but CUDA is not available; "
+            "use device='cpu' or device='auto'."
+        )
+    return dev
+
+
+class _Affine(nn.Module):
+    """``x * scale + offset``, used by the exported torch module."""
+
+    def __init__(self, scale: np.ndarray, offset: np.ndarray, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=dtype))
+        self.register_buffer("offset", torch.as_tensor(offset, dtype=dtype))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale + self.offset
+
+
+class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
+    """Shared machinery of the estimators whose predictor is a :class:`SparseMLP`.
+
+    Subclasses implement ``_fit_network(X, y, sample_weight)`` on data scaled
+    to [-1, 1] and return the network; this class validates and scales the
+    data and exposes the network's views.
+    """
+
+    _max_features: int | None = None
+
+    # ------------------------------------------------------------ data
+    def _validate_fit_data(self, X, y, sample_weight):
+        X, y = validate_data(
+            self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
+            accept_sparse=False,
+        )
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if np.any(sample_weight < 0):
+            raise ValueError("sample_weight must be non-negative.")
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight sums to zero: at least one sample needs weight.")
+        return X, y, sample_weight
+
+    def _fit_scalers(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # Scale inputs and target to [-1, 1] (DESIGN section 5). A constant
+        # column gets scale 1 so it maps to 0 instead of dividing by zero.
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        span = hi - lo
+        span = np.where(span > _SCALE_EPS * np.maximum(1.0, np.abs(hi)), span, 2.0)
+        self.x_scale_ = 2.0 / span
+        self.x_offset_ = -(lo + hi) / 2.0 * self.x_scale_
+        ylo, yhi = float(y.min()), float(y.max())
+        yspan = yhi - ylo
+        if not yspan > _SCALE_EPS * max(1.0, abs(yhi)):
+            yspan = 2.0
+        self.y_scale_ = yspan / 2.0
+        self.y_offset_ = (ylo + yhi) / 2.0
+        Xs = X * self.x_scale_ + self.x_offset_
+        ys = (y - self.y_offset_) / self.y_scale_
+        return Xs, ys
+
+    def _check_n_features(self, n_features: int) -> None:
+        limit = self._max_features
+        if limit is not None and n_features > limit:
+            raise ValueError(
+                f"{type(self).__name__} got {n_features} features but its autoencoders "
+                f"handle at most {limit}. Reduce the features first, for example "
+                f"make_pipeline(StandardScaler(), PCA(n_components={limit}), "
+                f"{type(self).__name__}())."
+            )
+
+    def predict(self, X) -> np.ndarray:
+        """Predict with the fitted sparse network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Predictions on the scale of the training target.
+        """
+        check_is_fitted(self, "network_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        Xs = X * self.x_scale_ + self.x_offset_
+        return self.network_.predict(Xs) * self.y_scale_ + self.y_offset_
+
+    # ------------------------------------------------------------ views
+    @property
+    def n_nonzero_(self) -> int:
+        """Non-zero parameters of the fitted network (DESIGN section 5 count)."""
+        check_is_fitted(self, "network_")
+        return self.network_.n_nonzero
+
+    @property
+    def depth_(self) -> int:
+        """Number of hidden layers of the fitted network."""
+        check_is_fitted(self, "network_")
+        return self.network_.depth
+
+    @property
+    def n_active_neurons_(self) -> list[int]:
+        """Switched-on neurons per hidden layer of the fitted network."""
+        check_is_fitted(self, "network_")
+        return self.network_.n_active_neurons
+
+    @property
+    def activations_(self) -> list[list[str]]:
+        """Activation names of the switched-on neurons, per hidden layer."""
+        check_is_fitted(self, "network_")
+        return [
+            [ACTIVATIONS[a] for a, g in zip(acts, gates) if g]
+            for acts, gates in zip(self.network_.activations, self.network_.gates)
+        ]
+
+    def export_torch(self, dtype: torch.dtype = torch.float32) -> nn.Module:
+        """Return a plain :class:`torch.nn.Module` computing :meth:`predict`.
+
+        The input scaling and the mapping back to the target's scale are
+        part of the module.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, default=torch.float32
+            Dtype of the module's parameters.
+
+        Returns
+        -------
+        module : torch.nn.Module
+            Maps a tensor of shape ``(n, n_features)`` to ``(n,)``.
+        """
+        check_is_fitted(self, "network_")
+        return nn.Sequential(
+            _Affine(self.x_scale_, self.x_offset_, dtype),
+            self.network_.to_torch(dtype),
+            _Affine(np.asarray(self.y_scale_), np.asarray(self.y_offset_), dtype),
+        ).eval()
+
+    def summary(self) -> str:
+        """Return a readable description of the fitted network."""
+        check_is_fitted(self, "network_")
+        return self.network_.summary()
+
+    def plot_network(self, ax=None):
+        """Draw the fitted network with matplotlib.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; a new figure is made when ``None``.
+
+        Returns
+        -------
+        ax : matplotlib.axes.Axes
+        """
+        check_is_fitted(self, "network_")
+        return self.network_.plot(ax=ax)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = False
+        return tags
+
+
+def warn_once(message: str, category=UserWarning) -> None:
+    """A warning from the estimator's call site."""
+    warnings.warn(message, category, stacklevel=3)
+
+
+__all__ = [
+    "BaseSparseNetworkRegressor",
+    "SparseMLP",
+    "effective_n_threads",
+    "resolve_device",
+    "seed_from_random_state",
+    "torch_threads",
+]

@@ -1,0 +1,288 @@
+"""Pretraining and evaluation of the multi-scale autoencoder."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .._autoencoder import AutoencoderConfig, MultiScaleAutoencoder, hard_network, soft_network
+from .._encoding import NetworkBatch, canonicalize
+from .._network import MAX_DEPTH
+from .._zoo import sample_networks, sample_points, sample_zoo_batch
+
+# Seeds of the evaluation zoo live far from the training streams, which use
+# seed * _STREAM + step, so evaluation networks are never trained on.
+_STREAM = 1_000_003
+_EVAL_SEED = 2**40 + 7
+_VAR_FLOOR = 1e-2
+
+
+@dataclass
+class TrainSettings:
+    """Schedule of a pretraining run (see ``python -m sklearn_swat.pretrain train -h``)."""
+
+    steps: int = 20000
+    batch_size: int = 128
+    n_points: int = 128
+    lr: float = 1e-3
+    warmup: int = 500
+    min_lr_ratio: float = 0.05
+    weight_decay: float = 0.0
+    rec_weight: float = 1.0
+    latent_noise: float = 0.05
+    grad_clip: float = 1.0
+    seed: int = 0
+    checkpoint_every: int = 250
+    threads: int = 1
+
+
+def lr_factor(step: int, s: TrainSettings) -> float:
+    """Linear warm-up then cosine decay to ``min_lr_ratio``."""
+    if step < s.warmup:
+        return (step + 1) / s.warmup
+    t = min(1.0, (step - s.warmup) / max(1, s.steps - s.warmup))
+    return s.min_lr_ratio + (1 - s.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
+
+
+def functional_errors(model: MultiScaleAutoencoder, z: torch.Tensor, nets: NetworkBatch,
+                      x: torch.Tensor, y: torch.Tensor, hard: bool = False) -> torch.Tensor:
+    """Per network and decoder: MSE to the original output / (its variance + floor).
+
+    Returns
+    -------
+    errors : Tensor of shape (B, 4)
+    """
+    denom = y.var(dim=1) + _VAR_FLOOR
+    errs = []
+    for k in range(1, MAX_DEPTH + 1):
+        raw = model.decode(z, k)
+        net = hard_network(raw, nets.in_mask) if hard else soft_network(raw, nets.in_mask)
+        errs.append(((net.forward(x) - y) ** 2).mean(dim=1) / denom)
+    return torch.stack(errs, dim=1)
+
+
+def reconstruction_loss(model: MultiScaleAutoencoder, z: torch.Tensor, canon: NetworkBatch) -> torch.Tensor:
+    """Direct loss of the true-depth decoder on the canonical matrix.
+
+    Weights and biases of present connections (MSE, weights in units of
+    ``weight_scale``), activations of switched-on neurons (cross-entropy) and
+    every gate (binary cross-entropy).
+    """
+    raw = model.decode(z, canon.depth)
+    ws = model.config.weight_scale
+    on = canon.gates
+    src = torch.cat([canon.in_mask[:, None, :], on[:, :-1]], dim=1)
+    live = src[:, :, :, None] * on[:, :, None, :]
+    w_err = ((raw["weights"] - canon.weights) / ws) ** 2
+    loss_w = (w_err * live).sum() / live.sum().clamp(min=1)
+    last = on[:, -1]
+    ow_err = ((raw["out_w"] - canon.out_w) / ws) ** 2
+    loss_ow = (ow_err * last).sum() / last.sum().clamp(min=1)
+    loss_b = (((raw["biases"] - canon.biases) ** 2) * on).sum() / on.sum().clamp(min=1)
+    loss_ob = ((raw["out_b"] - canon.out_b) ** 2).mean()
+    ce = torch.nn.functional.cross_entropy(
+        raw["act_logits"].reshape(-1, 3), canon.act.argmax(-1).reshape(-1), reduction="none"
+    ).reshape(on.shape)
+    loss_a = (ce * on).sum() / on.sum().clamp(min=1)
+    loss_g = torch.nn.functional.binary_cross_entropy_with_logits(raw["gate_logits"], canon.gates)
+    return loss_w + loss_ow + loss_b + loss_ob + loss_a + loss_g
+
+
+def training_step_loss(model, batch, settings: TrainSettings, gen: torch.Generator):
+    """Loss of one batch: functional (min over decoders) plus reconstruction."""
+    nets, x, y = batch
+    values, mask = model.prepare(nets)
+    z = model.encode_matrix(values, mask)
+    if settings.latent_noise:
+        z = z + settings.latent_noise * torch.randn(z.shape, generator=gen)
+    errs = functional_errors(model, z, nets, x, y)
+    func = torch.log1p(errs.min(dim=1).values).mean()
+    rec = reconstruction_loss(model, z, canonicalize(nets))
+    return func + settings.rec_weight * rec, float(func.detach()), float(rec.detach())
+
+
+def _state(model, opt, step, log, settings, config):
+    return {
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "step": step,
+        "log": json.dumps(log),
+        "settings": json.dumps(settings.__dict__),
+        "config": json.dumps(config.to_dict()),
+    }
+
+
+def train(config: AutoencoderConfig, settings: TrainSettings, workdir: str | os.PathLike,
+          resume: bool = False, progress: bool = True, max_minutes: float | None = None) -> MultiScaleAutoencoder:
+    """Train an autoencoder, writing ``workdir/state.pt`` every ``checkpoint_every`` steps.
+
+    With ``resume=True`` the run continues from ``workdir/state.pt`` exactly
+    where it stopped: every batch is drawn from a generator seeded by
+    ``(seed, step)``, so a resumed run sees the same data as an unbroken one.
+
+    Parameters
+    ----------
+    config : AutoencoderConfig
+    settings : TrainSettings
+    workdir : path
+    resume : bool, default=False
+    progress : bool, default=True
+        Show a tqdm progress bar.
+    max_minutes : float, default=None
+        Stop (after writing a checkpoint) once this much wall time was spent
+        in this process; the run can be resumed later.
+
+    Returns
+    -------
+    MultiScaleAutoencoder
+    """
+    from tqdm.auto import tqdm
+
+    torch.set_num_threads(settings.threads)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    state_path = workdir / "state.pt"
+    torch.manual_seed(settings.seed)
+    model = MultiScaleAutoencoder(config)
+    opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    step, log = 0, {"steps": [], "loss": [], "functional": [], "reconstruction": [], "seconds": 0.0}
+    if resume and state_path.exists():
+        st = torch.load(state_path, weights_only=True)
+        saved = AutoencoderConfig.from_dict(json.loads(st["config"]))
+        if saved != config:
+            raise ValueError(f"{state_path} was trained with config {saved}, not {config}.")
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["optimizer"])
+        step, log = int(st["step"]), json.loads(st["log"])
+    elif state_path.exists() and not resume:
+        raise FileExistsError(f"{state_path} exists: pass --resume to continue it, or another workdir.")
+    (workdir / "config.json").write_text(json.dumps(
+        {"config": config.to_dict(), "settings": settings.__dict__}, indent=1))
+    t_start = time.time()
+    seconds0 = log["seconds"]
+    acc = [0.0, 0.0, 0.0, 0]
+    bar = tqdm(total=settings.steps, initial=step, disable=not progress, desc="pretrain")
+    model.train()
+    while step < settings.steps:
+        gen = torch.Generator().manual_seed(settings.seed * _STREAM + step)
+        batch = sample_zoo_batch(
+            settings.batch_size, config.width, config.max_inputs,
+            variable_inputs=config.variable_inputs, n_points=settings.n_points, generator=gen,
+        )
+        for group in opt.param_groups:
+            group["lr"] = settings.lr * lr_factor(step, settings)
+        loss, func, rec = training_step_loss(model, batch, settings, gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+        opt.step()
+        step += 1
+        acc = [acc[0] + float(loss.detach()), acc[1] + func, acc[2] + rec, acc[3] + 1]
+        bar.update(1)
+        done = step == settings.steps
+        out_of_time = max_minutes is not None and time.time() - t_start > 60 * max_minutes
+        if step % settings.checkpoint_every == 0 or done or out_of_time:
+            n = max(acc[3], 1)
+            log["steps"].append(step)
+            log["loss"].append(acc[0] / n)
+            log["functional"].append(acc[1] / n)
+            log["reconstruction"].append(acc[2] / n)
+            log["seconds"] = seconds0 + time.time() - t_start
+            acc = [0.0, 0.0, 0.0, 0]
+            bar.set_postfix(loss=f"{log['loss'][-1]:.4f}", func=f"{log['functional'][-1]:.4f}")
+            tmp = state_path.with_suffix(".tmp")
+            torch.save(_state(model, opt, step, log, settings, config), tmp)
+            os.replace(tmp, state_path)  # atomic: a kill never leaves half a checkpoint
+            if out_of_time:
+                break
+    bar.close()
+    model.eval()
+    return model
+
+
+def load_training_state(workdir: str | os.PathLike) -> tuple[MultiScaleAutoencoder, dict, dict]:
+    """Model, training log and settings of ``workdir/state.pt``."""
+    st = torch.load(Path(workdir) / "state.pt", weights_only=True)
+    config = AutoencoderConfig.from_dict(json.loads(st["config"]))
+    model = MultiScaleAutoencoder(config)
+    model.load_state_dict(st["model"])
+    model.eval()
+    log = json.loads(st["log"])
+    log["step"] = int(st["step"])
+    return model, log, json.loads(st["settings"])
+
+
+def _permute_hidden(nets: NetworkBatch, gen: torch.Generator) -> NetworkBatch:
+    """The same functions with every hidden layer's neurons randomly permuted."""
+    w, b = nets.weights.clone(), nets.biases.clone()
+    act, g, um, out_w = nets.act.clone(), nets.gates.clone(), nets.unit_mask.clone(), nets.out_w.clone()
+    B, k, W, _ = w.shape
+    for layer in range(k):
+        order = torch.argsort(torch.rand(B, W, generator=gen), dim=1)
+        w[:, layer] = torch.gather(w[:, layer], 2, order[:, None, :].expand(B, W, W))
+        b[:, layer] = torch.gather(b[:, layer], 1, order)
+        act[:, layer] = torch.gather(act[:, layer], 1, order[:, :, None].expand(B, W, 3))
+        g[:, layer] = torch.gather(g[:, layer], 1, order)
+        um[:, layer] = torch.gather(um[:, layer], 1, order)
+        if layer + 1 < k:
+            w[:, layer + 1] = torch.gather(w[:, layer + 1], 1, order[:, :, None].expand(B, W, W))
+        else:
+            out_w = torch.gather(out_w, 1, order)
+    return NetworkBatch(w, b, act, g, out_w, nets.out_b, nets.in_mask, um)
+
+
+@torch.no_grad()
+def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int = 1000,
+             seed: int = 0) -> dict:
+    """Quality figures of an autoencoder on fresh zoo networks.
+
+    Returns
+    -------
+    figures : dict
+        ``relative_error_median``, ``relative_error_mean`` (per network, MSE
+        of the best hard-decoded network on ``n_points`` points divided by
+        the variance of the original output), the share of networks with a
+        relative error below 0.1, and ``permutation_ratio`` (mean latent
+        distance between a network and a hidden-neuron-permuted copy,
+        divided by the mean distance between unrelated networks).
+    """
+    cfg = model.config
+    model.eval()
+    gen = torch.Generator().manual_seed(_EVAL_SEED + seed)
+    rel, d_perm, d_other = [], [], []
+    chunk = 50
+    for start in range(0, n_networks, chunk):
+        n = min(chunk, n_networks - start)
+        depth = 1 + (start // chunk) % MAX_DEPTH
+        sparsity = (0.0, 0.2, 0.4)[(start // (chunk * MAX_DEPTH)) % 3]
+        nets = sample_networks(n, depth, sparsity, cfg.width, cfg.max_inputs,
+                               variable_inputs=cfg.variable_inputs, generator=gen)
+        x = sample_points(nets.in_mask, n_points, gen)
+        y = nets.forward(x)
+        z = model.encode(nets)
+        var = y.var(dim=1)
+        errs = []
+        for k in range(1, MAX_DEPTH + 1):
+            net = hard_network(model.decode(z, k), nets.in_mask)
+            errs.append(((net.forward(x) - y) ** 2).mean(dim=1))
+        best = torch.stack(errs, 1).min(dim=1).values
+        rel.append((best / var.clamp(min=1e-12)).double())
+        zp = model.encode(_permute_hidden(nets, gen))
+        d_perm.append((z - zp).flatten(1).norm(dim=1))
+        d_other.append((z - z.roll(1, dims=0)).flatten(1).norm(dim=1))
+    rel = torch.cat(rel).numpy()
+    return {
+        "relative_error_median": float(np.median(rel)),
+        "relative_error_mean": float(np.mean(rel)),
+        "share_below_0.1": float(np.mean(rel < 0.1)),
+        "permutation_ratio": float(torch.cat(d_perm).mean() / torch.cat(d_other).mean()),
+        "n_networks": n_networks,
+        "n_points": n_points,
+    }
