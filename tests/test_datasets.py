@@ -1,0 +1,219 @@
+"""Tests for sklearn_swat.datasets: the CORNN benchmark loader and its closed forms."""
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sklearn_swat.datasets import CORNN_FUNCTIONS, cornn_domain, cornn_names, load_cornn
+from sklearn_swat.datasets._cornn import DATA_HOME_ENV, N_TEST, N_TRAIN
+
+# The published CORNN files sit in ../shared/cornn next to the repository (read-only, GPL data:
+# read them in place, never copy them into the package).
+CORNN_DIR = Path(__file__).parents[1].parent / "shared" / "cornn"
+needs_published = pytest.mark.skipif(
+    not CORNN_DIR.is_dir(), reason=f"published CORNN files not found at {CORNN_DIR}"
+)
+NAMES = cornn_names()
+
+
+@pytest.fixture(autouse=True)
+def _no_data_home_env(monkeypatch):
+    # A developer's SKLEARN_SWAT_CORNN_HOME must not turn the generation tests into file reads.
+    monkeypatch.delenv(DATA_HOME_ENV, raising=False)
+
+
+def _write_csv(path, X, y, header=("x", "y", "f(x,y)")):
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(np.column_stack([X, y]).tolist())
+
+
+def _write_data_home(folder, name):
+    """Write generated (not published) raw data for ``name`` in the published file format."""
+    X_train, X_test, y_train, y_test = load_cornn(name, scaled=False)
+    _write_csv(folder / f"{name}_train_set.csv", X_train, y_train)
+    _write_csv(folder / f"{name}_test_set.csv", X_test, y_test)
+    return X_train, X_test, y_train, y_test
+
+
+def test_cornn_names():
+    """54 unique names, in the order of the sorted file listing, each with a closed form."""
+    assert len(NAMES) == 54 == len(set(NAMES))
+    assert NAMES[:4] == ["Ackley N.2", "Ackley N.3", "Ackley N.4", "Ackley"]
+    assert NAMES.index("Shubert 3") + 1 == NAMES.index("Shubert")
+    assert set(NAMES) == set(CORNN_FUNCTIONS)
+    assert cornn_names() is not cornn_names()  # callers may mutate their copy
+
+
+@needs_published
+def test_names_and_domains_match_published():
+    """The names follow the published file listing and the domains match domains.json."""
+    listed = [
+        f[: -len("_train_set.csv")] for f in sorted(os.listdir(CORNN_DIR)) if f.endswith("_train_set.csv")
+    ]
+    assert NAMES == listed
+    domains = json.loads((CORNN_DIR / "domains.json").read_text())
+    assert set(domains) == set(NAMES)
+    for name in NAMES:
+        x_range, y_range = cornn_domain(name)
+        assert list(x_range) == domains[name]["x_range"], name
+        assert list(y_range) == domains[name]["y_range"], name
+
+
+@needs_published
+@pytest.mark.parametrize("name", NAMES)
+def test_closed_form_reproduces_published(name):
+    """Each closed form gives the published targets at the published points."""
+    X_train, X_test, y_train, y_test = load_cornn(name, CORNN_DIR, scaled=False)
+    for X, y in ((X_train, y_train), (X_test, y_test)):
+        f = CORNN_FUNCTIONS[name](X[:, 0], X[:, 1])
+        # Relative to the target's scale: pointwise relative error is meaningless near zeros.
+        assert np.max(np.abs(f - y)) <= 1e-10 * np.max(np.abs(y)), name
+
+
+@needs_published
+def test_published_scaling_matches_raw():
+    """Scaling maps the domain and the training targets' range affinely onto [-1, 1]."""
+    name = "McCormick"
+    raw = load_cornn(name, CORNN_DIR, scaled=False)
+    X_train, X_test, y_train, y_test = load_cornn(name, CORNN_DIR)
+    (x_lo, x_hi), (y_lo, y_hi) = cornn_domain(name)
+    np.testing.assert_allclose(X_test[:, 0], 2 * (raw[1][:, 0] - x_lo) / (x_hi - x_lo) - 1)
+    np.testing.assert_allclose(X_train[:, 1], 2 * (raw[0][:, 1] - y_lo) / (y_hi - y_lo) - 1)
+    t_min, t_max = raw[2].min(), raw[2].max()
+    np.testing.assert_allclose(y_test, 2 * (raw[3] - t_min) / (t_max - t_min) - 1)
+    assert y_train.min() == -1.0 and y_train.max() == 1.0
+
+
+@pytest.mark.parametrize("name", ["Ackley", "Bukin N.6", "Egg Holder", "Xin-She Yang N.4"])
+@pytest.mark.parametrize("scaled", [True, False])
+def test_generated_shapes_and_dtypes(name, scaled):
+    X_train, X_test, y_train, y_test = load_cornn(name, scaled=scaled)
+    assert X_train.shape == (N_TRAIN, 2) and X_test.shape == (N_TEST, 2)
+    assert y_train.shape == (N_TRAIN,) and y_test.shape == (N_TEST,)
+    for a in (X_train, X_test, y_train, y_test):
+        assert a.dtype == np.float64 and np.isfinite(a).all()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_generated_scaling(name):
+    """Train targets span exactly [-1, 1]; inputs lie in [-1, 1]; raw inputs in the domain."""
+    X_train, X_test, y_train, _ = load_cornn(name)
+    assert y_train.min() == -1.0 and y_train.max() == 1.0
+    assert np.abs(X_train).max() <= 1.0 and np.abs(X_test).max() <= 1.0
+    X_raw, _, y_raw, _ = load_cornn(name, scaled=False)
+    (x_lo, x_hi), (y_lo, y_hi) = cornn_domain(name)
+    assert x_lo <= X_raw[:, 0].min() and X_raw[:, 0].max() <= x_hi
+    assert y_lo <= X_raw[:, 1].min() and X_raw[:, 1].max() <= y_hi
+    np.testing.assert_array_equal(y_raw, CORNN_FUNCTIONS[name](X_raw[:, 0], X_raw[:, 1]))
+
+
+def test_generated_is_deterministic():
+    """Same name, same data; two functions on one domain do not share their points."""
+    first, second = load_cornn("Ackley"), load_cornn("Ackley")
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(load_cornn("Ackley N.2")[0], first[0])
+
+
+def test_closed_forms_take_scalars_and_arrays():
+    assert CORNN_FUNCTIONS["Booth"](1.0, 3.0) == 0.0
+    x = np.linspace(0.1, 1, 6).reshape(2, 3)  # positive: Alpine N.2 takes square roots
+    for name, func in CORNN_FUNCTIONS.items():
+        out = func(x, x.T.reshape(2, 3))
+        assert out.shape == (2, 3), name
+        assert float(np.ravel(func(0.5, 0.25))[0]) == pytest.approx(
+            func(np.array([0.5]), np.array([0.25]))[0]
+        )
+
+
+def test_reads_data_home_and_env(tmp_path, monkeypatch):
+    """A folder of CSV files is read, from data_home or from SKLEARN_SWAT_CORNN_HOME."""
+    expected = _write_data_home(tmp_path, "Rosenbrock")
+    for got, want in zip(load_cornn("Rosenbrock", tmp_path, scaled=False), expected):
+        np.testing.assert_array_equal(got, want)
+    # Make the file data differ from the generated data, then find it through the variable.
+    _write_csv(tmp_path / "Rosenbrock_test_set.csv", expected[1], expected[3] + 1.0)
+    monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path))
+    np.testing.assert_array_equal(load_cornn("Rosenbrock", scaled=False)[3], expected[3] + 1.0)
+    monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match=DATA_HOME_ENV):
+        load_cornn("Rosenbrock")
+
+
+@pytest.mark.parametrize(
+    "bad, suggestion",
+    [
+        ("Ackley N2", "'Ackley N.2'"),
+        ("ackley", "'Ackley'"),
+        ("Schwefel 2.21", "'Schwefel 2.2"),
+        ("xyzzy", None),
+    ],
+)
+def test_unknown_name(bad, suggestion):
+    with pytest.raises(ValueError, match="Unknown CORNN function") as info:
+        load_cornn(bad)
+    message = str(info.value)
+    assert "cornn_names()" in message
+    if suggestion is None:
+        assert "Did you mean" not in message
+    else:
+        assert "Did you mean " + suggestion in message
+    with pytest.raises(ValueError, match="Unknown CORNN function"):
+        cornn_domain(bad)
+
+
+def test_name_must_be_str():
+    with pytest.raises(TypeError, match="must be a str"):
+        load_cornn(3)
+
+
+def test_missing_files(tmp_path):
+    """The error names the missing file and says what data_home must hold."""
+    with pytest.raises(FileNotFoundError, match=r"'Booth_train_set.csv' not found.*<name>_test_set.csv"):
+        load_cornn("Booth", tmp_path)
+    _write_data_home(tmp_path, "Booth")
+    (tmp_path / "Booth_test_set.csv").unlink()
+    with pytest.raises(FileNotFoundError, match="'Booth_test_set.csv' not found"):
+        load_cornn("Booth", tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist or is not a folder"):
+        load_cornn("Booth", tmp_path / "Booth_train_set.csv")
+
+
+@pytest.mark.parametrize(
+    "corrupt, match",
+    [
+        ("header", r"has columns \['a', 'b', 'c'\]; expected \['x', 'y', 'f\(x,y\)'\]"),
+        ("text", r"line 3: non-numeric value"),
+        ("nan", r"line 3: non-finite value"),
+        ("fields", r"line 3: 2 fields; expected 3"),
+        ("rows", r"has 3749 data rows; expected 3750"),
+        ("empty", r"is empty"),
+    ],
+)
+def test_corrupt_csv(tmp_path, corrupt, match):
+    X, _, y, _ = _write_data_home(tmp_path, "Matyas")
+    path = tmp_path / "Matyas_train_set.csv"
+    rows = np.column_stack([X, y]).tolist()
+    header = ("x", "y", "f(x,y)")
+    if corrupt == "header":
+        header = ("a", "b", "c")
+    elif corrupt == "text":
+        rows[1][2] = "oops"
+    elif corrupt == "nan":
+        rows[1][0] = "nan"
+    elif corrupt == "fields":
+        rows[1] = rows[1][:2]
+    elif corrupt == "rows":
+        rows = rows[:-1]
+    with open(path, "w", newline="") as fh:
+        if corrupt != "empty":
+            csv.writer(fh).writerows([header, *rows])
+    with pytest.raises(ValueError, match=match) as info:
+        load_cornn("Matyas", tmp_path)
+    assert "Matyas_train_set.csv" in str(info.value) and "data_home=None" in str(info.value)
