@@ -1,0 +1,220 @@
+"""Tests of DARTSADMMRegressor, the DARTS+ADMM baseline (cheap settings throughout)."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_swat import DARTSADMMRegressor, SparseMLP
+from sklearn_swat._darts_admm import _final_network, _MixedActivationMLP, _project_top_k
+
+# Tiny data built once (sklearn's test_mlp.py does the same).
+_rng = np.random.RandomState(0)
+X = _rng.uniform(-2.0, 3.0, size=(160, 2))
+y = np.sin(1.5 * X[:, 0]) + 0.3 * X[:, 1] ** 2 + 4.0
+N_WEIGHTS = 2 * 7 + 7 * 7 + 7
+
+CHEAP = dict(search_epochs=3, admm_epochs=4, retrain_epochs=4, batch_size=64)
+
+
+def _n_kept(sparsity, n_weights=N_WEIGHTS):
+    return max(1, int(round((1 - sparsity) * n_weights)))
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    # A fit good enough to check that it learns, shared by the read-only tests.
+    return DARTSADMMRegressor(
+        search_epochs=15, admm_epochs=15, retrain_epochs=30, batch_size=32, random_state=0
+    ).fit(X, y)
+
+
+def test_fit_predict_learns(fitted):
+    """predict returns one float per row on the target's scale and beats the mean."""
+    pred = fitted.predict(X)
+    assert pred.shape == (len(X),)
+    assert pred.dtype == np.float64
+    assert fitted.score(X, y) > 0.7
+    assert isinstance(fitted.network_, SparseMLP)
+    assert fitted.depth_ == 2
+    assert fitted.n_features_in_ == 2
+
+
+def test_views_come_from_the_network(fitted):
+    """The base class's views read the fitted SparseMLP."""
+    net = fitted.network_
+    assert fitted.n_nonzero_ == net.n_nonzero
+    assert fitted.n_active_neurons_ == net.n_active_neurons
+    assert len(fitted.activations_) == 2
+    assert "non-zero parameters" in fitted.summary()
+    for w, acts in zip(fitted.arch_weights_, net.activations):
+        np.testing.assert_allclose(w.sum(axis=1), 1.0)
+        np.testing.assert_array_equal(w.argmax(axis=1), acts)
+    assert set(fitted.history_) == {"search", "admm", "retrain"}
+    assert len(fitted.history_["admm"]) == 15
+
+
+@pytest.mark.parametrize("sparsity", [0.0, 0.3, 0.5, 0.8, 0.99])
+def test_sparsity_achieved_and_pruned_weights_exactly_zero(sparsity):
+    """The mask keeps round((1 - sparsity) * n_weights) weights; all others are exactly 0."""
+    reg = DARTSADMMRegressor(sparsity=sparsity, random_state=0, **CHEAP).fit(X, y)
+    k = _n_kept(sparsity)
+    masks = reg.weight_masks_
+    assert [m.shape for m in masks] == [c.shape for c in reg.network_.coefs]
+    assert sum(int(m.sum()) for m in masks) == k
+    n_weights_nonzero = 0
+    for c, m in zip(reg.network_.coefs, masks):
+        assert np.all(c[~m] == 0.0)
+        n_weights_nonzero += int(np.count_nonzero(c))
+    # Folding constant neurons may zero a few more, never fewer.
+    assert n_weights_nonzero <= k
+    # Size: weights plus at most every hidden bias and the output bias.
+    assert reg.n_nonzero_ <= k + 7 + 7 + 1
+
+
+def test_default_sparsity_counts_on_full_shape():
+    """With the default shape and sparsity half of the 70 weights survive."""
+    reg = DARTSADMMRegressor(random_state=1, **CHEAP).fit(X, y)
+    assert sum(int(m.sum()) for m in reg.weight_masks_) == 35
+    assert reg.network_.layer_sizes == [7, 7]
+
+
+def test_same_random_state_bit_identical_and_global_rng_untouched():
+    """Same int random_state -> identical predictions; the global torch RNG is left alone."""
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    p1 = DARTSADMMRegressor(random_state=7, **CHEAP).fit(X, y).predict(X)
+    assert torch.equal(torch.get_rng_state(), before)
+    p2 = DARTSADMMRegressor(random_state=7, **CHEAP).fit(X, y).predict(X)
+    p3 = DARTSADMMRegressor(random_state=8, **CHEAP).fit(X, y).predict(X)
+    np.testing.assert_array_equal(p1, p2)
+    assert not np.array_equal(p1, p3)
+
+
+def test_grid_search_over_sparsity():
+    """Works as a scikit-learn estimator inside GridSearchCV."""
+    grid = GridSearchCV(
+        DARTSADMMRegressor(random_state=0, **CHEAP),
+        {"sparsity": [0.3, 0.7]},
+        cv=2,
+    ).fit(X, y)
+    assert grid.best_params_["sparsity"] in (0.3, 0.7)
+    kept = sum(int(m.sum()) for m in grid.best_estimator_.weight_masks_)
+    assert kept == _n_kept(grid.best_params_["sparsity"])
+    assert grid.predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize("sparsity", [1.0, 1.5, -0.1])
+def test_invalid_sparsity_rejected(sparsity):
+    """sparsity outside [0, 1) is rejected in fit with a message that names it."""
+    reg = DARTSADMMRegressor(sparsity=sparsity, **CHEAP)
+    with pytest.raises(InvalidParameterError, match=r"'sparsity' parameter .* range \[0.0, 1.0\)"):
+        reg.fit(X, y)
+
+
+@pytest.mark.parametrize("sizes", [(), (7, 7, 7, 7, 7), (7, 0), (7, 2.5)])
+def test_invalid_hidden_layer_sizes_rejected(sizes):
+    """Depths outside 1..4 and non-positive or non-integer widths fail in fit."""
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        DARTSADMMRegressor(hidden_layer_sizes=sizes, **CHEAP).fit(X, y)
+
+
+def test_bad_input_errors():
+    """NaN, wrong feature count and predicting before fit give clear errors."""
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        DARTSADMMRegressor().predict(X)
+    Xnan = X.copy()
+    Xnan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        DARTSADMMRegressor(**CHEAP).fit(Xnan, y)
+    reg = DARTSADMMRegressor(random_state=0, **CHEAP).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        reg.predict(X[:, :1])
+
+
+def test_inputs_not_mutated():
+    """fit and predict leave X and y as they were, float32 and read-only inputs included."""
+    X32 = X.astype(np.float32)
+    y_copy, X32_copy = y.copy(), X32.copy()
+    X32.setflags(write=False)
+    reg = DARTSADMMRegressor(random_state=0, **CHEAP).fit(X32, y)
+    reg.predict(X32)
+    np.testing.assert_array_equal(X32, X32_copy)
+    np.testing.assert_array_equal(y, y_copy)
+    params = reg.get_params()
+    assert params["hidden_layer_sizes"] == (7, 7)
+    assert params["sparsity"] == 0.5
+
+
+def test_export_torch_matches_predict(fitted):
+    """The exported torch module computes predict, scaling included."""
+    module = fitted.export_torch(dtype=torch.float64)
+    with torch.no_grad():
+        out = module(torch.as_tensor(X)).numpy()
+    np.testing.assert_allclose(out, fitted.predict(X), rtol=1e-10, atol=1e-10)
+    module32 = fitted.export_torch()
+    with torch.no_grad():
+        out32 = module32(torch.as_tensor(X, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(out32, fitted.predict(X), rtol=1e-4, atol=1e-4)
+
+
+def test_pickle_round_trip(fitted, tmp_path):
+    """joblib and pickle round trips keep predictions identical."""
+    path = tmp_path / "reg.joblib"
+    joblib.dump(fitted, path)
+    np.testing.assert_array_equal(joblib.load(path).predict(X), fitted.predict(X))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).predict(X), fitted.predict(X))
+
+
+def test_n_jobs_restores_torch_threads():
+    """n_jobs sets torch's threads during fit only."""
+    before = torch.get_num_threads()
+    DARTSADMMRegressor(n_jobs=1, random_state=0, **CHEAP).fit(X, y)
+    assert torch.get_num_threads() == before
+
+
+def test_verbose_prints_phases(capsys):
+    """verbose=1 announces each phase and shows skorch's epoch table."""
+    DARTSADMMRegressor(verbose=1, random_state=0, search_epochs=1, admm_epochs=1,
+                       retrain_epochs=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "[DARTS] search" in out and "[ADMM]" in out and "[retrain]" in out
+    assert "train_loss" in out
+
+
+def test_one_hidden_layer_and_other_widths():
+    """Depth and widths follow hidden_layer_sizes; the weight count follows the shape."""
+    reg = DARTSADMMRegressor(hidden_layer_sizes=(5,), sparsity=0.4, random_state=0, **CHEAP).fit(X, y)
+    assert reg.depth_ == 1
+    assert sum(int(m.sum()) for m in reg.weight_masks_) == _n_kept(0.4, 2 * 5 + 5)
+
+
+def test_project_top_k_is_global():
+    """The ADMM projection keeps the k largest magnitudes over all layers together."""
+    w = [torch.tensor([[0.1, -5.0]]), torch.tensor([[3.0], [-0.2]])]
+    masks = _project_top_k(w, 2)
+    assert [m.tolist() for m in masks] == [[[0.0, 1.0]], [[1.0], [0.0]]]
+
+
+def test_final_network_folds_constant_and_drops_dead_neurons():
+    """Switching off dead neurons and folding constant ones keeps the function."""
+    torch.manual_seed(0)
+    module = _MixedActivationMLP(2, (3, 3))
+    module.fix_activations()
+    masks = [torch.ones_like(w) for w in module.weights()]
+    masks[0][1, :] = 0.0  # neuron 1 of layer 1: no incoming weight, outputs a constant
+    masks[2][0, 2] = 0.0  # neuron 2 of layer 2: no outgoing weight, dead
+    module.set_masks(masks)
+    net = _final_network(module)
+    Xt = torch.as_tensor(X[:20], dtype=torch.float32)
+    with torch.no_grad():
+        expected = module(Xt)[:, 0].double().numpy()
+    np.testing.assert_allclose(net.predict(X[:20]), expected, rtol=1e-5, atol=1e-5)
+    assert net.n_active_neurons == [2, 2]
+    assert net.n_nonzero < SparseMLP(net.coefs, net.intercepts, net.activations).n_nonzero
