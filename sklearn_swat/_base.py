@@ -70,6 +70,22 @@ def resolve_device(device: str | None) -> torch.device:
     return dev
 
 
+@contextlib.contextmanager
+def atomic_fit(estimator):
+    """Restore the estimator's previous state if the block raises or is interrupted.
+
+    A ``KeyboardInterrupt`` or an error during ``fit`` then leaves a
+    previously fitted estimator exactly as it was, never half-fitted.
+    """
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise
+
+
 class _Affine(nn.Module):
     """``x * scale + offset``, used by the exported torch module."""
 
@@ -239,6 +255,7 @@ def warn_once(message: str, category=UserWarning) -> None:
 __all__ = [
     "BaseSparseNetworkRegressor",
     "SparseMLP",
+    "atomic_fit",
     "effective_n_threads",
     "resolve_device",
     "seed_from_random_state",

@@ -241,8 +241,9 @@ class SparseMLP:
         return (h @ self.coefs[-1] + self.intercepts[-1])[:, 0]
 
     def forward_torch(self, X: torch.Tensor) -> torch.Tensor:
-        """Compute the network's output in torch (float64 unless ``X`` is float32)."""
-        return self.to_torch(dtype=X.dtype)(X)
+        """Compute the network's output in torch, in the dtype of ``X`` (no gradient)."""
+        with torch.no_grad():
+            return self.to_torch(dtype=X.dtype)(X)
 
     # ------------------------------------------------------------ transforms
     def compact(self) -> SparseMLP:

@@ -119,8 +119,14 @@ def _state(model, opt, step, log, settings, config):
     }
 
 
-def train(config: AutoencoderConfig, settings: TrainSettings, workdir: str | os.PathLike,
-          resume: bool = False, progress: bool = True, max_minutes: float | None = None) -> MultiScaleAutoencoder:
+def train(
+    config: AutoencoderConfig,
+    settings: TrainSettings,
+    workdir: str | os.PathLike,
+    resume: bool = False,
+    progress: bool = True,
+    max_minutes: float | None = None,
+) -> MultiScaleAutoencoder:
     """Train an autoencoder, writing ``workdir/state.pt`` every ``checkpoint_every`` steps.
 
     With ``resume=True`` the run continues from ``workdir/state.pt`` exactly

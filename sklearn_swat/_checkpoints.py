@@ -1,0 +1,193 @@
+"""Registry of the shipped autoencoder checkpoints: listing, sha256 check, safe loading.
+
+A checkpoint is two files in a folder: ``NAME.safetensors`` (the weights; the
+safetensors format holds tensors only, so loading it cannot run code) and
+``NAME.json`` (the config, the sha256 of the weights file, the training
+summary and the quality figures measured when it was exported).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+from ._autoencoder import AutoencoderConfig, MultiScaleAutoencoder
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is missing, corrupt, foreign or of another config."""
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def list_checkpoints() -> dict[str, dict]:
+    """The bundled checkpoints: name -> their JSON description.
+
+    Returns
+    -------
+    checkpoints : dict
+        For each name, its config, ``n_inputs`` limit (``max_inputs``),
+        training summary and quality figures.
+
+    Examples
+    --------
+    >>> from sklearn_swat import list_checkpoints
+    >>> sorted(list_checkpoints())
+    ['cornn', 'general']
+    """
+    out = {}
+    for meta in sorted(WEIGHTS_DIR.glob("*.json")):
+        info = json.loads(meta.read_text())
+        out[info["name"]] = info
+    return out
+
+
+def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
+    """(json, safetensors) paths of a bundled name or of a path to either file."""
+    s = str(name_or_path)
+    if os.sep not in s and "/" not in s and not s.endswith((".json", ".safetensors")):
+        meta = WEIGHTS_DIR / f"{s}.json"
+        if not meta.exists():
+            names = sorted(list_checkpoints())
+            raise CheckpointError(
+                f"Unknown autoencoder checkpoint {s!r}. Bundled checkpoints: {names}; "
+                "or pass the path of a .safetensors file made by "
+                "'python -m sklearn_swat.pretrain export'."
+            )
+    else:
+        p = Path(s)
+        meta = p.with_suffix(".json")
+    weights = meta.with_suffix(".safetensors")
+    for f in (meta, weights):
+        if not f.exists():
+            raise CheckpointError(
+                f"Checkpoint file {f} does not exist. A checkpoint is a NAME.safetensors file "
+                "with its NAME.json beside it."
+            )
+    return meta, weights
+
+
+def load_checkpoint_info(name_or_path: str | os.PathLike) -> dict:
+    """The JSON description of a checkpoint, with its resolved ``path``."""
+    meta, weights = _resolve(name_or_path)
+    try:
+        info = json.loads(meta.read_text())
+        AutoencoderConfig.from_dict(info["config"])
+        info["sha256"]
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"Checkpoint description {meta} is corrupt: {exc}.") from exc
+    info["path"] = str(weights)
+    return info
+
+
+@lru_cache(maxsize=8)
+def _load_cached(weights: str, sha256: str, config_json: str) -> MultiScaleAutoencoder:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    actual = sha256_file(weights)
+    if actual != sha256:
+        raise CheckpointError(
+            f"Checkpoint file {weights} is corrupt or was replaced: its sha256 is {actual}, "
+            f"its description says {sha256}. Reinstall the package or re-export the checkpoint."
+        )
+    try:
+        state = load_file(weights)
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(
+            f"Checkpoint file {weights} is not a readable safetensors file: {exc}."
+        ) from exc
+    config = AutoencoderConfig.from_dict(json.loads(config_json))
+    model = MultiScaleAutoencoder(config)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise CheckpointError(
+            f"Checkpoint file {weights} does not match its config {config}: {exc}"
+        ) from exc
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def load_autoencoder(name_or_path: str | os.PathLike = "cornn") -> MultiScaleAutoencoder:
+    """Load a bundled autoencoder by name, or one exported to a path.
+
+    The weights file's sha256 is checked against its description before it
+    is read, and it is read with safetensors (no pickle). Loaded models are
+    cached, frozen and in eval mode: do not modify them.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like, default="cornn"
+        A name of :func:`list_checkpoints` or the path of a ``.safetensors``
+        (or ``.json``) file of an exported checkpoint.
+
+    Returns
+    -------
+    MultiScaleAutoencoder
+
+    Raises
+    ------
+    CheckpointError
+        Unknown name, missing, corrupt or foreign file, or config mismatch.
+
+    Examples
+    --------
+    >>> from sklearn_swat import load_autoencoder
+    >>> model = load_autoencoder("cornn")
+    >>> model.config.width, model.config.max_inputs
+    (7, 2)
+    """
+    info = load_checkpoint_info(name_or_path)
+    return _load_cached(info["path"], info["sha256"], json.dumps(info["config"], sort_keys=True))
+
+
+def untrained_autoencoder(config: AutoencoderConfig, seed: int = 0) -> MultiScaleAutoencoder:
+    """A randomly initialised autoencoder of ``config``, frozen (the ablation's baseline)."""
+    gen_state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(seed)
+        model = MultiScaleAutoencoder(config)
+    finally:
+        torch.random.set_rng_state(gen_state)
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.PathLike,
+                    extra: dict | None = None) -> Path:
+    """Write ``folder/NAME.safetensors`` and ``folder/NAME.json``."""
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = folder / f"{name}.safetensors"
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(state, str(weights))
+    info = {
+        "name": name,
+        "file": weights.name,
+        "sha256": sha256_file(weights),
+        "config": model.config.to_dict(),
+        **(extra or {}),
+    }
+    (folder / f"{name}.json").write_text(json.dumps(info, indent=1) + "\n")
+    return weights

@@ -1,0 +1,325 @@
+"""The batched latent descent of DESIGN section 5 and the final hard decode.
+
+All restarts of all depths are optimised together: one latent code per
+candidate, one decode per depth and step, one batched forward of every
+candidate network over a mini-batch of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ._autoencoder import MultiScaleAutoencoder, hard_network
+from ._encoding import N_ACT, NetworkBatch
+from ._network import MAX_DEPTH, SparseMLP
+from ._zoo import SPARSITY_LEVELS, WEIGHT_RANGE, sample_networks
+
+# Sharpness of the soft weight mask and of the gates (DESIGN section 5).
+_MASK_SHARPNESS = 200.0
+_COUNT_SHARPNESS = 20.0
+_COUNT_WEIGHT = 0.01
+_L1_WEIGHT = 0.1
+_THRESHOLD_MAX = 3.0
+
+
+@dataclass
+class SearchSettings:
+    """Settings of one latent search (the estimator's parameters, resolved)."""
+
+    depths: tuple[int, ...] = (1, 2, 3, 4)
+    n_restarts: int = 4
+    max_iter: int = 400
+    lr: float = 0.1
+    threshold_lr: float = 0.02
+    batch_size: int = 256
+    temperature_start: float = 1.0
+    temperature_end: float = 0.01
+    anneal_iter: int = 150
+    alpha: float = 1e-4
+    gate_weight: float = 0.4
+    compactness_weight: float = 1e-3
+    init: str = "zoo"
+    n_zoo: int = 1024
+    refine_iter: int = 300
+    refine_lr: float = 0.01
+
+
+@dataclass
+class Candidate:
+    """One restart of one depth after the search (and refinement)."""
+
+    depth: int
+    restart: int
+    network: SparseMLP
+    search_loss: float
+
+
+def _weighted_mse(pred: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Per candidate weighted MSE; ``pred`` (C, n), ``y`` and ``w`` (n,)."""
+    return ((pred - y) ** 2 * w).sum(-1) / w.sum()
+
+
+def _rows(n: int, batch_size: int, gen: torch.Generator, device="cpu") -> torch.Tensor | None:
+    if n <= batch_size:
+        return None
+    return torch.randint(0, n, (batch_size,), generator=gen).to(device)
+
+
+@torch.no_grad()
+def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor, y: torch.Tensor,
+               w: torch.Tensor, n_zoo: int, gen: torch.Generator, device) -> torch.Tensor:
+    """Latent codes of the zoo networks that already fit the data best.
+
+    ``n_zoo`` random networks of the given depth are drawn; each one's output
+    is matched to the target by the best affine map (its output weights
+    scaled within the zoo's range, its output bias shifted); the ``n`` with
+    the lowest weighted MSE are encoded. An untrained model cannot use this
+    start: its decoders do not give back what its encoder was shown.
+    """
+    cfg = model.config
+    n_in = X.shape[1]
+    per_level = -(-n_zoo // len(SPARSITY_LEVELS))
+    nets = [
+        sample_networks(per_level, depth, s, cfg.width, n_in, generator=gen)
+        for s in SPARSITY_LEVELS
+    ]
+    nets = NetworkBatch(
+        *[torch.cat([getattr(b, f) for b in nets]).to(device) for f in nets[0].__dataclass_fields__]
+    )
+    X, y, w = X.to(device), y.to(device), w.to(device)
+    Xp = torch.nn.functional.pad(X, (0, cfg.width - n_in))
+    f = nets.forward(Xp)  # (Z, n)
+    wn = w / w.sum()
+    fm = (f * wn).sum(1, keepdim=True)
+    ym = (y * wn).sum()
+    cov = ((f - fm) * (y - ym) * wn).sum(1)
+    var = ((f - fm) ** 2 * wn).sum(1).clamp(min=1e-12)
+    a = cov / var
+    # Keep the rescaled output weights inside the range the encoder knows.
+    amax = WEIGHT_RANGE / nets.out_w.abs().amax(1).clamp(min=1e-6)
+    a = torch.maximum(torch.minimum(a, amax), -amax)
+    c = ym - a * fm.squeeze(1)
+    mse = (((a[:, None] * f + c[:, None]) - y) ** 2 * wn).sum(1)
+    best = torch.argsort(mse)[:n]
+    chosen = nets.index(best)
+    chosen.out_w = chosen.out_w * a[best, None]
+    chosen.out_b = chosen.out_b * a[best] + c[best]
+    return model.encode(chosen)
+
+
+def _soft_candidates(raw: dict, t: torch.Tensor, in_mask: torch.Tensor, temperature: float):
+    """Differentiable networks of DESIGN section 5 and their penalty terms."""
+    w = raw["weights"]
+    C = w.shape[0]
+    tw = t.view(C, 1, 1, 1)
+    relevant = torch.ones_like(w)
+    relevant[:, 0] = in_mask.reshape(1, -1, 1).expand(C, -1, w.shape[-1])
+    mask = torch.sigmoid(_MASK_SHARPNESS * (w.abs() - tw)) * relevant
+    ow = raw["out_w"]
+    omask = torch.sigmoid(_MASK_SHARPNESS * (ow.abs() - t.view(C, 1)))
+    g = torch.sigmoid(raw["gate_logits"])
+    gates = torch.sigmoid(_MASK_SHARPNESS * (g - 0.5))
+    net = NetworkBatch(
+        weights=w * mask,
+        biases=raw["biases"],
+        act=torch.softmax(raw["act_logits"] / temperature, dim=-1),
+        gates=gates,
+        out_w=ow * omask,
+        out_b=raw["out_b"],
+        in_mask=in_mask.expand(C, -1),
+        unit_mask=torch.ones_like(gates),
+    )
+    count = (torch.sigmoid(_COUNT_SHARPNESS * (w.abs() - tw)) * relevant).flatten(1).sum(1) + torch.sigmoid(
+        _COUNT_SHARPNESS * (ow.abs() - t.view(C, 1))
+    ).sum(1)
+    l1 = (w.abs() * relevant).flatten(1).sum(1) + ow.abs().sum(1)
+    sparsity = _COUNT_WEIGHT * count + _L1_WEIGHT * l1
+    gate_std = gates.std(dim=-1).mean(dim=-1)
+    gate_mean = gates.mean(dim=-1).mean(dim=-1)
+    return net, sparsity, gate_std, gate_mean
+
+
+def _hard_candidates(raw: dict, t: torch.Tensor, in_mask: torch.Tensor) -> NetworkBatch:
+    """Weights below the threshold set to 0, gates >= 0.5 on, activation = argmax."""
+    net = hard_network(raw, in_mask.expand(raw["weights"].shape[0], -1))
+    C = t.shape[0]
+    net.weights = net.weights * (net.weights.abs() >= t.view(C, 1, 1, 1))
+    net.out_w = net.out_w * (net.out_w.abs() >= t.view(C, 1))
+    return net
+
+
+def latent_search(
+    model: MultiScaleAutoencoder,
+    X: np.ndarray,
+    y: np.ndarray,
+    sample_weight: np.ndarray,
+    settings: SearchSettings,
+    seed: int,
+    device: torch.device | str = "cpu",
+    progress=None,
+) -> tuple[list[Candidate], list[float]]:
+    """Search the latent space of ``model`` for sparse networks fitting ``(X, y)``.
+
+    Parameters
+    ----------
+    model : MultiScaleAutoencoder
+        Frozen autoencoder.
+    X : ndarray of shape (n_samples, n_features)
+        Inputs scaled to [-1, 1]; ``n_features <= model.config.max_inputs``.
+    y : ndarray of shape (n_samples,)
+        Target scaled to [-1, 1].
+    sample_weight : ndarray of shape (n_samples,)
+    settings : SearchSettings
+    seed : int
+        Seed of every random draw of the search.
+    device : torch.device or str, default="cpu"
+        Where the search runs. Random draws are made on the CPU (the same
+        numbers on every device) and moved there.
+    progress : callable, default=None
+        Called with the number of finished steps (for a progress bar).
+
+    Returns
+    -------
+    candidates : list of Candidate
+        One per depth and restart, hard-decoded, refined if asked, in the
+        unscaled-free network space of ``X``.
+    loss_curve : list of float
+        Mean penalised loss over the candidates at each search step.
+    """
+    s = settings
+    gen = torch.Generator().manual_seed(seed)
+    cfg = model.config
+    n, n_in = X.shape
+    device = torch.device(device)
+    Xt = torch.as_tensor(X, dtype=torch.float32)
+    yt = torch.as_tensor(y, dtype=torch.float32)
+    wt = torch.as_tensor(sample_weight, dtype=torch.float32)
+    Xp = torch.nn.functional.pad(Xt, (0, cfg.width - n_in)).to(device)
+    in_mask = (torch.arange(cfg.width) < n_in).float()[None, :].to(device)
+    depths = [int(d) for d in s.depths]
+    R = s.n_restarts
+
+    # Starting codes: zoo networks that fit best (or N(0, 1) draws, as the paper).
+    z0 = []
+    for k in depths:
+        if s.init == "zoo":
+            zrows = _rows(n, 512, gen)
+            Xs, ys, ws = (Xt, yt, wt) if zrows is None else (Xt[zrows], yt[zrows], wt[zrows])
+            z0.append(_zoo_start(model, k, R, Xs, ys, ws, s.n_zoo, gen, device))
+        else:
+            z0.append(torch.randn((R, *model.latent_shape), generator=gen).to(device))
+    yt, wt = yt.to(device), wt.to(device)
+    z = torch.nn.Parameter(torch.cat(z0))
+    t = torch.nn.Parameter(torch.zeros(len(depths) * R, device=device))
+    opt = torch.optim.Adam(
+        [{"params": [z], "lr": s.lr}, {"params": [t], "lr": s.threshold_lr}]
+    )
+    best_loss = torch.full((len(depths) * R,), float("inf"), device=device)
+    best_z = z.detach().clone()
+    best_t = t.detach().clone()
+    curve = []
+    for step in range(s.max_iter):
+        frac = min(1.0, step / max(1, s.anneal_iter))
+        temperature = s.temperature_start + frac * (s.temperature_end - s.temperature_start)
+        rows = _rows(n, s.batch_size, gen, device)
+        xb, yb, wb = (Xp, yt, wt) if rows is None else (Xp[rows], yt[rows], wt[rows])
+        losses = []
+        for i, k in enumerate(depths):
+            sl = slice(i * R, (i + 1) * R)
+            raw = model.decode(z[sl], k)
+            net, sparsity, gate_std, gate_mean = _soft_candidates(raw, t[sl], in_mask, temperature)
+            mse = _weighted_mse(net.forward(xb), yb, wb)
+            losses.append(
+                mse + s.alpha * sparsity - s.gate_weight * gate_std + s.compactness_weight * gate_mean
+            )
+        loss = torch.cat(losses)
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        opt.step()
+        with torch.no_grad():
+            t.clamp_(0.0, _THRESHOLD_MAX)
+            if step >= s.anneal_iter or step == s.max_iter - 1:
+                better = loss.detach() < best_loss
+                best_loss = torch.where(better, loss.detach(), best_loss)
+                best_z[better] = z.detach()[better]
+                best_t[better] = t.detach()[better]
+        curve.append(float(loss.detach().mean()))
+        if progress is not None:
+            progress(step + 1)
+
+    nets = []
+    with torch.no_grad():
+        for i, k in enumerate(depths):
+            sl = slice(i * R, (i + 1) * R)
+            nets.append(_hard_candidates(model.decode(best_z[sl], k), best_t[sl], in_mask))
+    if s.refine_iter > 0:
+        nets = [refine(b, Xp, yt, wt, s.refine_iter, s.refine_lr, s.batch_size, gen) for b in nets]
+    candidates = []
+    for i, (k, batch) in enumerate(zip(depths, nets)):
+        batch = NetworkBatch(*[getattr(batch, f).cpu() for f in batch.__dataclass_fields__])
+        for r, net in enumerate(batch.to_networks(n_inputs=n_in)):
+            candidates.append(Candidate(k, r, net.compact(), float(best_loss[i * R + r])))
+    return candidates, curve
+
+
+def refine(batch: NetworkBatch, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, n_iter: int,
+           lr: float, batch_size: int, gen: torch.Generator) -> NetworkBatch:
+    """Train the surviving weights and biases of hard networks, mask and activations fixed.
+
+    Parameters
+    ----------
+    batch : NetworkBatch
+        Hard networks (one-hot activations, 0/1 gates); zero weights stay zero.
+    X : Tensor of shape (n, W)
+    y, w : Tensor of shape (n,)
+    n_iter : int
+        Adam steps.
+    lr : float
+    batch_size : int
+    gen : torch.Generator
+
+    Returns
+    -------
+    NetworkBatch
+        The refined networks: same zeros, same activations and gates.
+    """
+    wmask = (batch.weights != 0).float()
+    omask = (batch.out_w != 0).float()
+    weights = torch.nn.Parameter(batch.weights.clone())
+    biases = torch.nn.Parameter(batch.biases.clone())
+    out_w = torch.nn.Parameter(batch.out_w.clone())
+    out_b = torch.nn.Parameter(batch.out_b.clone())
+    opt = torch.optim.Adam([weights, biases, out_w, out_b], lr=lr)
+
+    def build() -> NetworkBatch:
+        return NetworkBatch(weights * wmask, biases, batch.act, batch.gates, out_w * omask, out_b,
+                            batch.in_mask, batch.unit_mask)
+
+    start = build()
+    with torch.no_grad():
+        best = _weighted_mse(start.forward(X), y, w)
+    best_params = [p.detach().clone() for p in (weights, biases, out_w, out_b)]
+    n = X.shape[0]
+    for _ in range(n_iter):
+        rows = _rows(n, batch_size, gen, X.device)
+        xb, yb, wb = (X, y, w) if rows is None else (X[rows], y[rows], w[rows])
+        loss = _weighted_mse(build().forward(xb), yb, wb)
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        opt.step()
+    with torch.no_grad():
+        final = _weighted_mse(build().forward(X), y, w)
+        # Keep the refinement only where it lowered the full-data loss.
+        keep = final < best
+        out = []
+        for p, b in zip((weights, biases, out_w, out_b), best_params):
+            sel = keep.view(-1, *([1] * (p.dim() - 1)))
+            out.append(torch.where(sel, p.detach(), b))
+    return NetworkBatch(out[0] * wmask, out[1], batch.act, batch.gates, out[2] * omask, out[3],
+                        batch.in_mask, batch.unit_mask)
+
+
+__all__ = ["MAX_DEPTH", "N_ACT", "SearchSettings", "latent_search", "refine"]

@@ -1,0 +1,177 @@
+"""The network family: forward passes, size count, encoding, compaction, family limits."""
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_swat import ACTIVATIONS, SparseMLP
+from sklearn_swat._encoding import (
+    batch_from_networks,
+    canonicalize,
+    n_columns,
+    network_from_matrix,
+    network_to_matrix,
+)
+
+
+def random_network(rng, n_inputs=2, sizes=(7, 7), sparsity=0.3, p_on=0.7):
+    units = [n_inputs, *sizes, 1]
+    coefs = [rng.uniform(-3, 3, (a, b)) * (rng.rand(a, b) > sparsity) for a, b in zip(units, units[1:])]
+    intercepts = [rng.uniform(-1, 1, b) for b in units[1:]]
+    acts = [rng.randint(0, 3, s) for s in sizes]
+    gates = [rng.rand(s) < p_on for s in sizes]
+    for g in gates:
+        g[0] = True
+    return SparseMLP(coefs, intercepts, acts, gates)
+
+
+@pytest.fixture
+def rng():
+    return np.random.RandomState(0)
+
+
+def reference_forward(net, X):
+    """A plain per-neuron loop: the definition the vectorised code must match."""
+    funcs = {
+        0: lambda a: 1 / (1 + np.exp(-a)),
+        1: np.tanh,
+        2: lambda a: np.where(a >= 0, a, 0.01 * a),
+    }
+    h = X
+    for c, b, act, g in zip(net.coefs[:-1], net.intercepts[:-1], net.activations, net.gates):
+        a = h @ c + b
+        h = np.stack([funcs[act[j]](a[:, j]) * g[j] for j in range(a.shape[1])], axis=1)
+    return h @ net.coefs[-1][:, 0] + net.intercepts[-1][0]
+
+
+@pytest.mark.parametrize("sizes", [(3,), (7, 5), (2, 7, 4), (7, 7, 7, 7)])
+def test_numpy_and_torch_forward_match_reference(rng, sizes):
+    net = random_network(rng, sizes=sizes)
+    X = rng.uniform(-2, 2, (50, 2))
+    expected = reference_forward(net, X)
+    np.testing.assert_allclose(net.predict(X), expected, rtol=1e-12, atol=1e-12)
+    out = net.forward_torch(torch.as_tensor(X, dtype=torch.float64)).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_n_nonzero_counts_live_weights_and_active_biases():
+    # 2 inputs -> 3 neurons (middle one off) -> output.
+    net = SparseMLP(
+        coefs=[np.array([[1.0, 2.0, 0.0], [0.0, 3.0, 4.0]]), np.array([[1.0], [5.0], [0.0]])],
+        intercepts=[np.array([0.1, 0.2, 0.3]), np.array([0.5])],
+        activations=[["tanh", "sigmoid", "leaky_relu"]],
+        gates=[[True, False, True]],
+    )
+    # Live weights: into neuron 0: 1 (w=1), into neuron 2: 1 (w=4); out: neuron 0 (1), neuron 2 (0).
+    # Biases: 2 active neurons + output bias.
+    assert net.n_nonzero == 1 + 1 + 1 + 2 + 1
+    assert net.n_active_neurons == [2]
+
+
+def test_compact_keeps_function_and_drops_dead_neurons(rng):
+    for _ in range(20):
+        net = random_network(rng, sizes=(7, 7, 7), sparsity=0.6, p_on=0.5)
+        small = net.compact()
+        X = rng.uniform(-1, 1, (40, 2))
+        np.testing.assert_allclose(small.predict(X), net.predict(X), rtol=1e-10, atol=1e-10)
+        assert small.n_nonzero <= net.n_nonzero
+        assert small.depth == net.depth
+
+
+@pytest.mark.parametrize("sizes", [(7,), (4, 6), (7, 2, 5), (1, 7, 7, 3)])
+def test_encode_decode_is_exact(rng, sizes):
+    net = random_network(rng, sizes=sizes)
+    values, mask = network_to_matrix(net, width=7)
+    assert values.shape == (7, n_columns(7, 4)) == (7, 56)
+    back = network_from_matrix(values, mask)
+    assert back.layer_sizes == net.layer_sizes and back.n_inputs == net.n_inputs
+    for a, b in zip(back.coefs, net.coefs):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(back.intercepts, net.intercepts):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(back.activations, net.activations):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(back.gates, net.gates):
+        np.testing.assert_array_equal(a, b)
+    X = rng.uniform(-1, 1, (30, 2))
+    np.testing.assert_array_equal(back.predict(X), net.predict(X))
+
+
+def test_permutation_changes_matrix_not_function(rng):
+    net = random_network(rng, sizes=(7, 7))
+    perm = net.permute(0, rng.permutation(7)).permute(1, rng.permutation(7))
+    v1, _ = network_to_matrix(net, 7)
+    v2, _ = network_to_matrix(perm, 7)
+    assert not np.allclose(v1, v2)
+    X = rng.uniform(-1, 1, (30, 2))
+    np.testing.assert_allclose(perm.predict(X), net.predict(X), rtol=1e-12, atol=1e-12)
+
+
+def test_canonical_form_is_permutation_invariant_and_keeps_function(rng):
+    net = random_network(rng, sizes=(7, 7, 7))
+    perm = net.permute(0, rng.permutation(7)).permute(2, rng.permutation(7))
+    a = canonicalize(batch_from_networks([net], 7, dtype=torch.float64))
+    b = canonicalize(batch_from_networks([perm], 7, dtype=torch.float64))
+    np.testing.assert_array_equal(a.to_matrix(4)[0].numpy(), b.to_matrix(4)[0].numpy())
+    X = torch.as_tensor(rng.uniform(-1, 1, (30, 7)) * ([1, 1] + [0] * 5))
+    np.testing.assert_allclose(a.forward(X).numpy()[0], net.predict(X[:, :2].numpy()), rtol=1e-10)
+
+
+def test_batched_forward_matches_numpy(rng):
+    nets = [random_network(rng, sizes=(5, 7)) for _ in range(4)]
+    batch = batch_from_networks(nets, 7, dtype=torch.float64)
+    X = rng.uniform(-1, 1, (20, 2))
+    Xp = torch.as_tensor(np.pad(X, ((0, 0), (0, 5))))
+    out = batch.forward(Xp).numpy()
+    for i, net in enumerate(nets):
+        np.testing.assert_allclose(out[i], net.predict(X), rtol=1e-10)
+    for a, b in zip(batch.to_networks(), nets):
+        np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-10)
+
+
+def test_to_torch_module_is_plain_and_matches(rng):
+    net = random_network(rng, sizes=(7, 3))
+    module = net.to_torch(dtype=torch.float64)
+    assert isinstance(module, torch.nn.Module)
+    X = rng.uniform(-1, 1, (25, 2))
+    out = module(torch.as_tensor(X)).detach().numpy()
+    np.testing.assert_allclose(out, net.predict(X), rtol=1e-10, atol=1e-12)
+
+
+def test_summary_and_plot(rng):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    net = random_network(rng, sizes=(7, 7))
+    text = net.summary()
+    assert f"{net.n_nonzero} non-zero" in text and "hidden 2" in text
+    ax = net.plot()
+    assert ax.get_title().startswith(f"{net.compact().n_nonzero} non-zero")
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"depth": 5}, "1 to 4 hidden layers"),
+        ({"activation": "relu"}, "Unknown activation 'relu'"),
+        ({"activation": 3}, "Unknown activation id 3"),
+    ],
+)
+def test_networks_outside_the_family_are_refused(kwargs, match):
+    depth = kwargs.get("depth", 2)
+    units = [2] + [3] * depth + [1]
+    coefs = [np.ones((a, b)) for a, b in zip(units, units[1:])]
+    intercepts = [np.zeros(b) for b in units[1:]]
+    acts = [[kwargs.get("activation", "tanh")] * 3 for _ in range(depth)]
+    with pytest.raises(ValueError, match=match):
+        SparseMLP(coefs, intercepts, acts)
+
+
+def test_width_beyond_layout_is_refused(rng):
+    net = random_network(rng, sizes=(9,))
+    with pytest.raises(ValueError, match="does not fit width 8"):
+        network_to_matrix(net, width=8)
+
+
+def test_activation_names():
+    assert ACTIVATIONS == ("sigmoid", "tanh", "leaky_relu")
