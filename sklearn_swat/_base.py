@@ -139,6 +139,20 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         ys = (y - self.y_offset_) / self.y_scale_
         return Xs, ys
 
+    @staticmethod
+    def _constant_network(n_features: int) -> SparseMLP:
+        """The smallest network of the family: one switched-off neuron, output bias 0.
+
+        On a constant target (scaled to 0) this predicts the constant exactly,
+        with one parameter, where a search would only approximate it.
+        """
+        return SparseMLP(
+            coefs=[np.zeros((n_features, 1)), np.zeros((1, 1))],
+            intercepts=[np.zeros(1), np.zeros(1)],
+            activations=[[0]],
+            gates=[[False]],
+        )
+
     def _check_n_features(self, n_features: int) -> None:
         limit = self._max_features
         if limit is not None and n_features > limit:

@@ -346,6 +346,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         seed = seed_from_random_state(self.random_state)
         Xs, ys = self._fit_scalers(X, y)
 
+        if np.all(ys == ys[0]):
+            return self._set_constant_fit(X.shape[1], name, sha, device, settings)
+
         n = X.shape[0]
         rng = np.random.RandomState(seed)
         n_val = int(np.floor(self.validation_fraction * n))
@@ -389,7 +392,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         ok = score <= score.min() * (1 + self.selection_tolerance) + 1e-12
         pick = int(np.flatnonzero(ok)[np.lexsort((score[ok], sizes[ok]))[0]])
 
-        self.network_ = candidates[pick].network
+        self._set_fitted(candidates[pick].network, name, sha, device, curve)
         self.candidates_ = {
             "depth": np.array([c.depth for c in candidates]),
             "restart": np.array([c.restart for c in candidates]),
@@ -398,9 +401,24 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             "n_nonzero": sizes,
             "selected": np.arange(len(candidates)) == pick,
         }
+        return self
+
+    def _set_fitted(self, network, name, sha, device, curve):
+        self.network_ = network
         self.loss_curve_ = curve
-        self.n_iter_ = settings.max_iter
+        self.n_iter_ = len(curve)
         self.autoencoder_ = name
         self.autoencoder_sha256_ = sha
         self.device_ = device
+
+    def _set_constant_fit(self, n_features, name, sha, device, settings):
+        # A constant target needs no search: the one-parameter network that
+        # outputs the constant is exact and the smallest possible.
+        net = self._constant_network(n_features)
+        self._set_fitted(net, name, sha, device, [])
+        self.candidates_ = {
+            "depth": np.array([1]), "restart": np.array([0]), "train_loss": np.array([0.0]),
+            "validation_loss": np.array([np.nan]), "n_nonzero": np.array([net.n_nonzero]),
+            "selected": np.array([True]),
+        }
         return self

@@ -1,0 +1,281 @@
+"""SWATRegressor: fitting, fitted views, compatibility with scikit-learn tools, bad input."""
+
+import pickle
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.decomposition import PCA
+from sklearn.exceptions import DataConversionWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_swat import CheckpointError, SparseMLP, SWATRegressor
+
+FAST = dict(max_iter=30, refine_iter=30, n_restarts=2, random_state=0)
+
+rng = np.random.RandomState(0)
+X2 = rng.uniform(-2, 2, size=(300, 2))
+y2 = np.tanh(X2[:, 0]) * 3 + 0.5 * X2[:, 1] ** 2 + 10.0
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return SWATRegressor(**FAST).fit(X2, y2)
+
+
+def test_fits_a_smooth_function():
+    """A default-length search fits a smooth 2-D function well with a small network."""
+    reg = SWATRegressor(random_state=0).fit(X2, y2)
+    r2 = reg.score(X2, y2)
+    assert r2 > 0.95, r2
+    assert reg.n_nonzero_ < 85  # smaller than a dense 2-7-7-1 MLP
+
+
+def test_fitted_views(fitted):
+    reg = fitted
+    assert isinstance(reg.network_, SparseMLP)
+    assert reg.n_nonzero_ == reg.network_.n_nonzero
+    assert reg.depth_ == reg.network_.depth in (1, 2, 3, 4)
+    assert reg.n_active_neurons_ == reg.network_.n_active_neurons
+    assert [len(a) for a in reg.activations_] == reg.n_active_neurons_
+    assert reg.n_features_in_ == 2
+    assert reg.autoencoder_ == "cornn" and len(reg.autoencoder_sha256_) == 64
+    c = reg.candidates_
+    n = len(reg.depths) * reg.n_restarts
+    assert all(len(v) == n for v in c.values())
+    assert c["selected"].sum() == 1
+    assert c["n_nonzero"][c["selected"]][0] == reg.n_nonzero_
+    assert len(reg.loss_curve_) == reg.n_iter_ == FAST["max_iter"]
+    assert np.isfinite(reg.loss_curve_).all()
+    assert "non-zero parameters" in reg.summary()
+
+
+def test_predict_maps_back_to_target_scale(fitted):
+    pred = fitted.predict(X2)
+    assert abs(pred.mean() - y2.mean()) < 0.5 * y2.std()
+
+
+def test_same_random_state_same_model():
+    a = SWATRegressor(**FAST).fit(X2, y2).predict(X2)
+    b = SWATRegressor(**FAST).fit(X2, y2).predict(X2)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_pickle_is_small_and_predicts_identically_in_another_process(fitted, tmp_path):
+    blob = pickle.dumps(fitted)
+    assert len(blob) < 100_000, len(blob)
+    path = tmp_path / "model.pkl"
+    path.write_bytes(blob)
+    np.save(tmp_path / "X.npy", X2)
+    code = (
+        "import pickle, numpy as np, sys;"
+        f"m = pickle.load(open(r'{path}', 'rb'));"
+        f"np.save(r'{tmp_path / 'pred.npy'}', m.predict(np.load(r'{tmp_path / 'X.npy'}')))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "pred.npy"), fitted.predict(X2))
+
+
+def test_export_torch_matches_predict(fitted):
+    module = fitted.export_torch(dtype=torch.float64)
+    assert isinstance(module, torch.nn.Module)
+    with torch.no_grad():
+        out = module(torch.as_tensor(X2)).numpy()
+    np.testing.assert_allclose(out, fitted.predict(X2), rtol=1e-9, atol=1e-9)
+
+
+def test_plot_network(fitted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = fitted.plot_network()
+    assert "non-zero" in ax.get_title()
+
+
+def test_general_autoencoder_for_more_features():
+    X = rng.uniform(-1, 1, size=(200, 5))
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0, 3.0])
+    reg = SWATRegressor(**FAST).fit(X, y)
+    assert reg.autoencoder_ == "general"
+    assert reg.network_.n_inputs == 5
+    assert reg.score(X, y) > 0.8
+
+
+def test_too_many_features_suggests_pca():
+    X = rng.uniform(size=(50, 9))
+    with pytest.raises(ValueError, match=r"at most 8.*PCA\(n_components=8\)"):
+        SWATRegressor(**FAST).fit(X, X[:, 0])
+    pipe = make_pipeline(StandardScaler(), PCA(n_components=8), SWATRegressor(**FAST))
+    pipe.fit(X, X[:, 0])
+    assert pipe.predict(X).shape == (50,)
+
+
+def test_grid_search_cross_val_and_transformed_target():
+    small = dict(FAST, max_iter=10, refine_iter=10, n_restarts=1, depths=(1, 2))
+    gs = GridSearchCV(SWATRegressor(**small), {"alpha": [1e-4, 1e-2]}, cv=2, n_jobs=2)
+    gs.fit(X2, y2)
+    assert set(gs.cv_results_["param_alpha"]) == {1e-4, 1e-2}
+    scores = cross_val_score(SWATRegressor(**small), X2, y2, cv=3)
+    assert scores.shape == (3,) and np.all(np.isfinite(scores))
+    ttr = TransformedTargetRegressor(SWATRegressor(**small), func=np.log, inverse_func=np.exp)
+    assert ttr.fit(X2, y2).predict(X2).shape == (300,)
+    c = clone(SWATRegressor(**small))
+    assert c.get_params() == SWATRegressor(**small).get_params()
+
+
+def test_column_y_is_flattened_with_a_warning():
+    with pytest.warns(DataConversionWarning):
+        reg = SWATRegressor(**FAST).fit(X2, y2[:, None])
+    assert reg.predict(X2).shape == (300,)
+
+
+def test_pandas_feature_names():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(X2, columns=["a", "b"])
+    reg = SWATRegressor(**FAST).fit(df, y2)
+    assert list(reg.feature_names_in_) == ["a", "b"]
+    np.testing.assert_array_equal(reg.predict(df), reg.predict(X2))
+
+
+def test_sample_weight_zero_ignores_outliers():
+    y = y2.copy()
+    y[:30] = 1e3  # outliers, switched off by their weight
+    w = np.ones_like(y)
+    w[:30] = 0
+    reg = SWATRegressor(**FAST, selection="train").fit(X2, y, sample_weight=w)
+    pred = reg.predict(X2[30:])
+    ref = SWATRegressor(**FAST, selection="train").fit(X2[30:], y[30:]).predict(X2[30:])
+    assert np.mean((pred - y[30:]) ** 2) < 10 * max(np.mean((ref - y[30:]) ** 2), 1e-3) + 50
+
+
+def test_input_not_mutated():
+    X = X2.copy()
+    y = y2.copy()
+    w = np.ones(300)
+    SWATRegressor(**FAST).fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
+    np.testing.assert_array_equal(w, np.ones(300))
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.array([[np.nan, 1.0]] * 5), np.arange(5.0), "NaN"),
+        (np.array([[np.inf, 1.0]] * 5), np.arange(5.0), "infinity"),
+        (np.empty((0, 2)), np.empty(0), "0 sample"),
+        (np.array([[1.0, 2.0]]), np.array([1.0]), "1 sample"),
+        (np.array([["a", "b"]] * 5), np.arange(5.0), "could not convert|dtype"),
+    ],
+)
+def test_bad_input_is_a_clear_error(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        SWATRegressor(**FAST).fit(X, y)
+
+
+def test_sparse_input_is_refused():
+    sp = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match="dense data is required|[Ss]parse"):
+        SWATRegressor(**FAST).fit(sp.csr_matrix(X2), y2)
+
+
+def test_wrong_feature_count_and_unfitted_predict(fitted):
+    with pytest.raises(ValueError, match="features"):
+        fitted.predict(np.ones((3, 3)))
+    with pytest.raises(NotFittedError):
+        SWATRegressor().predict(X2)
+
+
+@pytest.mark.parametrize("scale", [1e12, 1e-12])
+def test_extreme_magnitudes_fit(scale):
+    reg = SWATRegressor(**FAST).fit(X2 * scale, y2 * scale)
+    pred = reg.predict(X2 * scale)
+    assert np.all(np.isfinite(pred))
+    assert reg.score(X2 * scale, y2 * scale) > 0.5
+
+
+def test_constant_target_predicts_the_constant():
+    reg = SWATRegressor(**FAST).fit(X2, np.full(300, 7.0))
+    np.testing.assert_allclose(reg.predict(X2), 7.0, rtol=1e-15)
+    assert reg.n_nonzero_ == 1
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"depths": (0, 1)}, "depths"),
+        ({"depths": (5,)}, "depths"),
+        ({"temperature": (1.0,)}, "temperature"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"init": "bad"}, "init"),
+        ({"autoencoder": "nope"}, "Unknown autoencoder checkpoint 'nope'"),
+    ],
+)
+def test_bad_parameters_are_clear_errors(params, match):
+    with pytest.raises((ValueError, CheckpointError), match=match):
+        SWATRegressor(**{**FAST, **params}).fit(X2, y2)
+
+
+def test_untrained_ablation_and_path_loading(tmp_path):
+    import shutil
+
+    from sklearn_swat._checkpoints import WEIGHTS_DIR
+
+    reg = SWATRegressor(**FAST, autoencoder="untrained:cornn").fit(X2, y2)
+    assert reg.autoencoder_ == "untrained:cornn"
+    for f in ("cornn.safetensors", "cornn.json"):
+        shutil.copy(WEIGHTS_DIR / f, tmp_path / f)
+    reg = SWATRegressor(**FAST, autoencoder=str(tmp_path / "cornn.safetensors")).fit(X2, y2)
+    np.testing.assert_array_equal(reg.predict(X2), SWATRegressor(**FAST).fit(X2, y2).predict(X2))
+
+
+def test_interrupted_fit_keeps_previous_model(fitted, monkeypatch):
+    reg = clone(fitted).fit(X2, y2)
+    before = reg.predict(X2)
+    state = dict(reg.__dict__)
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sklearn_swat._swat.latent_search", boom)
+    with pytest.raises(KeyboardInterrupt):
+        reg.fit(X2[:100, :1], y2[:100])
+    assert reg.__dict__.keys() == state.keys()
+    assert reg.n_features_in_ == 2
+    np.testing.assert_array_equal(reg.predict(X2), before)
+
+
+def test_fit_uses_n_jobs_threads_and_restores(monkeypatch):
+    seen = []
+    import sklearn_swat._swat as swat
+
+    real = swat.latent_search
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(swat, "latent_search", spy)
+    before = torch.get_num_threads()
+    SWATRegressor(**FAST, n_jobs=1).fit(X2, y2)
+    assert seen == [1]
+    assert torch.get_num_threads() == before
+
+
+def test_verbose_progress_bar(capsys):
+    SWATRegressor(**FAST, verbose=1).fit(X2, y2)
+    err = capsys.readouterr().err
+    assert "latent descent" in err
+
+
+def test_no_warnings_on_clean_fit():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SWATRegressor(**FAST).fit(X2, y2)
