@@ -1,0 +1,83 @@
+"""Speed and quality of the default SWATRegressor fit on 5 CORNN functions.
+
+Prints, for each function, the fit's wall time, test MSE (on targets scaled to
+[-1, 1] as CORNN does) and non-zero parameter count, for SWATRegressor,
+DARTSADMMRegressor and ``MLPRegressor(hidden_layer_sizes=(7, 7),
+max_iter=2000)`` fitted in the same run, then the medians and the ratios
+against the MLP (the reference).
+
+The 5 functions are every 11th of the 54 names in alphabetical order, a rule
+fixed before any measurement: Ackley, Bohachevsky N.2, Exponential, Periodic,
+Shubert.
+
+Usage::
+
+    python benchmarks/bench_swat.py [--data-home ../shared/cornn] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.neural_network import MLPRegressor
+
+from sklearn_swat import DARTSADMMRegressor, SWATRegressor
+from sklearn_swat.datasets import cornn_names, load_cornn
+
+DEFAULT_HOME = Path(__file__).resolve().parents[2] / "shared" / "cornn"
+
+
+def mlp_nonzero(mlp: MLPRegressor) -> int:
+    return int(sum(np.count_nonzero(a) for a in [*mlp.coefs_, *mlp.intercepts_]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-home", default=str(DEFAULT_HOME) if DEFAULT_HOME.exists() else None)
+    parser.add_argument("--datasets", nargs="*", default=sorted(cornn_names())[::11])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-jobs", type=int, default=None, help="torch threads per fit")
+    parser.add_argument("--skip-darts", action="store_true")
+    args = parser.parse_args()
+
+    estimators = {
+        "swat": lambda: SWATRegressor(random_state=args.seed, n_jobs=args.n_jobs),
+        "darts-admm": lambda: DARTSADMMRegressor(random_state=args.seed),
+        "mlp": lambda: MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=args.seed),
+    }
+    if args.skip_darts:
+        del estimators["darts-admm"]
+    rows = []
+    print(f"{'function':18s} {'estimator':11s} {'fit_s':>7s} {'test_mse':>10s} {'n_nonzero':>9s}")
+    for name in args.datasets:
+        X_tr, X_te, y_tr, y_te = load_cornn(name, data_home=args.data_home)
+        for est_name, make in estimators.items():
+            est = make()
+            t0 = time.perf_counter()
+            est.fit(X_tr, y_tr)
+            seconds = time.perf_counter() - t0
+            mse = float(np.mean((est.predict(X_te) - y_te) ** 2))
+            nnz = est.n_nonzero_ if hasattr(est, "n_nonzero_") else mlp_nonzero(est)
+            rows.append((name, est_name, seconds, mse, nnz))
+            print(f"{name:18s} {est_name:11s} {seconds:7.2f} {mse:10.3e} {nnz:9d}", flush=True)
+
+    print("\nmedians over the functions (ratios: per function against mlp, then the median)")
+    ref = {r[0]: r for r in rows if r[1] == "mlp"}
+    for est_name in estimators:
+        mine = [r for r in rows if r[1] == est_name]
+        med_t = np.median([r[2] for r in mine])
+        med_mse = np.median([r[3] for r in mine])
+        med_nnz = np.median([r[4] for r in mine])
+        mse_ratio = np.median([r[3] / ref[r[0]][3] for r in mine])
+        nnz_ratio = np.median([r[4] / ref[r[0]][4] for r in mine])
+        print(
+            f"{est_name:11s} fit_s {med_t:6.2f}  test_mse {med_mse:.3e}  n_nonzero {med_nnz:5.1f}  "
+            f"mse/mlp {mse_ratio:5.2f}  nonzero/mlp {nnz_ratio:4.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

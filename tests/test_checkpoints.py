@@ -1,0 +1,115 @@
+"""Bundled checkpoints: listing, loading by name or path, and refusal of bad files."""
+
+import json
+import pickle
+import shutil
+
+import pytest
+import torch
+
+from sklearn_swat import CheckpointError, list_checkpoints, load_autoencoder
+from sklearn_swat._autoencoder import MultiScaleAutoencoder
+from sklearn_swat._checkpoints import WEIGHTS_DIR, sha256_file
+
+
+@pytest.fixture
+def copy_of(tmp_path):
+    def make(name="cornn"):
+        for suffix in (".safetensors", ".json"):
+            shutil.copy(WEIGHTS_DIR / f"{name}{suffix}", tmp_path / f"{name}{suffix}")
+        return tmp_path / f"{name}.safetensors"
+
+    return make
+
+
+def test_both_checkpoints_ship_and_load_by_name():
+    infos = list_checkpoints()
+    assert {"cornn", "general"} <= set(infos)
+    assert infos["cornn"]["config"]["width"] == 7 and infos["cornn"]["config"]["max_inputs"] == 2
+    assert infos["general"]["config"]["width"] == 8 and infos["general"]["config"]["max_inputs"] == 8
+    for name, info in infos.items():
+        model = load_autoencoder(name)
+        assert isinstance(model, MultiScaleAutoencoder)
+        assert not any(p.requires_grad for p in model.parameters())
+        size_mb = (WEIGHTS_DIR / info["file"]).stat().st_size / 2**20
+        assert size_mb < 8, f"{name} is {size_mb:.1f} MB: the package must stay small"
+        assert sha256_file(WEIGHTS_DIR / info["file"]) == info["sha256"]
+        for key in ("training", "quality"):
+            assert key in info
+
+
+def test_load_by_path(copy_of):
+    path = copy_of()
+    model = load_autoencoder(path)
+    ref = load_autoencoder("cornn")
+    for (k, a), (_, b) in zip(model.state_dict().items(), ref.state_dict().items()):
+        assert torch.equal(a, b), k
+
+
+def test_unknown_name_lists_the_bundled_ones():
+    with pytest.raises(CheckpointError, match=r"Unknown autoencoder checkpoint 'gpt2'.*cornn"):
+        load_autoencoder("gpt2")
+
+
+def test_missing_file(copy_of):
+    path = copy_of()
+    path.unlink()
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_autoencoder(path)
+
+
+def test_wrong_sha256_is_refused(copy_of):
+    path = copy_of()
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=rf"{path.name} is corrupt or was replaced"):
+        load_autoencoder(path)
+
+
+def test_truncated_file_is_refused_even_with_matching_hash(copy_of):
+    path = copy_of()
+    path.write_bytes(path.read_bytes()[:1000])
+    meta = path.with_suffix(".json")
+    info = json.loads(meta.read_text())
+    info["sha256"] = sha256_file(path)
+    meta.write_text(json.dumps(info))
+    with pytest.raises(CheckpointError, match="not a readable safetensors file"):
+        load_autoencoder(path)
+
+
+class _Exploit:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch PWNED",))
+
+
+def test_pickle_that_would_run_code_is_refused_and_not_run(copy_of, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = copy_of()
+    path.write_bytes(pickle.dumps({"model": _Exploit()}))
+    meta = path.with_suffix(".json")
+    info = json.loads(meta.read_text())
+    info["sha256"] = sha256_file(path)
+    meta.write_text(json.dumps(info))
+    with pytest.raises(CheckpointError, match="not a readable safetensors file"):
+        load_autoencoder(path)
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_checkpoint_of_another_config_is_refused(copy_of):
+    path = copy_of()
+    meta = path.with_suffix(".json")
+    info = json.loads(meta.read_text())
+    info["config"]["d_model"] = 32
+    meta.write_text(json.dumps(info))
+    with pytest.raises(CheckpointError, match="does not match its config"):
+        load_autoencoder(path)
+
+
+def test_corrupt_description_is_refused(copy_of):
+    path = copy_of()
+    path.with_suffix(".json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="description .* is corrupt"):
+        load_autoencoder(path)

@@ -1,0 +1,107 @@
+"""The zoo, the autoencoder's losses, and the pretraining command: resume, export, evaluate."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_swat._autoencoder import AutoencoderConfig, MultiScaleAutoencoder
+from sklearn_swat._checkpoints import load_autoencoder
+from sklearn_swat._zoo import sample_networks, sample_zoo_batch
+from sklearn_swat.pretrain.__main__ import main
+from sklearn_swat.pretrain._train import TrainSettings, evaluate, train
+
+TINY = AutoencoderConfig(width=4, max_inputs=2, d_model=16, n_heads=2, encoder_layers=1,
+                         decoder_layers=1, dim_feedforward=16)
+
+
+def test_zoo_is_reproducible_and_follows_the_design():
+    a = sample_networks(2000, 3, 0.4, 7, 2, generator=torch.Generator().manual_seed(1))
+    b = sample_networks(2000, 3, 0.4, 7, 2, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(a.weights, b.weights) and torch.equal(a.gates, b.gates)
+    w = a.weights[:, 1:]
+    assert w.abs().max() <= 5
+    assert abs(float((w == 0).float().mean()) - 0.4) < 0.01
+    assert abs(float(a.gates.mean()) - 0.5) < 0.03
+    assert a.biases.abs().max() <= 1
+    assert torch.all(a.weights[:, 0, 2:] == 0)  # absent inputs are zero rows
+    assert torch.all(a.gates.sum(-1) >= 1)  # no layer entirely off
+    assert torch.all(a.act.sum(-1) == 1)
+
+
+def test_zoo_variable_inputs():
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(500, 2, 0.0, 8, 8, variable_inputs=True, generator=gen)
+    counts = nets.in_mask.sum(1)
+    assert counts.min() == 1 and counts.max() == 8
+    _, x, y = sample_zoo_batch(64, 8, 8, variable_inputs=True, n_points=32,
+                               generator=torch.Generator().manual_seed(0))
+    assert x.shape == (64, 32, 8) and y.shape == (64, 32)
+
+
+def test_latent_shape_and_decoders():
+    model = MultiScaleAutoencoder(TINY)
+    nets, _, _ = sample_zoo_batch(5, 4, 2, variable_inputs=False, n_points=8,
+                                  generator=torch.Generator().manual_seed(0))
+    z = model.encode(nets)
+    assert z.shape == (5, 4, 16)
+    # Parameter-free layer norm: each latent token is standardised.
+    torch.testing.assert_close(z.mean(-1), torch.zeros(5, 4), atol=1e-5, rtol=0)
+    for depth in (1, 2, 3, 4):
+        raw = model.decode(z, depth)
+        assert raw["weights"].shape == (5, depth, 4, 4)
+
+
+def run_train(workdir, steps, **kwargs):
+    settings = TrainSettings(steps=steps, batch_size=8, n_points=16, warmup=2, checkpoint_every=2, seed=3)
+    return train(TINY, settings, workdir, progress=False, **kwargs)
+
+
+def test_resume_continues_exactly(tmp_path):
+    straight = run_train(tmp_path / "a", 6)
+    # A run stopped after its first checkpoint (as a killed one would be), then resumed.
+    run_train(tmp_path / "b", 6, max_minutes=0.0)
+    st = torch.load(tmp_path / "b" / "state.pt", weights_only=True)
+    assert st["step"] < 6
+    resumed = run_train(tmp_path / "b", 6, resume=True)
+    for (k, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        assert torch.equal(a, b), k
+
+
+def test_existing_run_needs_resume(tmp_path):
+    run_train(tmp_path, 2)
+    with pytest.raises(FileExistsError, match="--resume"):
+        run_train(tmp_path, 2)
+
+
+def test_cli_train_export_evaluate(tmp_path, capsys):
+    work = tmp_path / "run"
+    args = ["train", "--preset", "cornn", "--workdir", str(work), "--steps", "2", "--batch-size", "4",
+            "--n-points", "8", "--d-model", "16", "--n-heads", "2", "--encoder-layers", "1",
+            "--decoder-layers", "1", "--dim-feedforward", "16", "--no-progress"]
+    assert main(args) == 0
+    assert main(["export", "--workdir", str(work), "--name", "tiny", "--out", str(tmp_path),
+                 "--n-networks", "50"]) == 0
+    info = json.loads((tmp_path / "tiny.json").read_text())
+    assert info["training"]["steps"] == 2 and info["config"]["d_model"] == 16
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(tmp_path / "tiny.safetensors"), "--json",
+                 "--n-networks", "50"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    for key in ("relative_error_median", "relative_error_mean", "random_init_relative_error_median",
+                "permutation_ratio", "n_parameters", "checkpoint_mb", "train_minutes", "train_device"):
+        assert key in figures
+
+
+def test_bundled_cornn_checkpoint_beats_untrained():
+    """The shipped latent space must reconstruct zoo networks far better than chance."""
+    from sklearn_swat._checkpoints import untrained_autoencoder
+
+    model = load_autoencoder("cornn")
+    trained = evaluate(model, n_networks=100, n_points=200)
+    base = evaluate(untrained_autoencoder(model.config), n_networks=100, n_points=200)
+    assert trained["relative_error_median"] < 0.5
+    assert trained["relative_error_median"] * 5 < base["relative_error_median"]
+    assert trained["permutation_ratio"] <= 0.3
+    assert np.isfinite(trained["relative_error_mean"])
