@@ -1,0 +1,107 @@
+"""Command line of the benchmark: ``python -m sklearn_swat.benchmark {cornn,report}``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._registry import ESTIMATORS, BenchmarkError
+from ._runner import SCHEDULER_TIMEOUT, run_benchmark
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sklearn_swat.benchmark",
+        description="Run the CORNN benchmark and write its report.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    estimators = "\n".join(f"  {name:15s} {spec.description}" for name, spec in ESTIMATORS.items())
+    p = sub.add_parser(
+        "cornn",
+        help="fit estimators on the CORNN data sets; append one row per fit to DIR/results.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Fit each estimator on each CORNN data set (and seed) and append one row per fit to "
+            "DIR/results.csv. Rows already there are skipped, so an interrupted run resumes "
+            "where it stopped."
+        ),
+        epilog=f"estimators:\n{estimators}",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (made if missing)")
+    p.add_argument("--datasets", nargs="+", metavar="NAME",
+                   help="CORNN function names, e.g. Booth 'Ackley N.2' (default: all 54)")
+    p.add_argument("--estimators", nargs="+", metavar="NAME",
+                   help=f"estimator names (default: all): {', '.join(ESTIMATORS)}")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0], metavar="SEED",
+                   help="random_state of the fits, one row per seed (default: 0)")
+    p.add_argument("--data-home", metavar="PATH",
+                   help="folder of the published CORNN CSV files (default: generate the data)")
+    p.add_argument("--n-jobs", type=int, metavar="N",
+                   help="fits run at once, each on one torch thread (default: 1, or all "
+                        "worker threads with --scheduler)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="dask distributed scheduler (tcp://host:8786): run the fits on its workers")
+    p.add_argument("--scheduler-timeout", type=float, default=SCHEDULER_TIMEOUT, metavar="SECONDS",
+                   help=f"seconds to wait for the scheduler and a worker (default: {SCHEDULER_TIMEOUT:g})")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    # Tiny estimator settings for the test suite; the numbers mean nothing.
+    p.add_argument("--quick", action="store_true", default=None, help=argparse.SUPPRESS)
+
+    p = sub.add_parser("report", help="write DIR/report.md and its figures from DIR/results.csv")
+    p.add_argument("dir", metavar="DIR", help="the folder given to `cornn --out`")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 when some fits failed, 2 on bad input, 130 when
+        interrupted.
+    """
+    args = _parser().parse_args(argv)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        if args.command == "cornn":
+            run = run_benchmark(
+                args.out,
+                datasets=args.datasets,
+                estimators=args.estimators,
+                seeds=args.seeds,
+                data_home=args.data_home,
+                n_jobs=args.n_jobs,
+                scheduler=args.scheduler,
+                scheduler_timeout=args.scheduler_timeout,
+                quick=args.quick,
+                progress=not args.no_progress,
+                log=log,
+            )
+            for dataset, estimator, seed, error in run.failures:
+                log(f"\nFailed: {dataset} / {estimator} / seed {seed}\n{error.rstrip()}")
+            return 1 if run.failures else 0
+        from ._report import write_report
+
+        path = write_report(args.dir)
+        log(f"Wrote {path}.")
+        return 0
+    except (BenchmarkError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+        log(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        log("Interrupted: the rows written so far are kept; run the same command again to resume.")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""The estimators the benchmark knows, by name, and how their size is read.
+
+Other code (examples, notebooks, another benchmark) builds the same
+estimators with :func:`make_estimator` and reads their size with
+:func:`network_size`, so that every comparison uses the same settings.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sklearn.base import BaseEstimator
+from sklearn.neural_network import MLPRegressor
+
+from .._darts_admm import DARTSADMMRegressor
+from .._swat import SWATRegressor
+from ._pruned_mlp import PrunedMLPRegressor, mlp_size
+
+QUICK_ENV = "SKLEARN_SWAT_BENCHMARK_QUICK"
+
+
+class BenchmarkError(ValueError):
+    """Bad input to the benchmark: unknown names, a corrupt results file, no scheduler."""
+
+
+@dataclass(frozen=True)
+class EstimatorSpec:
+    """How to build one of the benchmark's estimators.
+
+    Parameters
+    ----------
+    name : str
+        The name used on the command line and in ``results.csv``.
+    description : str
+        One line for ``--help`` and the report.
+    factory : callable
+        ``factory(seed, quick, target_n_nonzero)`` returns an unfitted
+        estimator. ``quick`` asks for tiny settings (tests only).
+    reference : str or None, default=None
+        Name of the estimator whose fitted ``n_nonzero`` on the same data set
+        and seed is passed as ``target_n_nonzero``; ``None`` when not needed.
+    """
+
+    name: str
+    description: str
+    factory: Callable[[int, bool, int | None], BaseEstimator]
+    reference: str | None = None
+
+
+# Tiny settings for the test suite: a fit takes about a second, the results
+# mean nothing.
+_QUICK_SWAT = dict(max_iter=5, refine_iter=5, n_restarts=1, depths=(1, 2))
+
+
+def _swat(seed: int, quick: bool, target: int | None) -> BaseEstimator:
+    return SWATRegressor(random_state=seed, n_jobs=1, **(_QUICK_SWAT if quick else {}))
+
+
+def _swat_paper(seed: int, quick: bool, target: int | None) -> BaseEstimator:
+    params = {**(_QUICK_SWAT if quick else {}), "init": "random", "refine_iter": 0, "selection": "train"}
+    return SWATRegressor(random_state=seed, n_jobs=1, **params)
+
+
+def _swat_untrained(seed: int, quick: bool, target: int | None) -> BaseEstimator:
+    # "untrained:auto": a random autoencoder of the config that "auto" would
+    # pick ("cornn" for 2 features), so that only the training differs.
+    return SWATRegressor(
+        autoencoder="untrained:auto", random_state=seed, n_jobs=1, **(_QUICK_SWAT if quick else {})
+    )
+
+
+def _darts_admm(seed: int, quick: bool, target: int | None) -> BaseEstimator:
+    quick_params = dict(search_epochs=1, admm_epochs=1, retrain_epochs=2) if quick else {}
+    return DARTSADMMRegressor(random_state=seed, n_jobs=1, **quick_params)
+
+
+def _mlp(seed: int, quick: bool, target: int | None) -> BaseEstimator:
+    return MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=20 if quick else 2000, random_state=seed)
+
+
+def _pruned_mlp(seed: int, quick: bool, target: int | None) -> BaseEstimator:
+    quick_params = dict(max_iter=2, retrain_iter=2) if quick else {}
+    return PrunedMLPRegressor(
+        hidden_layer_sizes=(7, 7), n_nonzero=target, random_state=seed, **quick_params
+    )
+
+
+ESTIMATORS: dict[str, EstimatorSpec] = {
+    spec.name: spec
+    for spec in (
+        EstimatorSpec("swat", "SWATRegressor with its defaults", _swat),
+        EstimatorSpec(
+            "swat-paper",
+            'SWATRegressor as the paper: init="random", refine_iter=0, selection="train"',
+            _swat_paper,
+        ),
+        EstimatorSpec(
+            "swat-untrained",
+            "SWATRegressor searching an untrained autoencoder of the same config (ablation)",
+            _swat_untrained,
+        ),
+        EstimatorSpec("darts-admm", "DARTSADMMRegressor with its defaults", _darts_admm),
+        EstimatorSpec(
+            "mlp", "sklearn MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000)", _mlp
+        ),
+        EstimatorSpec(
+            "pruned-mlp",
+            "dense 7-7 tanh MLP, magnitude-pruned to swat's size on the same data and seed, retrained",
+            _pruned_mlp,
+            reference="swat",
+        ),
+    )
+}
+
+
+def estimator_names() -> list[str]:
+    """Return the names of the benchmark's estimators, in run order.
+
+    Returns
+    -------
+    names : list of str
+        Estimators that others depend on come first.
+
+    Examples
+    --------
+    >>> from sklearn_swat.benchmark import estimator_names
+    >>> estimator_names()
+    ['swat', 'swat-paper', 'swat-untrained', 'darts-admm', 'mlp', 'pruned-mlp']
+    """
+    return list(ESTIMATORS)
+
+
+def check_names(kind: str, names: Iterable[str], valid: list[str]) -> list[str]:
+    """Return ``names`` without duplicates, or raise listing the valid names.
+
+    Parameters
+    ----------
+    kind : str
+        What the names are ("data set", "estimator"), for the message.
+    names : iterable of str
+        Names to check.
+    valid : list of str
+        The accepted names.
+
+    Returns
+    -------
+    names : list of str
+        The names in the given order, each once.
+
+    Raises
+    ------
+    BenchmarkError
+        If a name is not valid; the message suggests close matches.
+    """
+    out: list[str] = []
+    bad = []
+    for name in names:
+        if name not in valid:
+            bad.append(name)
+        elif name not in out:
+            out.append(name)
+    if bad:
+        by_lower = {v.lower(): v for v in valid}
+        lines = []
+        for name in bad:
+            close = difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
+            if name.lower() in by_lower:
+                close = [by_lower[name.lower()]]
+            hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+            lines.append(f"unknown {kind} {name!r}{hint}")
+        raise BenchmarkError(
+            "; ".join(lines) + f". Valid {kind} names ({len(valid)}): "
+            + ", ".join(repr(v) for v in valid) + "."
+        )
+    return out
+
+
+def make_estimator(
+    name: str, seed: int = 0, *, quick: bool = False, target_n_nonzero: int | None = None
+) -> BaseEstimator:
+    """Build one of the benchmark's estimators, unfitted.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`estimator_names`.
+    seed : int, default=0
+        Its ``random_state``.
+    quick : bool, default=False
+        Tiny settings (a few iterations) for tests; the results mean nothing.
+    target_n_nonzero : int or None, default=None
+        For an estimator with a ``reference`` (``pruned-mlp``): the size of the
+        reference's network on the same data set and seed. ``None`` leaves
+        the network unpruned.
+
+    Returns
+    -------
+    estimator : BaseEstimator
+        A fresh, unfitted estimator.
+
+    Raises
+    ------
+    BenchmarkError
+        If ``name`` is unknown.
+
+    Examples
+    --------
+    >>> from sklearn_swat.benchmark import make_estimator
+    >>> make_estimator("mlp", seed=3)
+    MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=3)
+    >>> make_estimator("swat-untrained").autoencoder
+    'untrained:auto'
+    """
+    (name,) = check_names("estimator", [name], estimator_names())
+    return ESTIMATORS[name].factory(int(seed), bool(quick), target_n_nonzero)
+
+
+def network_size(estimator: BaseEstimator) -> tuple[int, list[int], int]:
+    """Size of a fitted estimator's network, counted as the benchmark does.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        A fitted estimator with ``n_nonzero_``, ``n_active_neurons_`` and
+        ``depth_`` (the package's estimators, :class:`PrunedMLPRegressor`), or
+        a fitted ``MLPRegressor``, whose size is the non-zero entries of
+        ``coefs_`` and ``intercepts_`` (85 for a dense 2-7-7-1 network).
+
+    Returns
+    -------
+    n_nonzero : int
+        Non-zero parameters.
+    n_active_neurons : list of int
+        Active neurons per hidden layer.
+    depth : int
+        Number of hidden layers.
+    """
+    if isinstance(estimator, MLPRegressor):
+        return mlp_size(estimator.coefs_, estimator.intercepts_)
+    return (
+        int(estimator.n_nonzero_),
+        [int(n) for n in estimator.n_active_neurons_],
+        int(estimator.depth_),
+    )

@@ -1,0 +1,353 @@
+"""Turn a benchmark's ``results.csv`` into ``report.md`` and two figures.
+
+Comparisons are made per (data set, seed) pair, where both estimators have a
+row, then aggregated over the pairs; the per-data-set table and bars show
+the median over seeds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ._registry import BenchmarkError, estimator_names
+from ._runner import RESULTS_FILE, read_results
+
+REPORT_FILE = "report.md"
+SCATTER_FIGURE = "mse_vs_nonzero.png"
+BARS_FIGURE = "per_dataset.png"
+# swat "wins" when its network is no larger and its test MSE at most this
+# factor above the other's: comparable accuracy with fewer parameters.
+MSE_TOLERANCE = 1.1
+_WIN_RATE_AGAINST = ("darts-admm", "swat-untrained", "pruned-mlp")
+
+
+@dataclass
+class WinRate:
+    """How often ``swat`` beats another estimator, over (data set, seed) pairs.
+
+    Attributes
+    ----------
+    wins : int
+        Pairs where swat has no more non-zeros and test MSE at most 1.1 times
+        the other's.
+    n_pairs : int
+        Pairs where both have a row.
+    """
+
+    wins: int
+    n_pairs: int
+
+    @property
+    def rate(self) -> float:
+        """``wins / n_pairs`` (NaN without pairs)."""
+        return self.wins / self.n_pairs if self.n_pairs else float("nan")
+
+
+@dataclass
+class Summary:
+    """The report's summary figures.
+
+    Attributes
+    ----------
+    datasets : list of str
+        Data sets in the results, in CORNN order.
+    estimators : list of str
+        Estimators in the results.
+    seeds : list of int
+        Seeds in the results.
+    win_rates : dict of str to WinRate
+        ``swat`` against ``darts-admm``, ``swat-untrained`` and ``pruned-mlp``,
+        each present only when both estimators are in the results.
+    mlp_ratios : dict of str to float
+        ``swat`` against ``mlp``: ``n_pairs``, ``median_mse_ratio`` (median of
+        swat's test MSE over mlp's) and ``median_nonzero_ratio``; empty when
+        either is missing.
+    median_fit_seconds : dict of str to float
+        Median fit time of each estimator, over all its rows.
+    n_fits : dict of str to int
+        Rows of each estimator.
+    n_duplicates : int
+        Rows left out because an earlier row had the same data set,
+        estimator and seed.
+    """
+
+    datasets: list[str]
+    estimators: list[str]
+    seeds: list[int]
+    win_rates: dict[str, WinRate] = field(default_factory=dict)
+    mlp_ratios: dict[str, float] = field(default_factory=dict)
+    median_fit_seconds: dict[str, float] = field(default_factory=dict)
+    n_fits: dict[str, int] = field(default_factory=dict)
+    n_duplicates: int = 0
+
+
+def _index(rows: Sequence[dict]) -> tuple[dict[tuple[str, int, str], dict], int]:
+    """Rows by (dataset, seed, estimator), the first of duplicates kept."""
+    index: dict[tuple[str, int, str], dict] = {}
+    duplicates = 0
+    for r in rows:
+        key = (r["dataset"], r["seed"], r["estimator"])
+        if key in index:
+            duplicates += 1
+        else:
+            index[key] = r
+    return index, duplicates
+
+
+def _pairs(index, a: str, b: str) -> list[tuple[dict, dict]]:
+    keys = sorted({(d, s) for d, s, e in index if e == a} & {(d, s) for d, s, e in index if e == b})
+    return [(index[(d, s, a)], index[(d, s, b)]) for d, s in keys]
+
+
+def _ratio(a: float, b: float) -> float:
+    if b == 0:
+        return 1.0 if a == 0 else float("inf")
+    return a / b
+
+
+def _ordered(names, order: Sequence[str]) -> list[str]:
+    names = set(names)
+    return [n for n in order if n in names] + sorted(names - set(order))
+
+
+def summarize(rows: Sequence[dict]) -> Summary:
+    """Compute the report's summary figures from the rows of ``results.csv``.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Rows as :func:`read_results` returns them.
+
+    Returns
+    -------
+    summary : Summary
+        Win rates, the ratios against ``mlp`` and the median fit times, for
+        the estimators present.
+
+    Examples
+    --------
+    >>> from sklearn_swat.benchmark import summarize
+    >>> rows = [
+    ...     dict(dataset="Booth", estimator="swat", test_mse=0.010, n_nonzero=20, seed=0, fit_seconds=9.0),
+    ...     dict(dataset="Booth", estimator="darts-admm", test_mse=0.0095, n_nonzero=40, seed=0,
+    ...          fit_seconds=12.0),
+    ... ]
+    >>> s = summarize(rows)
+    >>> s.win_rates["darts-admm"].wins, s.win_rates["darts-admm"].n_pairs
+    (1, 1)
+    >>> s.median_fit_seconds
+    {'swat': 9.0, 'darts-admm': 12.0}
+    """
+    from ..datasets import cornn_names
+
+    index, duplicates = _index(rows)
+    summary = Summary(
+        datasets=_ordered({d for d, _, _ in index}, cornn_names()),
+        estimators=_ordered({e for _, _, e in index}, estimator_names()),
+        seeds=sorted({s for _, s, _ in index}),
+        n_duplicates=duplicates,
+    )
+    present = set(summary.estimators)
+    if "swat" in present:
+        for other in _WIN_RATE_AGAINST:
+            if other in present:
+                pairs = _pairs(index, "swat", other)
+                wins = sum(
+                    a["n_nonzero"] <= b["n_nonzero"] and a["test_mse"] <= MSE_TOLERANCE * b["test_mse"]
+                    for a, b in pairs
+                )
+                summary.win_rates[other] = WinRate(int(wins), len(pairs))
+        if "mlp" in present:
+            pairs = _pairs(index, "swat", "mlp")
+            summary.mlp_ratios = {
+                "n_pairs": len(pairs),
+                "median_mse_ratio": float(np.median([_ratio(a["test_mse"], b["test_mse"]) for a, b in pairs]))
+                if pairs else float("nan"),
+                "median_nonzero_ratio": float(
+                    np.median([_ratio(a["n_nonzero"], b["n_nonzero"]) for a, b in pairs])
+                ) if pairs else float("nan"),
+            }
+    for est in summary.estimators:
+        times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
+        summary.median_fit_seconds[est] = float(np.median(times))
+        summary.n_fits[est] = len(times)
+    return summary
+
+
+def _per_dataset(index, datasets, estimators, key: str) -> np.ndarray:
+    """Median of ``key`` over seeds, shape (n_datasets, n_estimators), NaN where missing."""
+    out = np.full((len(datasets), len(estimators)), np.nan)
+    for i, d in enumerate(datasets):
+        for j, e in enumerate(estimators):
+            values = [r[key] for (dd, _, ee), r in index.items() if dd == d and ee == e]
+            if values:
+                out[i, j] = float(np.median(values))
+    return out
+
+
+def _fmt_count(x: float) -> str:
+    if np.isnan(x):
+        return "–"
+    return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
+
+
+def _fmt_mse(x: float) -> str:
+    return "–" if np.isnan(x) else f"{x:.3g}"
+
+
+def _plot_scatter(index, estimators: list[str], path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.5, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    markers = "os^Dvx<>"
+    for j, est in enumerate(estimators):
+        rows = [r for (_, _, e), r in index.items() if e == est]
+        # Log axes cannot show 0: a perfect fit is drawn at 1e-12.
+        mse = np.maximum([r["test_mse"] for r in rows], 1e-12)
+        nnz = np.maximum([r["n_nonzero"] for r in rows], 1)
+        ax.scatter(nnz, mse, label=est, marker=markers[j % len(markers)], alpha=0.7, s=22)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("non-zero parameters")
+    ax.set_ylabel("test MSE (scaled target)")
+    ax.set_title("Test MSE against network size, one point per data set and seed")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.savefig(path, dpi=120)
+
+
+def _plot_bars(mse: np.ndarray, nnz: np.ndarray, datasets, estimators, path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    n_d, n_e = mse.shape
+    fig = Figure(figsize=(float(np.clip(2.0 + 0.07 * n_d * n_e, 8.0, 30.0)), 8.0), layout="constrained")
+    axes = fig.subplots(2, 1, sharex=True)
+    x = np.arange(n_d)
+    width = 0.8 / max(1, n_e)
+    for j, est in enumerate(estimators):
+        offset = (j - (n_e - 1) / 2) * width
+        axes[0].bar(x + offset, np.maximum(mse[:, j], 1e-12), width, label=est)
+        axes[1].bar(x + offset, nnz[:, j], width, label=est)
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("test MSE (scaled target)")
+    axes[1].set_ylabel("non-zero parameters")
+    axes[0].set_title("Per data set (median over seeds)")
+    axes[0].legend(fontsize="small", ncols=min(n_e, 6))
+    axes[1].set_xticks(x, datasets, rotation=75, ha="right", fontsize="small")
+    for ax in axes:
+        ax.grid(True, axis="y", alpha=0.3)
+    fig.savefig(path, dpi=110)
+
+
+def _pct(w: WinRate) -> str:
+    return f"{w.wins}/{w.n_pairs} ({100 * w.rate:.0f}%)" if w.n_pairs else "no common pairs"
+
+
+def write_report(folder: str | os.PathLike) -> Path:
+    """Write ``report.md`` and its figures from ``folder/results.csv``.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The benchmark's output folder.
+
+    Returns
+    -------
+    path : Path
+        The written ``report.md``; the figures ``mse_vs_nonzero.png`` and
+        ``per_dataset.png`` are next to it.
+
+    Raises
+    ------
+    BenchmarkError
+        If ``results.csv`` is missing, empty or corrupt.
+    """
+    folder = Path(folder)
+    results = folder / RESULTS_FILE
+    if not results.is_file():
+        raise BenchmarkError(
+            f"No {RESULTS_FILE} in {str(folder)!r}: run `python -m sklearn_swat.benchmark cornn "
+            f"--out {folder}` first."
+        )
+    rows = read_results(results)
+    if not rows:
+        raise BenchmarkError(f"{str(results)!r} has no rows yet: nothing to report.")
+    s = summarize(rows)
+    index, _ = _index(rows)
+    mse = _per_dataset(index, s.datasets, s.estimators, "test_mse")
+    nnz = _per_dataset(index, s.datasets, s.estimators, "n_nonzero")
+    _plot_scatter(index, s.estimators, folder / SCATTER_FIGURE)
+    _plot_bars(mse, nnz, s.datasets, s.estimators, folder / BARS_FIGURE)
+
+    several = len(s.seeds) > 1
+    lines = [
+        "# CORNN benchmark",
+        "",
+        f"From `{RESULTS_FILE}`: {sum(s.n_fits.values())} fits, {len(s.datasets)} data sets, "
+        f"estimators {', '.join(f'`{e}`' for e in s.estimators)}, "
+        f"seed{'s' if several else ''} {', '.join(str(x) for x in s.seeds)}. "
+        "Test MSE is on the target scaled as CORNN scales it; non-zeros count weights and biases.",
+        "",
+    ]
+    if several:
+        lines += [
+            f"With {len(s.seeds)} seeds, each comparison below is made per (data set, seed) pair "
+            "where both estimators have a row, then aggregated over the pairs; the table and the "
+            "bars show the median over seeds.",
+            "",
+        ]
+    if s.n_duplicates:
+        lines += [f"{s.n_duplicates} duplicate rows (same data set, estimator and seed) were "
+                  "left out; the first of each was kept.", ""]
+    unit = "(data set, seed) pairs" if several else "data sets"
+    lines += ["## Summary", ""]
+    if "swat" not in s.estimators:
+        lines += ["`swat` is not in the results: no comparisons.", ""]
+    comparisons = []
+    rule = f"`swat` has no more non-zeros and test MSE <= {MSE_TOLERANCE:g}x"
+    for other, w in s.win_rates.items():
+        comparisons.append(
+            f"| `swat` vs `{other}`: win rate | {_pct(w)} | share of {unit} where {rule} `{other}`'s |"
+        )
+    if s.mlp_ratios:
+        n = s.mlp_ratios["n_pairs"]
+        comparisons.append(
+            f"| `swat` vs `mlp`: median test MSE ratio | {s.mlp_ratios['median_mse_ratio']:.3g} | "
+            f"median over {n} {unit} of swat's MSE / mlp's |"
+        )
+        comparisons.append(
+            f"| `swat` vs `mlp`: median non-zero ratio | {s.mlp_ratios['median_nonzero_ratio']:.3g} | "
+            f"median over {n} {unit} of swat's non-zeros / mlp's |"
+        )
+    if comparisons:
+        lines += ["| comparison | value | definition |", "|---|---|---|", *comparisons, ""]
+    lines += [
+        "| estimator | fits | median fit seconds |",
+        "|---|---:|---:|",
+        *(f"| `{e}` | {s.n_fits[e]} | {s.median_fit_seconds[e]:.3g} |" for e in s.estimators),
+        "",
+        "## Figures",
+        "",
+        f"![Test MSE against non-zero parameters]({SCATTER_FIGURE})",
+        "",
+        f"![Test MSE and non-zeros per data set]({BARS_FIGURE})",
+        "",
+        "## Per data set",
+        "",
+        "Test MSE and non-zero parameters" + (" (median over seeds)" if several else "") + ".",
+        "",
+        "| data set | " + " | ".join(f"{e} MSE | {e} nnz" for e in s.estimators) + " |",
+        "|---|" + "---:|---:|" * len(s.estimators),
+    ]
+    for i, d in enumerate(s.datasets):
+        cells = [f"{_fmt_mse(mse[i, j])} | {_fmt_count(nnz[i, j])}" for j in range(len(s.estimators))]
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+    path = folder / REPORT_FILE
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,524 @@
+"""Run estimators on the CORNN data sets and append one row per fit to ``results.csv``.
+
+The parent process plans the fits, loads the data and is the only writer of
+the results file: workers (joblib's processes, or dask workers) get the
+arrays and return rows. Each row is written, flushed and fsync'ed as soon as
+its fit comes back, so that a killed run loses only the fits in flight, and
+a new run skips every (data set, estimator, seed) already in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from .._base import torch_threads
+from ..datasets import cornn_names, load_cornn
+from ._registry import ESTIMATORS, QUICK_ENV, BenchmarkError, check_names, estimator_names, make_estimator
+from ._registry import network_size as _network_size
+
+RESULTS_FILE = "results.csv"
+COLUMNS: tuple[str, ...] = (
+    "dataset", "estimator", "test_mse", "n_nonzero", "n_active_neurons", "depth", "fit_seconds", "seed",
+)
+SCHEDULER_TIMEOUT = 10.0
+_NEURONS_RE = re.compile(r"^(\d+(-\d+)*)?$")
+
+
+# ---------------------------------------------------------------- results file
+def _format_row(row: dict) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([
+        row["dataset"],
+        row["estimator"],
+        repr(float(row["test_mse"])),
+        int(row["n_nonzero"]),
+        "-".join(str(int(n)) for n in row["n_active_neurons"]),
+        int(row["depth"]),
+        f"{float(row['fit_seconds']):.3f}",
+        int(row["seed"]),
+    ])
+    return buf.getvalue()
+
+
+def _parse_row(cells: list[str]) -> dict:
+    """One data row as typed values; raises ValueError saying what is wrong."""
+    if len(cells) != len(COLUMNS):
+        raise ValueError(f"{len(cells)} fields; expected {len(COLUMNS)}")
+    values = dict(zip(COLUMNS, (c.strip() for c in cells)))
+    for key in ("dataset", "estimator"):
+        if not values[key]:
+            raise ValueError(f"empty {key}")
+    out: dict = {"dataset": values["dataset"], "estimator": values["estimator"]}
+    for key in ("test_mse", "fit_seconds"):
+        try:
+            out[key] = float(values[key])
+        except ValueError:
+            raise ValueError(f"{key} {values[key]!r} is not a number") from None
+    for key in ("n_nonzero", "depth", "seed"):
+        try:
+            out[key] = int(values[key])
+        except ValueError:
+            raise ValueError(f"{key} {values[key]!r} is not an integer") from None
+        if out[key] < 0:
+            raise ValueError(f"{key} {values[key]!r} is negative")
+    if not _NEURONS_RE.match(values["n_active_neurons"]):
+        raise ValueError(
+            f"n_active_neurons {values['n_active_neurons']!r} is not of the form '7-7' "
+            "(neurons per hidden layer, joined by '-')"
+        )
+    neurons = values["n_active_neurons"]
+    out["n_active_neurons"] = [int(n) for n in neurons.split("-")] if neurons else []
+    return out
+
+
+def read_results(path: str | os.PathLike) -> list[dict]:
+    """Read and check a benchmark ``results.csv``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. A missing or empty file has no rows.
+
+    Returns
+    -------
+    rows : list of dict
+        One dict per row with the keys of ``COLUMNS``: ``test_mse`` and
+        ``fit_seconds`` as float, ``n_nonzero``, ``depth`` and ``seed`` as int,
+        ``n_active_neurons`` as a list of int.
+
+    Raises
+    ------
+    BenchmarkError
+        If the header or a row is malformed; the message names the file and
+        the line. The file is never changed.
+    """
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return []
+    if not path.is_file():
+        raise BenchmarkError(f"{str(path)!r} is not a file.")
+    remedy = (
+        "The file was left as it is: fix or remove that line (or move the file away) "
+        "and run again; rows are never rewritten by the benchmark."
+    )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise BenchmarkError(
+            f"Corrupt results file {str(path)!r}, line {line}: not UTF-8 text ({exc.reason}). {remedy}"
+        ) from None
+    torn = not text.endswith("\n")
+    reader = csv.reader(io.StringIO(text))
+    rows: list[dict] = []
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise BenchmarkError(f"Corrupt results file {str(path)!r}, line 1: {exc}. {remedy}") from None
+    if tuple(c.strip() for c in header) != COLUMNS:
+        raise BenchmarkError(
+            f"Corrupt results file {str(path)!r}, line 1: header {header} is not the expected "
+            f"{list(COLUMNS)}. {remedy}"
+        )
+    n_lines = text.count("\n") + (1 if torn else 0)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise BenchmarkError(
+                f"Corrupt results file {str(path)!r}, line {reader.line_num}: {exc}. {remedy}"
+            ) from None
+        if not cells:
+            continue
+        try:
+            rows.append(_parse_row(cells))
+        except ValueError as exc:
+            hint = ""
+            if torn and reader.line_num == n_lines:
+                hint = (
+                    " It is the last line and has no line end: probably a row cut off by an "
+                    "interrupted write (that fit was not recorded and will run again once the "
+                    "line is removed)."
+                )
+            raise BenchmarkError(
+                f"Corrupt results file {str(path)!r}, line {reader.line_num}: {exc}.{hint} {remedy}"
+            ) from None
+    return rows
+
+
+class _ResultsWriter:
+    """Appends rows to the results file, each flushed and fsync'ed before the next."""
+
+    def __init__(self, path: Path) -> None:
+        new = not path.exists() or path.stat().st_size == 0
+        ends_open = False
+        if not new:
+            with open(path, "rb") as fh:
+                fh.seek(-1, os.SEEK_END)
+                ends_open = fh.read(1) != b"\n"
+        self._fh = open(path, "a", newline="", encoding="utf-8")
+        if new:
+            self._write(",".join(COLUMNS) + "\n")
+            self._sync_dir(path.parent)
+        elif ends_open:
+            # A last row that is complete but lacks its line end (edited by
+            # hand): end it, or the next row would be glued onto it.
+            self._write("\n")
+
+    @staticmethod
+    def _sync_dir(folder: Path) -> None:
+        # Make the new file's directory entry durable too (POSIX only).
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def _write(self, text: str) -> None:
+        self._fh.write(text)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def write(self, row: dict) -> None:
+        self._write(_format_row(row))
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+# ---------------------------------------------------------------- one fit
+@dataclass(frozen=True)
+class _Task:
+    dataset: str
+    estimator: str
+    seed: int
+    # Size of the reference estimator's network when known; when the reference
+    # row is missing and not planned, ``fit_reference`` fits it first.
+    target_n_nonzero: int | None = None
+    fit_reference: bool = False
+
+
+def _fit_row(name: str, dataset: str, seed: int, data, quick: bool, target: int | None) -> dict:
+    X_train, X_test, y_train, y_test = data
+    est = make_estimator(name, seed, quick=quick, target_n_nonzero=target)
+    start = time.perf_counter()
+    est.fit(X_train, y_train)
+    seconds = time.perf_counter() - start
+    pred = est.predict(X_test)
+    n_nonzero, n_active, depth = _network_size(est)
+    return {
+        "dataset": dataset,
+        "estimator": name,
+        "test_mse": float(np.mean((pred - y_test) ** 2)),
+        "n_nonzero": n_nonzero,
+        "n_active_neurons": n_active,
+        "depth": depth,
+        "fit_seconds": seconds,
+        "seed": seed,
+    }
+
+
+_warmed_up = False
+
+
+def _warm_up() -> None:
+    """Pay once per process the costs that would otherwise land in the first fit's time.
+
+    The first ``torch.optim.Adam`` of a process imports ``torch._dynamo``,
+    which takes seconds: without this, the first fit in each worker would be
+    reported seconds slower than the others.
+    """
+    global _warmed_up
+    if not _warmed_up:
+        import torch
+
+        torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+        _warmed_up = True
+
+
+def _run_task(task: _Task, data, quick: bool) -> tuple[_Task, list[dict], str | None]:
+    """Fit one task in a worker; return its rows and, on failure, the traceback."""
+    from threadpoolctl import threadpool_limits
+
+    rows: list[dict] = []
+    try:
+        _warm_up()
+        # One thread per fit: the parallelism is across fits.
+        with torch_threads(1), threadpool_limits(1), warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            target = task.target_n_nonzero
+            if task.fit_reference:
+                ref = ESTIMATORS[task.estimator].reference
+                rows.append(_fit_row(ref, task.dataset, task.seed, data, quick, None))
+                target = rows[-1]["n_nonzero"]
+            rows.append(_fit_row(task.estimator, task.dataset, task.seed, data, quick, target))
+        return task, rows, None
+    except Exception:
+        return task, rows, traceback.format_exc()
+
+
+# ---------------------------------------------------------------- the run
+@dataclass
+class BenchmarkRun:
+    """What a call of :func:`run_benchmark` did.
+
+    Attributes
+    ----------
+    path : Path
+        The results file.
+    n_existing : int
+        Rows found in it before the run.
+    n_written : int
+        Rows appended by the run.
+    failures : list of tuple of (str, str, int, str)
+        ``(dataset, estimator, seed, traceback)`` of each fit that raised; no
+        row was written for it, so a new run tries it again.
+    """
+
+    path: Path
+    n_existing: int = 0
+    n_written: int = 0
+    failures: list[tuple[str, str, int, str]] = field(default_factory=list)
+
+
+def _plan(
+    datasets: Sequence[str], estimators: Sequence[str], seeds: Sequence[int], existing: Iterable[dict]
+) -> tuple[list[_Task], list[tuple[str, str, int]]]:
+    """Phase-1 tasks and the (dataset, estimator, seed) waiting for a reference planned in phase 1."""
+    done = {(r["dataset"], r["estimator"], r["seed"]) for r in existing}
+    sizes = {(r["dataset"], r["estimator"], r["seed"]): r["n_nonzero"] for r in existing}
+    pending = [
+        (d, e, s) for d in datasets for s in seeds for e in estimators if (d, e, s) not in done
+    ]
+    planned = set(pending)
+    first: list[_Task] = []
+    later: list[tuple[str, str, int]] = []
+    for d, e, s in pending:
+        ref = ESTIMATORS[e].reference
+        if ref is None:
+            first.append(_Task(d, e, s))
+        elif (d, ref, s) in sizes:
+            first.append(_Task(d, e, s, target_n_nonzero=sizes[(d, ref, s)]))
+        elif (d, ref, s) in planned:
+            later.append((d, e, s))
+        else:
+            first.append(_Task(d, e, s, fit_reference=True))
+    return first, later
+
+
+def _connect(address: str, timeout: float):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise BenchmarkError(
+            "--scheduler needs dask's distributed scheduler: pip install 'dask[distributed]'."
+        ) from None
+    try:
+        return Client(address, timeout=timeout, set_as_default=False)
+    except Exception as exc:
+        raise BenchmarkError(
+            f"Could not reach the dask scheduler at {address!r} within {timeout:g} s "
+            f"({type(exc).__name__}: {exc}). Start one with `dask scheduler` and workers with "
+            "`dask worker ADDRESS` (sklearn_swat must be importable on the workers), check the "
+            "address, or leave --scheduler out to run on this machine."
+        ) from None
+
+
+def run_benchmark(
+    out: str | os.PathLike,
+    *,
+    datasets: Sequence[str] | None = None,
+    estimators: Sequence[str] | None = None,
+    seeds: Sequence[int] = (0,),
+    data_home: str | os.PathLike | None = None,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    scheduler_timeout: float = SCHEDULER_TIMEOUT,
+    quick: bool | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> BenchmarkRun:
+    """Fit each estimator on each CORNN data set and append the rows to ``out/results.csv``.
+
+    Parameters
+    ----------
+    out : str or path-like
+        Output folder, made if missing. Rows already in its ``results.csv``
+        (same data set, estimator and seed) are not fitted again.
+    datasets : sequence of str, default=None
+        Names from :func:`~sklearn_swat.datasets.cornn_names`; all 54 when None.
+    estimators : sequence of str, default=None
+        Names from :func:`estimator_names`; all when None.
+    seeds : sequence of int, default=(0,)
+        Each fit's ``random_state``; one row per data set, estimator and seed.
+    data_home : str or path-like, default=None
+        Folder of the published CORNN CSV files, passed to
+        :func:`~sklearn_swat.datasets.load_cornn`; None generates the data.
+    n_jobs : int, default=None
+        Fits run at once by joblib, each on one torch thread. None means 1,
+        or every worker thread of the cluster with ``scheduler``.
+    scheduler : str, default=None
+        Address of a dask distributed scheduler (``"tcp://host:8786"``): the
+        fits run on its workers through joblib's dask backend.
+    scheduler_timeout : float, default=10.0
+        Seconds to wait for the scheduler, and for a first worker.
+    quick : bool, default=None
+        Tiny estimator settings, for tests; None reads the environment variable
+        ``SKLEARN_SWAT_BENCHMARK_QUICK`` (``"1"`` turns it on).
+    progress : bool, default=True
+        Show a tqdm progress bar on stderr.
+    log : callable, default=None
+        Called with one line of text for each notice (plan, failures).
+
+    Returns
+    -------
+    run : BenchmarkRun
+        The file, the rows it had, the rows written and the failed fits.
+
+    Raises
+    ------
+    BenchmarkError
+        For an unknown data set or estimator, a corrupt ``results.csv`` or an
+        unreachable scheduler, before any fit runs.
+    FileNotFoundError
+        If ``data_home`` lacks a data set's files.
+
+    Notes
+    -----
+    An estimator with a reference (``pruned-mlp`` needs ``swat``'s size on the
+    same data set and seed) runs after the reference's fits of this run; if
+    the reference row is neither in the file nor asked for, it is fitted in
+    the same task and its row is written too.
+    """
+    log = log or (lambda message: None)
+    datasets = check_names("data set", cornn_names() if datasets is None else datasets, cornn_names())
+    estimators = check_names(
+        "estimator", estimator_names() if estimators is None else estimators, estimator_names()
+    )
+    # Run order of the registry, whatever the order asked for.
+    estimators = [e for e in estimator_names() if e in estimators]
+    seeds = list(dict.fromkeys(int(s) for s in seeds))
+    if not seeds or any(not 0 <= s < 2**31 for s in seeds):
+        raise BenchmarkError(f"seeds must be integers in [0, 2**31); got {seeds!r}.")
+    if n_jobs is not None and int(n_jobs) == 0:
+        raise BenchmarkError("n_jobs must be a positive number of fits, or negative (-1: all cores); got 0.")
+    if quick is None:
+        quick = os.environ.get(QUICK_ENV, "") == "1"
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise BenchmarkError(f"--out {str(out)!r} exists and is not a folder.")
+    path = out / RESULTS_FILE
+    existing = read_results(path)
+    run = BenchmarkRun(path=path, n_existing=len(existing))
+    # Load every data set asked for before the first fit (a second or two for
+    # all 54), so that a missing or bad file stops the run at once, even one
+    # whose rows are all done; the workers get the arrays, not the path.
+    try:
+        data = {name: load_cornn(name, data_home) for name in datasets}
+    except ValueError as exc:  # a malformed CSV file; load_cornn says which and where
+        raise BenchmarkError(str(exc)) from exc
+    first, later = _plan(datasets, estimators, seeds, existing)
+    n_fits = len(first) + len(later) + sum(t.fit_reference for t in first)
+    # Connect even when nothing is left to do: a wrong address is an error
+    # of the command, whatever the state of the file.
+    client = _connect(scheduler, scheduler_timeout) if scheduler else None
+    if not n_fits:
+        if client is not None:
+            client.close()
+        log(f"Nothing to do: all {len(datasets) * len(estimators) * len(seeds)} rows are in {path}.")
+        return run
+    log(
+        f"{n_fits} fits to run ({run.n_existing} rows already in {path})"
+        + (" with quick settings: the numbers mean nothing" if quick else "")
+    )
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        writer = _ResultsWriter(path)
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    from joblib import Parallel, delayed, parallel_config
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=n_fits, desc="CORNN", unit="fit", disable=not progress, dynamic_ncols=True)
+    sizes: dict[tuple[str, str, int], int] = {}
+
+    def run_phase(tasks: list[_Task]) -> None:
+        if not tasks:
+            return
+        backend = (
+            {"backend": "dask", "client": client, "wait_for_workers_timeout": scheduler_timeout}
+            if client is not None
+            else {}
+        )
+        jobs = n_jobs if n_jobs is not None else (-1 if client is not None else 1)
+        with parallel_config(**backend):
+            # batch_size=1: each fit comes back, and is written, on its own.
+            parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1)
+            try:
+                results = parallel(delayed(_run_task)(t, data[t.dataset], quick) for t in tasks)
+                for task, rows, error in results:
+                    for row in rows:
+                        writer.write(row)
+                        run.n_written += 1
+                        sizes[(row["dataset"], row["estimator"], row["seed"])] = row["n_nonzero"]
+                        bar.set_postfix_str(f"{row['dataset']} / {row['estimator']}", refresh=False)
+                        bar.update(1)
+                    if error is not None:
+                        run.failures.append((task.dataset, task.estimator, task.seed, error))
+                        last = error.strip().splitlines()[-1]
+                        bar.write(f"FAILED {task.dataset} / {task.estimator} / seed {task.seed}: {last}")
+                        bar.update(1 + (task.fit_reference and not rows))
+            except TimeoutError as exc:
+                if client is None:
+                    raise
+                raise BenchmarkError(
+                    f"The dask scheduler at {scheduler!r} has no worker after "
+                    f"{scheduler_timeout:g} s ({exc}). Start workers with `dask worker {scheduler}`."
+                ) from None
+
+    try:
+        run_phase(first)
+        second = []
+        for d, e, s in later:
+            ref = ESTIMATORS[e].reference
+            if (d, ref, s) in sizes:
+                second.append(_Task(d, e, s, target_n_nonzero=sizes[(d, ref, s)]))
+            else:
+                message = f"skipped: the {ref!r} fit it depends on failed"
+                run.failures.append((d, e, s, message))
+                bar.write(f"FAILED {d} / {e} / seed {s}: {message}")
+                bar.update(1)
+        run_phase(second)
+    finally:
+        bar.close()
+        writer.close()
+        if client is not None:
+            client.close()
+    if run.failures:
+        log(f"{len(run.failures)} fits failed; run again to retry them.")
+    log(f"Wrote {run.n_written} rows to {path}.")
+    return run

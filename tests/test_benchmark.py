@@ -1,0 +1,342 @@
+"""Tests of the CORNN benchmark: runner, resume, registry, report and bad input.
+
+All runs use the hidden ``--quick`` settings (a few iterations per fit) on
+generated data (no ``data_home``), one or two data sets and one torch thread.
+"""
+
+import csv
+import os
+import time
+
+import numpy as np
+import pytest
+from sklearn.neural_network import MLPRegressor
+
+from sklearn_swat import DARTSADMMRegressor, SWATRegressor
+from sklearn_swat.benchmark import (
+    COLUMNS,
+    ESTIMATORS,
+    BenchmarkError,
+    EstimatorSpec,
+    PrunedMLPRegressor,
+    estimator_names,
+    make_estimator,
+    network_size,
+    read_results,
+    run_benchmark,
+    summarize,
+    write_report,
+)
+from sklearn_swat.benchmark.__main__ import main
+from sklearn_swat.benchmark._registry import QUICK_ENV
+
+HEADER = ",".join(COLUMNS) + "\n"
+
+
+def _cornn(out, *args):
+    return main(["cornn", "--out", str(out), "--quick", "--no-progress", *args])
+
+
+def _rows(path):
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One quick run of swat, mlp and pruned-mlp on Booth, shared by the read-only tests."""
+    out = tmp_path_factory.mktemp("quick_run")
+    assert _cornn(out, "--datasets", "Booth", "--estimators", "pruned-mlp", "mlp", "swat") == 0
+    return out
+
+
+def test_run_writes_one_row_per_fit(quick_run):
+    """Each fit gives one row with the documented columns; pruned-mlp gets swat's size."""
+    rows = _rows(quick_run / "results.csv")
+    assert list(rows[0]) == list(COLUMNS)
+    by_name = {r["estimator"]: r for r in rows}
+    assert len(rows) == 3 and set(by_name) == {"swat", "mlp", "pruned-mlp"}
+    # pruned-mlp runs after the swat fit it depends on.
+    assert [r["estimator"] for r in rows].index("pruned-mlp") == 2
+    for r in rows:
+        assert r["dataset"] == "Booth" and r["seed"] == "0"
+        assert float(r["test_mse"]) >= 0 and float(r["fit_seconds"]) > 0
+        assert len(r["n_active_neurons"].split("-")) == int(r["depth"])
+    assert by_name["mlp"]["n_nonzero"] == "85"
+    assert by_name["mlp"]["n_active_neurons"] == "7-7"
+    assert int(by_name["pruned-mlp"]["n_nonzero"]) <= int(by_name["swat"]["n_nonzero"])
+
+
+def test_resume_adds_nothing(quick_run, capsys):
+    """A second identical run finds every row and leaves the file byte for byte."""
+    before = (quick_run / "results.csv").read_bytes()
+    assert _cornn(quick_run, "--datasets", "Booth", "--estimators", "swat", "mlp", "pruned-mlp") == 0
+    assert (quick_run / "results.csv").read_bytes() == before
+    assert "Nothing to do" in capsys.readouterr().err
+
+
+def test_pruned_mlp_fits_its_missing_reference(quick_run, tmp_path):
+    """Without a swat row, pruned-mlp fits swat first and writes both rows."""
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "pruned-mlp") == 0
+    rows = _rows(tmp_path / "results.csv")
+    assert [r["estimator"] for r in rows] == ["swat", "pruned-mlp"]
+    reference = {r["estimator"]: r for r in _rows(quick_run / "results.csv")}
+    # Same seed, same fit: the swat row and the pruned network's size are reproduced.
+    for name in ("swat", "pruned-mlp"):
+        got = next(r for r in rows if r["estimator"] == name)
+        for key in ("test_mse", "n_nonzero", "n_active_neurons", "depth"):
+            assert got[key] == reference[name][key]
+
+
+def test_killed_run_keeps_its_rows(tmp_path):
+    """A partial file from a killed run keeps its rows verbatim; only the missing fits run."""
+    kept = (
+        HEADER
+        + "Booth,mlp,0.5,85,7-7,2,1.000,0\n"
+        + "Himmelblau,mlp,0.25,85,7-7,2,2.000,0\n"
+        # A complete last row whose line end was lost (edited by hand).
+        + "Sphere,swat,0.125,9,3,1,3.000,0"
+    )
+    (tmp_path / "results.csv").write_text(kept)
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp", "--seeds", "0", "1") == 0
+    text = (tmp_path / "results.csv").read_text()
+    assert text.startswith(kept + "\n")
+    rows = read_results(tmp_path / "results.csv")
+    assert len(rows) == 4
+    assert rows[0]["test_mse"] == 0.5  # not refitted
+    assert (rows[-1]["dataset"], rows[-1]["estimator"], rows[-1]["seed"]) == ("Booth", "mlp", 1)
+
+
+class _Broken:
+    def fit(self, X, y):
+        raise ValueError("boom")
+
+
+def test_failed_fit_is_reported_and_not_written(tmp_path, monkeypatch, capsys):
+    """A fit that raises writes no row (a new run retries it); the others go on."""
+    monkeypatch.setitem(ESTIMATORS, "swat", EstimatorSpec("swat", "broken", lambda *args: _Broken()))
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "swat", "mlp", "pruned-mlp") == 1
+    assert [r["estimator"] for r in _rows(tmp_path / "results.csv")] == ["mlp"]
+    err = capsys.readouterr().err
+    assert "ValueError: boom" in err
+    assert "Failed: Booth / pruned-mlp / seed 0" in err and "depends on failed" in err
+
+
+def test_dask_local_cluster(quick_run, tmp_path, monkeypatch):
+    """--scheduler runs the fits on a dask cluster through joblib, with the same results."""
+    distributed = pytest.importorskip("distributed")
+    # The environment variable turns the quick settings on as --quick does.
+    monkeypatch.setenv(QUICK_ENV, "1")
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        status = main([
+            "cornn", "--out", str(tmp_path), "--datasets", "Booth", "--estimators", "mlp",
+            "darts-admm", "--no-progress", "--scheduler", cluster.scheduler_address,
+        ])
+    assert status == 0
+    rows = {r["estimator"]: r for r in _rows(tmp_path / "results.csv")}
+    assert set(rows) == {"mlp", "darts-admm"}
+    local = {r["estimator"]: r for r in _rows(quick_run / "results.csv")}
+    assert rows["mlp"]["test_mse"] == local["mlp"]["test_mse"]
+
+
+def test_unreachable_scheduler(tmp_path):
+    """An address where no scheduler listens fails with a clear error within the timeout."""
+    start = time.perf_counter()
+    with pytest.raises(BenchmarkError, match=r"Could not reach the dask scheduler at 'tcp://127.0.0.1:1'"):
+        run_benchmark(
+            tmp_path, datasets=["Booth"], estimators=["mlp"], scheduler="tcp://127.0.0.1:1",
+            scheduler_timeout=2, quick=True, progress=False,
+        )
+    assert time.perf_counter() - start < 10
+    assert not (tmp_path / "results.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--datasets", "Boothh"], ["unknown data set 'Boothh'", "did you mean 'Booth'", "'Zakharov'"]),
+        (["--datasets", "ackley"], ["did you mean 'Ackley'"]),
+        (["--estimators", "swatt"], ["unknown estimator 'swatt'", "did you mean 'swat'", "'pruned-mlp'"]),
+    ],
+)
+def test_unknown_names(tmp_path, capsys, args, expected):
+    """Unknown names are refused before any fit, listing the valid names and close matches."""
+    assert _cornn(tmp_path / "out", *args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    for text in expected:
+        assert text in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_data_home_without_files(tmp_path, capsys):
+    """A data_home lacking the published files stops the run before any fit."""
+    status = _cornn(tmp_path / "out", "--datasets", "Booth", "--data-home", str(tmp_path))
+    assert status == 2
+    assert "'Booth_train_set.csv' not found" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "results.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        ("dataset,estimator,mse\n", 1, "header"),
+        (HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,0\nBooth,swat,oops,5,1,1,1.0,0\n", 3, "test_mse 'oops'"),
+        (HEADER + "Booth,mlp,0.1,85,7-7,2\n", 2, "6 fields"),
+        (HEADER + "Booth,mlp,0.1,85,7/7,2,1.0,0\n", 2, "n_active_neurons"),
+        (HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,0\nBooth,swat,0.0", 3, "interrupted write"),
+        (HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,0\nBooth,\udcff", 3, "not UTF-8"),
+    ],
+)
+def test_corrupt_results_file(tmp_path, capsys, text, line, message):
+    """A corrupt results.csv is named with the bad line, and left exactly as it was."""
+    path = tmp_path / "results.csv"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(BenchmarkError, match=f"line {line}:") as info:
+        read_results(path)
+    assert message in str(info.value) and str(path) in str(info.value)
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 2
+    assert f"line {line}:" in capsys.readouterr().err
+    assert main(["report", str(tmp_path)]) == 2
+    assert path.read_bytes() == text.encode("utf-8", "surrogateescape")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_registry():
+    """The registry builds the documented settings; sizes follow the counting rules."""
+    assert estimator_names() == ["swat", "swat-paper", "swat-untrained", "darts-admm", "mlp", "pruned-mlp"]
+    paper = make_estimator("swat-paper", seed=4)
+    assert isinstance(paper, SWATRegressor)
+    assert (paper.init, paper.refine_iter, paper.selection, paper.random_state) == ("random", 0, "train", 4)
+    assert make_estimator("swat").get_params() == SWATRegressor(random_state=0, n_jobs=1).get_params()
+    assert make_estimator("swat-untrained").autoencoder == "untrained:auto"
+    assert isinstance(make_estimator("darts-admm"), DARTSADMMRegressor)
+    mlp = make_estimator("mlp", seed=2)
+    assert (mlp.hidden_layer_sizes, mlp.max_iter, mlp.random_state) == ((7, 7), 2000, 2)
+    assert make_estimator("mlp", quick=True).max_iter == 20
+    assert make_estimator("pruned-mlp", target_n_nonzero=17).n_nonzero == 17
+    with pytest.raises(BenchmarkError, match="did you mean 'mlp'"):
+        make_estimator("MLP")
+
+    rng = np.random.RandomState(0)
+    X, y = rng.uniform(-1, 1, (40, 2)), rng.uniform(-1, 1, 40)
+    reg = MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2).fit(X, y)
+    assert network_size(reg) == (85, [7, 7], 2)
+    reg.coefs_[2][:, 0] = [0, 0, 0, 0, 0, 0, 1.0]  # only neuron 7 of layer 2 reaches the output
+    assert network_size(reg) == (79, [7, 1], 2)
+
+
+def test_pruned_mlp_regressor():
+    """Magnitude pruning keeps exactly n_nonzero parameters, and retraining keeps the zeros."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (200, 2))
+    y = np.tanh(2 * X[:, 0]) + 0.5 * X[:, 1]
+    dense = PrunedMLPRegressor(max_iter=3, random_state=0).fit(X, y)
+    assert dense.n_nonzero_ == 85 and dense.n_active_neurons_ == [7, 7] and dense.depth_ == 2
+    reg = PrunedMLPRegressor(n_nonzero=20, max_iter=3, retrain_iter=3, random_state=0).fit(X, y)
+    assert reg.n_nonzero_ == 20
+    assert reg.predict(X).shape == (200,)
+    assert len(reg.loss_curve_) == 6
+    again = PrunedMLPRegressor(n_nonzero=20, max_iter=3, retrain_iter=3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(reg.predict(X), again.predict(X))
+
+
+def _row(dataset, estimator, seed, mse, nnz, seconds):
+    return f"{dataset},{estimator},{mse},{nnz},7,1,{seconds},{seed}\n"
+
+
+# Two data sets and two seeds, made so that every summary figure is known by hand.
+HAND_MADE = HEADER + "".join([
+    _row("Booth", "swat", 0, 0.010, 20, 10), _row("Booth", "swat", 1, 0.020, 25, 20),
+    _row("Himmelblau", "swat", 0, 0.050, 30, 30), _row("Himmelblau", "swat", 1, 0.001, 10, 40),
+    # darts-admm: win (smaller, MSE within 1.1x), loss (MSE 2x), win (same size); one pair missing.
+    _row("Booth", "darts-admm", 0, 0.0095, 40, 5), _row("Booth", "darts-admm", 1, 0.010, 30, 7),
+    _row("Himmelblau", "darts-admm", 0, 0.060, 30, 9),
+    # swat-untrained: loss (swat larger), then three wins.
+    _row("Booth", "swat-untrained", 0, 0.2, 15, 1), _row("Booth", "swat-untrained", 1, 0.2, 30, 1),
+    _row("Himmelblau", "swat-untrained", 0, 0.5, 40, 1), _row("Himmelblau", "swat-untrained", 1, 0.5, 12, 1),
+    # pruned-mlp (same sizes): win at the 1.1x edge, win, loss, win (equal MSE).
+    _row("Booth", "pruned-mlp", 0, 0.0091, 20, 2), _row("Booth", "pruned-mlp", 1, 0.1, 25, 2),
+    _row("Himmelblau", "pruned-mlp", 0, 0.02, 30, 2), _row("Himmelblau", "pruned-mlp", 1, 0.001, 10, 2),
+    # mlp: MSE ratios 2, 0.5, 1, 0.25 (median 0.75); size ratios 20, 25, 30, 10 over 85.
+    _row("Booth", "mlp", 0, 0.005, 85, 1), _row("Booth", "mlp", 1, 0.04, 85, 2),
+    _row("Himmelblau", "mlp", 0, 0.05, 85, 3), _row("Himmelblau", "mlp", 1, 0.004, 85, 4),
+    # A duplicate of the first row: the first is kept.
+    _row("Booth", "swat", 0, 9.0, 99, 99),
+])
+
+
+def test_summary_from_hand_made_results(tmp_path):
+    """Win rates, ratios and times are computed per (data set, seed) pair."""
+    (tmp_path / "results.csv").write_text(HAND_MADE)
+    s = summarize(read_results(tmp_path / "results.csv"))
+    assert s.datasets == ["Booth", "Himmelblau"] and s.seeds == [0, 1]
+    assert s.estimators == ["swat", "swat-untrained", "darts-admm", "mlp", "pruned-mlp"]
+    assert {k: (w.wins, w.n_pairs) for k, w in s.win_rates.items()} == {
+        "darts-admm": (2, 3), "swat-untrained": (3, 4), "pruned-mlp": (3, 4),
+    }
+    assert s.mlp_ratios["n_pairs"] == 4
+    assert s.mlp_ratios["median_mse_ratio"] == pytest.approx(0.75)
+    assert s.mlp_ratios["median_nonzero_ratio"] == pytest.approx(22.5 / 85)
+    assert s.median_fit_seconds["swat"] == 25 and s.median_fit_seconds["darts-admm"] == 7
+    assert s.n_fits["swat"] == 4 and s.n_duplicates == 1
+
+
+def test_report_files(tmp_path):
+    """report writes report.md with the table and summary, and two PNG figures."""
+    (tmp_path / "results.csv").write_text(HAND_MADE)
+    assert main(["report", str(tmp_path)]) == 0
+    text = (tmp_path / "report.md").read_text()
+    for fragment in [
+        "`swat` vs `darts-admm`: win rate | 2/3 (67%)",
+        "`swat` vs `swat-untrained`: win rate | 3/4 (75%)",
+        "`swat` vs `pruned-mlp`: win rate | 3/4 (75%)",
+        "median test MSE ratio | 0.75 ",
+        "median non-zero ratio | 0.265 ",
+        "per (data set, seed) pair",
+        "1 duplicate rows",
+        "| `swat` | 4 | 25 |",
+        # Booth, median over seeds: swat MSE (0.01 + 0.02) / 2, size (20 + 25) / 2.
+        "| Booth | 0.015 | 22.5 |",
+        "(mse_vs_nonzero.png)",
+        "(per_dataset.png)",
+    ]:
+        assert fragment in text, fragment
+    for name in ("mse_vs_nonzero.png", "per_dataset.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_only_estimators_present(tmp_path):
+    """Comparisons appear only for the estimators in the results."""
+    lines = HAND_MADE.splitlines(True)[1:]
+    only = HEADER + "".join(line for line in lines if ",swat," in line or ",mlp," in line)
+    (tmp_path / "results.csv").write_text(only)
+    path = write_report(tmp_path)
+    text = path.read_text()
+    assert "median test MSE ratio" in text
+    assert "darts-admm" not in text and "win rate" not in text
+
+
+def test_report_from_a_run(quick_run):
+    """The report of a real (quick) run, with a single seed."""
+    text = write_report(quick_run).read_text()
+    assert "`swat` vs `pruned-mlp`: win rate" in text and "share of data sets" in text
+    assert "seed 0." in text and "(data set, seed) pair" not in text
+
+
+def test_report_without_results(tmp_path, capsys):
+    """report on a folder without results.csv says what to run first."""
+    assert main(["report", str(tmp_path)]) == 2
+    assert "python -m sklearn_swat.benchmark cornn" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_loky_processes_match_sequential(quick_run, tmp_path):
+    """--n-jobs 2 runs the fits in joblib's worker processes, with the same rows (slow: spawns)."""
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "swat", "mlp", "pruned-mlp",
+                  "--n-jobs", "2") == 0
+    got = {r["estimator"]: r["test_mse"] for r in _rows(tmp_path / "results.csv")}
+    assert got == {r["estimator"]: r["test_mse"] for r in _rows(quick_run / "results.csv")}
+    assert os.path.getsize(tmp_path / "results.csv") > 0
