@@ -112,7 +112,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
     def _validate_fit_data(self, X, y, sample_weight):
         X, y = validate_data(
             self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
-            accept_sparse=False,
+            accept_sparse=False, order="C",
         )
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if np.any(sample_weight < 0):
@@ -177,7 +177,8 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
             Predictions on the scale of the training target.
         """
         check_is_fitted(self, "network_")
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        # C order: the same numbers give the same bits whatever the input's layout.
+        X = validate_data(self, X, reset=False, dtype=np.float64, order="C")
         Xs = X * self.x_scale_ + self.x_offset_
         return self.network_.predict(Xs) * self.y_scale_ + self.y_offset_
 

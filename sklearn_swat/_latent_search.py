@@ -215,7 +215,7 @@ def latent_search(
     z = torch.nn.Parameter(torch.cat(z0))
     t = torch.nn.Parameter(torch.zeros(len(depths) * R, device=device))
     opt = torch.optim.Adam(
-        [{"params": [z], "lr": s.lr}, {"params": [t], "lr": s.threshold_lr}]
+        [{"params": [z], "lr": s.lr}, {"params": [t], "lr": s.threshold_lr}], foreach=True
     )
     best_loss = torch.full((len(depths) * R,), float("inf"), device=device)
     best_z = z.detach().clone()
@@ -256,7 +256,7 @@ def latent_search(
             sl = slice(i * R, (i + 1) * R)
             nets.append(_hard_candidates(model.decode(best_z[sl], k), best_t[sl], in_mask))
     if s.refine_iter > 0:
-        nets = [refine(b, Xp, yt, wt, s.refine_iter, s.refine_lr, s.batch_size, gen) for b in nets]
+        nets = refine(nets, Xp, yt, wt, s.refine_iter, s.refine_lr, s.batch_size, gen)
     candidates = []
     for i, (k, batch) in enumerate(zip(depths, nets)):
         batch = NetworkBatch(*[getattr(batch, f).cpu() for f in batch.__dataclass_fields__])
@@ -265,13 +265,16 @@ def latent_search(
     return candidates, curve
 
 
-def refine(batch: NetworkBatch, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, n_iter: int,
-           lr: float, batch_size: int, gen: torch.Generator) -> NetworkBatch:
+def refine(batches: list[NetworkBatch], X: torch.Tensor, y: torch.Tensor, w: torch.Tensor, n_iter: int,
+           lr: float, batch_size: int, gen: torch.Generator) -> list[NetworkBatch]:
     """Train the surviving weights and biases of hard networks, mask and activations fixed.
+
+    All batches (one per depth) are trained together: one optimiser, one
+    backward pass per step.
 
     Parameters
     ----------
-    batch : NetworkBatch
+    batches : list of NetworkBatch
         Hard networks (one-hot activations, 0/1 gates); zero weights stay zero.
     X : Tensor of shape (n, W)
     y, w : Tensor of shape (n,)
@@ -283,43 +286,46 @@ def refine(batch: NetworkBatch, X: torch.Tensor, y: torch.Tensor, w: torch.Tenso
 
     Returns
     -------
-    NetworkBatch
-        The refined networks: same zeros, same activations and gates.
+    list of NetworkBatch
+        The refined networks: same zeros, same activations and gates. A
+        network whose full-data loss did not improve is returned unchanged.
     """
-    wmask = (batch.weights != 0).float()
-    omask = (batch.out_w != 0).float()
-    weights = torch.nn.Parameter(batch.weights.clone())
-    biases = torch.nn.Parameter(batch.biases.clone())
-    out_w = torch.nn.Parameter(batch.out_w.clone())
-    out_b = torch.nn.Parameter(batch.out_b.clone())
-    opt = torch.optim.Adam([weights, biases, out_w, out_b], lr=lr)
+    masks = [((b.weights != 0).float(), (b.out_w != 0).float()) for b in batches]
+    params = [
+        [torch.nn.Parameter(t.clone()) for t in (b.weights, b.biases, b.out_w, b.out_b)]
+        for b in batches
+    ]
+    opt = torch.optim.Adam([p for group in params for p in group], lr=lr, foreach=True)
 
-    def build() -> NetworkBatch:
-        return NetworkBatch(weights * wmask, biases, batch.act, batch.gates, out_w * omask, out_b,
-                            batch.in_mask, batch.unit_mask)
+    def build(i: int, ps) -> NetworkBatch:
+        b, (wm, om) = batches[i], masks[i]
+        return NetworkBatch(ps[0] * wm, ps[1], b.act, b.gates, ps[2] * om, ps[3], b.in_mask, b.unit_mask)
 
-    start = build()
     with torch.no_grad():
-        best = _weighted_mse(start.forward(X), y, w)
-    best_params = [p.detach().clone() for p in (weights, biases, out_w, out_b)]
+        start = [_weighted_mse(b.forward(X), y, w) for b in batches]
     n = X.shape[0]
     for _ in range(n_iter):
         rows = _rows(n, batch_size, gen, X.device)
         xb, yb, wb = (X, y, w) if rows is None else (X[rows], y[rows], w[rows])
-        loss = _weighted_mse(build().forward(xb), yb, wb)
+        loss = sum(_weighted_mse(build(i, ps).forward(xb), yb, wb).sum() for i, ps in enumerate(params))
         opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
+        loss.backward()
         opt.step()
+    out = []
     with torch.no_grad():
-        final = _weighted_mse(build().forward(X), y, w)
-        # Keep the refinement only where it lowered the full-data loss.
-        keep = final < best
-        out = []
-        for p, b in zip((weights, biases, out_w, out_b), best_params):
-            sel = keep.view(-1, *([1] * (p.dim() - 1)))
-            out.append(torch.where(sel, p.detach(), b))
-    return NetworkBatch(out[0] * wmask, out[1], batch.act, batch.gates, out[2] * omask, out[3],
-                        batch.in_mask, batch.unit_mask)
+        for i, ps in enumerate(params):
+            refined = build(i, [p.detach() for p in ps])
+            # Keep the refinement only where it lowered the full-data loss.
+            keep = _weighted_mse(refined.forward(X), y, w) < start[i]
+            fields_ = []
+            for new, old in zip((refined.weights, refined.biases, refined.out_w, refined.out_b),
+                                (batches[i].weights, batches[i].biases, batches[i].out_w, batches[i].out_b)):
+                sel = keep.view(-1, *([1] * (new.dim() - 1)))
+                fields_.append(torch.where(sel, new, old))
+            b = batches[i]
+            out.append(NetworkBatch(fields_[0], fields_[1], b.act, b.gates, fields_[2], fields_[3],
+                                    b.in_mask, b.unit_mask))
+    return out
 
 
 __all__ = ["MAX_DEPTH", "N_ACT", "SearchSettings", "latent_search", "refine"]

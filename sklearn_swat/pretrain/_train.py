@@ -22,6 +22,10 @@ from .._zoo import sample_networks, sample_points, sample_zoo_batch
 _STREAM = 1_000_003
 _EVAL_SEED = 2**40 + 7
 _VAR_FLOOR = 1e-2
+# Zoo networks whose output is constant (all output weights zeroed, say)
+# have no relative error: it divides by their variance. Evaluation leaves
+# out those below this variance and reports how many there were.
+_CONSTANT_VAR = 1e-6
 
 
 @dataclass
@@ -254,8 +258,10 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
     figures : dict
         ``relative_error_median``, ``relative_error_mean`` (per network, MSE
         of the best hard-decoded network on ``n_points`` points divided by
-        the variance of the original output), the share of networks with a
-        relative error below 0.1, and ``permutation_ratio`` (mean latent
+        the variance of the original output; networks with a constant output,
+        variance below 1e-6, are left out and counted in
+        ``n_constant_excluded``), the share of networks with a relative
+        error below 0.1, and ``permutation_ratio`` (mean latent
         distance between a network and a hidden-neuron-permuted copy,
         divided by the mean distance between unrelated networks).
     """
@@ -279,15 +285,18 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
             net = hard_network(model.decode(z, k), nets.in_mask)
             errs.append(((net.forward(x) - y) ** 2).mean(dim=1))
         best = torch.stack(errs, 1).min(dim=1).values
-        rel.append((best / var.clamp(min=1e-12)).double())
+        rel.append(torch.where(var > _CONSTANT_VAR, best / var.clamp(min=1e-30), torch.nan).double())
         zp = model.encode(_permute_hidden(nets, gen))
         d_perm.append((z - zp).flatten(1).norm(dim=1))
         d_other.append((z - z.roll(1, dims=0)).flatten(1).norm(dim=1))
     rel = torch.cat(rel).numpy()
+    constant = int(np.isnan(rel).sum())
+    rel = rel[~np.isnan(rel)]
     return {
         "relative_error_median": float(np.median(rel)),
         "relative_error_mean": float(np.mean(rel)),
         "share_below_0.1": float(np.mean(rel < 0.1)),
+        "n_constant_excluded": constant,
         "permutation_ratio": float(torch.cat(d_perm).mean() / torch.cat(d_other).mean()),
         "n_networks": n_networks,
         "n_points": n_points,
