@@ -45,6 +45,7 @@ class SearchSettings:
     n_zoo: int = 1024
     refine_iter: int = 300
     refine_lr: float = 0.01
+    refine_top: int | None = None
 
 
 @dataclass
@@ -256,7 +257,17 @@ def latent_search(
             sl = slice(i * R, (i + 1) * R)
             nets.append(_hard_candidates(model.decode(best_z[sl], k), best_t[sl], in_mask))
     if s.refine_iter > 0:
-        nets = refine(nets, Xp, yt, wt, s.refine_iter, s.refine_lr, s.batch_size, gen)
+        top = R if s.refine_top is None else min(R, s.refine_top)
+        # Refine only each depth's best restarts (by full-data loss of the hard
+        # network): the cost of a refinement step grows with the candidates,
+        # and the others are rarely chosen; they are kept as decoded.
+        with torch.no_grad():
+            picks = [torch.argsort(_weighted_mse(b.forward(Xp), yt, wt))[:top] for b in nets]
+        refined = refine([b.index(p) for b, p in zip(nets, picks)], Xp, yt, wt, s.refine_iter,
+                         s.refine_lr, s.batch_size, gen)
+        for b, p, r in zip(nets, picks, refined):
+            for f in ("weights", "biases", "out_w", "out_b"):
+                getattr(b, f)[p] = getattr(r, f)
     candidates = []
     for i, (k, batch) in enumerate(zip(depths, nets)):
         batch = NetworkBatch(*[getattr(batch, f).cpu() for f in batch.__dataclass_fields__])
