@@ -108,8 +108,8 @@ class SparseMLP:
     ... )
     >>> net.predict(np.array([[0.0, 1.0]]))
     array([2.])
-    >>> net.n_nonzero
-    5
+    >>> net.n_nonzero  # 4 non-zero weights, 2 hidden biases, 1 output bias
+    7
     """
 
     def __init__(

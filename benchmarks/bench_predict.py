@@ -1,0 +1,51 @@
+"""Prediction throughput of a fitted 2-7-7-1 network on one core.
+
+Fits SWATRegressor (restricted to depth 2) and sklearn's MLPRegressor((7, 7)) on
+a small 2-D problem, then times ``predict`` on 1,000,000 rows with one thread
+and prints rows per second for both (the MLP is the reference measured in the
+same run).
+
+Usage::
+
+    python benchmarks/bench_predict.py
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from sklearn.neural_network import MLPRegressor
+from threadpoolctl import threadpool_limits
+
+from sklearn_swat import SWATRegressor
+
+
+def rows_per_second(predict, X: np.ndarray, repeats: int = 5) -> float:
+    predict(X[:1000])
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        predict(X)
+        best = min(best, time.perf_counter() - t0)
+    return X.shape[0] / best
+
+
+def main() -> None:
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(2000, 2))
+    y = np.sin(3 * X[:, 0]) * X[:, 1]
+    swat = SWATRegressor(depths=(2,), alpha=0.0, random_state=0).fit(X, y)
+    mlp = MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=300, random_state=0).fit(X, y)
+    X_big = rng.uniform(-1, 1, size=(1_000_000, 2))
+    with threadpool_limits(1):
+        r_swat = rows_per_second(swat.predict, X_big)
+        r_mlp = rows_per_second(mlp.predict, X_big)
+    print(f"swat network: {swat.network_!r}")
+    print(f"SWATRegressor.predict  {r_swat:12,.0f} rows/s (one core)")
+    print(f"MLPRegressor.predict   {r_mlp:12,.0f} rows/s (one core, reference)")
+    print(f"ratio swat / mlp       {r_swat / r_mlp:12.2f}")
+
+
+if __name__ == "__main__":
+    main()
