@@ -1,0 +1,125 @@
+"""Hostile inputs, table-driven, for every estimator: a correct fit or a clear error, never a
+torch traceback, and no input array mutated."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from sklearn_swat import DARTSADMMRegressor, SWATRegressor
+
+ESTIMATORS = {
+    "swat": lambda: SWATRegressor(max_iter=10, refine_iter=10, n_restarts=1, depths=(1, 2), random_state=0),
+    "darts": lambda: DARTSADMMRegressor(search_epochs=2, admm_epochs=2, retrain_epochs=4, batch_size=32,
+                                        random_state=0),
+}
+
+rng = np.random.RandomState(0)
+X = rng.uniform(-1, 1, size=(60, 2))
+y = X[:, 0] - 2 * X[:, 1]
+
+
+def _with(value, where=(0, 0)):
+    out = X.copy()
+    out[where] = value
+    return out
+
+
+def _readonly(a):
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
+# name -> (X, y, expected): expected is "fit" or a regex of the error message.
+CASES = {
+    "nan": (_with(np.nan), y, "NaN"),
+    "inf": (_with(np.inf), y, "infinity"),
+    "empty": (np.empty((0, 2)), np.empty(0), "0 sample"),
+    "one sample": (X[:1], y[:1], "1 sample"),
+    "one feature": (X[:, :1], y, "fit"),
+    "constant feature": (np.c_[X[:, :1], np.full(60, 3.0)], y, "fit"),
+    "constant target": (X, np.full(60, -2.0), "fit"),
+    "huge magnitudes": (X * 1e12, y * 1e12, "fit"),
+    "tiny magnitudes": (X * 1e-12, y * 1e-12, "fit"),
+    "integer dtype": ((X * 10).astype(np.int64), y, "fit"),
+    "boolean dtype": (X > 0, y, "fit"),
+    "strings": (np.array([["a", "b"]] * 60, dtype=object), y, "could not convert|dtype"),
+    "read-only": (_readonly(X), _readonly(y), "fit"),
+    "non-contiguous": (np.asfortranarray(np.c_[X, X])[:, ::2], y, "fit"),
+    "nan in target": (X, np.r_[np.nan, y[1:]], "NaN"),
+    "wrong length": (X, y[:-1], "inconsistent numbers of samples"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_hostile_inputs(name, case):
+    Xc, yc, expected = CASES[case]
+    X_before, y_before = np.array(Xc, copy=True), np.array(yc, copy=True)
+    est = ESTIMATORS[name]()
+    if expected == "fit":
+        est.fit(Xc, yc)
+        pred = est.predict(Xc)
+        assert pred.shape == (len(yc),) and np.all(np.isfinite(pred))
+    else:
+        with pytest.raises(ValueError, match=expected):
+            est.fit(Xc, yc)
+    np.testing.assert_array_equal(np.asarray(Xc), X_before)
+    np.testing.assert_array_equal(np.asarray(yc), y_before)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_memmap_input(name, tmp_path):
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    Xm = np.load(path, mmap_mode="r")
+    est = ESTIMATORS[name]().fit(Xm, y)
+    np.testing.assert_array_equal(est.predict(Xm), est.predict(X))
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_sparse_is_refused(name):
+    sp = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match="[Ss]parse|dense"):
+        ESTIMATORS[name]().fit(sp.csr_matrix(X), y)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_predict_time_errors(name):
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(NotFittedError):
+        ESTIMATORS[name]().predict(X)
+    est = ESTIMATORS[name]().fit(pd.DataFrame(X, columns=["a", "b"]), y)
+    with pytest.raises(ValueError, match="features"):
+        est.predict(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="feature names"):
+        est.predict(pd.DataFrame(X, columns=["a", "c"]))
+    # Without names at fit, a DataFrame at predict works.
+    est = ESTIMATORS[name]().fit(X, y)
+    assert est.predict(pd.DataFrame(X)).shape == (60,)
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    n_samples=st.integers(2, 40),
+    n_features=st.integers(1, 8),
+    x_exp=st.integers(-8, 8),
+    y_exp=st.integers(-8, 8),
+    seed=st.integers(0, 2**16),
+)
+def test_any_shape_and_scale_fits_to_finite_predictions(n_samples, n_features, x_exp, y_exp, seed):
+    """Property: every shape within the family and every scale gives a finite, in-range fit."""
+    r = np.random.RandomState(seed)
+    Xh = r.normal(size=(n_samples, n_features)) * 10.0**x_exp
+    yh = r.normal(size=n_samples) * 10.0**y_exp
+    est = ESTIMATORS["swat"]().fit(Xh, yh)
+    pred = est.predict(Xh)
+    assert np.all(np.isfinite(pred))
+    # Predictions of a fitted network stay within a generous band around the target's range.
+    span = np.ptp(yh) + 10.0**y_exp
+    assert np.all(np.abs(pred - yh.mean()) <= 1e3 * span)
