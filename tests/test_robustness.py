@@ -123,3 +123,34 @@ def test_any_shape_and_scale_fits_to_finite_predictions(n_samples, n_features, x
     # Predictions of a fitted network stay within a generous band around the target's range.
     span = np.ptp(yh) + 10.0**y_exp
     assert np.all(np.abs(pred - yh.mean()) <= 1e3 * span)
+
+
+def test_fits_in_joblib_workers_use_one_thread_each():
+    """GridSearchCV(n_jobs=2) on 2 cores must not run 2 x 2 torch threads."""
+    import os
+
+    from joblib import Parallel, delayed
+
+    from sklearn_swat._base import effective_n_threads
+
+    n_jobs = 2
+    threads = Parallel(n_jobs=n_jobs)(delayed(effective_n_threads)(None) for _ in range(4))
+    cores = os.cpu_count() or 1
+    assert all(t * n_jobs <= max(cores, n_jobs) for t in threads), threads
+
+
+def test_same_seed_same_predictions_across_processes(tmp_path):
+    import subprocess
+    import sys
+
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    code = (
+        "import numpy as np, sys; from sklearn_swat import SWATRegressor;"
+        f"X = np.load(r'{tmp_path / 'X.npy'}'); y = np.load(r'{tmp_path / 'y.npy'}');"
+        "m = SWATRegressor(max_iter=10, refine_iter=10, n_restarts=1, depths=(1, 2), random_state=3);"
+        "np.save(sys.argv[1], m.fit(X, y).predict(X))"
+    )
+    for i in range(2):
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / f"p{i}.npy")], check=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "p0.npy"), np.load(tmp_path / "p1.npy"))
