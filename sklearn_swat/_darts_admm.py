@@ -33,6 +33,7 @@ from torch import nn
 
 from ._base import (
     BaseSparseNetworkRegressor,
+    atomic_fit,
     effective_n_threads,
     resolve_device,
     seed_from_random_state,
@@ -576,6 +577,11 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         self : DARTSADMMRegressor
             The fitted estimator.
         """
+        # An error part-way leaves a previously fitted estimator as it was.
+        with atomic_fit(self):
+            return self._fit(X, y)
+
+    def _fit(self, X, y) -> DARTSADMMRegressor:
         X, y, _ = self._validate_fit_data(X, y, None)
         sizes = self._hidden_sizes()
         self.device_ = resolve_device(self.device)
