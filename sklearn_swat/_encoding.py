@@ -100,6 +100,40 @@ class NetworkBatch:
         """Select networks along the batch dimension."""
         return NetworkBatch(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
+    def to(self, device) -> NetworkBatch:
+        """The same batch on ``device``."""
+        return NetworkBatch(**{f.name: getattr(self, f.name).to(device) for f in fields(self)})
+
+    @staticmethod
+    def cat(batches: list[NetworkBatch]) -> NetworkBatch:
+        """Concatenate batches of one depth and width along the batch dimension."""
+        return NetworkBatch(
+            **{f.name: torch.cat([getattr(b, f.name) for b in batches]) for f in fields(NetworkBatch)}
+        )
+
+    def reorder(self, layer: int, order: torch.Tensor) -> NetworkBatch:
+        """Reorder the neurons of hidden ``layer`` (same function).
+
+        Parameters
+        ----------
+        layer : int
+        order : Tensor of shape (B, W)
+            For each network, the new position's old neuron index.
+        """
+        B, k, W, _ = self.weights.shape
+        w, b, act = self.weights.clone(), self.biases.clone(), self.act.clone()
+        g, um, out_w = self.gates.clone(), self.unit_mask.clone(), self.out_w.clone()
+        w[:, layer] = torch.gather(w[:, layer], 2, order[:, None, :].expand(B, W, W))
+        b[:, layer] = torch.gather(b[:, layer], 1, order)
+        act[:, layer] = torch.gather(act[:, layer], 1, order[:, :, None].expand(B, W, N_ACT))
+        g[:, layer] = torch.gather(g[:, layer], 1, order)
+        um[:, layer] = torch.gather(um[:, layer], 1, order)
+        if layer + 1 < k:
+            w[:, layer + 1] = torch.gather(w[:, layer + 1], 1, order[:, :, None].expand(B, W, W))
+        else:
+            out_w = torch.gather(out_w, 1, order)
+        return NetworkBatch(w, b, act, g, out_w, self.out_b, self.in_mask, um)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Run every network on its own points.
 
@@ -314,36 +348,26 @@ def canonicalize(batch: NetworkBatch) -> NetworkBatch:
     from the input up so that each layer's incoming weights are already in
     canonical order when its key is computed.
     """
-    w = batch.weights.clone()
-    b = batch.biases.clone()
-    act = batch.act.clone()
-    g = batch.gates.clone()
-    um = batch.unit_mask.clone()
-    out_w = batch.out_w.clone()
-    B, k, W, _ = w.shape
-    proj = torch.linspace(1.0, 0.2, W, dtype=w.dtype)
+    B, k, W, _ = batch.weights.shape
+    proj = torch.linspace(1.0, 0.2, W, dtype=batch.weights.dtype)
     for layer in range(k):
-        on = (g[:, layer] >= 0.5) & (um[:, layer] > 0)
+        on = (batch.gates[:, layer] >= 0.5) & (batch.unit_mask[:, layer] > 0)
         off = ~on
+        # Zero the switched-off neurons: their weights in and out, bias, activation, gate.
+        w, b = batch.weights.clone(), batch.biases.clone()
+        act, g, out_w = batch.act.clone(), batch.gates.clone(), batch.out_w.clone()
         w[:, layer] = w[:, layer] * on[:, None, :]
         b[:, layer] = b[:, layer] * on
         act[:, layer] = act[:, layer] * on[:, :, None]
-        nxt = w[:, layer + 1] if layer + 1 < k else out_w.unsqueeze(-1)
-        nxt = nxt * on[:, :, None]
+        g[:, layer] = g[:, layer] * on
+        if layer + 1 < k:
+            w[:, layer + 1] = w[:, layer + 1] * on[:, :, None]
+        else:
+            out_w = out_w * on
+        batch = NetworkBatch(w, b, act, g, out_w, batch.out_b, batch.in_mask, batch.unit_mask)
         # Bounded tie-breaker in (-1, 1) below the activation id's integer step.
         fine = torch.tanh((w[:, layer] * proj[:, None]).sum(1) + 0.37 * b[:, layer])
         key = off.to(w.dtype) * 100.0 + act[:, layer].argmax(-1).to(w.dtype) * 4.0 + fine
-        key = key + (um[:, layer] <= 0).to(w.dtype) * 1000.0
-        order = torch.argsort(key, dim=1)
-        idx = order[:, None, :].expand(B, W, W)
-        w[:, layer] = torch.gather(w[:, layer], 2, idx)
-        b[:, layer] = torch.gather(b[:, layer], 1, order)
-        act[:, layer] = torch.gather(act[:, layer], 1, order[:, :, None].expand(B, W, N_ACT))
-        g[:, layer] = torch.gather(g[:, layer] * on, 1, order)
-        um[:, layer] = torch.gather(um[:, layer], 1, order)
-        nxt = torch.gather(nxt, 1, order[:, :, None].expand(-1, -1, nxt.shape[-1]))
-        if layer + 1 < k:
-            w[:, layer + 1] = nxt
-        else:
-            out_w = nxt.squeeze(-1)
-    return NetworkBatch(w, b, act, g, out_w, batch.out_b.clone(), batch.in_mask.clone(), um)
+        key = key + (batch.unit_mask[:, layer] <= 0).to(w.dtype) * 1000.0
+        batch = batch.reorder(layer, torch.argsort(key, dim=1))
+    return batch

@@ -87,9 +87,7 @@ def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor
         sample_networks(per_level, depth, s, cfg.width, n_in, generator=gen)
         for s in SPARSITY_LEVELS
     ]
-    nets = NetworkBatch(
-        *[torch.cat([getattr(b, f) for b in nets]).to(device) for f in nets[0].__dataclass_fields__]
-    )
+    nets = NetworkBatch.cat(nets).to(device)
     X, y, w = X.to(device), y.to(device), w.to(device)
     Xp = torch.nn.functional.pad(X, (0, cfg.width - n_in))
     f = nets.forward(Xp)  # (Z, n)
@@ -270,7 +268,7 @@ def latent_search(
                 getattr(b, f)[p] = getattr(r, f)
     candidates = []
     for i, (k, batch) in enumerate(zip(depths, nets)):
-        batch = NetworkBatch(*[getattr(batch, f).cpu() for f in batch.__dataclass_fields__])
+        batch = batch.to("cpu")
         for r, net in enumerate(batch.to_networks(n_inputs=n_in)):
             candidates.append(Candidate(k, r, net.compact(), float(best_loss[i * R + r])))
     return candidates, curve

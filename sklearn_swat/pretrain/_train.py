@@ -231,21 +231,10 @@ def load_training_state(workdir: str | os.PathLike) -> tuple[MultiScaleAutoencod
 
 def _permute_hidden(nets: NetworkBatch, gen: torch.Generator) -> NetworkBatch:
     """The same functions with every hidden layer's neurons randomly permuted."""
-    w, b = nets.weights.clone(), nets.biases.clone()
-    act, g, um, out_w = nets.act.clone(), nets.gates.clone(), nets.unit_mask.clone(), nets.out_w.clone()
-    B, k, W, _ = w.shape
+    B, k, W, _ = nets.weights.shape
     for layer in range(k):
-        order = torch.argsort(torch.rand(B, W, generator=gen), dim=1)
-        w[:, layer] = torch.gather(w[:, layer], 2, order[:, None, :].expand(B, W, W))
-        b[:, layer] = torch.gather(b[:, layer], 1, order)
-        act[:, layer] = torch.gather(act[:, layer], 1, order[:, :, None].expand(B, W, 3))
-        g[:, layer] = torch.gather(g[:, layer], 1, order)
-        um[:, layer] = torch.gather(um[:, layer], 1, order)
-        if layer + 1 < k:
-            w[:, layer + 1] = torch.gather(w[:, layer + 1], 1, order[:, :, None].expand(B, W, W))
-        else:
-            out_w = torch.gather(out_w, 1, order)
-    return NetworkBatch(w, b, act, g, out_w, nets.out_b, nets.in_mask, um)
+        nets = nets.reorder(layer, torch.argsort(torch.rand(B, W, generator=gen), dim=1))
+    return nets
 
 
 @torch.no_grad()
