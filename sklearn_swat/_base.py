@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -260,11 +259,6 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         tags.target_tags.single_output = True
         tags.target_tags.multi_output = False
         return tags
-
-
-def warn_once(message: str, category=UserWarning) -> None:
-    """A warning from the estimator's call site."""
-    warnings.warn(message, category, stacklevel=3)
 
 
 __all__ = [

@@ -67,13 +67,18 @@ def test_wrong_sha256_is_refused(copy_of):
         load_autoencoder(path)
 
 
-def test_truncated_file_is_refused_even_with_matching_hash(copy_of):
-    path = copy_of()
-    path.write_bytes(path.read_bytes()[:1000])
+def _replace_weights(path, data: bytes) -> None:
+    """Write ``data`` as the weights file and record its sha256, so only the content is wrong."""
+    path.write_bytes(data)
     meta = path.with_suffix(".json")
     info = json.loads(meta.read_text())
     info["sha256"] = sha256_file(path)
     meta.write_text(json.dumps(info))
+
+
+def test_truncated_file_is_refused_even_with_matching_hash(copy_of):
+    path = copy_of()
+    _replace_weights(path, path.read_bytes()[:1000])
     with pytest.raises(CheckpointError, match="not a readable safetensors file"):
         load_autoencoder(path)
 
@@ -88,11 +93,7 @@ class _Exploit:
 def test_pickle_that_would_run_code_is_refused_and_not_run(copy_of, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = copy_of()
-    path.write_bytes(pickle.dumps({"model": _Exploit()}))
-    meta = path.with_suffix(".json")
-    info = json.loads(meta.read_text())
-    info["sha256"] = sha256_file(path)
-    meta.write_text(json.dumps(info))
+    _replace_weights(path, pickle.dumps({"model": _Exploit()}))
     with pytest.raises(CheckpointError, match="not a readable safetensors file"):
         load_autoencoder(path)
     assert not (tmp_path / "PWNED").exists()
