@@ -240,6 +240,27 @@ class _DARTSADMMNet(NeuralNetRegressor):
                     loss = loss + cb.penalty(self.module_)
         return loss
 
+    # skorch's partial_fit catches a KeyboardInterrupt from fit_loop and returns
+    # normally (its EarlyStopping ends training that way), so a Ctrl-C would only
+    # cut the current phase short and the estimator's fit would go on. fit_loop
+    # remembers the interrupt; partial_fit raises it again once skorch has run
+    # on_train_end, so that it reaches the estimator's fit (which then restores
+    # its previous state). None of these nets uses EarlyStopping.
+    def fit_loop(self, X, y=None, *args, **kwargs):
+        try:
+            return super().fit_loop(X, y, *args, **kwargs)
+        except KeyboardInterrupt as exc:
+            self._interrupt = exc
+            raise
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        self._interrupt = None
+        super().partial_fit(X, y, classes, **fit_params)
+        interrupt, self._interrupt = self._interrupt, None
+        if interrupt is not None:
+            raise interrupt
+        return self
+
 
 def _final_network(module: _MixedActivationMLP) -> SparseMLP:
     """The trained module as a full-shape :class:`SparseMLP`, dead neurons switched off.
@@ -421,6 +442,9 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     description: same search space as SWAT (depths 1 to 4, width at most 7,
     per-neuron choice among the same three activations), size counted the
     same way (:attr:`n_nonzero_`). ``fit`` does not take ``sample_weight``.
+    An error or a ``KeyboardInterrupt`` in any phase stops ``fit`` (skorch alone
+    would end only that phase on a ``KeyboardInterrupt``) and leaves a previously
+    fitted estimator exactly as it was.
 
     How the defaults were chosen. The networks are tiny, so on a CPU each
     optimiser step costs about the same up to a few hundred rows: the time
