@@ -1,6 +1,12 @@
 """The zoo, the autoencoder's losses, and the pretraining command: resume, export, evaluate."""
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -67,6 +73,74 @@ def test_resume_continues_exactly(tmp_path):
     resumed = run_train(tmp_path / "b", 6, resume=True)
     for (k, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
         assert torch.equal(a, b), k
+
+
+_CLI_TINY = ["--preset", "cornn", "--width", "4", "--max-inputs", "2", "--d-model", "16", "--n-heads", "2",
+             "--encoder-layers", "1", "--decoder-layers", "1", "--dim-feedforward", "16", "--batch-size", "8",
+             "--n-points", "16", "--warmup", "2", "--seed", "3", "--threads", "1"]
+
+
+def _bar_counts(path, steps):
+    """Step counts printed by the progress bar in a captured stderr, in order."""
+    return [int(m) for m in re.findall(rf"(\d+)/{steps} \[", path.read_text(errors="replace"))]
+
+
+def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
+    """Issue #7: a pretraining process killed with SIGKILL mid-run loses at most one checkpoint
+    interval, and ``--resume`` then finishes with the weights of an unbroken run, bit for bit."""
+    steps, every = 40, 5
+    cmd = [sys.executable, "-m", "sklearn_swat.pretrain", "train", *_CLI_TINY, "--steps", str(steps),
+           "--checkpoint-every", str(every)]
+    # The progress bar (stderr) is redrawn after every step, so it tells how far a run got.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_MININTERVAL": "0", "TQDM_MINITERS": "1"}
+    killed_state = tmp_path / "killed" / "state.pt"
+    procs = []
+    try:
+        with open(tmp_path / "straight.err", "w") as e_straight, open(tmp_path / "killed.err", "w") as e_kill:
+            straight = subprocess.Popen([*cmd, "--no-progress", "--workdir", str(tmp_path / "straight")],
+                                        env=env, stdout=subprocess.DEVNULL, stderr=e_straight)
+            procs.append(straight)
+            victim = subprocess.Popen([*cmd, "--workdir", str(tmp_path / "killed")],
+                                      env=env, stdout=subprocess.DEVNULL, stderr=e_kill)
+            procs.append(victim)
+            deadline = time.monotonic() + 120
+            while not killed_state.exists():
+                assert victim.poll() is None, (tmp_path / "killed.err").read_text(errors="replace")
+                assert time.monotonic() < deadline, "no checkpoint within 120 s"
+                time.sleep(0.01)
+            victim.send_signal(signal.SIGKILL)
+            assert victim.wait(timeout=60) == -signal.SIGKILL  # killed, not finished
+
+        st = torch.load(killed_state, weights_only=True)
+        saved = int(st["step"])
+        reached = _bar_counts(tmp_path / "killed.err", steps)[-1]
+        assert saved % every == 0 and 0 < saved < steps
+        assert 0 <= reached - saved <= every, (reached, saved)
+
+        with open(tmp_path / "resumed.err", "w") as e_resume:
+            subprocess.run([*cmd, "--resume", "--workdir", str(tmp_path / "killed")], env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=e_resume, timeout=300)
+        counts = _bar_counts(tmp_path / "resumed.err", steps)
+        assert counts[0] == saved and counts[-1] == steps  # started at the checkpoint, not at 0
+        assert straight.wait(timeout=300) == 0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+    a = torch.load(tmp_path / "straight" / "state.pt", weights_only=True)
+    b = torch.load(killed_state, weights_only=True)
+    assert a["step"] == b["step"] == steps
+    for key, value in a["model"].items():
+        assert torch.equal(value, b["model"][key]), key
+    for key, value in a["optimizer"]["state"].items():
+        for name, t in value.items():
+            assert torch.equal(t, b["optimizer"]["state"][key][name]), (key, name)
+    log_a, log_b = json.loads(a["log"]), json.loads(b["log"])
+    # The log kept the killed run's entries and went on from there: same losses, no repeats.
+    assert log_b["steps"] == list(range(every, steps + 1, every))
+    assert log_a["loss"] == log_b["loss"]
 
 
 def test_existing_run_needs_resume(tmp_path):
