@@ -1,0 +1,55 @@
+"""The README's first command: ``python -m sklearn_swat demo`` (run with ``--quick`` here)."""
+
+import subprocess
+import sys
+
+import matplotlib.image
+import pytest
+
+from sklearn_swat.__main__ import main
+from sklearn_swat._demo import run_demo
+
+
+def test_demo_command_prints_report_and_writes_pngs(tmp_path, capsys):
+    # The whole command, in process: the report lines and two readable PNGs.
+    out = tmp_path / "demo"
+    assert main(["demo", "--function", "Booth", "--out", str(out), "--quick"]) == 0
+    text = capsys.readouterr().out
+    for expected in ("'Booth'", "SparseMLP: 2 inputs", "fit time:", "test MSE:",
+                     "non-zero parameters:", "network.png", "surface.png"):
+        assert expected in text
+    for name in ("network.png", "surface.png"):
+        image = matplotlib.image.imread(out / name)
+        assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 400
+        # Not a blank canvas: some pixels are far from white.
+        assert (image[..., :3] < 0.5).any()
+
+
+def test_run_demo_returns_fitted_estimator(tmp_path):
+    # The figures printed are the estimator's own.
+    lines = []
+    result = run_demo("Booth", tmp_path, random_state=1, quick=True, print_fn=lines.append)
+    reg = result["estimator"]
+    assert result["n_nonzero"] == reg.n_nonzero_
+    assert result["test_mse"] >= 0 and result["fit_seconds"] > 0
+    assert any(f"non-zero parameters: {reg.n_nonzero_}" in line for line in lines)
+    assert reg.get_params()["random_state"] == 1
+
+
+@pytest.mark.parametrize("name, hint", [("booth", "Did you mean 'Booth'"), ("Nope", "cornn_names()")])
+def test_demo_unknown_function_is_a_clear_error(name, hint, capsys, tmp_path):
+    # An unknown name exits with status 2 and says what the names look like; nothing is written.
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--function", name, "--out", str(tmp_path / "x")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert hint in err and "For example:" in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_module_entry_point_runs():
+    # `python -m sklearn_swat` is wired to the same main: with no command it shows the usage.
+    proc = subprocess.run([sys.executable, "-m", "sklearn_swat", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert "demo" in proc.stdout
