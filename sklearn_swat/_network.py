@@ -421,9 +421,13 @@ class TorchSparseMLP(nn.Module):
                 lin.weight.copy_(torch.as_tensor(c.T, dtype=dtype))
                 lin.bias.copy_(torch.as_tensor(b, dtype=dtype))
             self.linears.append(lin)
+        # Which activations each layer uses is fixed when the module is built, so that
+        # forward has no branch on a tensor's value and torch.export can trace it.
+        self._layer_activations = []
         for i, (a, g) in enumerate(zip(network.activations, network.gates)):
             self.register_buffer(f"act{i}", torch.as_tensor(a, dtype=torch.long))
             self.register_buffer(f"gate{i}", torch.as_tensor(g, dtype=dtype))
+            self._layer_activations.append(tuple(int(k) for k in np.unique(a)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x
@@ -431,9 +435,7 @@ class TorchSparseMLP(nn.Module):
             a = lin(h)
             act = getattr(self, f"act{i}")
             out = torch.zeros_like(a)
-            for k in range(len(ACTIVATIONS)):
-                sel = act == k
-                if bool(sel.any()):
-                    out = torch.where(sel, torch_activation(k, a), out)
+            for k in self._layer_activations[i]:
+                out = torch.where(act == k, torch_activation(k, a), out)
             h = out * getattr(self, f"gate{i}")
         return self.linears[-1](h)[:, 0]

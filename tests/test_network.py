@@ -138,6 +138,17 @@ def test_to_torch_module_is_plain_and_matches(rng):
     np.testing.assert_allclose(out, net.predict(X), rtol=1e-10, atol=1e-12)
 
 
+def test_to_torch_module_exports_with_torch_export(rng):
+    # The module has no branch on a tensor's value, so torch.export traces it, with a
+    # dynamic batch size, and the exported program computes the same function.
+    net = random_network(rng, sizes=(7, 5, 3))
+    module = net.to_torch(dtype=torch.float64)
+    X = torch.as_tensor(rng.uniform(-1, 1, (25, 2)))
+    program = torch.export.export(module, (X,), dynamic_shapes=({0: torch.export.Dim("batch")},))
+    out = program.module()(X[:9]).detach().numpy()
+    np.testing.assert_allclose(out, net.predict(X[:9].numpy()), rtol=1e-10, atol=1e-12)
+
+
 def test_summary_and_plot(rng):
     import matplotlib
 
