@@ -9,9 +9,6 @@ MLP that fits the data, then predicts with that network alone.
 
 # %%
 # Data: a smooth function of two inputs.
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -43,3 +40,6 @@ im = axes[1].contourf(gx, gy, pred, levels=30)
 fig.colorbar(im, ax=axes[1])
 axes[1].set_title("fitted surface")
 fig.tight_layout()
+
+# %%
+plt.show()
