@@ -174,6 +174,17 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         -------
         y : ndarray of shape (n_samples,)
             Predictions on the scale of the training target.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SWATRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
+        >>> y = X[:, 0] * X[:, 1]
+        >>> reg = SWATRegressor(max_iter=5, refine_iter=5, n_restarts=1, depths=(1,),
+        ...                     random_state=0).fit(X, y)
+        >>> reg.predict(X[:3]).shape
+        (3,)
         """
         check_is_fitted(self, "network_")
         # C order: the same numbers give the same bits whatever the input's layout.
@@ -224,6 +235,21 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         -------
         module : torch.nn.Module
             Maps a tensor of shape ``(n, n_features)`` to ``(n,)``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> import numpy as np
+        >>> from sklearn_swat import SWATRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
+        >>> y = X[:, 0] * X[:, 1]
+        >>> reg = SWATRegressor(max_iter=5, refine_iter=5, n_restarts=1, depths=(1,),
+        ...                     random_state=0).fit(X, y)
+        >>> module = reg.export_torch(dtype=torch.float64)
+        >>> with torch.no_grad():
+        ...     out = module(torch.as_tensor(X)).numpy()
+        >>> bool(np.allclose(out, reg.predict(X)))
+        True
         """
         check_is_fitted(self, "network_")
         return nn.Sequential(
@@ -233,7 +259,21 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         ).eval()
 
     def summary(self) -> str:
-        """Return a readable description of the fitted network."""
+        """Return a readable description of the fitted network.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SWATRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
+        >>> y = X[:, 0] * X[:, 1]
+        >>> reg = SWATRegressor(max_iter=5, refine_iter=5, n_restarts=1, depths=(1,),
+        ...                     random_state=0).fit(X, y)
+        >>> print(reg.summary())
+        SparseMLP: 2 inputs, 1 hidden layer(s), 1 output; ... non-zero parameters
+          hidden 1: ... neurons on (...); ... incoming weights non-zero
+          output: linear; ... incoming weights non-zero
+        """
         check_is_fitted(self, "network_")
         return self.network_.summary()
 
@@ -248,6 +288,19 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         ax : matplotlib.axes.Axes
+            The axes drawn on.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SWATRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
+        >>> y = X[:, 0] * X[:, 1]
+        >>> reg = SWATRegressor(max_iter=5, refine_iter=5, n_restarts=1, depths=(1,),
+        ...                     random_state=0).fit(X, y)
+        >>> ax = reg.plot_network()
+        >>> ax.get_title() == f"{reg.n_nonzero_} non-zero parameters"
+        True
         """
         check_is_fitted(self, "network_")
         return self.network_.plot(ax=ax)

@@ -22,7 +22,21 @@ WEIGHTS_DIR = Path(__file__).parent / "weights"
 
 
 class CheckpointError(ValueError):
-    """A checkpoint file is missing, corrupt, foreign or of another config."""
+    """A checkpoint file is missing, corrupt, foreign or of another config.
+
+    Raised by :func:`load_autoencoder` (and so by ``SWATRegressor.fit``) with a
+    message that names the file and says what was wrong. It is a
+    :class:`ValueError`.
+
+    Examples
+    --------
+    >>> from sklearn_swat import CheckpointError, load_autoencoder
+    >>> try:
+    ...     load_autoencoder("no-such-checkpoint")
+    ... except CheckpointError as exc:
+    ...     print(exc)
+    Unknown autoencoder checkpoint 'no-such-checkpoint'. Bundled checkpoints: ['cornn', 'general']; ...
+    """
 
 
 def sha256_file(path: str | os.PathLike) -> str:

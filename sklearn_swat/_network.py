@@ -15,6 +15,10 @@ import torch
 from torch import nn
 
 ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "leaky_relu")
+"""The three activations a hidden neuron can have; a neuron's activation id indexes this tuple.
+
+Leaky ReLU has slope 0.01 below zero.
+"""
 MAX_DEPTH = 4
 LEAKY_SLOPE = 0.01
 
@@ -174,22 +178,62 @@ class SparseMLP:
     # ------------------------------------------------------------------ shape
     @property
     def depth(self) -> int:
-        """Number of hidden layers."""
+        """Number of hidden layers.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.ones((2, 3)), np.ones((3, 1))], [np.zeros(3), np.zeros(1)],
+        ...                 [["tanh", "tanh", "sigmoid"]])
+        >>> net.depth, net.n_inputs, net.layer_sizes
+        (1, 2, [3])
+        """
         return len(self.coefs) - 1
 
     @property
     def n_inputs(self) -> int:
-        """Number of input features."""
+        """Number of input features.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.ones((5, 2)), np.ones((2, 1))], [np.zeros(2), np.zeros(1)],
+        ...                 [["tanh", "tanh"]])
+        >>> net.n_inputs
+        5
+        """
         return self.coefs[0].shape[0]
 
     @property
     def layer_sizes(self) -> list[int]:
-        """Number of neuron positions of each hidden layer (gated-off ones included)."""
+        """Number of neuron positions of each hidden layer (gated-off ones included).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.ones((2, 3)), np.ones((3, 1))], [np.zeros(3), np.zeros(1)],
+        ...                 [["tanh"] * 3], gates=[[True, False, True]])
+        >>> net.layer_sizes, net.n_active_neurons
+        ([3], [2])
+        """
         return [c.shape[1] for c in self.coefs[:-1]]
 
     @property
     def n_active_neurons(self) -> list[int]:
-        """Number of switched-on neurons of each hidden layer."""
+        """Number of switched-on neurons of each hidden layer.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.ones((2, 3)), np.ones((3, 1))], [np.zeros(3), np.zeros(1)],
+        ...                 [["tanh"] * 3], gates=[[True, False, True]])
+        >>> net.n_active_neurons
+        [2]
+        """
         return [int(g.sum()) for g in self.gates]
 
     def _active_masks(self) -> list[np.ndarray]:
@@ -200,8 +244,18 @@ class SparseMLP:
     def n_nonzero(self) -> int:
         """Non-zero weights between present units, plus active biases and the output bias.
 
-        This is the size of DESIGN section 5: the weights and bias of a
-        switched-off neuron are removed and not counted.
+        The weights and bias of a switched-off neuron are removed and not
+        counted.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.array([[1.0, 0.0, 2.0]]), np.ones((3, 1))],
+        ...                 [np.zeros(3), np.zeros(1)], [["tanh"] * 3],
+        ...                 gates=[[True, True, False]])
+        >>> net.n_nonzero  # 1 input weight + 2 hidden biases, 2 output weights + 1 bias
+        6
         """
         masks = self._active_masks()
         n = 0
@@ -224,6 +278,15 @@ class SparseMLP:
         -------
         y : ndarray of shape (n_samples,)
             Outputs.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.array([[1.0], [-1.0]]), np.array([[2.0]])],
+        ...                 [np.zeros(1), np.array([0.5])], [["leaky_relu"]])
+        >>> net.predict(np.array([[3.0, 1.0], [1.0, 3.0]]))
+        array([4.5 , 0.46])
         """
         h = np.asarray(X, dtype=np.float64)
         if h.ndim != 2 or h.shape[1] != self.n_inputs:
@@ -241,7 +304,28 @@ class SparseMLP:
         return (h @ self.coefs[-1] + self.intercepts[-1])[:, 0]
 
     def forward_torch(self, X: torch.Tensor) -> torch.Tensor:
-        """Compute the network's output in torch, in the dtype of ``X`` (no gradient)."""
+        """Compute the network's output in torch, in the dtype of ``X`` (no gradient).
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n_samples, n_inputs)
+            Inputs.
+
+        Returns
+        -------
+        y : torch.Tensor of shape (n_samples,)
+            Outputs.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import torch
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.array([[1.0], [-1.0]]), np.array([[2.0]])],
+        ...                 [np.zeros(1), np.array([0.5])], [["leaky_relu"]])
+        >>> net.forward_torch(torch.tensor([[3.0, 1.0]], dtype=torch.float64))
+        tensor([4.5000], dtype=torch.float64)
+        """
         with torch.no_grad():
             return self.to_torch(dtype=X.dtype)(X)
 
@@ -253,6 +337,25 @@ class SparseMLP:
         weights are zero. A neuron with no non-zero incoming weight outputs a
         constant, which is folded into the next layer's biases. At least one
         neuron per hidden layer is kept so that the depth does not change.
+
+        Returns
+        -------
+        network : SparseMLP
+            The same function with fewer neuron positions.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.ones((2, 3)), np.array([[1.0], [0.0], [1.0]])],
+        ...                 [np.zeros(3), np.zeros(1)], [["tanh"] * 3],
+        ...                 gates=[[True, True, False]])
+        >>> small = net.compact()  # neuron 2 is off, neuron 1 has no outgoing weight
+        >>> small.layer_sizes, small.n_nonzero == net.n_nonzero - 3
+        ([1], True)
+        >>> X = np.array([[0.3, -0.2]])
+        >>> bool(np.allclose(small.predict(X), net.predict(X)))
+        True
         """
         coefs = [c.copy() for c in self.coefs]
         intercepts = [b.copy() for b in self.intercepts]
@@ -293,7 +396,33 @@ class SparseMLP:
         return SparseMLP(new_coefs, new_b, new_a, new_g)
 
     def permute(self, layer: int, order: Sequence[int]) -> SparseMLP:
-        """Return the same function with the neurons of hidden ``layer`` reordered."""
+        """Return the same function with the neurons of hidden ``layer`` reordered.
+
+        Parameters
+        ----------
+        layer : int
+            Index of the hidden layer, from 0.
+        order : sequence of int
+            New order of its neurons: position ``i`` takes neuron ``order[i]``.
+
+        Returns
+        -------
+        network : SparseMLP
+            An equivalent network.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.array([[1.0, -2.0]]), np.array([[1.0], [3.0]])],
+        ...                 [np.zeros(2), np.zeros(1)], [["tanh", "sigmoid"]])
+        >>> swapped = net.permute(0, [1, 0])
+        >>> [int(a) for a in swapped.activations[0]]  # sigmoid, tanh
+        [0, 1]
+        >>> X = np.array([[0.5]])
+        >>> bool(np.allclose(swapped.predict(X), net.predict(X)))
+        True
+        """
         order = np.asarray(order)
         coefs = [c.copy() for c in self.coefs]
         intercepts = [b.copy() for b in self.intercepts]
@@ -319,12 +448,35 @@ class SparseMLP:
         -------
         module : torch.nn.Module
             Maps a tensor of shape ``(n, n_inputs)`` to ``(n,)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import torch
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.array([[1.0], [-1.0]]), np.array([[2.0]])],
+        ...                 [np.zeros(1), np.array([0.5])], [["leaky_relu"]])
+        >>> module = net.to_torch()
+        >>> module(torch.tensor([[3.0, 1.0]]))
+        tensor([4.5000], grad_fn=<SelectBackward0>)
         """
         return TorchSparseMLP(self.compact(), dtype=dtype)
 
     # -------------------------------------------------------------- display
     def summary(self) -> str:
-        """Return a readable description of the layers, activations and size."""
+        """Return a readable description of the layers, activations and size.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.array([[1.0, 0.0]]), np.ones((2, 1))],
+        ...                 [np.zeros(2), np.zeros(1)], [["tanh", "sigmoid"]])
+        >>> print(net.summary())
+        SparseMLP: 1 inputs, 1 hidden layer(s), 1 output; 6 non-zero parameters
+          hidden 1: 2/2 neurons on (1 sigmoid, 1 tanh); 1/2 incoming weights non-zero
+          output: linear; 2/2 incoming weights non-zero
+        """
         lines = [
             f"SparseMLP: {self.n_inputs} inputs, {self.depth} hidden layer(s), 1 output; "
             f"{self.n_nonzero} non-zero parameters"
@@ -361,6 +513,16 @@ class SparseMLP:
         -------
         ax : matplotlib.axes.Axes
             The axes drawn on.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.ones((2, 3)), np.ones((3, 1))], [np.zeros(3), np.zeros(1)],
+        ...                 [["tanh", "sigmoid", "leaky_relu"]])
+        >>> ax = net.plot()
+        >>> ax.get_title()
+        '13 non-zero parameters'
         """
         import matplotlib.pyplot as plt
 
