@@ -42,7 +42,9 @@ functions = ["McCormick", "Ackley", "Styblinski-Tang"]
 estimators = {
     "SWATRegressor": lambda: SWATRegressor(n_jobs=1, random_state=0),
     "DARTSADMMRegressor": lambda: DARTSADMMRegressor(n_jobs=1, random_state=0),
-    "MLPRegressor(7, 7)": lambda: MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=0),
+    "MLPRegressor(7, 7)": lambda: MLPRegressor(
+        hidden_layer_sizes=(7, 7), max_iter=2000, random_state=0
+    ),
 }
 
 
@@ -62,26 +64,38 @@ for function in functions:
     for name, make in estimators.items():
         start = time.perf_counter()
         est = make().fit(X_train, y_train)
-        rows.append({
-            "function": function,
-            "estimator": name,
-            "test MSE": float(np.mean((est.predict(X_test) - y_test) ** 2)),
-            "non-zeros": n_nonzero(est),
-            "fit seconds": round(time.perf_counter() - start, 1),
-        })
+        rows.append(
+            {
+                "function": function,
+                "estimator": name,
+                "test MSE": float(np.mean((est.predict(X_test) - y_test) ** 2)),
+                "non-zeros": n_nonzero(est),
+                "fit seconds": round(time.perf_counter() - start, 1),
+            }
+        )
 results = pd.DataFrame(rows)
-results.pivot(index="function", columns="estimator", values=["test MSE", "non-zeros"])
+results
 
 # %%
 # Error against size
 # ------------------
 # Lower and further left is better: as accurate with fewer parameters.
 fig, ax = plt.subplots(figsize=(7, 4.5))
-markers = {"SWATRegressor": "o", "DARTSADMMRegressor": "s", "MLPRegressor(7, 7)": "^"}
+markers = {
+    "SWATRegressor": "o",
+    "DARTSADMMRegressor": "s",
+    "MLPRegressor(7, 7)": "^",
+}
 colors = dict(zip(functions, ["tab:blue", "tab:orange", "tab:green"]))
 for row in rows:
-    ax.scatter(row["non-zeros"], row["test MSE"], marker=markers[row["estimator"]],
-               color=colors[row["function"]], s=70, edgecolors="k")
+    ax.scatter(
+        row["non-zeros"],
+        row["test MSE"],
+        marker=markers[row["estimator"]],
+        color=colors[row["function"]],
+        s=70,
+        edgecolors="k",
+    )
 for name, marker in markers.items():
     ax.scatter([], [], marker=marker, color="white", edgecolors="k", label=name)
 for function, color in colors.items():

@@ -43,7 +43,9 @@ print(f"largest difference from predict: {np.abs(out - reg.predict(X)).max():.2e
 # The module holds the compacted network: switched-off neurons are left out, and what
 # remains is stored as dense matrices in which the pruned weights are zeros.
 n_params = sum(p.numel() for p in module.parameters())
-print(f"{n_params} weights and biases in the module, {reg.n_nonzero_} of them non-zero")
+print(
+    f"{n_params} weights and biases in the module, {reg.n_nonzero_} of them non-zero"
+)
 
 # %%
 # Differentiate it
@@ -61,7 +63,13 @@ fx, fy = np.meshgrid(fine, fine)
 surface = reg.predict(np.c_[fx.ravel(), fy.ravel()]).reshape(fx.shape)
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
 im = ax.contourf(fx, fy, surface, levels=30, cmap="viridis")
-ax.quiver(gx, gy, grad[:, 0].reshape(gx.shape), grad[:, 1].reshape(gx.shape), color="white")
+ax.quiver(
+    gx,
+    gy,
+    grad[:, 0].reshape(gx.shape),
+    grad[:, 1].reshape(gx.shape),
+    color="white",
+)
 fig.colorbar(im, ax=ax, label="fitted f(x1, x2)")
 ax.set_xlabel("x1")
 ax.set_ylabel("x2")
@@ -76,7 +84,11 @@ fig.tight_layout()
 # network stays as sparse as it was.
 y_new = y + 0.3 * X[:, 1]
 X_t, y_t = torch.as_tensor(X), torch.as_tensor(y_new)
-masks = {name: (p != 0).to(p.dtype) for name, p in module.named_parameters() if p.dim() == 2}
+masks = {
+    name: (p != 0).to(p.dtype)
+    for name, p in module.named_parameters()
+    if p.dim() == 2
+}
 optimizer = torch.optim.Adam(module.parameters(), lr=0.01)
 
 
@@ -97,7 +109,11 @@ for _ in range(300):
             p.grad *= masks[name]
     optimizer.step()
 print(f"after 300 steps: {mse():.4f}")
-still_zero = all(bool((p[masks[n] == 0] == 0).all()) for n, p in module.named_parameters() if n in masks)
+still_zero = all(
+    bool((p[masks[n] == 0] == 0).all())
+    for n, p in module.named_parameters()
+    if n in masks
+)
 print(f"pruned weights still zero: {still_zero}")
 
 # %%
@@ -105,14 +121,18 @@ print(f"pruned weights still zero: {still_zero}")
 # -------------------------------
 # :func:`torch.export.export` traces the module (the batch size left free); the saved file
 # loads with torch alone.
-exported = torch.export.export(module, (X_t[:4],), dynamic_shapes=({0: torch.export.Dim("batch")},))
+exported = torch.export.export(
+    module, (X_t[:4],), dynamic_shapes=({0: torch.export.Dim("batch")},)
+)
 with tempfile.TemporaryDirectory() as tmp:
     path = Path(tmp) / "swat_network.pt2"
     torch.export.save(exported, path)
     loaded = torch.export.load(path).module()
     with torch.no_grad():
         same = torch.allclose(loaded(X_t), module(X_t))
-    print(f"{path.name}: {path.stat().st_size} bytes; same outputs after loading: {same}")
+    print(
+        f"{path.name}: {path.stat().st_size} bytes; same outputs after loading: {same}"
+    )
 
 # %%
 plt.show()

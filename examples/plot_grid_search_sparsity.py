@@ -30,7 +30,14 @@ X_train, y_train = X_train[:1000], y_train[:1000]
 
 # n_jobs=1: one torch thread per fit. The networks are tiny, so a second thread gains
 # little, and it can cost several times over on a machine that is busy with other work.
-fast = dict(max_iter=60, refine_iter=300, n_restarts=2, depths=(1, 2), n_jobs=1, random_state=0)
+fast = dict(
+    max_iter=60,
+    refine_iter=300,
+    n_restarts=2,
+    depths=(1, 2),
+    n_jobs=1,
+    random_state=0,
+)
 
 
 # %%
@@ -59,11 +66,13 @@ search = GridSearchCV(
 )
 search.fit(X_train, y_train)
 
-table = pd.DataFrame({
-    "alpha": search.cv_results_["param_alpha"],
-    "CV MSE": -search.cv_results_["mean_test_mse"],
-    "non-zeros": search.cv_results_["mean_test_n_nonzero"],
-})
+table = pd.DataFrame(
+    {
+        "alpha": search.cv_results_["param_alpha"],
+        "CV MSE": -search.cv_results_["mean_test_mse"],
+        "non-zeros": search.cv_results_["mean_test_n_nonzero"],
+    }
+)
 table
 
 # %%
@@ -94,8 +103,10 @@ X_full, _, y_full, _ = load_cornn("McCormick")
 final = SWATRegressor(alpha=search.best_params_["alpha"], n_jobs=1, random_state=0)
 final.fit(X_full, y_full)
 print(final.summary())
-print(f"test MSE {np.mean((final.predict(X_test) - y_test) ** 2):.3g} "
-      f"with {final.n_nonzero_} non-zero parameters")
+print(
+    f"test MSE {np.mean((final.predict(X_test) - y_test) ** 2):.3g} "
+    f"with {final.n_nonzero_} non-zero parameters"
+)
 
 # %%
 # Other parameters that trade error for size: ``selection_tolerance`` (how much worse a

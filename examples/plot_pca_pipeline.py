@@ -29,7 +29,11 @@ rng = np.random.RandomState(0)
 factors = rng.uniform(-1, 1, size=(2500, 3))
 mixing = rng.normal(size=(3, 20))
 X = factors @ mixing + 0.05 * rng.normal(size=(2500, 20))
-y = np.sin(2 * factors[:, 0]) + factors[:, 1] * factors[:, 2] + 0.02 * rng.normal(size=2500)
+y = (
+    np.sin(2 * factors[:, 0])
+    + factors[:, 1] * factors[:, 2]
+    + 0.02 * rng.normal(size=2500)
+)
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 print(X_train.shape)
 
@@ -47,28 +51,41 @@ except ValueError as exc:
 # Scale, keep 5 principal components (at most 8), search a sparse network on them. The
 # 5-input network is searched in the ``"general"`` autoencoder's latent space, chosen by
 # ``autoencoder="auto"``. ``n_jobs=1``: one torch thread, plenty for networks this small.
-swat = make_pipeline(StandardScaler(), PCA(n_components=5), SWATRegressor(n_jobs=1, random_state=0))
+swat = make_pipeline(
+    StandardScaler(), PCA(n_components=5), SWATRegressor(n_jobs=1, random_state=0)
+)
 swat.fit(X_train, y_train)
 pca, reg = swat[1], swat[-1]
-print(f"share of variance per component: {np.round(pca.explained_variance_ratio_, 3)}")
+print(
+    f"share of variance per component: {np.round(pca.explained_variance_ratio_, 3)}"
+)
 print(f"autoencoder searched: {reg.autoencoder_!r}")
 print(reg.summary())
 
 # %%
 # The same pipeline with a dense MLP of similar width, for comparison.
-mlp = make_pipeline(StandardScaler(), PCA(n_components=5),
-                    MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=0))
+mlp = make_pipeline(
+    StandardScaler(),
+    PCA(n_components=5),
+    MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=0),
+)
 mlp.fit(X_train, y_train)
 n_mlp = sum(w.size for w in mlp[-1].coefs_ + mlp[-1].intercepts_)
-print(f"SWAT pipeline: test R^2 {swat.score(X_test, y_test):.3f} with {reg.n_nonzero_} non-zero parameters")
-print(f"MLP pipeline:  test R^2 {mlp.score(X_test, y_test):.3f} with {n_mlp} parameters")
+print(
+    f"SWAT pipeline: test R^2 {swat.score(X_test, y_test):.3f} with {reg.n_nonzero_} non-zero parameters"
+)
+print(
+    f"MLP pipeline:  test R^2 {mlp.score(X_test, y_test):.3f} with {n_mlp} parameters"
+)
 
 # %%
 # Predicted against true values on the test rows
 # ----------------------------------------------
 fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharex=True, sharey=True)
-for ax, model, title in ((axes[0], swat, f"SWAT pipeline ({reg.n_nonzero_} non-zeros)"),
-                         (axes[1], mlp, f"MLP pipeline ({n_mlp} parameters)")):
+for ax, model, title in (
+    (axes[0], swat, f"SWAT pipeline ({reg.n_nonzero_} non-zeros)"),
+    (axes[1], mlp, f"MLP pipeline ({n_mlp} parameters)"),
+):
     ax.scatter(y_test, model.predict(X_test), s=6, alpha=0.5)
     lims = [y_test.min(), y_test.max()]
     ax.plot(lims, lims, color="k", lw=0.8)

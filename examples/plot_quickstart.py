@@ -24,9 +24,13 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 # %%
 # Fit SWATRegressor and a dense MLP of the paper's size for comparison.
 swat = SWATRegressor(random_state=0).fit(X_train, y_train)
-mlp = MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=0).fit(X_train, y_train)
+mlp = MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=0).fit(
+    X_train, y_train
+)
 print(swat.summary())
-print(f"SWAT: test R^2 {swat.score(X_test, y_test):.3f} with {swat.n_nonzero_} non-zero parameters")
+print(
+    f"SWAT: test R^2 {swat.score(X_test, y_test):.3f} with {swat.n_nonzero_} non-zero parameters"
+)
 print(f"MLP:  test R^2 {mlp.score(X_test, y_test):.3f} with 85 parameters")
 
 # %%
