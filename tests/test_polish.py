@@ -1,0 +1,75 @@
+"""Full-batch L-BFGS polishing and pruning of a fixed sparse network."""
+
+import numpy as np
+import pytest
+from scipy.optimize import check_grad
+from test_network import random_network
+
+from sklearn_swat import SparseMLP
+from sklearn_swat._polish import _Objective, polish, prune
+
+
+def data(rng, n=300):
+    X = rng.uniform(-1, 1, (n, 2))
+    return X, np.sin(3 * X[:, 0]) * X[:, 1] + 0.3 * X[:, 1], rng.uniform(0.5, 1.5, n)
+
+
+@pytest.mark.parametrize("sizes", [(4,), (5, 3), (4, 4, 4), (3, 5, 2, 4)])
+def test_gradient_matches_finite_differences(sizes):
+    rng = np.random.RandomState(len(sizes))
+    net = random_network(rng, sizes=sizes, sparsity=0.3)
+    X, y, w = data(rng)
+    obj = _Objective(net, X, y, w)
+    theta = obj.theta()
+    np.testing.assert_allclose(obj.network_at(theta).predict(X), net.predict(X))
+    err = check_grad(lambda t: obj(t)[0], lambda t: obj(t)[1], theta)
+    assert err < 1e-5 * max(1.0, np.linalg.norm(obj(theta)[1]))
+
+
+def test_polish_lowers_the_loss_and_keeps_zeros_activations_gates():
+    rng = np.random.RandomState(0)
+    net = random_network(rng, sizes=(5, 5), sparsity=0.4)
+    X, y, w = data(rng)
+    new, before, after = polish(net, X, y, w, max_iter=200)
+    assert after < 0.8 * before
+    r = new.predict(X) - y
+    assert np.isclose(after, np.dot(w, r * r) / w.sum())
+    for old_c, new_c in zip(net.coefs + net.intercepts, new.coefs + new.intercepts):
+        assert np.array_equal(old_c == 0, new_c == 0)
+    assert all(np.array_equal(a, b) for a, b in zip(net.activations, new.activations))
+    assert all(np.array_equal(a, b) for a, b in zip(net.gates, new.gates))
+    assert new.n_nonzero == net.n_nonzero
+
+
+def test_polish_is_deterministic_and_leaves_inputs_alone():
+    rng = np.random.RandomState(1)
+    net = random_network(rng, sizes=(4, 4))
+    X, y, w = data(rng)
+    copies = [a.copy() for a in (X, y, w, *net.coefs)]
+    a = polish(net, X, y, w, max_iter=50)[0]
+    b = polish(net, X, y, w, max_iter=50)[0]
+    assert all(np.array_equal(p, q) for p, q in zip(a.coefs + a.intercepts, b.coefs + b.intercepts))
+    assert all(np.array_equal(p, q) for p, q in zip(copies, (X, y, w, *net.coefs)))
+
+
+def test_polish_of_an_optimum_returns_the_network_unchanged():
+    X = np.linspace(-1, 1, 40)[:, None]
+    net = SparseMLP([np.array([[2.0]]), np.array([[1.0]])], [np.zeros(1), np.zeros(1)], [["tanh"]])
+    new, before, after = polish(net, X, np.tanh(2 * X[:, 0]))
+    assert before < 1e-20 and after <= before
+    np.testing.assert_allclose(new.coefs[0], net.coefs[0])
+
+
+def test_prune_keeps_the_budget_and_shrinks_the_network():
+    rng = np.random.RandomState(2)
+    X, y, w = data(rng, 600)
+    net = random_network(rng, sizes=(7, 7), sparsity=0.0, p_on=1.0)
+    net = polish(net, X[:400], y[:400], w[:400], max_iter=400)[0]
+    r = net.predict(X[400:]) - y[400:]
+    val = np.dot(w[400:], r * r) / w[400:].sum()
+    small = prune(net, (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:]), budget=1.5 * val)
+    r = small.predict(X[400:]) - y[400:]
+    assert np.dot(w[400:], r * r) / w[400:].sum() <= 1.5 * val
+    assert small.n_nonzero < 0.8 * net.n_nonzero
+    # An impossible budget keeps the network as it was.
+    assert prune(net, (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:]), budget=0.0) is net
