@@ -32,7 +32,7 @@ X_train, y_train = X_train[:1000], y_train[:1000]
 # little, and it can cost several times over on a machine that is busy with other work.
 fast = dict(
     max_iter=60,
-    refine_iter=300,
+    polish_iter=300,
     n_restarts=2,
     depths=(1, 2),
     n_jobs=1,

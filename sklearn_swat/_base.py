@@ -31,15 +31,16 @@ def seed_from_random_state(random_state) -> int:
 def effective_n_threads(n_jobs: int | None) -> int:
     """Threads for torch inside one fit.
 
-    ``None`` keeps torch's current setting. Inside a joblib (loky) worker
-    that setting is already ``cores // n_jobs``: joblib sets
-    ``OMP_NUM_THREADS`` in its workers, which torch reads, so that
-    ``GridSearchCV(n_jobs=2)`` on 2 cores runs each fit on one thread.
-    ``-1`` means all cores, ``-2`` all but one, and so on.
+    ``None`` means one thread, scikit-learn's convention: the networks and
+    batches are small, and a second thread costs more in synchronisation
+    than it saves (measured: a default SWAT fit on a busy 2-core machine
+    took 8-14 s on one thread and several times longer on two), and it keeps
+    ``GridSearchCV(n_jobs=2)`` from oversubscribing the cores. ``-1`` means
+    all cores, ``-2`` all but one, and so on.
     """
     n_cores = os.cpu_count() or 1
     if n_jobs is None:
-        return torch.get_num_threads()
+        return 1
     if n_jobs < 0:
         return max(1, n_cores + 1 + n_jobs)
     return max(1, min(int(n_jobs), n_cores))
@@ -181,7 +182,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         >>> from sklearn_swat import SWATRegressor
         >>> X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
         >>> y = X[:, 0] * X[:, 1]
-        >>> reg = SWATRegressor(max_iter=5, refine_iter=5, n_restarts=1, depths=(1,),
+        >>> reg = SWATRegressor(max_iter=5, polish_iter=5, n_restarts=1, depths=(1,),
         ...                     random_state=0).fit(X, y)
         >>> reg.predict(X[:3]).shape
         (3,)
@@ -243,7 +244,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         >>> from sklearn_swat import SWATRegressor
         >>> X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
         >>> y = X[:, 0] * X[:, 1]
-        >>> reg = SWATRegressor(max_iter=5, refine_iter=5, n_restarts=1, depths=(1,),
+        >>> reg = SWATRegressor(max_iter=5, polish_iter=5, n_restarts=1, depths=(1,),
         ...                     random_state=0).fit(X, y)
         >>> module = reg.export_torch(dtype=torch.float64)
         >>> with torch.no_grad():
@@ -267,7 +268,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         >>> from sklearn_swat import SWATRegressor
         >>> X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
         >>> y = X[:, 0] * X[:, 1]
-        >>> reg = SWATRegressor(max_iter=5, refine_iter=5, n_restarts=1, depths=(1,),
+        >>> reg = SWATRegressor(max_iter=5, polish_iter=5, n_restarts=1, depths=(1,),
         ...                     random_state=0).fit(X, y)
         >>> print(reg.summary())
         SparseMLP: 2 inputs, 1 hidden layer(s), 1 output; ... non-zero parameters
@@ -296,7 +297,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         >>> from sklearn_swat import SWATRegressor
         >>> X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
         >>> y = X[:, 0] * X[:, 1]
-        >>> reg = SWATRegressor(max_iter=5, refine_iter=5, n_restarts=1, depths=(1,),
+        >>> reg = SWATRegressor(max_iter=5, polish_iter=5, n_restarts=1, depths=(1,),
         ...                     random_state=0).fit(X, y)
         >>> ax = reg.plot_network()
         >>> ax.get_title() == f"{reg.n_nonzero_} non-zero parameters"

@@ -16,7 +16,7 @@ DEFAULT_OUT = "swat_demo"
 # A dense MLPRegressor(hidden_layer_sizes=(7, 7)) on 2 inputs: 2*7 + 7*7 + 7 weights, 15 biases.
 _DENSE_7_7_PARAMETERS = 85
 # --quick: a smoke test of the whole command in about a second; the network is worse.
-_QUICK_PARAMS = {"max_iter": 10, "refine_iter": 20, "n_restarts": 1, "depths": (1, 2)}
+_QUICK_PARAMS = {"max_iter": 10, "polish_iter": 20, "n_restarts": 1, "depths": (1, 2)}
 
 
 def run_demo(

@@ -15,6 +15,7 @@ import torch
 from ._autoencoder import MultiScaleAutoencoder, hard_network
 from ._encoding import N_ACT, NetworkBatch
 from ._network import MAX_DEPTH, SparseMLP
+from ._polish import polish
 from ._zoo import SPARSITY_LEVELS, WEIGHT_RANGE, sample_networks
 
 # Sharpness of the soft weight mask and of the gates (DESIGN section 5).
@@ -46,6 +47,7 @@ class SearchSettings:
     refine_iter: int = 300
     refine_lr: float = 0.01
     refine_top: int | None = None
+    polish_iter: int = 0
 
 
 @dataclass
@@ -254,13 +256,13 @@ def latent_search(
         for i, k in enumerate(depths):
             sl = slice(i * R, (i + 1) * R)
             nets.append(_hard_candidates(model.decode(best_z[sl], k), best_t[sl], in_mask))
+    top = R if s.refine_top is None else min(R, s.refine_top)
+    # Refine only each depth's best restarts (by full-data loss of the hard
+    # network): the cost of a refinement step grows with the candidates,
+    # and the others are rarely chosen; they are kept as decoded.
+    with torch.no_grad():
+        picks = [torch.argsort(_weighted_mse(b.forward(Xp), yt, wt))[:top] for b in nets]
     if s.refine_iter > 0:
-        top = R if s.refine_top is None else min(R, s.refine_top)
-        # Refine only each depth's best restarts (by full-data loss of the hard
-        # network): the cost of a refinement step grows with the candidates,
-        # and the others are rarely chosen; they are kept as decoded.
-        with torch.no_grad():
-            picks = [torch.argsort(_weighted_mse(b.forward(Xp), yt, wt))[:top] for b in nets]
         refined = refine([b.index(p) for b, p in zip(nets, picks)], Xp, yt, wt, s.refine_iter,
                          s.refine_lr, s.batch_size, gen)
         for b, p, r in zip(nets, picks, refined):
@@ -269,8 +271,12 @@ def latent_search(
     candidates = []
     for i, (k, batch) in enumerate(zip(depths, nets)):
         batch = batch.to("cpu")
+        chosen = set(picks[i].tolist())
         for r, net in enumerate(batch.to_networks(n_inputs=n_in)):
-            candidates.append(Candidate(k, r, net.compact(), float(best_loss[i * R + r])))
+            net = net.compact()
+            if s.polish_iter > 0 and r in chosen:
+                net = polish(net, X, y, sample_weight, max_iter=s.polish_iter)[0]
+            candidates.append(Candidate(k, r, net, float(best_loss[i * R + r])))
     return candidates, curve
 
 

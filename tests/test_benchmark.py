@@ -209,7 +209,9 @@ def test_registry():
     assert estimator_names() == ["swat", "swat-paper", "swat-untrained", "darts-admm", "mlp", "pruned-mlp"]
     paper = make_estimator("swat-paper", seed=4)
     assert isinstance(paper, SWATRegressor)
-    assert (paper.init, paper.refine_iter, paper.selection, paper.random_state) == ("random", 0, "train", 4)
+    p = paper
+    settings = (p.init, p.refine_iter, p.polish_iter, p.prune, p.selection, p.random_state)
+    assert settings == ("random", 0, 0, False, "train", 4)
     assert make_estimator("swat").get_params() == SWATRegressor(random_state=0, n_jobs=1).get_params()
     assert make_estimator("swat-untrained").autoencoder == "untrained:auto"
     assert isinstance(make_estimator("darts-admm"), DARTSADMMRegressor)

@@ -6,7 +6,7 @@ from sklearn_swat import SWATRegressor
 
 # A short search keeps each of the ~50 checks fast; the checks test the API,
 # not the quality of the fit.
-FAST = dict(max_iter=8, refine_iter=8, n_restarts=1, depths=(1, 2), random_state=0)
+FAST = dict(max_iter=8, polish_iter=8, n_restarts=1, depths=(1, 2), random_state=0)
 
 EXPECTED_FAILED_CHECKS = {
     # These checks build X with 10 or 30 features; the bundled autoencoders

@@ -8,7 +8,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn_swat import DARTSADMMRegressor, SWATRegressor
 
 ESTIMATORS = {
-    "swat": lambda: SWATRegressor(max_iter=10, refine_iter=10, n_restarts=1, depths=(1, 2), random_state=0),
+    "swat": lambda: SWATRegressor(max_iter=10, polish_iter=10, n_restarts=1, depths=(1, 2), random_state=0),
     "darts": lambda: DARTSADMMRegressor(search_epochs=2, admm_epochs=2, retrain_epochs=4, batch_size=32,
                                         random_state=0),
 }
@@ -148,7 +148,7 @@ def test_same_seed_same_predictions_across_processes(tmp_path):
     code = (
         "import numpy as np, sys; from sklearn_swat import SWATRegressor;"
         f"X = np.load(r'{tmp_path / 'X.npy'}'); y = np.load(r'{tmp_path / 'y.npy'}');"
-        "m = SWATRegressor(max_iter=10, refine_iter=10, n_restarts=1, depths=(1, 2), random_state=3);"
+        "m = SWATRegressor(max_iter=10, polish_iter=10, n_restarts=1, depths=(1, 2), random_state=3);"
         "np.save(sys.argv[1], m.fit(X, y).predict(X))"
     )
     for i in range(2):

@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_swat import CheckpointError, SparseMLP, SWATRegressor
 
-FAST = dict(max_iter=30, refine_iter=30, n_restarts=2, random_state=0)
+FAST = dict(max_iter=30, polish_iter=30, n_restarts=2, random_state=0)
 
 rng = np.random.RandomState(0)
 X2 = rng.uniform(-2, 2, size=(300, 2))
@@ -118,7 +118,7 @@ def test_too_many_features_suggests_pca():
 
 
 def test_grid_search_cross_val_and_transformed_target():
-    small = dict(FAST, max_iter=10, refine_iter=10, n_restarts=1, depths=(1, 2))
+    small = dict(FAST, max_iter=10, polish_iter=10, n_restarts=1, depths=(1, 2))
     gs = GridSearchCV(SWATRegressor(**small), {"alpha": [1e-4, 1e-2]}, cv=2, n_jobs=2)
     gs.fit(X2, y2)
     assert set(gs.cv_results_["param_alpha"]) == {1e-4, 1e-2}
@@ -279,3 +279,19 @@ def test_no_warnings_on_clean_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         SWATRegressor(**FAST).fit(X2, y2)
+
+
+def test_polish_and_prune_make_a_smaller_better_network():
+    """The L-BFGS polish lowers the error of the decoded network; pruning shrinks it within the tolerance."""
+    base = dict(FAST, polish_iter=0, prune=False)
+    raw = SWATRegressor(**base).fit(X2, y2)
+    polished = SWATRegressor(**dict(base, polish_iter=300)).fit(X2, y2)
+    pruned = SWATRegressor(**dict(base, polish_iter=300, prune=True)).fit(X2, y2)
+    mse = lambda r: np.mean((r.predict(X2) - y2) ** 2)  # noqa: E731
+    assert mse(polished) < 0.5 * mse(raw)
+    assert pruned.n_nonzero_ < polished.n_nonzero_
+    # The held-out check allows at most (1 + selection_tolerance) times the best candidate's error.
+    c = pruned.candidates_
+    best = np.nanmin(c["validation_loss"][~c["selected"]].tolist() + [np.inf])
+    budget = (1 + pruned.selection_tolerance) * max(best, 1e-12)
+    assert c["validation_loss"][c["selected"]][0] <= budget * 1.0001

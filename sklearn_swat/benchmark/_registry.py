@@ -51,7 +51,7 @@ class EstimatorSpec:
 
 # Tiny settings for the test suite: a fit takes about a second, the results
 # mean nothing.
-_QUICK_SWAT = dict(max_iter=5, refine_iter=5, n_restarts=1, depths=(1, 2))
+_QUICK_SWAT = dict(max_iter=5, polish_iter=5, n_restarts=1, depths=(1, 2))
 
 
 def _swat(seed: int, quick: bool, target: int | None) -> BaseEstimator:
@@ -59,7 +59,10 @@ def _swat(seed: int, quick: bool, target: int | None) -> BaseEstimator:
 
 
 def _swat_paper(seed: int, quick: bool, target: int | None) -> BaseEstimator:
-    params = {**(_QUICK_SWAT if quick else {}), "init": "random", "refine_iter": 0, "selection": "train"}
+    params = {
+        **(_QUICK_SWAT if quick else {}),
+        "init": "random", "refine_iter": 0, "polish_iter": 0, "prune": False, "selection": "train",
+    }
     return SWATRegressor(random_state=seed, n_jobs=1, **params)
 
 
@@ -93,7 +96,7 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
         EstimatorSpec("swat", "SWATRegressor with its defaults", _swat),
         EstimatorSpec(
             "swat-paper",
-            'SWATRegressor as the paper: init="random", refine_iter=0, selection="train"',
+            'SWATRegressor as the paper: init="random", no refinement, polish or pruning, selection="train"',
             _swat_paper,
         ),
         EstimatorSpec(
