@@ -282,6 +282,12 @@ def test_summary_from_hand_made_results(tmp_path):
     assert s.mlp_ratios["n_pairs"] == 4
     assert s.mlp_ratios["median_mse_ratio"] == pytest.approx(0.75)
     assert s.mlp_ratios["median_nonzero_ratio"] == pytest.approx(22.5 / 85)
+    # The win rule's halves apart: swat is more accurate on all 4 untrained pairs, no larger on 3.
+    u = s.ratios["swat-untrained"]
+    assert (u["n_pairs"], u["more_accurate"], u["no_larger"]) == (4, 4, 3)
+    assert u["median_mse_ratio"] == pytest.approx(0.075)
+    assert u["median_nonzero_ratio"] == pytest.approx(5 / 6)
+    assert set(s.ratios) == {"swat-untrained", "darts-admm", "mlp", "pruned-mlp"}
     assert s.median_fit_seconds["swat"] == 25 and s.median_fit_seconds["darts-admm"] == 7
     assert s.n_fits["swat"] == 4 and s.n_duplicates == 1
 

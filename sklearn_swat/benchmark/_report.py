@@ -67,6 +67,12 @@ class Summary:
         ``swat`` against ``mlp``: ``n_pairs``, ``median_mse_ratio`` (median of
         swat's test MSE over mlp's) and ``median_nonzero_ratio``; empty when
         either is missing.
+    ratios : dict of str to dict
+        ``swat`` against every other estimator present: ``n_pairs``,
+        ``median_mse_ratio``, ``median_nonzero_ratio``, ``more_accurate``
+        (pairs where swat's test MSE is at most 1.1x the other's) and
+        ``no_larger`` (pairs where swat has no more non-zeros): the two
+        halves of the win rule, counted apart.
     median_fit_seconds : dict of str to float
         Median fit time of each estimator, over all its rows.
     n_fits : dict of str to int
@@ -81,6 +87,7 @@ class Summary:
     seeds: list[int]
     win_rates: dict[str, WinRate] = field(default_factory=dict)
     mlp_ratios: dict[str, float] = field(default_factory=dict)
+    ratios: dict[str, dict] = field(default_factory=dict)
     median_fit_seconds: dict[str, float] = field(default_factory=dict)
     n_fits: dict[str, int] = field(default_factory=dict)
     n_duplicates: int = 0
@@ -172,6 +179,19 @@ def summarize(rows: Sequence[dict]) -> Summary:
                     np.median([_ratio(a["n_nonzero"], b["n_nonzero"]) for a, b in pairs])
                 ) if pairs else float("nan"),
             }
+    if "swat" in present:
+        for other in summary.estimators:
+            pairs = _pairs(index, "swat", other) if other != "swat" else []
+            if pairs:
+                mse = [(a["test_mse"], b["test_mse"]) for a, b in pairs]
+                nnz = [(a["n_nonzero"], b["n_nonzero"]) for a, b in pairs]
+                summary.ratios[other] = {
+                    "n_pairs": len(pairs),
+                    "median_mse_ratio": float(np.median([_ratio(a, b) for a, b in mse])),
+                    "median_nonzero_ratio": float(np.median([_ratio(a, b) for a, b in nnz])),
+                    "more_accurate": int(sum(a <= MSE_TOLERANCE * b for a, b in mse)),
+                    "no_larger": int(sum(a <= b for a, b in nnz)),
+                }
     for est in summary.estimators:
         times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
         summary.median_fit_seconds[est] = float(np.median(times))
@@ -327,6 +347,21 @@ def write_report(folder: str | os.PathLike) -> Path:
         )
     if comparisons:
         lines += ["| comparison | value | definition |", "|---|---|---|", *comparisons, ""]
+    if s.ratios:
+        lines += [
+            "The two halves of the win rule counted apart, and the median ratios "
+            f"(swat's figure over the rival's, per {unit[:-1]}):",
+            "",
+            f"| rival | swat's test MSE <= {MSE_TOLERANCE:g}x | swat no larger | median MSE ratio "
+            "| median non-zero ratio |",
+            "|---|---:|---:|---:|---:|",
+            *(
+                f"| `{o}` | {r['more_accurate']}/{r['n_pairs']} | {r['no_larger']}/{r['n_pairs']} "
+                f"| {r['median_mse_ratio']:.3g} | {r['median_nonzero_ratio']:.3g} |"
+                for o, r in s.ratios.items()
+            ),
+            "",
+        ]
     lines += [
         "| estimator | fits | median fit seconds |",
         "|---|---:|---:|",
