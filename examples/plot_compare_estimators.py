@@ -113,10 +113,10 @@ fig.tight_layout()
 # -------------------
 # Both sparse estimators are more accurate than the dense MLP with about half of its
 # parameters or fewer: ``MLPRegressor`` with its default tolerance stops early on these
-# functions. SWAT's networks are the smallest here; DARTS+ADMM is often the more accurate
-# of the two. The :doc:`54-function report </benchmarks/report>` counts how often on the
-# whole benchmark, and the :doc:`guide </swat_regressor>` says how to trade error for size
-# (``alpha``, ``selection_tolerance``, ``refine_iter``).
+# functions. Which of the two sparse estimators is smaller or more accurate varies from one
+# function to the next; the :doc:`54-function report </benchmarks/report>` counts how often
+# on the whole benchmark, and the :doc:`guide </swat_regressor>` says how to trade error for
+# size (``selection_tolerance``, ``alpha``, ``polish_iter``).
 results.groupby("estimator")[["test MSE", "non-zeros", "fit seconds"]].median()
 
 # %%

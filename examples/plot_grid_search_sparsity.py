@@ -10,7 +10,7 @@ fold's network, and a custom ``refit`` picks the smallest network whose error is
 times the best.
 
 To keep the search fast (about half a minute) each of its fits is cut down: 1000 training
-rows, 60 descent steps, 300 refinement steps, two restarts, depths 1 and 2. The chosen
+rows, 60 descent steps, 300 polish iterations, two restarts, depths 1 and 2. The chosen
 ``alpha`` is then fitted once with the default settings, which search longer.
 """
 

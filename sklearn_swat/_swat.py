@@ -184,7 +184,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     latent steps cannot (on 16 CORNN functions it lowered the median test
     MSE about tenfold). The defaults of ``polish_iter``, ``prune``,
     ``refine_iter`` and ``selection_tolerance`` were chosen by comparing
-    settings on 16 of the 54 CORNN functions (listed in
+    settings on 16 of the 54 CORNN functions (``TUNING_FUNCTIONS`` in
     ``benchmarks/bench_swat.py``), which are therefore not held out from
     the 54-function benchmark. ``init="random"``, ``refine_iter=0``,
     ``polish_iter=0``, ``prune=False`` and ``selection="train"`` give the
