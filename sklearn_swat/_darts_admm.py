@@ -600,6 +600,20 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         -------
         self : DARTSADMMRegressor
             The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import DARTSADMMRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
+        >>> y = X[:, 0] * X[:, 1]
+        >>> reg = DARTSADMMRegressor(search_epochs=2, admm_epochs=2, retrain_epochs=2,
+        ...                          random_state=0)
+        >>> reg.fit(X, y)
+        DARTSADMMRegressor(admm_epochs=2, random_state=0, retrain_epochs=2,
+                           search_epochs=2)
+        >>> reg.n_nonzero_ <= 85
+        True
         """
         # An error part-way leaves a previously fitted estimator as it was.
         with atomic_fit(self):

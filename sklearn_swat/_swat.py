@@ -375,6 +375,20 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         -------
         self : SWATRegressor
             The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SWATRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(100, 2))
+        >>> y = X[:, 0] * X[:, 1]
+        >>> reg = SWATRegressor(max_iter=5, polish_iter=5, n_restarts=1, depths=(1,),
+        ...                     random_state=0)
+        >>> reg.fit(X, y)
+        SWATRegressor(depths=(1,), max_iter=5, n_restarts=1, polish_iter=5,
+                      random_state=0)
+        >>> reg.depth_, reg.n_iter_
+        (1, 5)
         """
         with atomic_fit(self):
             return self._fit(X, y, sample_weight)
