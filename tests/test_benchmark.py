@@ -284,7 +284,7 @@ def test_summary_from_hand_made_results(tmp_path):
     assert s.mlp_ratios["median_nonzero_ratio"] == pytest.approx(22.5 / 85)
     # The win rule's halves apart: swat is more accurate on all 4 untrained pairs, no larger on 3.
     u = s.ratios["swat-untrained"]
-    assert (u["n_pairs"], u["more_accurate"], u["no_larger"]) == (4, 4, 3)
+    assert (u["n_pairs"], u["more_accurate"], u["no_larger"], u["rival_constant"]) == (4, 4, 3, 0)
     assert u["median_mse_ratio"] == pytest.approx(0.075)
     assert u["median_nonzero_ratio"] == pytest.approx(5 / 6)
     assert set(s.ratios) == {"swat-untrained", "darts-admm", "mlp", "pruned-mlp"}
@@ -348,3 +348,15 @@ def test_loky_processes_match_sequential(quick_run, tmp_path):
     got = {r["estimator"]: r["test_mse"] for r in _rows(tmp_path / "results.csv")}
     assert got == {r["estimator"]: r["test_mse"] for r in _rows(quick_run / "results.csv")}
     assert os.path.getsize(tmp_path / "results.csv") > 0
+
+
+def test_rival_constant_networks_are_counted():
+    """A rival that returned a constant network (1 non-zero) is counted apart: swat cannot win that pair."""
+    rows = [
+        dict(dataset="Booth", estimator="swat", test_mse=0.001, n_nonzero=20, seed=0, fit_seconds=1.0),
+        dict(dataset="Booth", estimator="swat-untrained", test_mse=0.5, n_nonzero=1, seed=0, fit_seconds=1.0),
+    ]
+    s = summarize(rows)
+    assert s.win_rates["swat-untrained"].wins == 0
+    assert s.ratios["swat-untrained"]["rival_constant"] == 1
+    assert s.ratios["swat-untrained"]["more_accurate"] == 1

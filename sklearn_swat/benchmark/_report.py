@@ -70,9 +70,11 @@ class Summary:
     ratios : dict of str to dict
         ``swat`` against every other estimator present: ``n_pairs``,
         ``median_mse_ratio``, ``median_nonzero_ratio``, ``more_accurate``
-        (pairs where swat's test MSE is at most 1.1x the other's) and
+        (pairs where swat's test MSE is at most 1.1x the other's),
         ``no_larger`` (pairs where swat has no more non-zeros): the two
-        halves of the win rule, counted apart.
+        halves of the win rule, counted apart; and ``rival_constant``
+        (pairs where the other returned a constant network, 1 non-zero, and
+        swat did not: no network but a constant can win those).
     median_fit_seconds : dict of str to float
         Median fit time of each estimator, over all its rows.
     n_fits : dict of str to int
@@ -191,6 +193,7 @@ def summarize(rows: Sequence[dict]) -> Summary:
                     "median_nonzero_ratio": float(np.median([_ratio(a, b) for a, b in nnz])),
                     "more_accurate": int(sum(a <= MSE_TOLERANCE * b for a, b in mse)),
                     "no_larger": int(sum(a <= b for a, b in nnz)),
+                    "rival_constant": int(sum(b == 1 < a for a, b in nnz)),
                 }
     for est in summary.estimators:
         times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
@@ -349,15 +352,18 @@ def write_report(folder: str | os.PathLike) -> Path:
         lines += ["| comparison | value | definition |", "|---|---|---|", *comparisons, ""]
     if s.ratios:
         lines += [
-            "The two halves of the win rule counted apart, and the median ratios "
-            f"(swat's figure over the rival's, per {unit[:-1]}):",
+            "The two halves of the win rule counted apart, the median ratios "
+            f"(swat's figure over the rival's, per {unit[:-1]}), and how often the rival returned a "
+            "constant network (1 non-zero: no fit beyond the mean) where swat did not; only a constant "
+            "network can win those under the rule.",
             "",
             f"| rival | swat's test MSE <= {MSE_TOLERANCE:g}x | swat no larger | median MSE ratio "
-            "| median non-zero ratio |",
-            "|---|---:|---:|---:|---:|",
+            "| median non-zero ratio | rival constant, swat not |",
+            "|---|---:|---:|---:|---:|---:|",
             *(
                 f"| `{o}` | {r['more_accurate']}/{r['n_pairs']} | {r['no_larger']}/{r['n_pairs']} "
-                f"| {r['median_mse_ratio']:.3g} | {r['median_nonzero_ratio']:.3g} |"
+                f"| {r['median_mse_ratio']:.3g} | {r['median_nonzero_ratio']:.3g} "
+                f"| {r['rival_constant']}/{r['n_pairs']} |"
                 for o, r in s.ratios.items()
             ),
             "",
