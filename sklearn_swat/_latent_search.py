@@ -15,7 +15,7 @@ import torch
 from ._autoencoder import MultiScaleAutoencoder, hard_network
 from ._encoding import N_ACT, NetworkBatch
 from ._network import MAX_DEPTH, SparseMLP
-from ._polish import polish
+from ._polish import polish, subsample
 from ._zoo import SPARSITY_LEVELS, WEIGHT_RANGE, sample_networks
 
 # Sharpness of the soft weight mask and of the gates (DESIGN section 5).
@@ -269,13 +269,14 @@ def latent_search(
             for f in ("weights", "biases", "out_w", "out_b"):
                 getattr(b, f)[p] = getattr(r, f)
     candidates = []
+    sub = subsample(n, seed)
     for i, (k, batch) in enumerate(zip(depths, nets)):
         batch = batch.to("cpu")
         chosen = set(picks[i].tolist())
         for r, net in enumerate(batch.to_networks(n_inputs=n_in)):
             net = net.compact()
             if s.polish_iter > 0 and r in chosen:
-                net = polish(net, X, y, sample_weight, max_iter=s.polish_iter)[0]
+                net = polish(net, X[sub], y[sub], sample_weight[sub], max_iter=s.polish_iter)[0]
             candidates.append(Candidate(k, r, net, float(best_loss[i * R + r])))
     return candidates, curve
 

@@ -17,6 +17,28 @@ from threadpoolctl import threadpool_limits
 
 from ._network import LEAKY_SLOPE, SparseMLP
 
+# Full-batch L-BFGS on more rows than this costs time in proportion and buys
+# nothing for networks of at most a few hundred parameters: larger data are
+# polished and pruned on a fixed random subset of this many rows.
+MAX_POLISH_ROWS = 8192
+
+
+def subsample(n: int, seed: int, max_rows: int | None = None) -> np.ndarray:
+    """Indices of at most ``max_rows`` of ``n`` rows: all of them in order when ``n`` is small enough.
+
+    Examples
+    --------
+    >>> from sklearn_swat._polish import subsample
+    >>> subsample(5, seed=0).tolist()
+    [0, 1, 2, 3, 4]
+    >>> len(subsample(10_000, seed=0, max_rows=100))
+    100
+    """
+    max_rows = MAX_POLISH_ROWS if max_rows is None else max_rows
+    if n <= max_rows:
+        return np.arange(n)
+    return np.sort(np.random.RandomState(seed).choice(n, size=max_rows, replace=False))
+
 
 def _activate(a: np.ndarray, act: np.ndarray, gate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Outputs and derivatives of a hidden layer's neurons (columns of ``a``).

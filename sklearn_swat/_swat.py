@@ -21,7 +21,7 @@ from ._base import (
 from ._checkpoints import list_checkpoints, load_autoencoder, load_checkpoint_info, untrained_autoencoder
 from ._latent_search import SearchSettings, latent_search
 from ._network import MAX_DEPTH
-from ._polish import polish, prune
+from ._polish import polish, prune, subsample
 
 # Below this many samples no validation split is made: it would be too small
 # to choose with, and the candidates are chosen by training loss instead.
@@ -447,11 +447,14 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         ok = score <= score.min() * (1 + self.selection_tolerance) + 1e-12
         pick = int(np.flatnonzero(ok)[np.lexsort((score[ok], sizes[ok]))[0]])
         network = candidates[pick].network
-        fit_rows = (Xs[train], ys[train], sample_weight[train])
+        # Polish and prune on at most MAX_POLISH_ROWS rows of each split.
+        fit_idx = train[subsample(len(train), seed)]
+        fit_rows = (Xs[fit_idx], ys[fit_idx], sample_weight[fit_idx])
         if self.polish_iter > 0:
             network = polish(network, *fit_rows, max_iter=self.polish_iter)[0]
         if self.prune:
             check = val if use_val else train
+            check = check[subsample(len(check), seed + 1)]
             network = prune(
                 network, fit_rows, (Xs[check], ys[check], sample_weight[check]),
                 budget=score.min() * (1 + self.selection_tolerance) + 1e-12,

@@ -295,3 +295,25 @@ def test_polish_and_prune_make_a_smaller_better_network():
     best = np.nanmin(c["validation_loss"][~c["selected"]].tolist() + [np.inf])
     budget = (1 + pruned.selection_tolerance) * max(best, 1e-12)
     assert c["validation_loss"][c["selected"]][0] <= budget * 1.0001
+
+
+def test_polish_and_prune_use_at_most_max_polish_rows(monkeypatch):
+    """On large data the L-BFGS steps see a fixed subset of rows, not all of them."""
+    import sklearn_swat._latent_search as ls
+    import sklearn_swat._polish as pol
+    import sklearn_swat._swat as swat
+
+    monkeypatch.setattr(pol, "MAX_POLISH_ROWS", 100)
+    seen = []
+    real = pol.polish
+
+    def spy(network, X, *args, **kwargs):
+        seen.append(len(X))
+        return real(network, X, *args, **kwargs)
+
+    monkeypatch.setattr(ls, "polish", spy)
+    monkeypatch.setattr(swat, "polish", spy)
+    monkeypatch.setattr(pol, "polish", spy)
+    reg = SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2)
+    assert seen and max(seen) == 100
+    assert reg.score(X2, y2) > 0.5
