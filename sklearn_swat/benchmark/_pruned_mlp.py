@@ -209,6 +209,17 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         -------
         self : PrunedMLPRegressor
             The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat.benchmark import PrunedMLPRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(50, 2))
+        >>> reg = PrunedMLPRegressor(n_nonzero=30, max_iter=2, retrain_iter=2, random_state=0)
+        >>> reg.fit(X, X[:, 0]).coefs_[0].shape
+        (2, 7)
+        >>> len(reg.loss_curve_)
+        4
         """
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         sizes = [X.shape[1], *(int(s) for s in self.hidden_layer_sizes), 1]
@@ -254,6 +265,15 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         -------
         y : ndarray of shape (n_samples,)
             Predictions.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat.benchmark import PrunedMLPRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(50, 2))
+        >>> reg = PrunedMLPRegressor(max_iter=2, random_state=0).fit(X, X[:, 0])
+        >>> reg.predict(X[:3]).shape
+        (3,)
         """
         check_is_fitted(self, "coefs_")
         h = validate_data(self, X, reset=False, dtype=np.float64)
@@ -263,18 +283,50 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
 
     @property
     def n_nonzero_(self) -> int:
-        """Non-zero entries of ``coefs_`` and ``intercepts_``."""
+        """Non-zero entries of ``coefs_`` and ``intercepts_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat.benchmark import PrunedMLPRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(50, 2))
+        >>> PrunedMLPRegressor(max_iter=2, random_state=0).fit(X, X[:, 0]).n_nonzero_
+        85
+        >>> reg = PrunedMLPRegressor(n_nonzero=30, max_iter=2, retrain_iter=2, random_state=0)
+        >>> reg.fit(X, X[:, 0]).n_nonzero_ <= 30
+        True
+        """
         check_is_fitted(self, "coefs_")
         return mlp_size(self.coefs_, self.intercepts_)[0]
 
     @property
     def n_active_neurons_(self) -> list[int]:
-        """Neurons per hidden layer whose output reaches the output."""
+        """Neurons per hidden layer whose output reaches the output.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat.benchmark import PrunedMLPRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(50, 2))
+        >>> reg = PrunedMLPRegressor(hidden_layer_sizes=(4, 3), max_iter=2, random_state=0)
+        >>> reg.fit(X, X[:, 0]).n_active_neurons_
+        [4, 3]
+        """
         check_is_fitted(self, "coefs_")
         return mlp_size(self.coefs_, self.intercepts_)[1]
 
     @property
     def depth_(self) -> int:
-        """Number of hidden layers."""
+        """Number of hidden layers.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat.benchmark import PrunedMLPRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(50, 2))
+        >>> reg = PrunedMLPRegressor(hidden_layer_sizes=(5,), max_iter=2, random_state=0)
+        >>> reg.fit(X, X[:, 0]).depth_
+        1
+        """
         check_is_fitted(self, "coefs_")
         return len(self.coefs_) - 1

@@ -22,7 +22,21 @@ QUICK_ENV = "SKLEARN_SWAT_BENCHMARK_QUICK"
 
 
 class BenchmarkError(ValueError):
-    """Bad input to the benchmark: unknown names, a corrupt results file, no scheduler."""
+    """Bad input to the benchmark: unknown names, a corrupt results file, no scheduler.
+
+    A subclass of ``ValueError``, raised before any fit runs.
+
+    Examples
+    --------
+    >>> from sklearn_swat.benchmark import BenchmarkError, make_estimator
+    >>> try:
+    ...     make_estimator("SWAT")
+    ... except BenchmarkError as exc:
+    ...     print(exc)
+    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (6): ...
+    >>> issubclass(BenchmarkError, ValueError)
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,19 @@ class EstimatorSpec:
     reference : str or None, default=None
         Name of the estimator whose fitted ``n_nonzero`` on the same data set
         and seed is passed as ``target_n_nonzero``; ``None`` when not needed.
+
+    Examples
+    --------
+    >>> from sklearn_swat.benchmark import ESTIMATORS, EstimatorSpec
+    >>> spec = ESTIMATORS["pruned-mlp"]
+    >>> spec.reference
+    'swat'
+    >>> spec.factory(0, True, 30)
+    PrunedMLPRegressor(max_iter=2, n_nonzero=30, random_state=0, retrain_iter=2)
+    >>> from sklearn.linear_model import Ridge
+    >>> EstimatorSpec("ridge", "Ridge regression", lambda seed, quick, target: Ridge())
+    EstimatorSpec(name='ridge', description='Ridge regression', factory=<function <lambda> at ...>,
+                  reference=None)
     """
 
     name: str
@@ -239,6 +266,22 @@ def network_size(estimator: BaseEstimator) -> tuple[int, list[int], int]:
         Active neurons per hidden layer.
     depth : int
         Number of hidden layers.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn_swat.benchmark import make_estimator, network_size
+    >>> X = np.random.RandomState(0).uniform(-1, 1, size=(50, 2))
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # ConvergenceWarning of the quick settings
+    ...     mlp = make_estimator("mlp", quick=True).fit(X, X[:, 0])
+    >>> network_size(mlp)
+    (85, [7, 7], 2)
+    >>> pruned = make_estimator("pruned-mlp", quick=True, target_n_nonzero=30).fit(X, X[:, 0])
+    >>> n_nonzero, n_active_neurons, depth = network_size(pruned)
+    >>> n_nonzero <= 30, depth
+    (True, 2)
     """
     if isinstance(estimator, MLPRegressor):
         return mlp_size(estimator.coefs_, estimator.intercepts_)

@@ -37,6 +37,15 @@ class WinRate:
         the other's.
     n_pairs : int
         Pairs where both have a row.
+
+    Examples
+    --------
+    >>> from sklearn_swat.benchmark import WinRate
+    >>> w = WinRate(wins=3, n_pairs=4)
+    >>> w
+    WinRate(wins=3, n_pairs=4)
+    >>> w.rate
+    0.75
     """
 
     wins: int
@@ -44,7 +53,16 @@ class WinRate:
 
     @property
     def rate(self) -> float:
-        """``wins / n_pairs`` (NaN without pairs)."""
+        """``wins / n_pairs`` (NaN without pairs).
+
+        Examples
+        --------
+        >>> from sklearn_swat.benchmark import WinRate
+        >>> WinRate(wins=1, n_pairs=2).rate
+        0.5
+        >>> WinRate(wins=0, n_pairs=0).rate
+        nan
+        """
         return self.wins / self.n_pairs if self.n_pairs else float("nan")
 
 
@@ -82,6 +100,23 @@ class Summary:
     n_duplicates : int
         Rows left out because an earlier row had the same data set,
         estimator and seed.
+
+    Examples
+    --------
+    >>> from sklearn_swat.benchmark import Summary, summarize
+    >>> rows = [
+    ...     dict(dataset="Booth", estimator="swat", test_mse=0.02, n_nonzero=10, seed=0, fit_seconds=5.0),
+    ...     dict(dataset="Booth", estimator="mlp", test_mse=0.01, n_nonzero=85, seed=0, fit_seconds=1.0),
+    ... ]
+    >>> s = summarize(rows)
+    >>> isinstance(s, Summary)
+    True
+    >>> s.datasets, s.estimators, s.seeds
+    (['Booth'], ['swat', 'mlp'], [0])
+    >>> s.mlp_ratios["median_mse_ratio"], s.ratios["mlp"]["no_larger"]
+    (2.0, 1)
+    >>> s.win_rates  # no darts-admm, swat-untrained or pruned-mlp rows
+    {}
     """
 
     datasets: list[str]
@@ -290,6 +325,23 @@ def write_report(folder: str | os.PathLike) -> Path:
     ------
     BenchmarkError
         If ``results.csv`` is missing, empty or corrupt.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_swat.benchmark import COLUMNS, write_report
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "results.csv").write_text(
+    ...         ",".join(COLUMNS) + "\\n"
+    ...         + "Booth,swat,0.02,10,3,1,5.000,0\\n"
+    ...         + "Booth,mlp,0.01,85,7-7,2,1.000,0\\n"
+    ...     )
+    ...     path = write_report(folder)
+    ...     print(path.name, sorted(os.listdir(folder)))
+    ...     print(path.read_text().splitlines()[0])
+    report.md ['mse_vs_nonzero.png', 'per_dataset.png', 'report.md', 'results.csv']
+    # CORNN benchmark
     """
     folder = Path(folder)
     results = folder / RESULTS_FILE

@@ -103,6 +103,21 @@ def read_results(path: str | os.PathLike) -> list[dict]:
     BenchmarkError
         If the header or a row is malformed; the message names the file and
         the line. The file is never changed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_swat.benchmark import COLUMNS, read_results
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "results.csv"
+    ...     print(read_results(path))  # no file yet: no rows
+    ...     _ = path.write_text(",".join(COLUMNS) + "\\n" + "Booth,mlp,0.5,85,7-7,2,1.250,0\\n")
+    ...     rows = read_results(path)
+    []
+    >>> rows  # doctest: +NORMALIZE_WHITESPACE
+    [{'dataset': 'Booth', 'estimator': 'mlp', 'test_mse': 0.5, 'fit_seconds': 1.25,
+      'n_nonzero': 85, 'depth': 2, 'seed': 0, 'n_active_neurons': [7, 7]}]
     """
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
@@ -293,6 +308,20 @@ class BenchmarkRun:
     failures : list of tuple of (str, str, int, str)
         ``(dataset, estimator, seed, traceback)`` of each fit that raised; no
         row was written for it, so a new run tries it again.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn_swat.benchmark import run_benchmark
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     first = run_benchmark(folder, datasets=["Booth"], estimators=["mlp"], quick=True,
+    ...                           progress=False)
+    ...     again = run_benchmark(folder, datasets=["Booth"], estimators=["mlp"], quick=True,
+    ...                           progress=False)
+    >>> first.path.name, first.n_existing, first.n_written, first.failures
+    ('results.csv', 0, 1, [])
+    >>> again.n_existing, again.n_written  # the row is in the file: nothing is refitted
+    (1, 0)
     """
 
     path: Path
@@ -409,6 +438,24 @@ def run_benchmark(
     same data set and seed) runs after the reference's fits of this run; if
     the reference row is neither in the file nor asked for, it is fitted in
     the same task and its row is written too.
+
+    Examples
+    --------
+    One quick fit (tiny settings: the numbers mean nothing) of ``mlp`` on
+    generated data:
+
+    >>> import tempfile
+    >>> from sklearn_swat.benchmark import read_results, run_benchmark
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     run = run_benchmark(folder, datasets=["Booth"], estimators=["mlp"], quick=True,
+    ...                         progress=False, log=print)
+    ...     rows = read_results(run.path)
+    1 fits to run (0 rows already in .../results.csv) with quick settings: the numbers mean nothing
+    Wrote 1 rows to .../results.csv.
+    >>> run.n_written, run.failures
+    (1, [])
+    >>> [(r["dataset"], r["estimator"], r["n_nonzero"], r["n_active_neurons"]) for r in rows]
+    [('Booth', 'mlp', 85, [7, 7])]
     """
     log = log or (lambda message: None)
     datasets = check_names("data set", cornn_names() if datasets is None else datasets, cornn_names())
