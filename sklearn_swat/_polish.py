@@ -85,17 +85,28 @@ class _Objective:
             a[m] = theta[pos : pos + s]
             pos += s
 
-    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+    def _forward(self, theta: np.ndarray):
+        """Hidden outputs, activation derivatives and residuals at ``theta``."""
         self._unpack(theta)
         net = self.network
-        depth = net.depth
-        coefs, biases = self.arrays[: depth + 1], self.arrays[depth + 1 :]
+        coefs, biases = self.arrays[: net.depth + 1], self.arrays[net.depth + 1 :]
         hs, ders = [self.X], []
-        for i in range(depth):
+        for i in range(net.depth):
             h, d = _activate(hs[-1] @ coefs[i] + biases[i], net.activations[i], net.gates[i])
             hs.append(h)
             ders.append(d)
         r = (hs[-1] @ coefs[-1])[:, 0] + biases[-1][0] - self.y
+        return hs, ders, r
+
+    def loss(self, theta: np.ndarray) -> float:
+        """The weighted MSE alone (no backward pass)."""
+        r = self._forward(theta)[2]
+        return float(np.dot(self.w, r * r))
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        hs, ders, r = self._forward(theta)
+        depth = self.network.depth
+        coefs = self.arrays[: depth + 1]
         loss = float(np.dot(self.w, r * r))
         delta = (2.0 * self.w * r)[:, None]
         grads_c = [None] * (depth + 1)
@@ -165,7 +176,7 @@ def polish(
         w = np.ones(len(y))
     obj = _Objective(network, X, y, w)
     theta0 = obj.theta()
-    before = obj(theta0)[0]
+    before = obj.loss(theta0)
     if theta0.size == 0 or max_iter <= 0:
         return network, before, before
     # One BLAS thread: on these small problems a threaded BLAS inside
@@ -248,7 +259,7 @@ def _prune(network, fit_data, check_data, budget, polish_iter, max_rounds) -> Sp
         for j in range(theta.size):
             t = theta.copy()
             t[j] = 0.0
-            damage[j] = obj(t)[0]
+            damage[j] = obj.loss(t)
         if step is None:
             step = max(1, theta.size // 4)
         step = min(step, theta.size - 1)
