@@ -23,6 +23,10 @@ from ._network import LEAKY_SLOPE, SparseMLP
 MAX_POLISH_ROWS = 8192
 
 
+SINGLE_TRIES = 3
+"""Single-parameter removals tried per pruning round once groups are refused."""
+
+
 def subsample(n: int, seed: int, max_rows: int | None = None) -> np.ndarray:
     """Indices of at most ``max_rows`` of ``n`` rows: all of them in order when ``n`` is small enough.
 
@@ -208,12 +212,15 @@ def prune(
 ) -> SparseMLP:
     """Remove parameters one group at a time while the held-out loss stays within ``budget``.
 
-    Each round ranks the non-zero parameters by the training loss the
-    network has with that one parameter set to zero, removes the least
-    harmful ones (a quarter of them at first, fewer after a refusal),
-    retrains the rest with :func:`polish`, drops neurons left dead
-    (:meth:`SparseMLP.compact`), and keeps the result if its loss on
-    ``check_data`` is at most ``budget``.
+    Each round ranks the non-zero weights by the training loss the
+    network has with that one weight set to zero, removes the least
+    harmful ones (a quarter of them at first, half as many after a
+    refusal), retrains the rest with :func:`polish`, drops neurons left
+    dead (:meth:`SparseMLP.compact`), and keeps the result if its loss on
+    ``check_data`` is at most ``budget``. Once single weights are
+    removed, the ``SINGLE_TRIES`` least harmful ones are each tried and the
+    accepted one with the lowest retrained loss is kept; the pruning stops
+    when all of them are refused.
 
     Parameters
     ----------
@@ -252,24 +259,38 @@ def _prune(network, fit_data, check_data, budget, polish_iter, max_rounds) -> Sp
     for _ in range(max_rounds):
         obj = _Objective(best, X, y, w)
         theta = obj.theta()
-        if theta.size <= 1:
+        # Only weights are candidates: an active neuron's bias is counted
+        # whether or not it is zero, so removing it would shrink nothing.
+        n_weights = sum(obj.sizes[: best.depth + 1])
+        if n_weights == 0:
             break
-        # Damage of removing each parameter alone, without retraining.
-        damage = np.empty(theta.size)
-        for j in range(theta.size):
+        # Damage of removing each weight alone, without retraining.
+        damage = np.empty(n_weights)
+        for j in range(n_weights):
             t = theta.copy()
             t[j] = 0.0
             damage[j] = obj.loss(t)
         if step is None:
-            step = max(1, theta.size // 4)
-        step = min(step, theta.size - 1)
+            step = max(1, n_weights // 4)
+        step = min(step, n_weights)
         order = np.argsort(damage, kind="stable")
-        t = theta.copy()
-        t[order[:step]] = 0.0
-        trial = obj.network_at(t).compact()
-        trial = polish(trial, X, y, w, max_iter=polish_iter)[0]
-        if _loss(trial, Xc, yc, wc) <= budget and trial.n_nonzero < best.n_nonzero:
-            best = trial
+        # A group of the least harmful parameters at once; single
+        # parameters at the end, where the damage ranking (taken before
+        # retraining) is only a hint, so the SINGLE_TRIES least harmful
+        # ones are each tried and the best retrained one is kept.
+        if step > 1:
+            groups = [order[:step]]
+        else:
+            groups = [order[i : i + 1] for i in range(min(SINGLE_TRIES, n_weights))]
+        trials = []
+        for group in groups:
+            t = theta.copy()
+            t[group] = 0.0
+            trial, _, fit_loss = polish(obj.network_at(t).compact(), X, y, w, max_iter=polish_iter)
+            if _loss(trial, Xc, yc, wc) <= budget and trial.n_nonzero < best.n_nonzero:
+                trials.append((fit_loss, len(trials), trial))
+        if trials:
+            best = min(trials)[2]
         elif step > 1:
             step = max(1, step // 2)
         else:

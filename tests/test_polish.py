@@ -73,3 +73,21 @@ def test_prune_keeps_the_budget_and_shrinks_the_network():
     assert small.n_nonzero < 0.8 * net.n_nonzero
     # An impossible budget keeps the network as it was.
     assert prune(net, (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:]), budget=0.0) is net
+
+
+def test_prune_strips_a_redundant_neuron_down_to_the_planted_network():
+    # Three neurons make the target; a fourth adds almost nothing (output
+    # weight 1e-7). Pruning must remove it, and near-zero biases, which cost
+    # nothing to remove but are counted anyway, must not stop it.
+    W1 = np.array([[1.5, 0.0, -1.0, 0.7], [0.0, 2.0, 0.5, 0.2]])
+    W2 = np.array([[1.0], [-0.7], [0.8], [1e-7]])
+    b1 = np.array([1e-9, -1e-9, 1e-9, 1e-9])
+    acts = ["tanh", "sigmoid", "leaky_relu"]
+    net = SparseMLP([W1, W2], [b1, np.array([0.1])], [acts + ["tanh"]])
+    planted = SparseMLP([W1[:, :3], W2[:3]], [b1[:3], np.array([0.1])], [acts])
+    rng = np.random.RandomState(5)
+    X = rng.uniform(-1, 1, (500, 2))
+    y, w = planted.predict(X), np.ones(500)
+    small = prune(net, (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:]), budget=1e-10)
+    assert (net.n_nonzero, small.n_nonzero, planted.n_nonzero) == (15, 11, 11)
+    np.testing.assert_allclose(small.predict(X), y, atol=1e-5)
