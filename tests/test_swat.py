@@ -48,8 +48,9 @@ def test_fitted_views(fitted):
     assert reg.n_features_in_ == 2
     assert reg.autoencoder_ == "cornn" and len(reg.autoencoder_sha256_) == 64
     c = reg.candidates_
-    n = len(reg.depths) * reg.n_restarts
+    n = len(reg.depths) * reg.n_restarts + 1
     assert all(len(v) == n for v in c.values())
+    assert (c["depth"][-1], c["n_nonzero"][-1]) == (0, 1)  # the constant network
     assert c["selected"].sum() == 1
     assert c["n_nonzero"][c["selected"]][0] == reg.n_nonzero_
     assert len(reg.loss_curve_) == reg.n_iter_ == FAST["max_iter"]
@@ -317,3 +318,28 @@ def test_polish_and_prune_use_at_most_max_polish_rows(monkeypatch):
     reg = SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2)
     assert seen and max(seen) == 100
     assert reg.score(X2, y2) > 0.5
+
+
+def test_the_constant_network_wins_unless_a_network_beats_it_by_the_tolerance(monkeypatch):
+    """A searched network must beat the training mean by more than the tolerance."""
+    import sklearn_swat._swat as swat_module
+    from sklearn_swat._latent_search import Candidate
+
+    rng = np.random.RandomState(3)
+    X = rng.uniform(-1, 1, (400, 2))
+    y = 0.2 * X[:, 0] + rng.normal(0.0, 1.0, 400)  # about 1% of the variance explained
+    weak = SparseMLP([np.array([[1.0], [0.0]]), np.array([[0.1]])], [np.zeros(1), np.zeros(1)],
+                     [["tanh"]])
+
+    def search(model, X, y, w, settings, seed, device, progress=None):
+        return [Candidate(1, 0, weak, 0.0)], [0.0]
+
+    monkeypatch.setattr(swat_module, "latent_search", search)
+    base = dict(FAST, polish_iter=200, prune=False)
+    picky = SWATRegressor(**dict(base, selection_tolerance=0.2)).fit(X, y)
+    assert picky.n_nonzero_ == 1 and picky.candidates_["selected"].tolist() == [False, True]
+    np.testing.assert_allclose(picky.predict(X), picky.predict(X[:1])[0])
+    # With no tolerance the lower held-out error wins, whichever it is.
+    keen = SWATRegressor(**dict(base, selection_tolerance=0.0)).fit(X, y)
+    c = keen.candidates_
+    assert np.flatnonzero(c["selected"]).tolist() == [int(np.argmin(c["validation_loss"]))]
