@@ -24,7 +24,7 @@ MAX_POLISH_ROWS = 8192
 
 
 SINGLE_TRIES = 3
-"""Single-parameter removals tried per pruning round once groups are refused."""
+"""Single-weight removals tried per pruning round once groups are refused."""
 
 
 def subsample(n: int, seed: int, max_rows: int | None = None) -> np.ndarray:
@@ -274,8 +274,8 @@ def _prune(network, fit_data, check_data, budget, polish_iter, max_rounds) -> Sp
             step = max(1, n_weights // 4)
         step = min(step, n_weights)
         order = np.argsort(damage, kind="stable")
-        # A group of the least harmful parameters at once; single
-        # parameters at the end, where the damage ranking (taken before
+        # A group of the least harmful weights at once; single weights
+        # at the end, where the damage ranking (taken before
         # retraining) is only a hint, so the SINGLE_TRIES least harmful
         # ones are each tried and the best retrained one is kept.
         if step > 1:

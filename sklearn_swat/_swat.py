@@ -508,7 +508,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         net = self._constant_network(n_features)
         self._set_fitted(net, name, sha, device, [])
         self.candidates_ = {
-            "depth": np.array([1]), "restart": np.array([0]), "train_loss": np.array([0.0]),
+            "depth": np.array([0]), "restart": np.array([0]), "train_loss": np.array([0.0]),
             "validation_loss": np.array([np.nan]), "n_nonzero": np.array([net.n_nonzero]),
             "selected": np.array([True]),
         }

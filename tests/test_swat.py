@@ -206,6 +206,8 @@ def test_constant_target_predicts_the_constant():
     reg = SWATRegressor(**FAST).fit(X2, np.full(300, 7.0))
     np.testing.assert_allclose(reg.predict(X2), 7.0, rtol=1e-15)
     assert reg.n_nonzero_ == 1
+    # Reported as the constant candidate of a searched fit is: depth 0.
+    assert reg.candidates_["depth"].tolist() == [0] and reg.candidates_["selected"].all()
 
 
 @pytest.mark.parametrize(
