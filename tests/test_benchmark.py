@@ -285,6 +285,9 @@ def test_summary_from_hand_made_results(tmp_path):
     # The win rule's halves apart: swat is more accurate on all 4 untrained pairs, no larger on 3.
     u = s.ratios["swat-untrained"]
     assert (u["n_pairs"], u["more_accurate"], u["no_larger"], u["rival_constant"]) == (4, 4, 3, 0)
+    # The rule reversed: the untrained search is never both no larger and within 1.1x of swat;
+    # pruned-mlp (same sizes) is within 1.1x of swat's MSE on 3 pairs.
+    assert u["rival_wins"] == 0 and s.ratios["pruned-mlp"]["rival_wins"] == 3
     assert u["median_mse_ratio"] == pytest.approx(0.075)
     assert u["median_nonzero_ratio"] == pytest.approx(5 / 6)
     assert set(s.ratios) == {"swat-untrained", "darts-admm", "mlp", "pruned-mlp"}
@@ -360,3 +363,4 @@ def test_rival_constant_networks_are_counted():
     assert s.win_rates["swat-untrained"].wins == 0
     assert s.ratios["swat-untrained"]["rival_constant"] == 1
     assert s.ratios["swat-untrained"]["more_accurate"] == 1
+    assert s.ratios["swat-untrained"]["rival_wins"] == 0

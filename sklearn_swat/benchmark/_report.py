@@ -92,7 +92,9 @@ class Summary:
         ``no_larger`` (pairs where swat has no more non-zeros): the two
         halves of the win rule, counted apart; and ``rival_constant``
         (pairs where the other returned a constant network, 1 non-zero, and
-        swat did not: no network but a constant can win those).
+        swat did not: no network but a constant can win those); and
+        ``rival_wins``, the win rule reversed (pairs where the other has no
+        more non-zeros than swat and a test MSE at most 1.1x swat's).
     median_fit_seconds : dict of str to float
         Median fit time of each estimator, over all its rows.
     n_fits : dict of str to int
@@ -229,6 +231,10 @@ def summarize(rows: Sequence[dict]) -> Summary:
                     "more_accurate": int(sum(a <= MSE_TOLERANCE * b for a, b in mse)),
                     "no_larger": int(sum(a <= b for a, b in nnz)),
                     "rival_constant": int(sum(b == 1 < a for a, b in nnz)),
+                    "rival_wins": int(sum(
+                        b["n_nonzero"] <= a["n_nonzero"] and b["test_mse"] <= MSE_TOLERANCE * a["test_mse"]
+                        for a, b in pairs
+                    )),
                 }
     for est in summary.estimators:
         times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
@@ -407,15 +413,17 @@ def write_report(folder: str | os.PathLike) -> Path:
             "The two halves of the win rule counted apart, the median ratios "
             f"(swat's figure over the rival's, per {unit[:-1]}), and how often the rival returned a "
             "constant network (1 non-zero: no fit beyond the mean) where swat did not; only a constant "
-            "network can win those under the rule.",
+            "network can win those under the rule. The last column applies the win rule the other way "
+            "round: the rival no larger than swat and within "
+            f"{MSE_TOLERANCE:g}x of its test MSE (ties count for both sides).",
             "",
             f"| rival | swat's test MSE <= {MSE_TOLERANCE:g}x | swat no larger | median MSE ratio "
-            "| median non-zero ratio | rival constant, swat not |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| median non-zero ratio | rival constant, swat not | rival wins, rule reversed |",
+            "|---|---:|---:|---:|---:|---:|---:|",
             *(
                 f"| `{o}` | {r['more_accurate']}/{r['n_pairs']} | {r['no_larger']}/{r['n_pairs']} "
                 f"| {r['median_mse_ratio']:.3g} | {r['median_nonzero_ratio']:.3g} "
-                f"| {r['rival_constant']}/{r['n_pairs']} |"
+                f"| {r['rival_constant']}/{r['n_pairs']} | {r['rival_wins']}/{r['n_pairs']} |"
                 for o, r in s.ratios.items()
             ),
             "",
