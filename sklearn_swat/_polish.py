@@ -27,6 +27,7 @@ SINGLE_TRIES = 3
 """Single-weight removals tried per pruning round once groups are refused."""
 
 
+
 def subsample(n: int, seed: int, max_rows: int | None = None) -> np.ndarray:
     """Indices of at most ``max_rows`` of ``n`` rows: all of them in order when ``n`` is small enough.
 
@@ -209,6 +210,7 @@ def prune(
     budget: float,
     polish_iter: int = 200,
     max_rounds: int = 30,
+    max_nonzero: int | None = None,
 ) -> SparseMLP:
     """Remove parameters one group at a time while the held-out loss stays within ``budget``.
 
@@ -234,7 +236,14 @@ def prune(
     polish_iter : int, default=200
         L-BFGS iterations after each removal.
     max_rounds : int, default=30
-        Most removal attempts.
+        Most removal attempts within the budget.
+    max_nonzero : int or None, default=None
+        A size cap: first remove weights the same way, whatever ``budget``
+        says, until the network has at most this many non-zero parameters
+        or no weight is left (a group is kept if it at most doubles the
+        held-out loss, and at single weights the best of the tries is kept
+        whatever it costs); then prune within ``budget`` as usual, if the
+        capped network is within it.
 
     Returns
     -------
@@ -249,46 +258,98 @@ def prune(
     if not wc.sum() > 0:
         wc = np.ones(len(yc))
     with threadpool_limits(limits=1, user_api="blas"):
+        if max_nonzero is not None:
+            network = _shrink(network, (X, y, w), (Xc, yc, wc), int(max_nonzero), polish_iter)
+            if _loss(network, Xc, yc, wc) > budget:
+                return network
         return _prune(network, (X, y, w), (Xc, yc, wc), budget, polish_iter, max_rounds)
 
 
+def _n_weights(network: SparseMLP) -> int:
+    return sum(int(np.count_nonzero(c)) for c in network.coefs)
+
+
+def _removal_trials(best, fit_data, step, polish_iter):
+    """Retrained networks with the ``step`` least harmful weights removed.
+
+    Yields ``(fit_loss, trial)``; nothing when ``best`` has no weight left.
+    Only weights are candidates: an active neuron's bias is counted whether
+    or not it is zero, so removing it would shrink nothing.
+    """
+    X, y, w = fit_data
+    obj = _Objective(best, X, y, w)
+    theta = obj.theta()
+    n_weights = _n_weights(best)
+    if n_weights == 0:
+        return
+    # Damage of removing each weight alone, without retraining.
+    damage = np.empty(n_weights)
+    for j in range(n_weights):
+        t = theta.copy()
+        t[j] = 0.0
+        damage[j] = obj.loss(t)
+    order = np.argsort(damage, kind="stable")
+    step = min(step, n_weights)
+    # A group of the least harmful weights at once; single weights at the
+    # end, where the damage ranking (taken before retraining) is only a
+    # hint, so the SINGLE_TRIES least harmful ones are each tried.
+    if step > 1:
+        groups = [order[:step]]
+    else:
+        groups = [order[i : i + 1] for i in range(min(SINGLE_TRIES, n_weights))]
+    for group in groups:
+        t = theta.copy()
+        t[group] = 0.0
+        trial, _, fit_loss = polish(obj.network_at(t).compact(), X, y, w, max_iter=polish_iter)
+        yield fit_loss, trial
+
+
+def _shrink(network, fit_data, check_data, max_nonzero, polish_iter) -> SparseMLP:
+    """Remove weights until at most ``max_nonzero`` non-zeros are left, whatever the loss.
+
+    As :func:`_prune`, with a moving budget: a group removal is kept if it
+    at most doubles the held-out loss (else the group is halved), and at
+    single weights the best retrained of the ``SINGLE_TRIES`` least harmful
+    removals is kept whatever it costs.
+    """
+    Xc, yc, wc = check_data
+    best = network
+    step = None
+    while best.n_nonzero > max_nonzero:
+        n_weights = _n_weights(best)
+        if n_weights == 0:
+            break
+        excess = best.n_nonzero - max_nonzero
+        step = min(max(1, n_weights // 4) if step is None else step, n_weights, excess)
+        limit = 2.0 * _loss(best, Xc, yc, wc)
+        trials = [
+            (fit_loss, i, trial)
+            for i, (fit_loss, trial) in enumerate(_removal_trials(best, fit_data, step, polish_iter))
+            if trial.n_nonzero < best.n_nonzero and (step == 1 or _loss(trial, Xc, yc, wc) <= limit)
+        ]
+        if trials:
+            best = min(trials)[2]
+        elif step > 1:
+            step = max(1, step // 2)
+        else:
+            break
+    return best
+
+
 def _prune(network, fit_data, check_data, budget, polish_iter, max_rounds) -> SparseMLP:
-    (X, y, w), (Xc, yc, wc) = fit_data, check_data
+    Xc, yc, wc = check_data
     best = network
     step = None
     for _ in range(max_rounds):
-        obj = _Objective(best, X, y, w)
-        theta = obj.theta()
-        # Only weights are candidates: an active neuron's bias is counted
-        # whether or not it is zero, so removing it would shrink nothing.
-        n_weights = sum(obj.sizes[: best.depth + 1])
+        n_weights = _n_weights(best)
         if n_weights == 0:
             break
-        # Damage of removing each weight alone, without retraining.
-        damage = np.empty(n_weights)
-        for j in range(n_weights):
-            t = theta.copy()
-            t[j] = 0.0
-            damage[j] = obj.loss(t)
-        if step is None:
-            step = max(1, n_weights // 4)
-        step = min(step, n_weights)
-        order = np.argsort(damage, kind="stable")
-        # A group of the least harmful weights at once; single weights
-        # at the end, where the damage ranking (taken before
-        # retraining) is only a hint, so the SINGLE_TRIES least harmful
-        # ones are each tried and the best retrained one is kept.
-        if step > 1:
-            groups = [order[:step]]
-        else:
-            groups = [order[i : i + 1] for i in range(min(SINGLE_TRIES, n_weights))]
-        trials = []
-        for group in groups:
-            t = theta.copy()
-            t[group] = 0.0
-            trial, _, fit_loss = polish(obj.network_at(t).compact(), X, y, w, max_iter=polish_iter)
-            if _loss(trial, Xc, yc, wc) <= budget and trial.n_nonzero < best.n_nonzero:
-                trials.append((fit_loss, len(trials), trial))
+        step = min(max(1, n_weights // 4) if step is None else step, n_weights)
+        trials = [
+            (fit_loss, i, trial)
+            for i, (fit_loss, trial) in enumerate(_removal_trials(best, fit_data, step, polish_iter))
+            if _loss(trial, Xc, yc, wc) <= budget and trial.n_nonzero < best.n_nonzero
+        ]
         if trials:
             best = min(trials)[2]
         elif step > 1:

@@ -6,7 +6,7 @@ from scipy.optimize import check_grad
 from test_network import random_network
 
 from sklearn_swat import SparseMLP
-from sklearn_swat._polish import _Objective, polish, prune
+from sklearn_swat._polish import _loss, _Objective, polish, prune
 
 
 def data(rng, n=300):
@@ -91,3 +91,21 @@ def test_prune_strips_a_redundant_neuron_down_to_the_planted_network():
     small = prune(net, (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:]), budget=1e-10)
     assert (net.n_nonzero, small.n_nonzero, planted.n_nonzero) == (15, 11, 11)
     np.testing.assert_allclose(small.predict(X), y, atol=1e-5)
+
+
+def test_prune_to_a_size_cap_whatever_the_budget():
+    rng = np.random.RandomState(3)
+    X, y, w = data(rng, 400)
+    net = random_network(rng, sizes=(7, 7), sparsity=0.0, p_on=1.0)
+    net = polish(net, X[:300], y[:300], w[:300], max_iter=200)[0]
+    before = [a.copy() for a in net.coefs + net.intercepts]
+    fit, check = (X[:300], y[:300], w[:300]), (X[300:], y[300:], w[300:])
+    small = prune(net, fit, check, budget=0.0, polish_iter=30, max_nonzero=12)
+    assert 6 <= small.n_nonzero <= 12
+    # The cheapest removals first: the capped network still explains most
+    # of the variance, far better than the mean.
+    assert _loss(small, *check) < 0.3 * np.var(y[300:])
+    # Within a loose budget the pruning goes on below the cap.
+    assert prune(net, fit, check, budget=np.inf, polish_iter=30, max_nonzero=40).n_nonzero < 40
+    for a, b in zip(net.coefs + net.intercepts, before):
+        np.testing.assert_array_equal(a, b)

@@ -345,3 +345,23 @@ def test_the_constant_network_wins_unless_a_network_beats_it_by_the_tolerance(mo
     keen = SWATRegressor(**dict(base, selection_tolerance=0.0)).fit(X, y)
     c = keen.candidates_
     assert np.flatnonzero(c["selected"]).tolist() == [int(np.argmin(c["validation_loss"]))]
+
+
+def test_max_nonzero_caps_the_fitted_network():
+    """A size cap below the free choice gives a network within the cap that still fits."""
+    base = dict(FAST, prune=False, selection_tolerance=0.0)
+    free = SWATRegressor(**base).fit(X2, y2)
+    cap = free.n_nonzero_ - 1
+    capped = SWATRegressor(**dict(base, max_nonzero=cap)).fit(X2, y2)
+    assert capped.n_nonzero_ <= cap
+    assert capped.score(X2, y2) > free.score(X2, y2) - 0.05
+    c = capped.candidates_
+    assert c["n_nonzero"][c["selected"]][0] == capped.n_nonzero_
+    assert (c["n_nonzero"] <= cap).any() and (c["depth"][c["selected"]] > 0).all()
+    # A cap of one parameter leaves a constant network.
+    tiny = SWATRegressor(**dict(base, max_nonzero=1)).fit(X2, y2)
+    assert tiny.n_nonzero_ == 1
+    np.testing.assert_allclose(tiny.predict(X2), tiny.predict(X2[:1])[0])
+    # A cap at or above the free choice changes nothing.
+    loose = SWATRegressor(**dict(base, max_nonzero=free.n_nonzero_)).fit(X2, y2)
+    np.testing.assert_array_equal(loose.predict(X2), free.predict(X2))
