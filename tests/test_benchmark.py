@@ -206,7 +206,11 @@ def test_corrupt_results_file(tmp_path, capsys, text, line, message):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_registry():
     """The registry builds the documented settings; sizes follow the counting rules."""
-    assert estimator_names() == ["swat", "swat-paper", "swat-untrained", "darts-admm", "mlp", "pruned-mlp"]
+    assert estimator_names() == [
+        "swat", "swat-paper", "swat-untrained", "swat-sized", "darts-admm", "mlp", "pruned-mlp"
+    ]
+    sized = make_estimator("swat-sized", seed=2, target_n_nonzero=9)
+    assert (sized.max_nonzero, sized.autoencoder, sized.random_state) == (9, "auto", 2)
     paper = make_estimator("swat-paper", seed=4)
     assert isinstance(paper, SWATRegressor)
     p = paper
@@ -317,6 +321,28 @@ def test_report_files(tmp_path):
         assert fragment in text, fragment
     for name in ("mse_vs_nonzero.png", "per_dataset.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_matched_size_comparison(tmp_path):
+    """swat-sized against swat-untrained: the latent spaces compared at equal size."""
+    sized = "".join([
+        # win and lower, win within 1.1x but not lower, loss (MSE 1.2x), both constant (a tie).
+        _row("Booth", "swat-sized", 0, 0.05, 15, 1), _row("Booth", "swat-sized", 1, 0.21, 30, 1),
+        _row("Himmelblau", "swat-sized", 0, 0.6, 38, 1), _row("Himmelblau", "swat-sized", 1, 0.5, 1, 1),
+    ])
+    untrained_constant = HAND_MADE.replace(_row("Himmelblau", "swat-untrained", 1, 0.5, 12, 1),
+                                           _row("Himmelblau", "swat-untrained", 1, 0.5, 1, 1))
+    (tmp_path / "results.csv").write_text(untrained_constant + sized)
+    s = summarize(read_results(tmp_path / "results.csv"))
+    assert s.sized == {"n_pairs": 4, "wins": 3, "lower_mse": 1, "both_constant": 1,
+                       "median_mse_ratio": pytest.approx((1.0 + 1.05) / 2)}
+    text = write_report(tmp_path).read_text()
+    assert "`swat-sized` vs `swat-untrained`: win rate (rule above) | 3/4 |" in text
+    assert "both returned a constant network | 1/4 |" in text
+    # Without swat-sized rows there is no such section.
+    (tmp_path / "results.csv").write_text(HAND_MADE)
+    assert summarize(read_results(tmp_path / "results.csv")).sized == {}
+    assert "equal size" not in write_report(tmp_path).read_text()
 
 
 def test_report_only_estimators_present(tmp_path):

@@ -33,7 +33,7 @@ class BenchmarkError(ValueError):
     ...     make_estimator("SWAT")
     ... except BenchmarkError as exc:
     ...     print(exc)
-    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (6): ...
+    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (7): ...
     >>> issubclass(BenchmarkError, ValueError)
     True
     """
@@ -101,6 +101,12 @@ def _swat_untrained(seed: int, quick: bool, target: int | None) -> BaseEstimator
     )
 
 
+def _swat_sized(seed: int, quick: bool, target: int | None) -> BaseEstimator:
+    return SWATRegressor(
+        max_nonzero=target, random_state=seed, n_jobs=1, **(_QUICK_SWAT if quick else {})
+    )
+
+
 def _darts_admm(seed: int, quick: bool, target: int | None) -> BaseEstimator:
     quick_params = dict(search_epochs=1, admm_epochs=1, retrain_epochs=2) if quick else {}
     return DARTSADMMRegressor(random_state=seed, n_jobs=1, **quick_params)
@@ -131,6 +137,12 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
             "SWATRegressor searching an untrained autoencoder of the same config (ablation)",
             _swat_untrained,
         ),
+        EstimatorSpec(
+            "swat-sized",
+            "SWATRegressor capped (max_nonzero) at swat-untrained's size on the same data and seed",
+            _swat_sized,
+            reference="swat-untrained",
+        ),
         EstimatorSpec("darts-admm", "DARTSADMMRegressor with its defaults", _darts_admm),
         EstimatorSpec(
             "mlp", "sklearn MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000)", _mlp
@@ -157,7 +169,7 @@ def estimator_names() -> list[str]:
     --------
     >>> from sklearn_swat.benchmark import estimator_names
     >>> estimator_names()
-    ['swat', 'swat-paper', 'swat-untrained', 'darts-admm', 'mlp', 'pruned-mlp']
+    ['swat', 'swat-paper', 'swat-untrained', 'swat-sized', 'darts-admm', 'mlp', 'pruned-mlp']
     """
     return list(ESTIMATORS)
 
@@ -221,9 +233,9 @@ def make_estimator(
     quick : bool, default=False
         Tiny settings (a few iterations) for tests; the results mean nothing.
     target_n_nonzero : int or None, default=None
-        For an estimator with a ``reference`` (``pruned-mlp``): the size of the
-        reference's network on the same data set and seed. ``None`` leaves
-        the network unpruned.
+        For an estimator with a ``reference`` (``pruned-mlp``, ``swat-sized``):
+        the size of the reference's network on the same data set and seed.
+        ``None`` leaves the network uncapped.
 
     Returns
     -------

@@ -95,6 +95,13 @@ class Summary:
         swat did not: no network but a constant can win those); and
         ``rival_wins``, the win rule reversed (pairs where the other has no
         more non-zeros than swat and a test MSE at most 1.1x swat's).
+    sized : dict of str to float
+        ``swat-sized`` (swat capped at swat-untrained's size) against
+        ``swat-untrained``: the pretrained latent space against the untrained
+        one at equal size. ``n_pairs``, ``wins`` (the win rule),
+        ``lower_mse`` (pairs where swat-sized's test MSE is lower),
+        ``both_constant`` (both returned a constant network) and
+        ``median_mse_ratio``; empty when either is missing.
     median_fit_seconds : dict of str to float
         Median fit time of each estimator, over all its rows.
     n_fits : dict of str to int
@@ -127,6 +134,7 @@ class Summary:
     win_rates: dict[str, WinRate] = field(default_factory=dict)
     mlp_ratios: dict[str, float] = field(default_factory=dict)
     ratios: dict[str, dict] = field(default_factory=dict)
+    sized: dict[str, float] = field(default_factory=dict)
     median_fit_seconds: dict[str, float] = field(default_factory=dict)
     n_fits: dict[str, int] = field(default_factory=dict)
     n_duplicates: int = 0
@@ -148,6 +156,11 @@ def _index(rows: Sequence[dict]) -> tuple[dict[tuple[str, int, str], dict], int]
 def _pairs(index, a: str, b: str) -> list[tuple[dict, dict]]:
     keys = sorted({(d, s) for d, s, e in index if e == a} & {(d, s) for d, s, e in index if e == b})
     return [(index[(d, s, a)], index[(d, s, b)]) for d, s in keys]
+
+
+def _wins(a: dict, b: dict) -> bool:
+    # The win rule: ``a`` no larger than ``b`` and at most MSE_TOLERANCE times its test MSE.
+    return a["n_nonzero"] <= b["n_nonzero"] and a["test_mse"] <= MSE_TOLERANCE * b["test_mse"]
 
 
 def _ratio(a: float, b: float) -> float:
@@ -203,10 +216,7 @@ def summarize(rows: Sequence[dict]) -> Summary:
         for other in _WIN_RATE_AGAINST:
             if other in present:
                 pairs = _pairs(index, "swat", other)
-                wins = sum(
-                    a["n_nonzero"] <= b["n_nonzero"] and a["test_mse"] <= MSE_TOLERANCE * b["test_mse"]
-                    for a, b in pairs
-                )
+                wins = sum(_wins(a, b) for a, b in pairs)
                 summary.win_rates[other] = WinRate(int(wins), len(pairs))
         if "mlp" in present:
             pairs = _pairs(index, "swat", "mlp")
@@ -231,11 +241,18 @@ def summarize(rows: Sequence[dict]) -> Summary:
                     "more_accurate": int(sum(a <= MSE_TOLERANCE * b for a, b in mse)),
                     "no_larger": int(sum(a <= b for a, b in nnz)),
                     "rival_constant": int(sum(b == 1 < a for a, b in nnz)),
-                    "rival_wins": int(sum(
-                        b["n_nonzero"] <= a["n_nonzero"] and b["test_mse"] <= MSE_TOLERANCE * a["test_mse"]
-                        for a, b in pairs
-                    )),
+                    "rival_wins": int(sum(_wins(b, a) for a, b in pairs)),
                 }
+    if {"swat-sized", "swat-untrained"} <= present:
+        pairs = _pairs(index, "swat-sized", "swat-untrained")
+        summary.sized = {
+            "n_pairs": len(pairs),
+            "wins": int(sum(_wins(a, b) for a, b in pairs)),
+            "lower_mse": int(sum(a["test_mse"] < b["test_mse"] for a, b in pairs)),
+            "both_constant": int(sum(a["n_nonzero"] == b["n_nonzero"] == 1 for a, b in pairs)),
+            "median_mse_ratio": float(np.median([_ratio(a["test_mse"], b["test_mse"]) for a, b in pairs]))
+            if pairs else float("nan"),
+        }
     for est in summary.estimators:
         times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
         summary.median_fit_seconds[est] = float(np.median(times))
@@ -426,6 +443,23 @@ def write_report(folder: str | os.PathLike) -> Path:
                 f"| {r['rival_constant']}/{r['n_pairs']} | {r['rival_wins']}/{r['n_pairs']} |"
                 for o, r in s.ratios.items()
             ),
+            "",
+        ]
+    if s.sized:
+        z = s.sized
+        lines += [
+            "### Pretraining at equal size",
+            "",
+            "`swat-sized` is `swat` with `max_nonzero` set to `swat-untrained`'s size on the same "
+            f"{unit[:-1]}: both searches then return networks of (at most) the same size, and the "
+            "test MSE alone says which latent space found the better one.",
+            "",
+            "| comparison | value |",
+            "|---|---:|",
+            f"| `swat-sized` vs `swat-untrained`: win rate (rule above) | {z['wins']}/{z['n_pairs']} |",
+            f"| `swat-sized` test MSE lower | {z['lower_mse']}/{z['n_pairs']} |",
+            f"| both returned a constant network | {z['both_constant']}/{z['n_pairs']} |",
+            f"| median test MSE ratio (swat-sized / swat-untrained) | {z['median_mse_ratio']:.3g} |",
             "",
         ]
     lines += [
