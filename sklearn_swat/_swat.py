@@ -121,14 +121,13 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         networks.
     max_nonzero : int or None, default=None
         Most non-zero parameters the fitted network may have (a size cap,
-        e.g. for a device with little memory). When the chosen network is
-        larger, the best network of each depth is polished and cut down to
-        at most this size, least harmful weights first, each removal
-        retrained, whatever the held-out MSE; the capped networks and the
-        constant one then compete as above. ``None``: no cap. A capped fit
-        takes a few times as long as an uncapped one (measured on CORNN:
-        about 1 minute instead of 9 s), since every depth's network is
-        pruned down.
+        e.g. for a device with little memory). When the chosen network,
+        polished and pruned, is larger, the best network of each depth is
+        cut down to at most this size, least harmful weights first, each
+        removal retrained, whatever the held-out MSE; the capped networks
+        and the constant one then compete as above. ``None``: no cap. A
+        cap the uncapped fit meets changes nothing; a binding one costs
+        time, since every depth's network is pruned down.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` or ``"auto"`` (cuda when available).
     n_jobs : int, default=None
@@ -484,40 +483,38 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         check = val if use_val else train
         check = check[subsample(len(check), seed + 1)]
         check_rows = (Xs[check], ys[check], sample_weight[check])
-        polished = False
-        if self.max_nonzero is not None and sizes[pick] > self.max_nonzero:
-            # Cut the best network of each depth down to the cap; the capped
-            # ones and the constant compete again, by the same rule.
+        polish_each = max(1, self.polish_iter // 5)
+        if network is not constant:
+            if self.polish_iter > 0:
+                network = polish(network, *fit_rows, max_iter=self.polish_iter)[0]
+            if self.prune:
+                network = prune(network, fit_rows, check_rows, budget=budget, polish_iter=polish_each)
+        networks[pick] = network
+        if self.max_nonzero is not None and network.n_nonzero > self.max_nonzero:
+            # Over the cap: cut the best network of each depth (the chosen
+            # one as polished and pruned) down to it; the capped ones and
+            # the constant compete again, by the same rule.
             for d in np.unique(depths[:-1]):
                 same_depth = np.flatnonzero(depths == d)
-                i = int(same_depth[np.argmin(score[same_depth])])
+                i = pick if depths[pick] == d else int(same_depth[np.argmin(score[same_depth])])
                 net = networks[i]
-                if self.polish_iter > 0:
+                if i != pick and self.polish_iter > 0:
                     net = polish(net, *fit_rows, max_iter=self.polish_iter)[0]
-                net = prune(net, fit_rows, check_rows, budget=-np.inf,
-                            polish_iter=max(1, self.polish_iter // 5), max_nonzero=self.max_nonzero)
-                networks[i] = net
-                train_loss[i], val_loss[i] = mse(net, train), mse(net, val)
-                sizes[i] = net.n_nonzero
+                networks[i] = prune(net, fit_rows, check_rows, budget=-np.inf,
+                                    polish_iter=polish_each, max_nonzero=self.max_nonzero)
+                train_loss[i], val_loss[i] = mse(networks[i], train), mse(networks[i], val)
+                sizes[i] = networks[i].n_nonzero
             score = val_loss if use_val else train_loss
             score = np.where(np.isfinite(score) & (sizes <= self.max_nonzero), score, np.inf)
             budget = score.min() * (1 + self.selection_tolerance) + 1e-12
             ok = score <= budget
             pick = int(np.flatnonzero(ok)[np.lexsort((score[ok], sizes[ok]))[0]])
             network = networks[pick]
-            polished = True
-        if network is not constant:
-            if self.polish_iter > 0 and not polished:
-                network = polish(network, *fit_rows, max_iter=self.polish_iter)[0]
-            if self.prune:
-                network = prune(
-                    network, fit_rows, check_rows,
-                    budget=budget,
-                    polish_iter=max(1, self.polish_iter // 5),
-                )
-            sizes[pick] = network.n_nonzero
-            train_loss[pick] = mse(network, train)
-            val_loss[pick] = mse(network, val)
+            if network is not constant and self.prune:
+                network = prune(network, fit_rows, check_rows, budget=budget, polish_iter=polish_each)
+        sizes[pick] = network.n_nonzero
+        train_loss[pick] = mse(network, train)
+        val_loss[pick] = mse(network, val)
 
         self._set_fitted(network, name, sha, device, curve)
         self.candidates_ = {

@@ -334,8 +334,11 @@ def test_matched_size_comparison(tmp_path):
                                            _row("Himmelblau", "swat-untrained", 1, 0.5, 1, 1))
     (tmp_path / "results.csv").write_text(untrained_constant + sized)
     s = summarize(read_results(tmp_path / "results.csv"))
-    assert s.sized == {"n_pairs": 4, "wins": 3, "lower_mse": 1, "both_constant": 1,
-                       "median_mse_ratio": pytest.approx((1.0 + 1.05) / 2)}
+    assert s.sized == {"n_pairs": 4, "wins": 3, "lower_mse": 1, "higher_mse": 1, "both_constant": 1,
+                       "median_mse_ratio": pytest.approx((1.0 + 1.05) / 2),
+                       # swat (20, 25, 30, 10 non-zeros) is larger on Booth/0 and Himmelblau/1.
+                       "capped": 2, "capped_rival_constant": 1, "capped_lower_mse": 1,
+                       "capped_higher_mse": 0}
     text = write_report(tmp_path).read_text()
     assert "`swat-sized` vs `swat-untrained`: win rate (rule above) | 3/4 |" in text
     assert "both returned a constant network | 1/4 |" in text

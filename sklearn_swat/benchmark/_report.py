@@ -99,9 +99,14 @@ class Summary:
         ``swat-sized`` (swat capped at swat-untrained's size) against
         ``swat-untrained``: the pretrained latent space against the untrained
         one at equal size. ``n_pairs``, ``wins`` (the win rule),
-        ``lower_mse`` (pairs where swat-sized's test MSE is lower),
-        ``both_constant`` (both returned a constant network) and
-        ``median_mse_ratio``; empty when either is missing.
+        ``lower_mse`` and ``higher_mse`` (pairs where swat-sized's test MSE
+        is more than 1.1x lower, or higher, than the other's),
+        ``both_constant`` (both returned a constant network),
+        ``median_mse_ratio``; and where ``swat`` is larger than
+        ``swat-untrained`` (the cap binds): ``capped``,
+        ``capped_rival_constant`` (the untrained search returned a constant
+        there), ``capped_lower_mse`` and ``capped_higher_mse``; empty when
+        either is missing.
     median_fit_seconds : dict of str to float
         Median fit time of each estimator, over all its rows.
     n_fits : dict of str to int
@@ -161,6 +166,11 @@ def _pairs(index, a: str, b: str) -> list[tuple[dict, dict]]:
 def _wins(a: dict, b: dict) -> bool:
     # The win rule: ``a`` no larger than ``b`` and at most MSE_TOLERANCE times its test MSE.
     return a["n_nonzero"] <= b["n_nonzero"] and a["test_mse"] <= MSE_TOLERANCE * b["test_mse"]
+
+
+def _clearly_lower(a: dict, b: dict) -> bool:
+    # ``a``'s test MSE more than MSE_TOLERANCE times lower than ``b``'s.
+    return a["test_mse"] * MSE_TOLERANCE < b["test_mse"]
 
 
 def _ratio(a: float, b: float) -> float:
@@ -248,11 +258,23 @@ def summarize(rows: Sequence[dict]) -> Summary:
         summary.sized = {
             "n_pairs": len(pairs),
             "wins": int(sum(_wins(a, b) for a, b in pairs)),
-            "lower_mse": int(sum(a["test_mse"] < b["test_mse"] for a, b in pairs)),
+            "lower_mse": int(sum(_clearly_lower(a, b) for a, b in pairs)),
+            "higher_mse": int(sum(_clearly_lower(b, a) for a, b in pairs)),
             "both_constant": int(sum(a["n_nonzero"] == b["n_nonzero"] == 1 for a, b in pairs)),
             "median_mse_ratio": float(np.median([_ratio(a["test_mse"], b["test_mse"]) for a, b in pairs]))
             if pairs else float("nan"),
         }
+        # Where the cap binds: swat alone is larger than the untrained search.
+        capped = [
+            (a, b) for a, b in pairs
+            if index.get((a["dataset"], a["seed"], "swat"), {"n_nonzero": -1})["n_nonzero"] > b["n_nonzero"]
+        ]
+        summary.sized.update(
+            capped=len(capped),
+            capped_rival_constant=int(sum(b["n_nonzero"] == 1 for _, b in capped)),
+            capped_lower_mse=int(sum(_clearly_lower(a, b) for a, b in capped)),
+            capped_higher_mse=int(sum(_clearly_lower(b, a) for a, b in capped)),
+        )
     for est in summary.estimators:
         times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
         summary.median_fit_seconds[est] = float(np.median(times))
@@ -447,6 +469,7 @@ def write_report(folder: str | os.PathLike) -> Path:
         ]
     if s.sized:
         z = s.sized
+        t, n = f"{MSE_TOLERANCE:g}x", z["n_pairs"]
         lines += [
             "### Pretraining at equal size",
             "",
@@ -456,10 +479,15 @@ def write_report(folder: str | os.PathLike) -> Path:
             "",
             "| comparison | value |",
             "|---|---:|",
-            f"| `swat-sized` vs `swat-untrained`: win rate (rule above) | {z['wins']}/{z['n_pairs']} |",
-            f"| `swat-sized` test MSE lower | {z['lower_mse']}/{z['n_pairs']} |",
-            f"| both returned a constant network | {z['both_constant']}/{z['n_pairs']} |",
+            f"| `swat-sized` vs `swat-untrained`: win rate (rule above) | {z['wins']}/{n} |",
+            f"| `swat-sized` test MSE more than {t} lower | {z['lower_mse']}/{n} |",
+            f"| `swat-sized` test MSE more than {t} higher | {z['higher_mse']}/{n} |",
+            f"| both returned a constant network | {z['both_constant']}/{n} |",
             f"| median test MSE ratio (swat-sized / swat-untrained) | {z['median_mse_ratio']:.3g} |",
+            f"| where the cap binds (`swat` larger than `swat-untrained`) | {z['capped']}/{n} |",
+            f"| ... of them, `swat-untrained` constant (so is `swat-sized`) | {z['capped_rival_constant']} |",
+            f"| ... of them, `swat-sized` test MSE more than {t} lower | {z['capped_lower_mse']} |",
+            f"| ... of them, `swat-sized` test MSE more than {t} higher | {z['capped_higher_mse']} |",
             "",
         ]
     lines += [
