@@ -149,6 +149,28 @@ def test_existing_run_needs_resume(tmp_path):
         run_train(tmp_path, 2)
 
 
+def test_warm_start_continues_the_earlier_run(tmp_path):
+    """``init_from`` starts from trained weights; the log and the counts carry the first stage."""
+    from sklearn_swat.pretrain._report import export
+
+    first = run_train(tmp_path / "a", 4)
+    settings = TrainSettings(steps=0, batch_size=8, n_points=16, warmup=2, checkpoint_every=2, seed=4)
+    same = train(TINY, settings, tmp_path / "b0", progress=False, init_from=tmp_path / "a")
+    for (k, a), (_, b) in zip(first.state_dict().items(), same.state_dict().items()):
+        assert torch.equal(a, b), k  # zero further steps: exactly the first stage's weights
+    settings.steps = 4
+    second = train(TINY, settings, tmp_path / "b", progress=False, init_from=tmp_path / "a")
+    assert not all(torch.equal(a, b) for a, b in zip(first.parameters(), second.parameters()))
+    export(tmp_path / "b", "tiny", tmp_path, n_networks=10)
+    info = json.loads((tmp_path / "tiny.json").read_text())["training"]
+    assert info["steps"] == 8
+    assert info["log"]["steps"] == [2, 4, 6, 8]
+    assert info["init_from"] == [str(tmp_path / "a")]
+    # A bundled checkpoint of another config is refused with the reason.
+    with pytest.raises(ValueError, match="config"):
+        train(TINY, settings, tmp_path / "c", progress=False, init_from="cornn")
+
+
 def test_cli_train_export_evaluate(tmp_path, capsys):
     work = tmp_path / "run"
     args = ["train", "--preset", "cornn", "--workdir", str(work), "--steps", "2", "--batch-size", "4",

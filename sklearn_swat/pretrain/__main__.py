@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-minutes", type=float, default=None,
                    help="stop after this many minutes (after a checkpoint); resume later")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--init-from", default=None,
+                   help="start from these weights (a training folder, a checkpoint name or path) "
+                        "with a fresh optimizer and schedule; use another --seed than their run")
     _add_dataclass_options(p, AutoencoderConfig)
     _add_dataclass_options(p, TrainSettings)
 
@@ -76,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         config = AutoencoderConfig.from_dict(_pick(args, AutoencoderConfig, PRESETS[args.preset]))
         settings = TrainSettings(**_pick(args, TrainSettings))
         train(config, settings, args.workdir, resume=args.resume,
-              progress=not args.no_progress, max_minutes=args.max_minutes)
+              progress=not args.no_progress, max_minutes=args.max_minutes,
+              init_from=args.init_from)
         return 0
     if args.command == "export":
         from ._report import export

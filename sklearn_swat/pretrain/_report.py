@@ -30,7 +30,7 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
     quality = evaluate(model, n_networks=n_networks)
     extra = {
         "training": {
-            "steps": log["step"],
+            "steps": log["step"] + log.get("step_offset", 0),
             "train_minutes": round(log["seconds"] / 60, 1),
             "train_device": f"cpu ({platform.processor() or platform.machine()}, "
                             f"{settings.get('threads', 1)} thread(s))",
@@ -38,6 +38,7 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
             "command": "python -m sklearn_swat.pretrain train --preset "
                        f"{name} --workdir {Path(workdir).name} ...",
             "log": {k: log[k] for k in ("steps", "loss", "functional", "reconstruction")},
+            "init_from": log.get("init_from", []),
         },
         "quality": quality,
     }

@@ -130,6 +130,7 @@ def train(
     resume: bool = False,
     progress: bool = True,
     max_minutes: float | None = None,
+    init_from: str | os.PathLike | None = None,
 ) -> MultiScaleAutoencoder:
     """Train an autoencoder, writing ``workdir/state.pt`` every ``checkpoint_every`` steps.
 
@@ -148,6 +149,14 @@ def train(
     max_minutes : float, default=None
         Stop (after writing a checkpoint) once this much wall time was spent
         in this process; the run can be resumed later.
+    init_from : str or path-like, default=None
+        Start from trained weights instead of a random initialisation: a
+        training folder (its ``state.pt``), a bundled checkpoint name or an
+        exported checkpoint path, of the same config. The optimizer and the
+        schedule start afresh (a second warm-up and cosine cycle); pass
+        another ``seed`` than the first run's so that the zoo batches are new.
+        The loss log continues the earlier run's, and the step and minute
+        counts of the exported checkpoint include it.
 
     Returns
     -------
@@ -173,6 +182,8 @@ def train(
         step, log = int(st["step"]), json.loads(st["log"])
     elif state_path.exists() and not resume:
         raise FileExistsError(f"{state_path} exists: pass --resume to continue it, or another workdir.")
+    elif init_from is not None:
+        log = _warm_start(model, config, init_from)
     (workdir / "config.json").write_text(json.dumps(
         {"config": config.to_dict(), "settings": settings.__dict__}, indent=1))
     t_start = time.time()
@@ -200,7 +211,7 @@ def train(
         out_of_time = max_minutes is not None and time.time() - t_start > 60 * max_minutes
         if step % settings.checkpoint_every == 0 or done or out_of_time:
             n = max(acc[3], 1)
-            log["steps"].append(step)
+            log["steps"].append(log.get("step_offset", 0) + step)
             log["loss"].append(acc[0] / n)
             log["functional"].append(acc[1] / n)
             log["reconstruction"].append(acc[2] / n)
@@ -215,6 +226,30 @@ def train(
     bar.close()
     model.eval()
     return model
+
+
+def _warm_start(model: MultiScaleAutoencoder, config: AutoencoderConfig,
+                init_from: str | os.PathLike) -> dict:
+    """Load ``init_from``'s weights into ``model``; the log that continues its log."""
+    from .._checkpoints import load_autoencoder, load_checkpoint_info
+
+    source = Path(init_from)
+    if (source / "state.pt").exists():
+        earlier, old, _ = load_training_state(source)
+        steps, seconds, origin = old["step"] + old.get("step_offset", 0), old["seconds"], str(source)
+    else:
+        earlier = load_autoencoder(init_from)
+        info = load_checkpoint_info(init_from)
+        old = dict(info["training"]["log"])
+        steps, seconds = info["training"]["steps"], 60 * info["training"]["train_minutes"]
+        origin = f"{info['name']} (sha256 {info['sha256']})"
+    if earlier.config != config:
+        raise ValueError(f"--init-from {init_from} has config {earlier.config}, not {config}.")
+    model.load_state_dict(earlier.state_dict())
+    log = {k: list(old[k]) for k in ("steps", "loss", "functional", "reconstruction")}
+    log.update(seconds=float(seconds), step_offset=int(steps),
+               init_from=[*old.get("init_from", []), origin])
+    return log
 
 
 def load_training_state(workdir: str | os.PathLike) -> tuple[MultiScaleAutoencoder, dict, dict]:
