@@ -143,6 +143,16 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     assert log_a["loss"] == log_b["loss"]
 
 
+def test_training_leaves_the_callers_torch_state_alone(tmp_path):
+    torch.set_num_threads(2)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    run_train(tmp_path, 2)  # threads=1, seed=3 inside
+    assert torch.get_num_threads() == 2
+    assert torch.equal(torch.rand(3), expected)
+
+
 def test_existing_run_needs_resume(tmp_path):
     run_train(tmp_path, 2)
     with pytest.raises(FileExistsError, match="--resume"):

@@ -162,14 +162,27 @@ def train(
     -------
     MultiScaleAutoencoder
     """
+    # The thread count and the global random state are the caller's: set for
+    # the run, given back after it.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(settings.threads)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(settings.seed)
+            model = MultiScaleAutoencoder(config)
+        return _run(model, config, settings, Path(workdir), resume, progress, max_minutes, init_from)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: TrainSettings,
+         workdir: Path, resume: bool, progress: bool, max_minutes: float | None,
+         init_from: str | os.PathLike | None) -> MultiScaleAutoencoder:
+    """The training loop of :func:`train`, on a freshly initialised ``model``."""
     from tqdm.auto import tqdm
 
-    torch.set_num_threads(settings.threads)
-    workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     state_path = workdir / "state.pt"
-    torch.manual_seed(settings.seed)
-    model = MultiScaleAutoencoder(config)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     step, log = 0, {"steps": [], "loss": [], "functional": [], "reconstruction": [], "seconds": 0.0}
     if resume and state_path.exists():
