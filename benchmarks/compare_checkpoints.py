@@ -1,0 +1,121 @@
+"""Compare latent spaces: ``swat`` runs made with different checkpoints, against one untrained search.
+
+Each ``NAME=PATH`` names a benchmark ``results.csv`` whose ``swat`` rows were made with one
+checkpoint (swap the files in ``sklearn_swat/weights/`` in a separate checkout, then run
+``python -m sklearn_swat.benchmark cornn --estimators swat --seeds ...`` there). The
+``swat-untrained`` rows of ``--untrained`` are the common rival; make all the files on one
+machine, since the same seed gives other networks on another CPU. Per checkpoint it prints the
+benchmark's win rule against the untrained search (no more non-zeros and test MSE <= 1.1x),
+its two halves apart, and medians over the (data set, seed) pairs; then each later
+checkpoint's test MSE against the first one's, pair by pair.
+
+Usage::
+
+    python benchmarks/compare_checkpoints.py --untrained current.csv current=current.csv \
+        longer=longer.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+import pandas as pd
+
+KEY = ["dataset", "seed"]
+
+
+def compare(untrained: pd.DataFrame, runs: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per checkpoint: the win rule against ``untrained`` and medians.
+
+    Parameters
+    ----------
+    untrained : DataFrame
+        Benchmark rows; those of ``swat-untrained`` are the rival.
+    runs : dict of str to DataFrame
+        Benchmark rows per checkpoint name; their ``swat`` rows are compared.
+
+    Returns
+    -------
+    table : DataFrame
+        Indexed by checkpoint name.
+    """
+    rival = untrained[untrained.estimator == "swat-untrained"].set_index(KEY)
+    rows = {}
+    for name, frame in runs.items():
+        swat = frame[frame.estimator == "swat"].set_index(KEY)
+        pairs = rival.index.intersection(swat.index)
+        if len(pairs) == 0:
+            raise SystemExit(f"{name}: no (dataset, seed) pair shared with the untrained rows")
+        s, u = swat.loc[pairs], rival.loc[pairs]
+        accurate = s.test_mse <= 1.1 * u.test_mse
+        no_larger = s.n_nonzero <= u.n_nonzero
+        wins = accurate & no_larger
+        seeds = sorted(set(pairs.get_level_values("seed")))
+        rows[name] = {
+            "pairs": len(pairs),
+            "wins": int(wins.sum()),
+            "wins per seed": " ".join(str(int(wins.xs(k, level="seed").sum())) for k in seeds),
+            "MSE <= 1.1x": int(accurate.sum()),
+            "no larger": int(no_larger.sum()),
+            "median MSE ratio": round(float((s.test_mse / u.test_mse).median()), 3),
+            "median nnz": float(s.n_nonzero.median()),
+            "median test MSE": float(f"{s.test_mse.median():.3g}"),
+            "median fit s": round(float(s.fit_seconds.median()), 1),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def against_first(runs: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each checkpoint's ``swat`` test MSE per (data set, seed) pair against the first one's.
+
+    Returns
+    -------
+    table : DataFrame
+        Per later checkpoint: pairs more than 1.1x lower and higher, and the
+        geometric mean of the ratios.
+    """
+    names = list(runs)
+    first = runs[names[0]]
+    base = first[first.estimator == "swat"].set_index(KEY)
+    rows = {}
+    for name in names[1:]:
+        swat = runs[name][runs[name].estimator == "swat"].set_index(KEY)
+        pairs = base.index.intersection(swat.index)
+        ratio = swat.loc[pairs].test_mse / base.loc[pairs].test_mse
+        rows[name] = {
+            "pairs": len(pairs),
+            f"MSE > 1.1x lower than {names[0]}": int((ratio < 1 / 1.1).sum()),
+            "> 1.1x higher": int((ratio > 1.1).sum()),
+            "geometric mean ratio": round(float(np.exp(np.log(ratio).mean())), 3),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--untrained", required=True, help="results.csv with swat-untrained rows")
+    parser.add_argument("runs", nargs="+", metavar="NAME=PATH", help="results.csv with swat rows")
+    args = parser.parse_args(argv)
+    runs = {}
+    for item in args.runs:
+        name, sep, path = item.partition("=")
+        if not sep:
+            parser.error(f"expected NAME=PATH, got {item!r}")
+        runs[name] = pd.read_csv(path)
+    untrained = pd.read_csv(args.untrained)
+    rival = untrained[untrained.estimator == "swat-untrained"]
+    table = compare(untrained, runs)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string())
+        print(f"swat-untrained returned a constant network on {int((rival.n_nonzero == 1).sum())} "
+              f"of {len(rival)} (dataset, seed) pairs")
+        if len(runs) > 1:
+            print()
+            print(against_first(runs).to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
