@@ -393,3 +393,44 @@ def test_rival_constant_networks_are_counted():
     assert s.ratios["swat-untrained"]["rival_constant"] == 1
     assert s.ratios["swat-untrained"]["more_accurate"] == 1
     assert s.ratios["swat-untrained"]["rival_wins"] == 0
+
+
+def _load_compare_checkpoints():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "benchmarks" / "compare_checkpoints.py"
+    spec = importlib.util.spec_from_file_location("compare_checkpoints", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_compare_checkpoints_applies_the_win_rule(tmp_path, capsys):
+    import pandas as pd
+
+    cc = _load_compare_checkpoints()
+
+    def rows(estimator, values):  # values: (dataset, seed, test_mse, n_nonzero)
+        return pd.DataFrame([dict(dataset=d, estimator=estimator, test_mse=m, n_nonzero=n,
+                                  n_active_neurons="1", depth=1, fit_seconds=1.0, seed=s)
+                             for d, s, m, n in values])
+
+    untrained = rows("swat-untrained", [("a", 0, 1.0, 5), ("b", 0, 1.0, 1), ("a", 1, 1.0, 5)])
+    first = rows("swat", [("a", 0, 1.1, 5), ("b", 0, 0.1, 9), ("a", 1, 2.0, 3)])
+    second = rows("swat", [("a", 0, 0.5, 6), ("b", 0, 0.1, 1), ("a", 1, 0.5, 5)])
+    table = cc.compare(untrained, {"first": first, "second": second})
+    # first: a/0 wins (equal size, 1.1x), b/0 larger, a/1 smaller but 2x the error.
+    assert table.loc["first", "wins"] == 1 and table.loc["first", "wins per seed"] == "1 0"
+    assert table.loc["first", "MSE <= 1.1x"] == 2 and table.loc["first", "no larger"] == 2
+    assert table.loc["second", "wins"] == 2
+    against = cc.against_first({"first": first, "second": second})
+    assert against.loc["second", "MSE > 1.1x lower than first"] == 2
+    assert against.loc["second", "> 1.1x higher"] == 0
+
+    untrained.to_csv(tmp_path / "u.csv", index=False)
+    first.to_csv(tmp_path / "f.csv", index=False)
+    assert cc.main(["--untrained", str(tmp_path / "u.csv"), f"first={tmp_path / 'f.csv'}"]) == 0
+    assert "constant network on 1 of 3" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cc.main(["--untrained", str(tmp_path / "u.csv"), str(tmp_path / "f.csv")])
