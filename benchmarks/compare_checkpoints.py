@@ -23,11 +23,16 @@ import sys
 import numpy as np
 import pandas as pd
 
+from sklearn_swat.benchmark import MSE_TOLERANCE, summarize
+
 KEY = ["dataset", "seed"]
 
 
 def compare(untrained: pd.DataFrame, runs: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per checkpoint: the win rule against ``untrained`` and medians.
+
+    The counts are the benchmark report's own (:func:`sklearn_swat.benchmark.summarize`),
+    over all seeds and per seed.
 
     Parameters
     ----------
@@ -41,28 +46,27 @@ def compare(untrained: pd.DataFrame, runs: dict[str, pd.DataFrame]) -> pd.DataFr
     table : DataFrame
         Indexed by checkpoint name.
     """
-    rival = untrained[untrained.estimator == "swat-untrained"].set_index(KEY)
+    rival = untrained[untrained.estimator == "swat-untrained"]
     rows = {}
     for name, frame in runs.items():
-        swat = frame[frame.estimator == "swat"].set_index(KEY)
-        pairs = rival.index.intersection(swat.index)
-        if len(pairs) == 0:
+        both = pd.concat([frame[frame.estimator == "swat"], rival])
+        summary = summarize(both.to_dict("records"))
+        if "swat-untrained" not in summary.win_rates or not summary.win_rates["swat-untrained"].n_pairs:
             raise SystemExit(f"{name}: no (dataset, seed) pair shared with the untrained rows")
-        s, u = swat.loc[pairs], rival.loc[pairs]
-        accurate = s.test_mse <= 1.1 * u.test_mse
-        no_larger = s.n_nonzero <= u.n_nonzero
-        wins = accurate & no_larger
-        seeds = sorted(set(pairs.get_level_values("seed")))
+        against = summary.ratios["swat-untrained"]
+        per_seed = [summarize(both[both.seed == seed].to_dict("records")).win_rates["swat-untrained"].wins
+                    for seed in summary.seeds]
+        swat = frame[frame.estimator == "swat"]
         rows[name] = {
-            "pairs": len(pairs),
-            "wins": int(wins.sum()),
-            "wins per seed": " ".join(str(int(wins.xs(k, level="seed").sum())) for k in seeds),
-            "MSE <= 1.1x": int(accurate.sum()),
-            "no larger": int(no_larger.sum()),
-            "median MSE ratio": round(float((s.test_mse / u.test_mse).median()), 3),
-            "median nnz": float(s.n_nonzero.median()),
-            "median test MSE": float(f"{s.test_mse.median():.3g}"),
-            "median fit s": round(float(s.fit_seconds.median()), 1),
+            "pairs": against["n_pairs"],
+            "wins": summary.win_rates["swat-untrained"].wins,
+            "wins per seed": " ".join(str(w) for w in per_seed),
+            f"MSE <= {MSE_TOLERANCE}x": against["more_accurate"],
+            "no larger": against["no_larger"],
+            "median MSE ratio": round(against["median_mse_ratio"], 3),
+            "median nnz": float(swat.n_nonzero.median()),
+            "median test MSE": float(f"{swat.test_mse.median():.3g}"),
+            "median fit s": round(summary.median_fit_seconds["swat"], 1),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -86,8 +90,8 @@ def against_first(runs: dict[str, pd.DataFrame]) -> pd.DataFrame:
         ratio = swat.loc[pairs].test_mse / base.loc[pairs].test_mse
         rows[name] = {
             "pairs": len(pairs),
-            f"MSE > 1.1x lower than {names[0]}": int((ratio < 1 / 1.1).sum()),
-            "> 1.1x higher": int((ratio > 1.1).sum()),
+            f"MSE > {MSE_TOLERANCE}x lower than {names[0]}": int((ratio * MSE_TOLERANCE < 1).sum()),
+            f"> {MSE_TOLERANCE}x higher": int((ratio > MSE_TOLERANCE).sum()),
             "geometric mean ratio": round(float(np.exp(np.log(ratio).mean())), 3),
         }
     return pd.DataFrame.from_dict(rows, orient="index")

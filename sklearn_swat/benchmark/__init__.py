@@ -20,12 +20,13 @@ from ._registry import (
     make_estimator,
     network_size,
 )
-from ._report import Summary, WinRate, summarize, write_report
+from ._report import MSE_TOLERANCE, Summary, WinRate, summarize, write_report
 from ._runner import COLUMNS, BenchmarkRun, read_results, run_benchmark
 
 __all__ = [
     "COLUMNS",
     "ESTIMATORS",
+    "MSE_TOLERANCE",
     "BenchmarkError",
     "BenchmarkRun",
     "EstimatorSpec",
