@@ -176,6 +176,13 @@ def test_warm_start_continues_the_earlier_run(tmp_path):
     assert info["steps"] == 8
     assert info["log"]["steps"] == [2, 4, 6, 8]
     assert info["init_from"] == [str(tmp_path / "a")]
+    # A third stage from the exported checkpoint keeps the whole history.
+    settings.steps = 2
+    train(TINY, settings, tmp_path / "d", progress=False, init_from=tmp_path / "tiny.safetensors")
+    export(tmp_path / "d", "tiny3", tmp_path, n_networks=10)
+    third = json.loads((tmp_path / "tiny3.json").read_text())["training"]
+    assert third["steps"] == 10 and third["log"]["steps"] == [2, 4, 6, 8, 10]
+    assert third["init_from"][0] == str(tmp_path / "a") and third["init_from"][1].startswith("tiny (sha256")
     # A bundled checkpoint of another config is refused with the reason.
     with pytest.raises(ValueError, match="config"):
         train(TINY, settings, tmp_path / "c", progress=False, init_from="cornn")

@@ -253,13 +253,14 @@ def _warm_start(model: MultiScaleAutoencoder, config: AutoencoderConfig,
     else:
         earlier = load_autoencoder(init_from)
         info = load_checkpoint_info(init_from)
-        old = dict(info["training"]["log"])
-        steps, seconds = info["training"]["steps"], 60 * info["training"]["train_minutes"]
+        training = info.get("training", {})
+        old = {"init_from": training.get("init_from", []), **training.get("log", {})}
+        steps, seconds = training.get("steps", 0), 60 * training.get("train_minutes", 0.0)
         origin = f"{info['name']} (sha256 {info['sha256']})"
     if earlier.config != config:
         raise ValueError(f"--init-from {init_from} has config {earlier.config}, not {config}.")
     model.load_state_dict(earlier.state_dict())
-    log = {k: list(old[k]) for k in ("steps", "loss", "functional", "reconstruction")}
+    log = {k: list(old.get(k, [])) for k in ("steps", "loss", "functional", "reconstruction")}
     log.update(seconds=float(seconds), step_offset=int(steps),
                init_from=[*old.get("init_from", []), origin])
     return log
