@@ -144,13 +144,20 @@ def test_killed_run_resumes_from_its_last_checkpoint(tmp_path):
 
 
 def test_training_leaves_the_callers_torch_state_alone(tmp_path):
-    torch.set_num_threads(2)
-    torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    run_train(tmp_path, 2)  # threads=1, seed=3 inside
-    assert torch.get_num_threads() == 2
-    assert torch.equal(torch.rand(3), expected)
+    # The test's own changes to the thread count and the global generator are
+    # undone afterwards, so the rest of the suite keeps conftest's one thread.
+    threads = torch.get_num_threads()
+    with torch.random.fork_rng(devices=[]):
+        try:
+            torch.set_num_threads(2)
+            torch.manual_seed(123)
+            expected = torch.rand(3)
+            torch.manual_seed(123)
+            run_train(tmp_path, 2)  # threads=1, seed=3 inside
+            assert torch.get_num_threads() == 2
+            assert torch.equal(torch.rand(3), expected)
+        finally:
+            torch.set_num_threads(threads)
 
 
 def test_existing_run_needs_resume(tmp_path):
