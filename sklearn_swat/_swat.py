@@ -127,7 +127,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         removal retrained, whatever the held-out MSE; the capped networks
         and the constant one then compete as above. ``None``: no cap. A
         cap the uncapped fit meets changes nothing; a binding one costs
-        time, since every depth's network is pruned down.
+        time, since every depth's network is pruned down. ``1`` leaves only
+        the constant network (the training mean), returned without a search.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` or ``"auto"`` (cuda when available).
     n_jobs : int, default=None
@@ -432,6 +433,25 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         else:
             val, train = np.array([], dtype=int), np.arange(n)
 
+        def mse(net, rows):
+            if len(rows) == 0:
+                return np.nan
+            err = (net.predict(Xs[rows]) - ys[rows]) ** 2
+            return float(np.average(err, weights=sample_weight[rows]) if sample_weight[rows].sum() > 0
+                         else err.mean())
+
+        # The constant network (one parameter: the training mean) competes
+        # too, so a searched network has to beat predicting the mean by more
+        # than the tolerance to be worth its parameters.
+        constant = self._constant_network(X.shape[1])
+        w_train = sample_weight[train] if sample_weight[train].sum() > 0 else None
+        constant.intercepts[-1][0] = np.average(ys[train], weights=w_train)
+        if self.max_nonzero == 1:
+            # Only the constant network has a single non-zero parameter.
+            self._set_fitted(constant, name, sha, device, [])
+            self.candidates_ = self._constant_candidates(constant, mse(constant, train), mse(constant, val))
+            return self
+
         if device.type != "cpu":
             model = copy.deepcopy(model).to(device)
         bar = None
@@ -450,19 +470,6 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             if bar is not None:
                 bar.close()
 
-        def mse(net, rows):
-            if len(rows) == 0:
-                return np.nan
-            err = (net.predict(Xs[rows]) - ys[rows]) ** 2
-            return float(np.average(err, weights=sample_weight[rows]) if sample_weight[rows].sum() > 0
-                         else err.mean())
-
-        # The constant network (one parameter: the training mean) competes
-        # too, so a searched network has to beat predicting the mean by more
-        # than the tolerance to be worth its parameters.
-        constant = self._constant_network(X.shape[1])
-        w_train = sample_weight[train] if sample_weight[train].sum() > 0 else None
-        constant.intercepts[-1][0] = np.average(ys[train], weights=w_train)
         networks = [c.network for c in candidates] + [constant]
         depths = np.array([c.depth for c in candidates] + [0])
         restarts = np.array([c.restart for c in candidates] + [0])
@@ -540,9 +547,14 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         # outputs the constant is exact and the smallest possible.
         net = self._constant_network(n_features)
         self._set_fitted(net, name, sha, device, [])
-        self.candidates_ = {
-            "depth": np.array([0]), "restart": np.array([0]), "train_loss": np.array([0.0]),
-            "validation_loss": np.array([np.nan]), "n_nonzero": np.array([net.n_nonzero]),
+        self.candidates_ = self._constant_candidates(net, 0.0, np.nan)
+        return self
+
+    @staticmethod
+    def _constant_candidates(net, train_loss: float, validation_loss: float) -> dict:
+        """``candidates_`` when the constant network is the only candidate."""
+        return {
+            "depth": np.array([0]), "restart": np.array([0]), "train_loss": np.array([train_loss]),
+            "validation_loss": np.array([validation_loss]), "n_nonzero": np.array([net.n_nonzero]),
             "selected": np.array([True]),
         }
-        return self
