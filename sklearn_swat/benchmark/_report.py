@@ -352,13 +352,23 @@ def _pct(w: WinRate) -> str:
     return f"{w.wins}/{w.n_pairs} ({100 * w.rate:.0f}%)" if w.n_pairs else "no common pairs"
 
 
-def write_report(folder: str | os.PathLike) -> Path:
+def write_report(
+    folder: str | os.PathLike,
+    *,
+    title: str = "CORNN benchmark",
+    target_note: str = "Test MSE is on the target scaled as CORNN scales it",
+) -> Path:
     """Write ``report.md`` and its figures from ``folder/results.csv``.
 
     Parameters
     ----------
     folder : str or path-like
         The benchmark's output folder.
+    title : str, default="CORNN benchmark"
+        The report's heading: other data than CORNN's (run with the same
+        estimators and written in the same columns) get the same report.
+    target_note : str, default="Test MSE is on the target scaled as CORNN scales it"
+        What scale the test MSE is on, for the report's first paragraph.
 
     Returns
     -------
@@ -407,12 +417,12 @@ def write_report(folder: str | os.PathLike) -> Path:
 
     several = len(s.seeds) > 1
     lines = [
-        "# CORNN benchmark",
+        f"# {title}",
         "",
         f"From `{RESULTS_FILE}`: {sum(s.n_fits.values())} fits, {len(s.datasets)} data sets, "
         f"estimators {', '.join(f'`{e}`' for e in s.estimators)}, "
         f"seed{'s' if several else ''} {', '.join(str(x) for x in s.seeds)}. "
-        "Test MSE is on the target scaled as CORNN scales it; non-zeros count weights and biases.",
+        f"{target_note}; non-zeros count weights and biases.",
         "",
     ]
     if several:
