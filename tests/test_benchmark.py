@@ -395,12 +395,12 @@ def test_rival_constant_networks_are_counted():
     assert s.ratios["swat-untrained"]["rival_wins"] == 0
 
 
-def _load_compare_checkpoints():
+def _load_script(name):
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).parent.parent / "benchmarks" / "compare_checkpoints.py"
-    spec = importlib.util.spec_from_file_location("compare_checkpoints", path)
+    path = Path(__file__).parent.parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -409,7 +409,7 @@ def _load_compare_checkpoints():
 def test_compare_checkpoints_applies_the_win_rule(tmp_path, capsys):
     import pandas as pd
 
-    cc = _load_compare_checkpoints()
+    cc = _load_script("compare_checkpoints")
 
     def rows(estimator, values):  # values: (dataset, seed, test_mse, n_nonzero)
         return pd.DataFrame([dict(dataset=d, estimator=estimator, test_mse=m, n_nonzero=n,
@@ -434,3 +434,35 @@ def test_compare_checkpoints_applies_the_win_rule(tmp_path, capsys):
     assert "constant network on 1 of 3" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cc.main(["--untrained", str(tmp_path / "u.csv"), str(tmp_path / "f.csv")])
+
+
+def test_bench_general_functions_have_their_textbook_minima():
+    bg = _load_script("bench_general")
+    assert bg._rosenbrock(np.ones((1, 4)))[0] == 0
+    assert abs(bg._ackley(np.zeros((1, 4)))[0]) < 1e-12
+    assert bg._zakharov(np.zeros((1, 4)))[0] == 0
+    X_train, X_test, y_train, y_test = bg.load("styblinski-tang-4")
+    assert X_train.shape == (bg.N_TRAIN, 4) and X_test.shape == (bg.N_TEST, 4)
+    assert X_train.min() >= -5 and X_train.max() <= 5
+    assert abs(y_train.mean()) < 1e-12 and abs(y_train.std() - 1) < 1e-12
+    again = bg.load("styblinski-tang-4")
+    assert all(np.array_equal(a, b) for a, b in zip((X_train, X_test, y_train, y_test), again))
+    for name in bg.PROBLEMS:
+        assert np.isfinite(bg.load(name)[2]).all(), name
+
+
+def test_bench_general_runs_the_registry_estimators_and_resumes(tmp_path):
+    bg = _load_script("bench_general")
+    rows = bg.run(tmp_path, ["product-sines-3"], [0], n_jobs=1, quick=True)
+    by_name = {r["estimator"]: r for r in rows}
+    assert sorted(by_name) == ["darts-admm", "mlp", "pruned-mlp", "swat", "swat-sized", "swat-untrained"]
+    # The second group is sized by the first: each at most its reference's size.
+    assert by_name["swat-sized"]["n_nonzero"] <= by_name["swat-untrained"]["n_nonzero"]
+    assert by_name["pruned-mlp"]["n_nonzero"] <= by_name["swat"]["n_nonzero"]
+    assert bg.run(tmp_path, ["product-sines-3"], [0], n_jobs=1, quick=True) == rows
+    bg.main(["--out", str(tmp_path), "--problems", "product-sines-3", "--seeds", "0", "--n-jobs", "1"])
+    report = (tmp_path / "report.md").read_text()
+    assert report.startswith(f"# {bg.TITLE}") and bg.TARGET_NOTE in report
+    swat, untrained = by_name["swat"], by_name["swat-untrained"]
+    won = swat["n_nonzero"] <= untrained["n_nonzero"] and swat["test_mse"] <= 1.1 * untrained["test_mse"]
+    assert f"`swat` vs `swat-untrained`: win rate | {int(won)}/1 " in report

@@ -1,0 +1,156 @@
+"""The ``general`` latent space (3 to 8 features) against an untrained one of its config.
+
+The CORNN benchmark has two inputs, so it only ever searches the ``cornn``
+checkpoint. This script asks of ``general`` what the CORNN report asks of
+``cornn``: does a descent through the pretrained latent space find better
+networks than the same descent through an untrained autoencoder? It runs the
+benchmark's own estimators (:func:`sklearn_swat.benchmark.make_estimator`:
+``swat`` and ``swat-untrained`` pick ``general`` for more than two features;
+``swat-sized`` is ``swat`` capped at ``swat-untrained``'s size; ``darts-admm``,
+``mlp`` and ``pruned-mlp`` as in the CORNN benchmark) on multi-feature
+regression problems: Friedman #1 to #3 and d-dimensional forms of classic
+test functions, inputs uniform over their usual domain, 3750 training and
+1250 test rows, the target scaled to unit variance on the training rows (so
+test MSE reads as 1 - R^2).
+
+Rows go to ``OUT/results.csv`` with the CORNN benchmark's columns; a rerun
+skips rows already there. ``OUT/report.md`` and its figures are the CORNN
+report's own (:func:`sklearn_swat.benchmark.write_report`).
+
+Usage::
+
+    python benchmarks/bench_general.py --out bench_general --seeds 0 1 2 --n-jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.datasets import make_friedman1, make_friedman2, make_friedman3
+
+from sklearn_swat.benchmark import COLUMNS, ESTIMATORS, read_results, write_report
+from sklearn_swat.benchmark._runner import _format_row, _run_task, _Task
+
+N_TRAIN, N_TEST = 3750, 1250
+# The second group needs a first-group fit's size (their registry reference).
+FIRST = ("swat", "swat-untrained", "darts-admm", "mlp")
+SECOND = ("swat-sized", "pruned-mlp")
+
+
+def _uniform(f: Callable[[np.ndarray], np.ndarray], low: float, high: float, d: int):
+    def make(n: int, rng: np.random.RandomState):
+        X = rng.uniform(low, high, size=(n, d))
+        return X, f(X)
+
+    return make
+
+
+def _friedman(maker, **kw):
+    def make(n: int, rng: np.random.RandomState):
+        return maker(n_samples=n, random_state=rng, **kw)
+
+    return make
+
+
+def _rosenbrock(X):
+    return np.sum(100 * (X[:, 1:] - X[:, :-1] ** 2) ** 2 + (1 - X[:, :-1]) ** 2, axis=1)
+
+
+def _ackley(X):
+    d = X.shape[1]
+    return (-20 * np.exp(-0.2 * np.sqrt(np.sum(X**2, axis=1) / d))
+            - np.exp(np.sum(np.cos(2 * np.pi * X), axis=1) / d) + 20 + np.e)
+
+
+def _zakharov(X):
+    s = np.sum(0.5 * np.arange(1, X.shape[1] + 1) * X, axis=1)
+    return np.sum(X**2, axis=1) + s**2 + s**4
+
+
+PROBLEMS: dict[str, Callable] = {
+    "friedman1-5": _friedman(make_friedman1, n_features=5, noise=0.0),
+    "friedman1-8": _friedman(make_friedman1, n_features=8, noise=0.0),
+    "friedman1-8-noise": _friedman(make_friedman1, n_features=8, noise=1.0),
+    "friedman2": _friedman(make_friedman2, noise=0.0),
+    "friedman3": _friedman(make_friedman3, noise=0.0),
+    "sphere-4": _uniform(lambda X: np.sum(X**2, axis=1), -5.12, 5.12, 4),
+    "sum-squares-6": _uniform(lambda X: np.sum(np.arange(1, 7) * X**2, axis=1), -10, 10, 6),
+    "rosenbrock-4": _uniform(_rosenbrock, -2.048, 2.048, 4),
+    "styblinski-tang-4": _uniform(lambda X: 0.5 * np.sum(X**4 - 16 * X**2 + 5 * X, axis=1), -5, 5, 4),
+    "ackley-4": _uniform(_ackley, -5, 5, 4),
+    "zakharov-4": _uniform(_zakharov, -5, 10, 4),
+    "product-sines-3": _uniform(lambda X: np.prod(np.sin(X), axis=1), -np.pi, np.pi, 3),
+}
+
+
+def load(name: str):
+    """``X_train, X_test, y_train, y_test`` of one problem (fixed seed), target at unit variance."""
+    rng = np.random.RandomState(sum(map(ord, name)))
+    X, y = PROBLEMS[name](N_TRAIN + N_TEST, rng)
+    y_train = y[:N_TRAIN]
+    y = (y - y_train.mean()) / y_train.std()
+    return X[:N_TRAIN], X[N_TRAIN:], y[:N_TRAIN], y[N_TRAIN:]
+
+
+def _append(path: Path, rows: list[dict]) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as fh:
+        fh.write((",".join(COLUMNS) + "\n" if new else "") + "".join(_format_row(r) for r in rows))
+
+
+def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bool = False,
+        estimators: tuple[str, ...] = FIRST + SECOND) -> list[dict]:
+    """Fit what is missing from ``out/results.csv``; return all its rows.
+
+    ``quick`` gives the estimators the benchmark's tiny test settings. An
+    estimator of ``SECOND`` needs its reference's rows (run with it or before).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "results.csv"
+    done = {(r["dataset"], r["estimator"], r["seed"]) for r in read_results(path)} if path.exists() else set()
+    for phase in (FIRST, SECOND):
+        sizes = {(r["dataset"], r["estimator"], r["seed"]): r["n_nonzero"]
+                 for r in (read_results(path) if path.exists() else [])}
+        tasks = [
+            _Task(p, e, s, target_n_nonzero=sizes.get((p, ESTIMATORS[e].reference, s)))
+            for p in problems for s in seeds for e in phase if e in estimators and (p, e, s) not in done
+        ]
+        start = time.perf_counter()
+        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            delayed(_run_task)(t, load(t.dataset), quick) for t in tasks
+        )
+        for i, (task, new_rows, error) in enumerate(results, 1):
+            if error:
+                raise RuntimeError(f"{task}: {error}")
+            _append(path, new_rows)
+            done.update((r["dataset"], r["estimator"], r["seed"]) for r in new_rows)
+            print(f"[{i}/{len(tasks)} {time.perf_counter() - start:.0f}s] {task.dataset} {task.estimator} "
+                  f"seed {task.seed}: " + ", ".join(f"{r['estimator']} mse {r['test_mse']:.3g} "
+                                                     f"nnz {r['n_nonzero']}" for r in new_rows), flush=True)
+    return read_results(path)
+
+
+TITLE = "The general latent space: 3 to 8 features"
+TARGET_NOTE = "Test MSE is on the target scaled to unit variance on the training rows (1 - R^2)"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("bench_general"))
+    parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--estimators", nargs="+", default=list(FIRST + SECOND), choices=list(FIRST + SECOND))
+    parser.add_argument("--n-jobs", type=int, default=os.cpu_count())
+    args = parser.parse_args(argv)
+    run(args.out, args.problems, args.seeds, args.n_jobs, estimators=tuple(args.estimators))
+    print(write_report(args.out, title=TITLE, target_note=TARGET_NOTE).read_text())
+
+
+if __name__ == "__main__":
+    main()
