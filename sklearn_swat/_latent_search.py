@@ -42,7 +42,7 @@ class SearchSettings:
     alpha: float = 1e-4
     gate_weight: float = 0.4
     compactness_weight: float = 1e-3
-    init: str = "zoo"
+    init: str = "mixed"
     n_zoo: int = 1024
     refine_iter: int = 300
     refine_lr: float = 0.01
@@ -203,15 +203,17 @@ def latent_search(
     depths = [int(d) for d in s.depths]
     R = s.n_restarts
 
-    # Starting codes: zoo networks that fit best (or N(0, 1) draws, as the paper).
+    # Starting codes: zoo networks that fit best, N(0, 1) draws (as the
+    # paper), or half of each ("mixed": the zoo half first).
+    n_from_zoo = {"zoo": R, "random": 0, "mixed": (R + 1) // 2}[s.init]
     z0 = []
     for k in depths:
-        if s.init == "zoo":
+        if n_from_zoo:
             zrows = _rows(n, 512, gen)
             Xs, ys, ws = (Xt, yt, wt) if zrows is None else (Xt[zrows], yt[zrows], wt[zrows])
-            z0.append(_zoo_start(model, k, R, Xs, ys, ws, s.n_zoo, gen, device))
-        else:
-            z0.append(torch.randn((R, *model.latent_shape), generator=gen).to(device))
+            z0.append(_zoo_start(model, k, n_from_zoo, Xs, ys, ws, s.n_zoo, gen, device))
+        if n_from_zoo < R:
+            z0.append(torch.randn((R - n_from_zoo, *model.latent_shape), generator=gen).to(device))
     yt, wt = yt.to(device), wt.to(device)
     z = torch.nn.Parameter(torch.cat(z0))
     t = torch.nn.Parameter(torch.zeros(len(depths) * R, device=device))

@@ -369,3 +369,20 @@ def test_max_nonzero_caps_the_fitted_network():
     pruned = SWATRegressor(**FAST).fit(X2, y2)
     loose = SWATRegressor(**dict(FAST, max_nonzero=pruned.n_nonzero_)).fit(X2, y2)
     np.testing.assert_array_equal(loose.predict(X2), pruned.predict(X2))
+
+
+@pytest.mark.parametrize("init, from_zoo", [("zoo", 3), ("mixed", 2), ("random", 0)])
+def test_init_sets_how_many_restarts_start_from_the_zoo(monkeypatch, init, from_zoo):
+    from sklearn_swat import _latent_search
+
+    asked = []
+    real = _latent_search._zoo_start
+
+    def spy(model, depth, n, *args, **kwargs):
+        asked.append((depth, n))
+        return real(model, depth, n, *args, **kwargs)
+
+    monkeypatch.setattr(_latent_search, "_zoo_start", spy)
+    reg = SWATRegressor(**dict(FAST, n_restarts=3, depths=(1, 2), init=init)).fit(X2, y2)
+    assert asked == ([(1, from_zoo), (2, from_zoo)] if from_zoo else [])
+    assert len(reg.candidates_["depth"]) == 2 * 3 + 1
