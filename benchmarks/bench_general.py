@@ -41,6 +41,8 @@ N_TRAIN, N_TEST = 3750, 1250
 # The second group needs a first-group fit's size (their registry reference).
 FIRST = ("swat", "swat-untrained", "darts-admm", "mlp")
 SECOND = ("swat-sized", "pruned-mlp")
+TITLE = "The general latent space: 3 to 8 features"
+TARGET_NOTE = "Test MSE is on the target scaled to unit variance on the training rows (1 - R^2)"
 
 
 def _uniform(f: Callable[[np.ndarray], np.ndarray], low: float, high: float, d: int):
@@ -113,13 +115,13 @@ def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bo
     """
     out.mkdir(parents=True, exist_ok=True)
     path = out / "results.csv"
-    done = {(r["dataset"], r["estimator"], r["seed"]) for r in read_results(path)} if path.exists() else set()
     for phase in (FIRST, SECOND):
+        # The rows so far: what to skip, and the sizes the second group is capped at.
         sizes = {(r["dataset"], r["estimator"], r["seed"]): r["n_nonzero"]
                  for r in (read_results(path) if path.exists() else [])}
         tasks = [
             _Task(p, e, s, target_n_nonzero=sizes.get((p, ESTIMATORS[e].reference, s)))
-            for p in problems for s in seeds for e in phase if e in estimators and (p, e, s) not in done
+            for p in problems for s in seeds for e in phase if e in estimators and (p, e, s) not in sizes
         ]
         start = time.perf_counter()
         results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
@@ -129,15 +131,10 @@ def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bo
             if error:
                 raise RuntimeError(f"{task}: {error}")
             _append(path, new_rows)
-            done.update((r["dataset"], r["estimator"], r["seed"]) for r in new_rows)
             print(f"[{i}/{len(tasks)} {time.perf_counter() - start:.0f}s] {task.dataset} {task.estimator} "
                   f"seed {task.seed}: " + ", ".join(f"{r['estimator']} mse {r['test_mse']:.3g} "
                                                      f"nnz {r['n_nonzero']}" for r in new_rows), flush=True)
     return read_results(path)
-
-
-TITLE = "The general latent space: 3 to 8 features"
-TARGET_NOTE = "Test MSE is on the target scaled to unit variance on the training rows (1 - R^2)"
 
 
 def main(argv=None) -> None:
