@@ -141,7 +141,7 @@ class MultiScaleAutoencoder(nn.Module):
     def prepare(self, networks: NetworkBatch) -> tuple[torch.Tensor, torch.Tensor]:
         """Canonical, scaled ``(values, mask)`` matrices in the 4-layer layout."""
         values, mask = canonicalize(networks).to_matrix(slots=MAX_DEPTH)
-        scale = torch.ones(self.n_cols, dtype=values.dtype)
+        scale = torch.ones(self.n_cols, dtype=values.dtype, device=values.device)
         from ._encoding import Layout
 
         lay = Layout(self.config.width, MAX_DEPTH)
@@ -183,7 +183,7 @@ def soft_network(raw: dict, in_mask: torch.Tensor, temperature: float = 1.0) -> 
         out_w=raw["out_w"],
         out_b=raw["out_b"],
         in_mask=in_mask,
-        unit_mask=torch.ones(B, k, W, dtype=weights.dtype),
+        unit_mask=torch.ones(B, k, W, dtype=weights.dtype, device=weights.device),
     )
 
 

@@ -178,7 +178,7 @@ class NetworkBatch:
             raise ValueError(f"A layout of {slots} hidden layers cannot hold depth {k}.")
         lay = Layout(W, slots)
         dtype = self.weights.dtype
-        values = torch.zeros(B, W, lay.n_columns, dtype=dtype)
+        values = torch.zeros(B, W, lay.n_columns, dtype=dtype, device=self.weights.device)
         mask = torch.zeros_like(values)
         src = self.in_mask
         for layer in range(k):
@@ -349,7 +349,7 @@ def canonicalize(batch: NetworkBatch) -> NetworkBatch:
     canonical order when its key is computed.
     """
     B, k, W, _ = batch.weights.shape
-    proj = torch.linspace(1.0, 0.2, W, dtype=batch.weights.dtype)
+    proj = torch.linspace(1.0, 0.2, W, dtype=batch.weights.dtype, device=batch.weights.device)
     for layer in range(k):
         on = (batch.gates[:, layer] >= 0.5) & (batch.unit_mask[:, layer] > 0)
         off = ~on

@@ -25,7 +25,7 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls, skip=()) -> Non
             parser.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"), default=None,
                                 help=f"{f.name} (true/false; default {f.default})")
         else:
-            typ = float if isinstance(f.default, float) else int
+            typ = type(f.default) if isinstance(f.default, (float, str)) else int
             parser.add_argument(flag, type=typ, default=None, help=f"default {f.default}")
 
 

@@ -32,8 +32,8 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
         "training": {
             "steps": log["step"] + log.get("step_offset", 0),
             "train_minutes": round(log["seconds"] / 60, 1),
-            "train_device": f"cpu ({platform.processor() or platform.machine()}, "
-                            f"{settings.get('threads', 1)} thread(s))",
+            "train_device": log.get("device") or f"cpu ({platform.processor() or platform.machine()}, "
+                                                 f"{settings.get('threads', 1)} thread(s))",
             "settings": settings,
             "command": "python -m sklearn_swat.pretrain train --preset "
                        f"{name} --workdir {Path(workdir).name} ...",

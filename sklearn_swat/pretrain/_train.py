@@ -45,6 +45,7 @@ class TrainSettings:
     seed: int = 0
     checkpoint_every: int = 250
     threads: int = 1
+    device: str = "cpu"
 
 
 def lr_factor(step: int, s: TrainSettings) -> float:
@@ -105,7 +106,8 @@ def training_step_loss(model, batch, settings: TrainSettings, gen: torch.Generat
     values, mask = model.prepare(nets)
     z = model.encode_matrix(values, mask)
     if settings.latent_noise:
-        z = z + settings.latent_noise * torch.randn(z.shape, generator=gen)
+        # Drawn on the CPU, so that every device sees the same noise.
+        z = z + settings.latent_noise * torch.randn(z.shape, generator=gen).to(z.device)
     errs = functional_errors(model, z, nets, x, y)
     func = torch.log1p(errs.min(dim=1).values).mean()
     rec = reconstruction_loss(model, z, canonicalize(nets))
@@ -114,7 +116,7 @@ def training_step_loss(model, batch, settings: TrainSettings, gen: torch.Generat
 
 def _state(model, opt, step, log, settings, config):
     return {
-        "model": model.state_dict(),
+        "model": {k: v.cpu() for k, v in model.state_dict().items()},
         "optimizer": opt.state_dict(),
         "step": step,
         "log": json.dumps(log),
@@ -183,10 +185,12 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
 
     workdir.mkdir(parents=True, exist_ok=True)
     state_path = workdir / "state.pt"
+    device = torch.device(settings.device)
+    model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     step, log = 0, {"steps": [], "loss": [], "functional": [], "reconstruction": [], "seconds": 0.0}
     if resume and state_path.exists():
-        st = torch.load(state_path, weights_only=True)
+        st = torch.load(state_path, weights_only=True, map_location="cpu")
         saved = AutoencoderConfig.from_dict(json.loads(st["config"]))
         if saved != config:
             raise ValueError(f"{state_path} was trained with config {saved}, not {config}.")
@@ -197,6 +201,8 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
         raise FileExistsError(f"{state_path} exists: pass --resume to continue it, or another workdir.")
     elif init_from is not None:
         log = _warm_start(model, config, init_from)
+    # Where the last stretch of training ran (a resumed run may move).
+    log["device"] = torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name(settings)
     (workdir / "config.json").write_text(json.dumps(
         {"config": config.to_dict(), "settings": settings.__dict__}, indent=1))
     t_start = time.time()
@@ -210,6 +216,9 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
             settings.batch_size, config.width, config.max_inputs,
             variable_inputs=config.variable_inputs, n_points=settings.n_points, generator=gen,
         )
+        if device.type != "cpu":
+            nets, x, y = batch
+            batch = nets.to(device), x.to(device), y.to(device)
         for group in opt.param_groups:
             group["lr"] = settings.lr * lr_factor(step, settings)
         loss, func, rec = training_step_loss(model, batch, settings, gen)
@@ -229,6 +238,7 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
             log["functional"].append(acc[1] / n)
             log["reconstruction"].append(acc[2] / n)
             log["seconds"] = seconds0 + time.time() - t_start
+            log.setdefault("seconds_at", []).append(log["seconds"])
             acc = [0.0, 0.0, 0.0, 0]
             bar.set_postfix(loss=f"{log['loss'][-1]:.4f}", func=f"{log['functional'][-1]:.4f}")
             tmp = state_path.with_suffix(".tmp")
@@ -238,7 +248,13 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
                 break
     bar.close()
     model.eval()
-    return model
+    return model.cpu()
+
+
+def _cpu_name(settings: TrainSettings) -> str:
+    import platform
+
+    return f"cpu ({platform.processor() or platform.machine()}, {settings.threads} thread(s))"
 
 
 def _warm_start(model: MultiScaleAutoencoder, config: AutoencoderConfig,
@@ -268,7 +284,7 @@ def _warm_start(model: MultiScaleAutoencoder, config: AutoencoderConfig,
 
 def load_training_state(workdir: str | os.PathLike) -> tuple[MultiScaleAutoencoder, dict, dict]:
     """Model, training log and settings of ``workdir/state.pt``."""
-    st = torch.load(Path(workdir) / "state.pt", weights_only=True)
+    st = torch.load(Path(workdir) / "state.pt", weights_only=True, map_location="cpu")
     config = AutoencoderConfig.from_dict(json.loads(st["config"]))
     model = MultiScaleAutoencoder(config)
     model.load_state_dict(st["model"])
