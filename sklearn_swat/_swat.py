@@ -26,6 +26,9 @@ from ._polish import polish, prune, subsample
 # Below this many samples no validation split is made: it would be too small
 # to choose with, and the candidates are chosen by training loss instead.
 _MIN_SAMPLES_FOR_VALIDATION = 20
+# Non-zeros of the smallest network that is not a constant: one neuron with
+# its input weight and bias, its output weight, and the output bias.
+_SMALLEST_NETWORK = 4
 
 
 def _depths_ok(depths) -> bool:
@@ -129,8 +132,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         removal retrained, whatever the held-out MSE; the capped networks
         and the constant one then compete as above. ``None``: no cap. A
         cap the uncapped fit meets changes nothing; a binding one costs
-        time, since every depth's network is pruned down. ``1`` leaves only
-        the constant network (the training mean), returned without a search.
+        time, since every depth's network is pruned down. A cap below 4 (the
+        smallest network that is not a constant: one neuron, its input weight
+        and bias, its output weight and the output bias) leaves only the
+        constant network (the training mean), returned without a search.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"`` or ``"auto"`` (cuda when available).
     n_jobs : int, default=None
@@ -452,8 +457,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         constant = self._constant_network(X.shape[1])
         w_train = sample_weight[train] if sample_weight[train].sum() > 0 else None
         constant.intercepts[-1][0] = np.average(ys[train], weights=w_train)
-        if self.max_nonzero == 1:
-            # Only the constant network has a single non-zero parameter.
+        if self.max_nonzero is not None and self.max_nonzero < _SMALLEST_NETWORK:
+            # Only the constant network fits under such a cap.
             self._set_fitted(constant, name, sha, device, [])
             self.candidates_ = self._constant_candidates(constant, mse(constant, train), mse(constant, val))
             return self
