@@ -26,11 +26,12 @@ def sample_networks(
     variable_inputs: bool = False,
     generator: torch.Generator,
     dtype: torch.dtype = torch.float32,
+    gate_prob: float = 0.5,
 ) -> NetworkBatch:
     """Draw ``n`` random networks of one depth and sparsity level.
 
     Weights are U(-5, 5), each zeroed with probability ``sparsity``; biases
-    are U(-1, 1); each hidden neuron is on with probability 1/2 and takes one
+    are U(-1, 1); each hidden neuron is on with probability ``gate_prob`` and takes one
     of the three activations uniformly. One departure from the paper: a layer
     whose neurons all came out off gets one of them switched on, so that no
     zoo network is a constant.
@@ -53,6 +54,8 @@ def sample_networks(
     generator : torch.Generator
         Source of randomness.
     dtype : torch.dtype, default=torch.float32
+    gate_prob : float, default=0.5
+        Probability that a hidden neuron is on (the paper's 1/2).
 
     Returns
     -------
@@ -75,7 +78,7 @@ def sample_networks(
     out_w = out_w * (torch.rand(out_w.shape, generator=g) >= sparsity)
     biases = _uniform((n, depth, width), -BIAS_RANGE, BIAS_RANGE, g, dtype)
     out_b = _uniform((n,), -BIAS_RANGE, BIAS_RANGE, g, dtype)
-    gates = (torch.rand((n, depth, width), generator=g) < 0.5).to(dtype)
+    gates = (torch.rand((n, depth, width), generator=g) < gate_prob).to(dtype)
     rescue = torch.randint(0, width, (n, depth), generator=g)
     dead = gates.sum(-1) == 0
     gates[dead.nonzero(as_tuple=True) + (rescue[dead],)] = 1.0
@@ -112,8 +115,13 @@ def sample_zoo_batch(
     n_points: int,
     generator: torch.Generator,
     depth: int | None = None,
+    sparsity_levels: tuple[float, ...] = SPARSITY_LEVELS,
+    gate_prob: float = 0.5,
 ) -> tuple[NetworkBatch, torch.Tensor, torch.Tensor]:
     """One training batch: a depth and a sparsity level drawn, then networks and their function.
+
+    ``sparsity_levels`` and ``gate_prob`` change the zoo (see
+    :func:`sample_networks`); the defaults are the paper's.
 
     Returns
     -------
@@ -125,9 +133,10 @@ def sample_zoo_batch(
     g = generator
     if depth is None:
         depth = int(torch.randint(1, MAX_DEPTH + 1, (1,), generator=g))
-    sparsity = SPARSITY_LEVELS[int(torch.randint(0, len(SPARSITY_LEVELS), (1,), generator=g))]
+    sparsity = sparsity_levels[int(torch.randint(0, len(sparsity_levels), (1,), generator=g))]
     nets = sample_networks(
-        n, depth, sparsity, width, max_inputs, variable_inputs=variable_inputs, generator=g
+        n, depth, sparsity, width, max_inputs, variable_inputs=variable_inputs, generator=g,
+        gate_prob=gate_prob,
     )
     x = sample_points(nets.in_mask, n_points, g)
     with torch.no_grad():

@@ -46,6 +46,32 @@ def test_zoo_variable_inputs():
     assert x.shape == (64, 32, 8) and y.shape == (64, 32)
 
 
+def test_zoo_can_be_made_sparser():
+    """sparsity_levels and gate_prob change the zoo; their defaults change nothing."""
+    a = sample_networks(2000, 3, 0.4, 7, 2, generator=torch.Generator().manual_seed(1), gate_prob=0.3)
+    assert abs(float(a.gates.mean()) - 0.3) < 0.03
+    nets, _, _ = sample_zoo_batch(500, 7, 2, variable_inputs=False, n_points=8, depth=2,
+                                  sparsity_levels=(0.8,), generator=torch.Generator().manual_seed(0))
+    assert abs(float((nets.weights[:, 1:] == 0).float().mean()) - 0.8) < 0.02
+    plain = sample_zoo_batch(64, 7, 2, variable_inputs=False, n_points=8,
+                             generator=torch.Generator().manual_seed(3))
+    same = sample_zoo_batch(64, 7, 2, variable_inputs=False, n_points=8, sparsity_levels=(0.0, 0.2, 0.4),
+                            gate_prob=0.5, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(plain[0].weights, same[0].weights) and torch.equal(plain[2], same[2])
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--sparsity-levels", "0,2", "must be in \\[0, 1\\)"),
+    ("--sparsity-levels", "0;0.2", "separated by commas"),
+    ("--gate-prob", "0", "gate_prob must be in"),
+])
+def test_cli_rejects_a_bad_zoo(tmp_path, capsys, option, value, message):
+    with pytest.raises(SystemExit):
+        main(["train", "--workdir", str(tmp_path / "run"), option, value])
+    assert re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / "run").exists()
+
+
 def test_latent_shape_and_decoders():
     model = MultiScaleAutoencoder(TINY)
     nets, _, _ = sample_zoo_batch(5, 4, 2, variable_inputs=False, n_points=8,

@@ -77,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         from ._train import train
 
         config = AutoencoderConfig.from_dict(_pick(args, AutoencoderConfig, PRESETS[args.preset]))
-        settings = TrainSettings(**_pick(args, TrainSettings))
+        try:
+            settings = TrainSettings(**_pick(args, TrainSettings))
+        except ValueError as err:
+            parser.error(str(err))
         train(config, settings, args.workdir, resume=args.resume,
               progress=not args.no_progress, max_minutes=args.max_minutes,
               init_from=args.init_from)

@@ -46,6 +46,26 @@ class TrainSettings:
     checkpoint_every: int = 250
     threads: int = 1
     device: str = "cpu"
+    sparsity_levels: str = "0,0.2,0.4"
+    gate_prob: float = 0.5
+
+    def __post_init__(self):
+        levels = parse_levels(self.sparsity_levels)
+        if not 0 < self.gate_prob <= 1:
+            raise ValueError(f"gate_prob must be in (0, 1]; got {self.gate_prob}.")
+        self.sparsity_levels = ",".join(f"{v:g}" for v in levels)
+
+
+def parse_levels(text: str) -> tuple[float, ...]:
+    """The zoo's sparsity levels from a comma-separated list such as ``"0,0.2,0.4"``."""
+    try:
+        levels = tuple(float(v) for v in str(text).split(","))
+    except ValueError:
+        raise ValueError(f"sparsity_levels must be numbers separated by commas, e.g. '0,0.2,0.4'; "
+                         f"got {text!r}.") from None
+    if not all(0 <= v < 1 for v in levels):
+        raise ValueError(f"sparsity levels must be in [0, 1); got {text!r}.")
+    return levels
 
 
 def lr_factor(step: int, s: TrainSettings) -> float:
@@ -215,6 +235,7 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
         batch = sample_zoo_batch(
             settings.batch_size, config.width, config.max_inputs,
             variable_inputs=config.variable_inputs, n_points=settings.n_points, generator=gen,
+            sparsity_levels=parse_levels(settings.sparsity_levels), gate_prob=settings.gate_prob,
         )
         if device.type != "cpu":
             nets, x, y = batch
