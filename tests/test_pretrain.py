@@ -64,8 +64,11 @@ def test_zoo_can_be_made_sparser():
     ("--sparsity-levels", "0,2", "must be in \\[0, 1\\)"),
     ("--sparsity-levels", "0;0.2", "separated by commas"),
     ("--gate-prob", "0", "gate_prob must be in"),
+    ("--device", "gpu0", "device must be 'cpu', 'cuda'"),
+    pytest.param("--device", "cuda", "CUDA is not available", marks=pytest.mark.skipif(
+        torch.cuda.is_available(), reason="this machine has a GPU")),
 ])
-def test_cli_rejects_a_bad_zoo(tmp_path, capsys, option, value, message):
+def test_cli_rejects_bad_settings(tmp_path, capsys, option, value, message):
     with pytest.raises(SystemExit):
         main(["train", "--workdir", str(tmp_path / "run"), option, value])
     assert re.search(message, capsys.readouterr().err)

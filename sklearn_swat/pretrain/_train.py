@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from .._autoencoder import AutoencoderConfig, MultiScaleAutoencoder, hard_network, soft_network
+from .._base import resolve_device
 from .._encoding import NetworkBatch, canonicalize
 from .._network import MAX_DEPTH
 from .._zoo import sample_networks, sample_points, sample_zoo_batch
@@ -50,6 +51,12 @@ class TrainSettings:
     gate_prob: float = 0.5
 
     def __post_init__(self):
+        try:
+            resolve_device(self.device)
+        except RuntimeError:
+            raise ValueError(
+                f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto'; got {self.device!r}."
+            ) from None
         levels = parse_levels(self.sparsity_levels)
         if not 0 < self.gate_prob <= 1:
             raise ValueError(f"gate_prob must be in (0, 1]; got {self.gate_prob}.")
@@ -205,7 +212,7 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
 
     workdir.mkdir(parents=True, exist_ok=True)
     state_path = workdir / "state.pt"
-    device = torch.device(settings.device)
+    device = resolve_device(settings.device)
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     step, log = 0, {"steps": [], "loss": [], "functional": [], "reconstruction": [], "seconds": 0.0}
