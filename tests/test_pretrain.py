@@ -219,6 +219,9 @@ def test_warm_start_continues_the_earlier_run(tmp_path):
     third = json.loads((tmp_path / "tiny3.json").read_text())["training"]
     assert third["steps"] == 10 and third["log"]["steps"] == [2, 4, 6, 8, 10]
     assert third["init_from"][0] == str(tmp_path / "a") and third["init_from"][1].startswith("tiny (sha256")
+    # Each earlier stage's settings are kept, first stage first, to make the checkpoint again.
+    assert [st["seed"] for st in info["stages"]] == [3]
+    assert [st["seed"] for st in third["stages"]] == [3, 4] and third["settings"]["steps"] == 2
     # A bundled checkpoint of another config is refused with the reason.
     with pytest.raises(ValueError, match="config"):
         train(TINY, settings, tmp_path / "c", progress=False, init_from="cornn")
@@ -254,3 +257,16 @@ def test_bundled_cornn_checkpoint_beats_untrained():
     assert trained["relative_error_median"] * 5 < base["relative_error_median"]
     assert trained["permutation_ratio"] <= 0.3
     assert np.isfinite(trained["relative_error_mean"])
+
+
+def test_report_command_gives_the_same_settings(tmp_path):
+    """The options the docs page prints for a checkpoint's stage make a run of those settings."""
+    from sklearn_swat.pretrain._report import _options
+
+    settings = TrainSettings(steps=0, lr=0.0008, seed=1, sparsity_levels="0,0.2,0.8", gate_prob=0.3)
+    options = _options(settings.__dict__)
+    assert "--sparsity-levels 0,0.2,0.8" in options and "--latent-noise" not in options
+    assert main(["train", "--preset", "cornn", "--workdir", str(tmp_path), "--no-progress",
+                 *options.split()]) == 0
+    written = json.loads((tmp_path / "config.json").read_text())["settings"]
+    assert written == settings.__dict__

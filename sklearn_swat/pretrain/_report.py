@@ -19,6 +19,39 @@ from .._checkpoints import (
 from ._train import evaluate, load_training_state
 
 
+def _earlier_stages(origins: list[str]) -> list[dict]:
+    """Settings of the earlier stages of a run whose log predates their recording.
+
+    Found only where the last origin is a checkpoint ("NAME (sha256 ...)")
+    still reachable by that name with that sha256; else none.
+    """
+    if not origins or " (sha256 " not in origins[-1]:
+        return []
+    name, sha = origins[-1][:-1].split(" (sha256 ")
+    try:
+        info = load_checkpoint_info(name)
+    except (FileNotFoundError, ValueError):
+        return []
+    if info.get("sha256") != sha:
+        return []
+    training = info.get("training", {})
+    return [*training.get("stages", []), training.get("settings", {})]
+
+
+def _options(settings: dict) -> str:
+    """Command-line options that give a run these settings (defaults left out)."""
+    from dataclasses import fields
+
+    from ._train import TrainSettings
+
+    always = ("steps", "lr", "batch_size", "n_points", "seed", "threads")
+    out = []
+    for f in fields(TrainSettings):
+        if f.name in settings and (f.name in always or settings[f.name] != f.default):
+            out.append(f"--{f.name.replace('_', '-')} {settings[f.name]}")
+    return " ".join(out)
+
+
 def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None = None,
            n_networks: int = 1000) -> Path:
     """Write the training state of ``workdir`` as checkpoint ``name``.
@@ -39,6 +72,7 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
                        f"{name} --workdir {Path(workdir).name} ...",
             "log": {k: log[k] for k in ("steps", "loss", "functional", "reconstruction")},
             "init_from": log.get("init_from", []),
+            "stages": log.get("stages") or _earlier_stages(log.get("init_from", [])),
         },
         "quality": quality,
     }
@@ -171,14 +205,15 @@ def write_report(out: str | os.PathLike = "docs", n_networks: int = 1000) -> Pat
         "```bash",
     ]
     for name in names:
-        info = load_checkpoint_info(name)
-        s = info["training"]["settings"]
-        lines.append(
-            f"python -m sklearn_swat.pretrain train --preset {name} --workdir runs/{name} "
-            f"--steps {s['steps']} --lr {s['lr']} --batch-size {s['batch_size']} "
-            f"--n-points {s['n_points']} --seed {s['seed']} --threads {s['threads']}"
-        )
-        lines.append(f"python -m sklearn_swat.pretrain export --workdir runs/{name} --name {name}")
+        training = load_checkpoint_info(name)["training"]
+        stages = [*training.get("stages", []), training["settings"]]
+        for i, s in enumerate(stages):
+            workdir = f"runs/{name}" if len(stages) == 1 else f"runs/{name}-{i + 1}"
+            lines.append(
+                f"python -m sklearn_swat.pretrain train --preset {name} --workdir {workdir} "
+                + (f"--init-from runs/{name}-{i} " if i else "") + _options(s)
+            )
+        lines.append(f"python -m sklearn_swat.pretrain export --workdir {workdir} --name {name}")
     lines += [
         "python -m sklearn_swat.pretrain report --out docs",
         "```",

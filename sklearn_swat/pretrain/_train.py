@@ -292,21 +292,25 @@ def _warm_start(model: MultiScaleAutoencoder, config: AutoencoderConfig,
 
     source = Path(init_from)
     if (source / "state.pt").exists():
-        earlier, old, _ = load_training_state(source)
+        earlier, old, settings = load_training_state(source)
         steps, seconds, origin = old["step"] + old.get("step_offset", 0), old["seconds"], str(source)
     else:
         earlier = load_autoencoder(init_from)
         info = load_checkpoint_info(init_from)
         training = info.get("training", {})
-        old = {"init_from": training.get("init_from", []), **training.get("log", {})}
+        old = {"init_from": training.get("init_from", []), "stages": training.get("stages", []),
+               **training.get("log", {})}
         steps, seconds = training.get("steps", 0), 60 * training.get("train_minutes", 0.0)
         origin = f"{info['name']} (sha256 {info['sha256']})"
+        settings = training.get("settings", {})
     if earlier.config != config:
         raise ValueError(f"--init-from {init_from} has config {earlier.config}, not {config}.")
     model.load_state_dict(earlier.state_dict())
     log = {k: list(old.get(k, [])) for k in ("steps", "loss", "functional", "reconstruction")}
     log.update(seconds=float(seconds), step_offset=int(steps),
-               init_from=[*old.get("init_from", []), origin])
+               init_from=[*old.get("init_from", []), origin],
+               # The settings of every earlier stage, first stage first.
+               stages=[*old.get("stages", []), settings])
     return log
 
 
