@@ -49,14 +49,16 @@ def compare(untrained: pd.DataFrame, runs: dict[str, pd.DataFrame]) -> pd.DataFr
     rival = untrained[untrained.estimator == "swat-untrained"]
     rows = {}
     for name, frame in runs.items():
-        both = pd.concat([frame[frame.estimator == "swat"], rival])
+        # Only the seeds both files have: the other rows have no pair.
+        swat = frame[frame.estimator == "swat"]
+        swat = swat[swat.seed.isin(rival.seed.unique())]
+        both = pd.concat([swat, rival[rival.seed.isin(swat.seed.unique())]])
         summary = summarize(both.to_dict("records"))
         if "swat-untrained" not in summary.win_rates or not summary.win_rates["swat-untrained"].n_pairs:
             raise SystemExit(f"{name}: no (dataset, seed) pair shared with the untrained rows")
         against = summary.ratios["swat-untrained"]
         per_seed = [summarize(both[both.seed == seed].to_dict("records")).win_rates["swat-untrained"].wins
                     for seed in summary.seeds]
-        swat = frame[frame.estimator == "swat"]
         rows[name] = {
             "pairs": against["n_pairs"],
             "wins": summary.win_rates["swat-untrained"].wins,
