@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 from pathlib import Path
 
 import torch
@@ -16,7 +15,7 @@ from .._checkpoints import (
     save_checkpoint,
     untrained_autoencoder,
 )
-from ._train import evaluate, load_training_state
+from ._train import TrainSettings, cpu_name, evaluate, load_training_state
 
 
 def _earlier_stages(origins: list[str]) -> list[dict]:
@@ -42,8 +41,6 @@ def _options(settings: dict) -> str:
     """Command-line options that give a run these settings (defaults left out)."""
     from dataclasses import fields
 
-    from ._train import TrainSettings
-
     always = ("steps", "lr", "batch_size", "n_points", "seed", "threads")
     out = []
     for f in fields(TrainSettings):
@@ -65,8 +62,7 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
         "training": {
             "steps": log["step"] + log.get("step_offset", 0),
             "train_minutes": round(log["seconds"] / 60, 1),
-            "train_device": log.get("device") or f"cpu ({platform.processor() or platform.machine()}, "
-                                                 f"{settings.get('threads', 1)} thread(s))",
+            "train_device": log.get("device") or cpu_name(settings.get("threads", 1)),
             "settings": settings,
             "command": "python -m sklearn_swat.pretrain train --preset "
                        f"{name} --workdir {Path(workdir).name} ...",

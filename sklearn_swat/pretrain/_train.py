@@ -229,20 +229,22 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
     elif init_from is not None:
         log = _warm_start(model, config, init_from)
     # Where the last stretch of training ran (a resumed run may move).
-    log["device"] = torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name(settings)
+    log["device"] = (torch.cuda.get_device_name(device) if device.type == "cuda"
+                     else cpu_name(settings.threads))
     (workdir / "config.json").write_text(json.dumps(
         {"config": config.to_dict(), "settings": settings.__dict__}, indent=1))
     t_start = time.time()
     seconds0 = log["seconds"]
     acc = [0.0, 0.0, 0.0, 0]
     bar = tqdm(total=settings.steps, initial=step, disable=not progress, desc="pretrain")
+    levels = parse_levels(settings.sparsity_levels)
     model.train()
     while step < settings.steps:
         gen = torch.Generator().manual_seed(settings.seed * _STREAM + step)
         batch = sample_zoo_batch(
             settings.batch_size, config.width, config.max_inputs,
             variable_inputs=config.variable_inputs, n_points=settings.n_points, generator=gen,
-            sparsity_levels=parse_levels(settings.sparsity_levels), gate_prob=settings.gate_prob,
+            sparsity_levels=levels, gate_prob=settings.gate_prob,
         )
         if device.type != "cpu":
             nets, x, y = batch
@@ -279,10 +281,11 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
     return model.cpu()
 
 
-def _cpu_name(settings: TrainSettings) -> str:
+def cpu_name(threads: int) -> str:
+    """How a checkpoint names the CPU it was trained on."""
     import platform
 
-    return f"cpu ({platform.processor() or platform.machine()}, {settings.threads} thread(s))"
+    return f"cpu ({platform.processor() or platform.machine()}, {threads} thread(s))"
 
 
 def _warm_start(model: MultiScaleAutoencoder, config: AutoencoderConfig,
