@@ -1,35 +1,49 @@
 #!/bin/bash
 # Pretrain autoencoders on one CUDA GPU inside a fixed wall-clock budget.
 #
-# Usage: OUT=folder bash benchmarks/pretrain_gpu.sh [SECONDS]
+# Usage: OUT=folder [PLAN=file] bash benchmarks/pretrain_gpu.sh [SECONDS]
 #
-# Three runs share the GPU (each is far too small to fill it):
+# Several runs share the GPU (each is far too small to fill it). Without PLAN, three:
 #   cornn        the cornn preset, batch 1024
 #   general      the general preset, batch 1024
 #   cornn-noise  the cornn preset, batch 1024, latent noise 0.2 (a smoother latent space?)
-# A 150-step probe of all three at once measures their speed; each run then gets the number of
+# PLAN names a file with one run per line, "NAME OPTIONS..." (options of
+# `python -m sklearn_swat.pretrain train`; blank lines and lines starting with # are skipped),
+# e.g. benchmarks/gpu_plans/sparse_stage.txt.
+# A 150-step probe of all runs at once measures their speed; each run then gets the number of
 # steps that fits the budget (its cosine schedule ends on time) and --max-minutes as a backstop.
 # Each run's state.pt (weights, optimizer, log: resumable) is copied to $OUT/<run>/; export it
 # with `python -m sklearn_swat.pretrain export --workdir $OUT/<run> --name NAME --out FOLDER`.
 # Meanwhile tests/test_cuda.py runs once, its report in $OUT/test_cuda.log.
 #
-# Usage: OUT=folder bash benchmarks/pretrain_gpu.sh --resume STEPS MINUTES
+# Usage: OUT=folder [PLAN=file] bash benchmarks/pretrain_gpu.sh --resume STEPS MINUTES
 #
-# continues the three runs left in /tmp/run-<run> (on the same machine) with their schedules
+# continues the runs left in /tmp/run-<run> (on the same machine) with their schedules
 # stretched to STEPS steps, for at most MINUTES minutes, and copies their states to $OUT again.
 set -u
-RUNS=(cornn general cornn-noise)
-declare -A ARGS=(
-  [cornn]="--preset cornn --batch-size 1024 --lr 0.002"
-  [general]="--preset general --batch-size 1024 --lr 0.002"
-  [cornn-noise]="--preset cornn --batch-size 1024 --lr 0.002 --latent-noise 0.2"
-)
+declare -A ARGS
+RUNS=()
+if [ -n "${PLAN:-}" ]; then
+  while read -r name args; do
+    case "$name" in ""|"#"*) continue ;; esac
+    RUNS+=("$name")
+    ARGS[$name]="$args"
+  done <"$PLAN"
+else
+  RUNS=(cornn general cornn-noise)
+  ARGS=(
+    [cornn]="--preset cornn --batch-size 1024 --lr 0.002"
+    [general]="--preset general --batch-size 1024 --lr 0.002"
+    [cornn-noise]="--preset cornn --batch-size 1024 --lr 0.002 --latent-noise 0.2"
+  )
+fi
+# Options common to every run come first: a run's own options (its --seed, say) override them.
 COMMON="--device cuda --threads 4 --no-progress --seed 0"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
 if [ "${1:-}" = "--resume" ]; then
   for r in "${RUNS[@]}"; do
     mkdir -p "$OUT/$r"
-    python3 -m sklearn_swat.pretrain train ${ARGS[$r]} $COMMON --warmup 500 --checkpoint-every 250 \
+    python3 -m sklearn_swat.pretrain train $COMMON ${ARGS[$r]} --warmup 500 --checkpoint-every 250 \
       --steps "$2" --resume --max-minutes "$3" --workdir "/tmp/run-$r" >"$OUT/$r/train2.log" 2>&1 &
   done
   wait
@@ -42,7 +56,7 @@ nvidia-smi -L
 timeout 300 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py >"$OUT/test_cuda.log" 2>&1 &
 TESTS=$!
 for r in "${RUNS[@]}"; do
-  python3 -m sklearn_swat.pretrain train ${ARGS[$r]} $COMMON --steps 150 --warmup 10 \
+  python3 -m sklearn_swat.pretrain train $COMMON ${ARGS[$r]} --steps 150 --warmup 10 \
     --checkpoint-every 50 --workdir "/tmp/probe-$r" &
 done
 wait $(jobs -p | grep -v "^$TESTS$")
@@ -56,7 +70,7 @@ t = log['seconds_at']
 print(int(100 / (t[2] - t[0]) * $LEFT * 0.88))")
   echo "$r: ${STEPS} steps"
   mkdir -p "$OUT/$r"
-  python3 -m sklearn_swat.pretrain train ${ARGS[$r]} $COMMON --steps "$STEPS" --warmup 500 \
+  python3 -m sklearn_swat.pretrain train $COMMON ${ARGS[$r]} --steps "$STEPS" --warmup 500 \
     --checkpoint-every 250 --max-minutes "$(python3 -c "print(($LEFT - 10) / 60)")" \
     --workdir "/tmp/run-$r" >"$OUT/$r/train.log" 2>&1 &
 done
