@@ -112,6 +112,16 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         time, each removal followed by a short polish (a fifth of
         ``polish_iter``), as long as the held-out MSE stays within
         ``selection_tolerance`` of the best candidate's.
+    prune_candidates : int, default=1
+        How many candidates are polished and pruned before the choice:
+        first those the selection accepts (within ``selection_tolerance`` of
+        the best), smallest first, then the best of each other depth, most
+        accurate first. The smallest result within the tolerance is kept.
+        The pruning is greedy, so where it ends depends on where it starts,
+        and each more candidate costs one more polish and pruning. 1 prunes
+        the smallest accepted candidate only. On the 54 CORNN functions with
+        three seeds, 4 gave a smaller network on 41 of 162 (function, seed)
+        pairs and a larger one on none, at two to three times the fit time.
     validation_fraction : float, default=0.1
         Share of the rows held out to choose among the candidates and to
         check each pruning step.
@@ -165,7 +175,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         the constant network (the training mean, one parameter), which
         competes in the selection: ``depth``, ``restart``, ``train_loss``,
         ``validation_loss`` (NaN without a split), ``n_nonzero``,
-        ``selected``. ``pandas.DataFrame(candidates_)`` shows it.
+        ``selected``. ``pandas.DataFrame(candidates_)`` shows it. The
+        candidates that were polished and pruned (the selected one, and up
+        to ``prune_candidates`` in all) are described as they ended.
     loss_curve_ : list of float
         Mean penalised loss over the candidates at each descent step.
     n_iter_ : int
@@ -256,6 +268,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         "refine_top": [Interval(Integral, 1, None, closed="left"), None],
         "polish_iter": [Interval(Integral, 0, None, closed="left")],
         "prune": ["boolean"],
+        "prune_candidates": [Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "selection": [StrOptions({"validation", "train"})],
         "selection_tolerance": [Interval(Real, 0, None, closed="left")],
@@ -287,6 +300,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         refine_top=1,
         polish_iter=1000,
         prune=True,
+        prune_candidates=1,
         validation_fraction=0.1,
         selection="validation",
         selection_tolerance=0.2,
@@ -314,6 +328,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         self.refine_top = refine_top
         self.polish_iter = polish_iter
         self.prune = prune
+        self.prune_candidates = prune_candidates
         self.validation_fraction = validation_fraction
         self.selection = selection
         self.selection_tolerance = selection_tolerance
@@ -493,8 +508,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         # Held-out MSE accepted by the selection and by the pruning.
         budget = score.min() * (1 + self.selection_tolerance) + 1e-12
         ok = score <= budget
-        pick = int(np.flatnonzero(ok)[np.lexsort((score[ok], sizes[ok]))[0]])
-        network = networks[pick]
+        accepted = np.flatnonzero(ok)[np.lexsort((score[ok], sizes[ok]))]
         # Polish and prune on at most MAX_POLISH_ROWS rows of each split.
         fit_idx = train[subsample(len(train), seed)]
         fit_rows = (Xs[fit_idx], ys[fit_idx], sample_weight[fit_idx])
@@ -502,12 +516,33 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         check = check[subsample(len(check), seed + 1)]
         check_rows = (Xs[check], ys[check], sample_weight[check])
         polish_each = max(1, self.polish_iter // 5)
-        if network is not constant:
+        # Up to prune_candidates candidates are polished and pruned: the
+        # accepted ones, smallest first, then the best of each other depth.
+        # The pruning is greedy, and how small it ends depends on where it
+        # starts. The constant network, when accepted, is the smallest there
+        # is: nothing after it is tried.
+        finished = []
+        depth_best = [int(same[np.argmin(score[same])]) for d in np.unique(depths[:-1])
+                      for same in [np.flatnonzero(depths == d)]]
+        depth_best = sorted((i for i in depth_best if not ok[i]), key=lambda i: score[i])
+        for i in [*accepted, *depth_best][: self.prune_candidates]:
+            net = networks[i]
+            if net is constant:
+                break
             if self.polish_iter > 0:
-                network = polish(network, *fit_rows, max_iter=self.polish_iter)[0]
+                net = polish(net, *fit_rows, max_iter=self.polish_iter)[0]
             if self.prune:
-                network = prune(network, fit_rows, check_rows, budget=budget, polish_iter=polish_each)
-        networks[pick] = network
+                net = prune(net, fit_rows, check_rows, budget=budget, polish_iter=polish_each)
+            networks[i] = net
+            sizes[i] = net.n_nonzero
+            train_loss[i], val_loss[i] = mse(net, train), mse(net, val)
+            score[i] = val_loss[i] if use_val else train_loss[i]
+            finished.append(i)
+        # The smallest finished network still within the budget (a polish
+        # can overfit), the most accurate of equal ones; else the first.
+        within = [i for i in finished if score[i] <= budget]
+        pick = int(min(within, key=lambda i: (sizes[i], score[i])) if within else accepted[0])
+        network = networks[pick]
         if self.max_nonzero is not None and network.n_nonzero > self.max_nonzero:
             # Over the cap: cut the best network of each depth (the chosen
             # one as polished and pruned) down to it; the capped ones and
@@ -516,7 +551,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 same_depth = np.flatnonzero(depths == d)
                 i = pick if depths[pick] == d else int(same_depth[np.argmin(score[same_depth])])
                 net = networks[i]
-                if i != pick and self.polish_iter > 0:
+                if i not in finished and self.polish_iter > 0:
                     net = polish(net, *fit_rows, max_iter=self.polish_iter)[0]
                 networks[i] = prune(net, fit_rows, check_rows, budget=-np.inf,
                                     polish_iter=polish_each, max_nonzero=self.max_nonzero)
