@@ -521,11 +521,14 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         # The pruning is greedy, and how small it ends depends on where it
         # starts. The constant network, when accepted, is the smallest there
         # is: nothing after it is tried.
+        def best_of_depth(d: int) -> int:
+            same_depth = np.flatnonzero(depths == d)
+            return int(same_depth[np.argmin(score[same_depth])])
+
+        others = sorted((i for i in map(best_of_depth, np.unique(depths[:-1])) if not ok[i]),
+                        key=lambda i: score[i])
         finished = []
-        depth_best = [int(same[np.argmin(score[same])]) for d in np.unique(depths[:-1])
-                      for same in [np.flatnonzero(depths == d)]]
-        depth_best = sorted((i for i in depth_best if not ok[i]), key=lambda i: score[i])
-        for i in [*accepted, *depth_best][: self.prune_candidates]:
+        for i in [*accepted, *others][: self.prune_candidates]:
             net = networks[i]
             if net is constant:
                 break
@@ -548,8 +551,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             # one as polished and pruned) down to it; the capped ones and
             # the constant compete again, by the same rule.
             for d in np.unique(depths[:-1]):
-                same_depth = np.flatnonzero(depths == d)
-                i = pick if depths[pick] == d else int(same_depth[np.argmin(score[same_depth])])
+                i = pick if depths[pick] == d else best_of_depth(d)
                 net = networks[i]
                 if i not in finished and self.polish_iter > 0:
                     net = polish(net, *fit_rows, max_iter=self.polish_iter)[0]
