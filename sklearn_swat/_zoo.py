@@ -9,6 +9,8 @@ from ._network import MAX_DEPTH
 
 SPARSITY_LEVELS: tuple[float, ...] = (0.0, 0.2, 0.4)
 WEIGHT_RANGE = 5.0
+# Multipliers of the hidden weights (the paper's zoo: none).
+WEIGHT_SCALES: tuple[float, ...] = (1.0,)
 BIAS_RANGE = 1.0
 
 
@@ -27,6 +29,7 @@ def sample_networks(
     generator: torch.Generator,
     dtype: torch.dtype = torch.float32,
     gate_prob: float = 0.5,
+    weight_scales: tuple[float, ...] = WEIGHT_SCALES,
 ) -> NetworkBatch:
     """Draw ``n`` random networks of one depth and sparsity level.
 
@@ -56,6 +59,11 @@ def sample_networks(
     dtype : torch.dtype, default=torch.float32
     gate_prob : float, default=0.5
         Probability that a hidden neuron is on (the paper's 1/2).
+    weight_scales : tuple of float, default=(1.0,)
+        Each network's hidden weights (not its output weights) are
+        multiplied by one of these, drawn uniformly per network: below 1,
+        sigmoid and tanh neurons work on the smooth part of their curve
+        instead of as steps. The default, the paper's zoo, draws nothing.
 
     Returns
     -------
@@ -74,6 +82,9 @@ def sample_networks(
     weights = _uniform((n, depth, width, width), -WEIGHT_RANGE, WEIGHT_RANGE, g, dtype)
     weights = weights * (torch.rand(weights.shape, generator=g) >= sparsity)
     weights[:, 0] *= in_mask[:, :, None]
+    if tuple(weight_scales) != (1.0,):
+        scales = torch.as_tensor(weight_scales, dtype=dtype)
+        weights = weights * scales[torch.randint(0, len(scales), (n,), generator=g)].view(n, 1, 1, 1)
     out_w = _uniform((n, width), -WEIGHT_RANGE, WEIGHT_RANGE, g, dtype)
     out_w = out_w * (torch.rand(out_w.shape, generator=g) >= sparsity)
     biases = _uniform((n, depth, width), -BIAS_RANGE, BIAS_RANGE, g, dtype)
@@ -117,10 +128,11 @@ def sample_zoo_batch(
     depth: int | None = None,
     sparsity_levels: tuple[float, ...] = SPARSITY_LEVELS,
     gate_prob: float = 0.5,
+    weight_scales: tuple[float, ...] = WEIGHT_SCALES,
 ) -> tuple[NetworkBatch, torch.Tensor, torch.Tensor]:
     """One training batch: a depth and a sparsity level drawn, then networks and their function.
 
-    ``sparsity_levels`` and ``gate_prob`` change the zoo (see
+    ``sparsity_levels``, ``gate_prob`` and ``weight_scales`` change the zoo (see
     :func:`sample_networks`); the defaults are the paper's.
 
     Returns
@@ -136,7 +148,7 @@ def sample_zoo_batch(
     sparsity = sparsity_levels[int(torch.randint(0, len(sparsity_levels), (1,), generator=g))]
     nets = sample_networks(
         n, depth, sparsity, width, max_inputs, variable_inputs=variable_inputs, generator=g,
-        gate_prob=gate_prob,
+        gate_prob=gate_prob, weight_scales=weight_scales,
     )
     x = sample_points(nets.in_mask, n_points, g)
     with torch.no_grad():

@@ -58,12 +58,27 @@ def test_zoo_can_be_made_sparser():
     same = sample_zoo_batch(64, 7, 2, variable_inputs=False, n_points=8, sparsity_levels=(0.0, 0.2, 0.4),
                             gate_prob=0.5, generator=torch.Generator().manual_seed(3))
     assert torch.equal(plain[0].weights, same[0].weights) and torch.equal(plain[2], same[2])
+    unscaled = sample_zoo_batch(64, 7, 2, variable_inputs=False, n_points=8, weight_scales=(1.0,),
+                                generator=torch.Generator().manual_seed(3))
+    assert torch.equal(plain[0].weights, unscaled[0].weights)
+
+
+def test_zoo_weight_scales_shrink_hidden_weights_only():
+    nets = sample_networks(3000, 2, 0.0, 7, 2, weight_scales=(1.0, 0.25),
+                           generator=torch.Generator().manual_seed(0))
+    largest = nets.weights.abs().flatten(1).amax(1)
+    small = largest <= 0.25 * 5.0
+    # About half of the networks drew the scale 0.25; output weights keep the full range.
+    assert 0.45 < float(small.float().mean()) < 0.55
+    assert float(nets.out_w[small].abs().max()) > 4.0
 
 
 @pytest.mark.parametrize("option, value, message", [
     ("--sparsity-levels", "0,2", "must be in \\[0, 1\\)"),
     ("--sparsity-levels", "0;0.2", "separated by commas"),
     ("--gate-prob", "0", "gate_prob must be in"),
+    ("--weight-scales", "1,0", "must be in \\(0, 1\\]"),
+    ("--weight-scales", "1;0.5", "separated by commas"),
     ("--device", "gpu0", "device must be 'cpu', 'cuda'"),
     pytest.param("--device", "cuda", "CUDA is not available", marks=pytest.mark.skipif(
         torch.cuda.is_available(), reason="this machine has a GPU")),

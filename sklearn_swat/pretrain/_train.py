@@ -49,6 +49,7 @@ class TrainSettings:
     device: str = "cpu"
     sparsity_levels: str = "0,0.2,0.4"
     gate_prob: float = 0.5
+    weight_scales: str = "1"
 
     def __post_init__(self):
         try:
@@ -61,6 +62,7 @@ class TrainSettings:
         if not 0 < self.gate_prob <= 1:
             raise ValueError(f"gate_prob must be in (0, 1]; got {self.gate_prob}.")
         self.sparsity_levels = ",".join(f"{v:g}" for v in levels)
+        self.weight_scales = ",".join(f"{v:g}" for v in parse_scales(self.weight_scales))
 
 
 def parse_levels(text: str) -> tuple[float, ...]:
@@ -73,6 +75,18 @@ def parse_levels(text: str) -> tuple[float, ...]:
     if not all(0 <= v < 1 for v in levels):
         raise ValueError(f"sparsity levels must be in [0, 1); got {text!r}.")
     return levels
+
+
+def parse_scales(text: str) -> tuple[float, ...]:
+    """The zoo's hidden-weight multipliers from a comma-separated list such as ``"1,0.5,0.25"``."""
+    try:
+        scales = tuple(float(v) for v in str(text).split(","))
+    except ValueError:
+        raise ValueError(f"weight_scales must be numbers separated by commas, e.g. '1,0.5,0.25'; "
+                         f"got {text!r}.") from None
+    if not all(0 < v <= 1 for v in scales):
+        raise ValueError(f"weight scales must be in (0, 1]; got {text!r}.")
+    return scales
 
 
 def lr_factor(step: int, s: TrainSettings) -> float:
@@ -238,13 +252,14 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
     acc = [0.0, 0.0, 0.0, 0]
     bar = tqdm(total=settings.steps, initial=step, disable=not progress, desc="pretrain")
     levels = parse_levels(settings.sparsity_levels)
+    scales = parse_scales(settings.weight_scales)
     model.train()
     while step < settings.steps:
         gen = torch.Generator().manual_seed(settings.seed * _STREAM + step)
         batch = sample_zoo_batch(
             settings.batch_size, config.width, config.max_inputs,
             variable_inputs=config.variable_inputs, n_points=settings.n_points, generator=gen,
-            sparsity_levels=levels, gate_prob=settings.gate_prob,
+            sparsity_levels=levels, gate_prob=settings.gate_prob, weight_scales=scales,
         )
         if device.type != "cpu":
             nets, x, y = batch
