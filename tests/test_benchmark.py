@@ -207,10 +207,13 @@ def test_corrupt_results_file(tmp_path, capsys, text, line, message):
 def test_registry():
     """The registry builds the documented settings; sizes follow the counting rules."""
     assert estimator_names() == [
-        "swat", "swat-paper", "swat-untrained", "swat-sized", "darts-admm", "mlp", "pruned-mlp"
+        "swat", "swat-paper", "swat-untrained", "swat-sized", "swat-untrained-sized", "darts-admm", "mlp",
+        "pruned-mlp",
     ]
     sized = make_estimator("swat-sized", seed=2, target_n_nonzero=9)
     assert (sized.max_nonzero, sized.autoencoder, sized.random_state) == (9, "auto", 2)
+    sized = make_estimator("swat-untrained-sized", seed=2, target_n_nonzero=9)
+    assert (sized.max_nonzero, sized.autoencoder, sized.random_state) == (9, "untrained:auto", 2)
     paper = make_estimator("swat-paper", seed=4)
     assert isinstance(paper, SWATRegressor)
     p = paper
@@ -324,25 +327,42 @@ def test_report_files(tmp_path):
 
 
 def test_matched_size_comparison(tmp_path):
-    """swat-sized against swat-untrained: the latent spaces compared at equal size."""
-    sized = "".join([
-        # win and lower, win within 1.1x but not lower, loss (MSE 1.2x), both constant (a tie).
-        _row("Booth", "swat-sized", 0, 0.05, 15, 1), _row("Booth", "swat-sized", 1, 0.21, 30, 1),
-        _row("Himmelblau", "swat-sized", 0, 0.6, 38, 1), _row("Himmelblau", "swat-sized", 1, 0.5, 1, 1),
+    """The two searches at equal size: the larger network's search is cut to the other's size."""
+    cut = "".join([
+        # Booth/0: swat (20) larger than swat-untrained (15): swat-sized meets it; lower MSE, a win.
+        _row("Booth", "swat-sized", 0, 0.05, 15, 1),
+        # Booth/1: swat-untrained (30) larger than swat (25): cut to 25, it is 2x more accurate.
+        _row("Booth", "swat-untrained-sized", 1, 0.01, 25, 1),
+        # Himmelblau/1: swat (10) larger than the constant untrained network: both constant, a tie.
+        _row("Himmelblau", "swat-sized", 1, 0.5, 1, 1),
     ])
-    untrained_constant = HAND_MADE.replace(_row("Himmelblau", "swat-untrained", 1, 0.5, 12, 1),
-                                           _row("Himmelblau", "swat-untrained", 1, 0.5, 1, 1))
-    (tmp_path / "results.csv").write_text(untrained_constant + sized)
-    s = summarize(read_results(tmp_path / "results.csv"))
-    assert s.sized == {"n_pairs": 4, "wins": 3, "lower_mse": 1, "higher_mse": 1, "both_constant": 1,
-                       "median_mse_ratio": pytest.approx((1.0 + 1.05) / 2),
-                       # swat (20, 25, 30, 10 non-zeros) is larger on Booth/0 and Himmelblau/1.
-                       "capped": 2, "capped_rival_constant": 1, "capped_lower_mse": 1,
-                       "capped_higher_mse": 0}
+    results = HAND_MADE.replace(_row("Himmelblau", "swat-untrained", 1, 0.5, 12, 1),
+                                _row("Himmelblau", "swat-untrained", 1, 0.5, 1, 1))
+    # Himmelblau/0: equal sizes (30), nothing cut; swat 10x more accurate.
+    results = results.replace(_row("Himmelblau", "swat-untrained", 0, 0.5, 40, 1),
+                              _row("Himmelblau", "swat-untrained", 0, 0.5, 30, 1))
+    (tmp_path / "results.csv").write_text(results + cut)
+    z = summarize(read_results(tmp_path / "results.csv")).sized
+    assert {k: v for k, v in z.items() if k != "by_cut"} == {
+        "n_pairs": 4, "wins": 3, "rival_wins": 2, "lower_mse": 2, "higher_mse": 1, "both_constant": 1,
+        "median_mse_ratio": pytest.approx((0.25 + 1.0) / 2), "missing": 0,
+    }
+    assert z["by_cut"]["swat"] == {"n_pairs": 2, "wins": 2, "rival_wins": 1, "lower_mse": 1, "higher_mse": 0,
+                                   "both_constant": 1, "median_mse_ratio": pytest.approx(0.625)}
+    assert z["by_cut"]["untrained"] == {"n_pairs": 1, "wins": 0, "rival_wins": 1, "lower_mse": 0,
+                                        "higher_mse": 1, "both_constant": 0, "median_mse_ratio": 2.0}
+    assert z["by_cut"]["equal"]["n_pairs"] == 1 and z["by_cut"]["equal"]["lower_mse"] == 1
     text = write_report(tmp_path).read_text()
-    assert "`swat-sized` vs `swat-untrained`: win rate (rule above) | 3/4 |" in text
-    assert "both returned a constant network | 1/4 |" in text
-    # Without swat-sized rows there is no such section.
+    assert "| pretrained wins (rule above) | 3 | 2 | 0 | 1 |" in text
+    assert "| pairs | 4 | 2 | 1 | 1 |" in text
+    assert "pairs are left out" not in text
+    # A pair whose capped row is missing is left out, and the report says so.
+    (tmp_path / "results.csv").write_text(results + cut.replace(
+        _row("Booth", "swat-untrained-sized", 1, 0.01, 25, 1), ""))
+    z = summarize(read_results(tmp_path / "results.csv")).sized
+    assert (z["n_pairs"], z["missing"]) == (3, 1)
+    assert "1 pairs are left out" in write_report(tmp_path).read_text()
+    # Without capped rows there is no such section.
     (tmp_path / "results.csv").write_text(HAND_MADE)
     assert summarize(read_results(tmp_path / "results.csv")).sized == {}
     assert "equal size" not in write_report(tmp_path).read_text()

@@ -107,6 +107,13 @@ def _swat_sized(seed: int, quick: bool, target: int | None) -> BaseEstimator:
     )
 
 
+def _swat_untrained_sized(seed: int, quick: bool, target: int | None) -> BaseEstimator:
+    return SWATRegressor(
+        autoencoder="untrained:auto", max_nonzero=target, random_state=seed, n_jobs=1,
+        **(_QUICK_SWAT if quick else {}),
+    )
+
+
 def _darts_admm(seed: int, quick: bool, target: int | None) -> BaseEstimator:
     quick_params = dict(search_epochs=1, admm_epochs=1, retrain_epochs=2) if quick else {}
     return DARTSADMMRegressor(random_state=seed, n_jobs=1, **quick_params)
@@ -143,6 +150,12 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
             _swat_sized,
             reference="swat-untrained",
         ),
+        EstimatorSpec(
+            "swat-untrained-sized",
+            "swat-untrained capped (max_nonzero) at swat's size on the same data and seed",
+            _swat_untrained_sized,
+            reference="swat",
+        ),
         EstimatorSpec("darts-admm", "DARTSADMMRegressor with its defaults", _darts_admm),
         EstimatorSpec(
             "mlp", "sklearn MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000)", _mlp
@@ -169,7 +182,8 @@ def estimator_names() -> list[str]:
     --------
     >>> from sklearn_swat.benchmark import estimator_names
     >>> estimator_names()
-    ['swat', 'swat-paper', 'swat-untrained', 'swat-sized', 'darts-admm', 'mlp', 'pruned-mlp']
+    ['swat', 'swat-paper', 'swat-untrained', 'swat-sized', 'swat-untrained-sized', 'darts-admm', 'mlp',
+     'pruned-mlp']
     """
     return list(ESTIMATORS)
 
@@ -233,7 +247,8 @@ def make_estimator(
     quick : bool, default=False
         Tiny settings (a few iterations) for tests; the results mean nothing.
     target_n_nonzero : int or None, default=None
-        For an estimator with a ``reference`` (``pruned-mlp``, ``swat-sized``):
+        For an estimator with a ``reference`` (``pruned-mlp``, ``swat-sized``,
+        ``swat-untrained-sized``):
         the size of the reference's network on the same data set and seed.
         ``None`` leaves the network uncapped.
 

@@ -95,18 +95,20 @@ class Summary:
         swat did not: no network but a constant can win those); and
         ``rival_wins``, the win rule reversed (pairs where the other has no
         more non-zeros than swat and a test MSE at most 1.1x swat's).
-    sized : dict of str to float
-        ``swat-sized`` (swat capped at swat-untrained's size) against
-        ``swat-untrained``: the pretrained latent space against the untrained
-        one at equal size. ``n_pairs``, ``wins`` (the win rule),
-        ``lower_mse`` and ``higher_mse`` (pairs where swat-sized's test MSE
-        is more than 1.1x lower, or higher, than the other's),
-        ``both_constant`` (both returned a constant network),
-        ``median_mse_ratio``; and where ``swat`` is larger than
-        ``swat-untrained`` (the cap binds): ``capped``,
-        ``capped_rival_constant`` (the untrained search returned a constant
-        there), ``capped_lower_mse`` and ``capped_higher_mse``; empty when
-        either is missing.
+    sized : dict
+        The pretrained search (``swat``) against the untrained one
+        (``swat-untrained``) at equal size: on each (data set, seed) the
+        larger of the two networks is replaced by its search capped at the
+        smaller one's size (``swat-sized`` or ``swat-untrained-sized``).
+        ``n_pairs``, ``wins`` (the win rule, the pretrained side first),
+        ``rival_wins`` (reversed), ``lower_mse`` and ``higher_mse`` (pairs
+        where the pretrained side's test MSE is more than 1.1x lower, or
+        higher), ``both_constant``, ``median_mse_ratio`` (pretrained over
+        untrained), ``missing`` (pairs whose capped row is absent, left
+        out), and ``by_cut``: the same counts for the pairs where ``"swat"``
+        was cut, where ``"untrained"`` was, and where the sizes were
+        ``"equal"``. Empty without ``swat``, ``swat-untrained`` and a capped
+        estimator.
     median_fit_seconds : dict of str to float
         Median fit time of each estimator, over all its rows.
     n_fits : dict of str to int
@@ -177,6 +179,50 @@ def _ratio(a: float, b: float) -> float:
     if b == 0:
         return 1.0 if a == 0 else float("inf")
     return a / b
+
+
+def _equal_size(index) -> dict:
+    """The pretrained and the untrained search at equal size, the larger network cut down.
+
+    For each (data set, seed) with ``swat`` and ``swat-untrained`` rows: where
+    swat's network is larger, ``swat-sized`` (swat capped at the untrained
+    search's size) meets ``swat-untrained``; where the untrained one is
+    larger, ``swat`` meets ``swat-untrained-sized``; at equal size the two
+    meet as they are. Either cut costs the cut search accuracy, so only both
+    directions together are a fair comparison.
+    """
+    groups = {"swat": [], "untrained": [], "equal": []}
+    missing = 0
+    for a, b in _pairs(index, "swat", "swat-untrained"):
+        key = (a["dataset"], a["seed"])
+        if a["n_nonzero"] > b["n_nonzero"]:
+            cut = index.get((*key, "swat-sized"))
+            pair, group = ((cut, b), "swat") if cut is not None else (None, None)
+        elif a["n_nonzero"] < b["n_nonzero"]:
+            cut = index.get((*key, "swat-untrained-sized"))
+            pair, group = ((a, cut), "untrained") if cut is not None else (None, None)
+        else:
+            pair, group = (a, b), "equal"
+        if pair is None:
+            missing += 1
+        else:
+            groups[group].append(pair)
+
+    def counts(pairs) -> dict:
+        return {
+            "n_pairs": len(pairs),
+            "wins": int(sum(_wins(p, u) for p, u in pairs)),
+            "rival_wins": int(sum(_wins(u, p) for p, u in pairs)),
+            "lower_mse": int(sum(_clearly_lower(p, u) for p, u in pairs)),
+            "higher_mse": int(sum(_clearly_lower(u, p) for p, u in pairs)),
+            "both_constant": int(sum(p["n_nonzero"] == u["n_nonzero"] == 1 for p, u in pairs)),
+            "median_mse_ratio": float(np.median([_ratio(p["test_mse"], u["test_mse"]) for p, u in pairs]))
+            if pairs else float("nan"),
+        }
+
+    everything = [pair for pairs in groups.values() for pair in pairs]
+    return {**counts(everything), "missing": missing,
+            "by_cut": {name: counts(pairs) for name, pairs in groups.items()}}
 
 
 def _ordered(names, order: Sequence[str]) -> list[str]:
@@ -253,28 +299,8 @@ def summarize(rows: Sequence[dict]) -> Summary:
                     "rival_constant": int(sum(b == 1 < a for a, b in nnz)),
                     "rival_wins": int(sum(_wins(b, a) for a, b in pairs)),
                 }
-    if {"swat-sized", "swat-untrained"} <= present:
-        pairs = _pairs(index, "swat-sized", "swat-untrained")
-        summary.sized = {
-            "n_pairs": len(pairs),
-            "wins": int(sum(_wins(a, b) for a, b in pairs)),
-            "lower_mse": int(sum(_clearly_lower(a, b) for a, b in pairs)),
-            "higher_mse": int(sum(_clearly_lower(b, a) for a, b in pairs)),
-            "both_constant": int(sum(a["n_nonzero"] == b["n_nonzero"] == 1 for a, b in pairs)),
-            "median_mse_ratio": float(np.median([_ratio(a["test_mse"], b["test_mse"]) for a, b in pairs]))
-            if pairs else float("nan"),
-        }
-        # Where the cap binds: swat alone is larger than the untrained search.
-        capped = [
-            (a, b) for a, b in pairs
-            if index.get((a["dataset"], a["seed"], "swat"), {"n_nonzero": -1})["n_nonzero"] > b["n_nonzero"]
-        ]
-        summary.sized.update(
-            capped=len(capped),
-            capped_rival_constant=int(sum(b["n_nonzero"] == 1 for _, b in capped)),
-            capped_lower_mse=int(sum(_clearly_lower(a, b) for a, b in capped)),
-            capped_higher_mse=int(sum(_clearly_lower(b, a) for a, b in capped)),
-        )
+    if {"swat", "swat-untrained"} <= present and present & {"swat-sized", "swat-untrained-sized"}:
+        summary.sized = _equal_size(index)
     for est in summary.estimators:
         times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
         summary.median_fit_seconds[est] = float(np.median(times))
@@ -479,27 +505,38 @@ def write_report(
         ]
     if s.sized:
         z = s.sized
-        t, n = f"{MSE_TOLERANCE:g}x", z["n_pairs"]
+        t = f"{MSE_TOLERANCE:g}x"
+        cols = [("all", z), *((name, z["by_cut"][name]) for name in ("swat", "untrained", "equal"))]
         lines += [
             "### Pretraining at equal size",
             "",
-            "`swat-sized` is `swat` with `max_nonzero` set to `swat-untrained`'s size on the same "
-            f"{unit[:-1]}: both searches then return networks of (at most) the same size, and the "
-            "test MSE alone says which latent space found the better one.",
+            "The two searches compared at the same size: on each "
+            f"{unit[:-1]}, the search whose network came out larger is run again with "
+            "`max_nonzero` set to the other's size (`swat-sized`: `swat` capped at "
+            "`swat-untrained`'s size; `swat-untrained-sized`: the reverse), and the test MSE says "
+            "which latent space found the better network of that size. Cutting a network below "
+            "the size its search stopped at costs accuracy, so each direction alone favours the "
+            "search that was not cut; the first column counts both.",
             "",
-            "| comparison | value |",
-            "|---|---:|",
-            f"| `swat-sized` vs `swat-untrained`: win rate (rule above) | {z['wins']}/{n} |",
-            f"| `swat-sized` test MSE more than {t} lower | {z['lower_mse']}/{n} |",
-            f"| `swat-sized` test MSE more than {t} higher | {z['higher_mse']}/{n} |",
-            f"| both returned a constant network | {z['both_constant']}/{n} |",
-            f"| median test MSE ratio (swat-sized / swat-untrained) | {z['median_mse_ratio']:.3g} |",
-            f"| where the cap binds (`swat` larger than `swat-untrained`) | {z['capped']}/{n} |",
-            f"| ... of them, `swat-untrained` constant (so is `swat-sized`) | {z['capped_rival_constant']} |",
-            f"| ... of them, `swat-sized` test MSE more than {t} lower | {z['capped_lower_mse']} |",
-            f"| ... of them, `swat-sized` test MSE more than {t} higher | {z['capped_higher_mse']} |",
+            "| | all | `swat` cut | `swat-untrained` cut | equal size, none cut |",
+            "|---|---:|---:|---:|---:|",
+            "| pairs | " + " | ".join(str(c["n_pairs"]) for _, c in cols) + " |",
+            f"| pretrained test MSE more than {t} lower | "
+            + " | ".join(str(c["lower_mse"]) for _, c in cols) + " |",
+            f"| pretrained test MSE more than {t} higher | "
+            + " | ".join(str(c["higher_mse"]) for _, c in cols) + " |",
+            "| both constant | " + " | ".join(str(c["both_constant"]) for _, c in cols) + " |",
+            "| median test MSE ratio (pretrained / untrained) | "
+            + " | ".join(f"{c['median_mse_ratio']:.3g}" for _, c in cols) + " |",
+            "| pretrained wins (rule above) | " + " | ".join(str(c["wins"]) for _, c in cols) + " |",
+            "| untrained wins (rule above) | " + " | ".join(str(c["rival_wins"]) for _, c in cols) + " |",
             "",
         ]
+        if z["missing"]:
+            lines += [
+                f"{z['missing']} pairs are left out: the capped row they need is not in the results.",
+                "",
+            ]
     lines += [
         "| estimator | fits | median fit seconds |",
         "|---|---:|---:|",
