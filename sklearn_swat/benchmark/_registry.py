@@ -33,7 +33,7 @@ class BenchmarkError(ValueError):
     ...     make_estimator("SWAT")
     ... except BenchmarkError as exc:
     ...     print(exc)
-    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (7): ...
+    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (8): ...
     >>> issubclass(BenchmarkError, ValueError)
     True
     """
