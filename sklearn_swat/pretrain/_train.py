@@ -65,13 +65,18 @@ class TrainSettings:
         self.weight_scales = ",".join(f"{v:g}" for v in parse_scales(self.weight_scales))
 
 
+def _parse_numbers(text: str, name: str, example: str) -> tuple[float, ...]:
+    """Numbers from a comma-separated option value, or a ValueError naming the option."""
+    try:
+        return tuple(float(v) for v in str(text).split(","))
+    except ValueError:
+        raise ValueError(f"{name} must be numbers separated by commas, e.g. '{example}'; "
+                         f"got {text!r}.") from None
+
+
 def parse_levels(text: str) -> tuple[float, ...]:
     """The zoo's sparsity levels from a comma-separated list such as ``"0,0.2,0.4"``."""
-    try:
-        levels = tuple(float(v) for v in str(text).split(","))
-    except ValueError:
-        raise ValueError(f"sparsity_levels must be numbers separated by commas, e.g. '0,0.2,0.4'; "
-                         f"got {text!r}.") from None
+    levels = _parse_numbers(text, "sparsity_levels", "0,0.2,0.4")
     if not all(0 <= v < 1 for v in levels):
         raise ValueError(f"sparsity levels must be in [0, 1); got {text!r}.")
     return levels
@@ -79,11 +84,7 @@ def parse_levels(text: str) -> tuple[float, ...]:
 
 def parse_scales(text: str) -> tuple[float, ...]:
     """The zoo's hidden-weight multipliers from a comma-separated list such as ``"1,0.5,0.25"``."""
-    try:
-        scales = tuple(float(v) for v in str(text).split(","))
-    except ValueError:
-        raise ValueError(f"weight_scales must be numbers separated by commas, e.g. '1,0.5,0.25'; "
-                         f"got {text!r}.") from None
+    scales = _parse_numbers(text, "weight_scales", "1,0.5,0.25")
     if not all(0 < v <= 1 for v in scales):
         raise ValueError(f"weight scales must be in (0, 1]; got {text!r}.")
     return scales
