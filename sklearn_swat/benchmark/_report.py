@@ -196,14 +196,12 @@ def _equal_size(index) -> dict:
     for a, b in _pairs(index, "swat", "swat-untrained"):
         key = (a["dataset"], a["seed"])
         if a["n_nonzero"] > b["n_nonzero"]:
-            cut = index.get((*key, "swat-sized"))
-            pair, group = ((cut, b), "swat") if cut is not None else (None, None)
+            group, pair = "swat", (index.get((*key, "swat-sized")), b)
         elif a["n_nonzero"] < b["n_nonzero"]:
-            cut = index.get((*key, "swat-untrained-sized"))
-            pair, group = ((a, cut), "untrained") if cut is not None else (None, None)
+            group, pair = "untrained", (a, index.get((*key, "swat-untrained-sized")))
         else:
-            pair, group = (a, b), "equal"
-        if pair is None:
+            group, pair = "equal", (a, b)
+        if any(row is None for row in pair):
             missing += 1
         else:
             groups[group].append(pair)
@@ -506,7 +504,7 @@ def write_report(
     if s.sized:
         z = s.sized
         t = f"{MSE_TOLERANCE:g}x"
-        cols = [("all", z), *((name, z["by_cut"][name]) for name in ("swat", "untrained", "equal"))]
+        cols = [z, *(z["by_cut"][name] for name in ("swat", "untrained", "equal"))]
         lines += [
             "### Pretraining at equal size",
             "",
@@ -520,16 +518,16 @@ def write_report(
             "",
             "| | all | `swat` cut | `swat-untrained` cut | equal size, none cut |",
             "|---|---:|---:|---:|---:|",
-            "| pairs | " + " | ".join(str(c["n_pairs"]) for _, c in cols) + " |",
+            "| pairs | " + " | ".join(str(c["n_pairs"]) for c in cols) + " |",
             f"| pretrained test MSE more than {t} lower | "
-            + " | ".join(str(c["lower_mse"]) for _, c in cols) + " |",
+            + " | ".join(str(c["lower_mse"]) for c in cols) + " |",
             f"| pretrained test MSE more than {t} higher | "
-            + " | ".join(str(c["higher_mse"]) for _, c in cols) + " |",
-            "| both constant | " + " | ".join(str(c["both_constant"]) for _, c in cols) + " |",
+            + " | ".join(str(c["higher_mse"]) for c in cols) + " |",
+            "| both constant | " + " | ".join(str(c["both_constant"]) for c in cols) + " |",
             "| median test MSE ratio (pretrained / untrained) | "
-            + " | ".join(f"{c['median_mse_ratio']:.3g}" for _, c in cols) + " |",
-            "| pretrained wins (rule above) | " + " | ".join(str(c["wins"]) for _, c in cols) + " |",
-            "| untrained wins (rule above) | " + " | ".join(str(c["rival_wins"]) for _, c in cols) + " |",
+            + " | ".join(f"{c['median_mse_ratio']:.3g}" for c in cols) + " |",
+            "| pretrained wins (rule above) | " + " | ".join(str(c["wins"]) for c in cols) + " |",
+            "| untrained wins (rule above) | " + " | ".join(str(c["rival_wins"]) for c in cols) + " |",
             "",
         ]
         if z["missing"]:
