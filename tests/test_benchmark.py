@@ -456,6 +456,34 @@ def test_compare_checkpoints_applies_the_win_rule(tmp_path, capsys):
         cc.main(["--untrained", str(tmp_path / "u.csv"), str(tmp_path / "f.csv")])
 
 
+def test_screen_settings_sets_the_params_in_both_searches_and_resumes(tmp_path, capsys):
+    import pandas as pd
+
+    ss = _load_script("screen_settings")
+    # The win rule both ways, and the counts behind it.
+    frame = pd.DataFrame([
+        dict(dataset="a", estimator="swat", test_mse=1.0, n_nonzero=5, seed=0),
+        dict(dataset="a", estimator="swat-untrained", test_mse=1.05, n_nonzero=5, seed=0),
+        dict(dataset="b", estimator="swat", test_mse=0.1, n_nonzero=9, seed=0),
+        dict(dataset="b", estimator="swat-untrained", test_mse=1.0, n_nonzero=3, seed=0),
+    ])
+    table = ss.score(frame)
+    assert (table["pairs"], table["wins"], table["reverse"]) == (2, 1, 1)
+    assert (table["more accurate"], table["less accurate"], table["larger"], table["smaller"]) == (1, 0, 1, 0)
+
+    quick = '{"max_iter": 2, "polish_iter": 2, "n_restarts": 1, "depths": [1], "prune": false}'
+    argv = ["--out", str(tmp_path), "--datasets", "Booth", "--variant", f"tiny={quick}"]
+    ss.main(argv)
+    rows = read_results(tmp_path / "tiny" / "results.csv")
+    assert sorted(r["estimator"] for r in rows) == ["swat", "swat-untrained"]
+    assert "tiny {'max_iter': 2" in capsys.readouterr().out
+    ss.main(argv)  # a rerun fits nothing new
+    assert read_results(tmp_path / "tiny" / "results.csv") == rows
+    assert "0 new fits" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        ss.main(["--out", str(tmp_path), "--variant", "no-json"])
+
+
 def test_bench_general_functions_have_their_textbook_minima():
     bg = _load_script("bench_general")
     assert bg._rosenbrock(np.ones((1, 4)))[0] == 0

@@ -1,0 +1,115 @@
+"""Screen SWATRegressor settings on the CORNN functions, with both searches.
+
+The issue's test of pretraining compares ``swat`` with ``swat-untrained``, the
+same search through an untrained autoencoder. A setting of the search
+(tolerance, restarts, ...) can change the networks of both, so a fair screen
+changes it in both and counts the benchmark's win rule between the two. Each
+``--variant TAG=JSON`` names keyword arguments given to ``set_params`` of both
+benchmark estimators (``{}`` for the defaults). Rows go to
+``OUT/TAG/results.csv`` with the benchmark's columns (a rerun skips rows already
+there), and a table prints, per variant: the pairs, the wins of ``swat`` (no
+more non-zeros, test MSE at most 1.1 times), per seed, the same rule the other
+way round, the pairs where ``swat``'s test MSE is more than 1.1 times lower or
+higher and where its network is smaller or larger, and the median size and
+test MSE of each search.
+
+Usage::
+
+    python benchmarks/screen_settings.py --out screen --seeds 0 1 2 --n-jobs 2 \
+        --variant base={} --variant tol05='{"selection_tolerance": 0.5}'
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from sklearn_swat.benchmark import COLUMNS, make_estimator, network_size, read_results
+from sklearn_swat.benchmark._runner import _format_row
+from sklearn_swat.datasets import cornn_names, load_cornn
+
+PAIR = ("swat", "swat-untrained")
+
+
+def fit_row(dataset: str, estimator: str, seed: int, params: dict, data_home: str | None) -> dict:
+    """Fit one benchmark estimator with ``params`` set; the benchmark's row."""
+    X_train, X_test, y_train, y_test = load_cornn(dataset, data_home=data_home)
+    est = make_estimator(estimator, seed).set_params(**params)
+    start = time.perf_counter()
+    est.fit(X_train, y_train)
+    seconds = time.perf_counter() - start
+    n_nonzero, n_active, depth = network_size(est)
+    return {
+        "dataset": dataset, "estimator": estimator,
+        "test_mse": float(np.mean((est.predict(X_test) - y_test) ** 2)),
+        "n_nonzero": n_nonzero, "n_active_neurons": n_active, "depth": depth,
+        "fit_seconds": seconds, "seed": seed,
+    }
+
+
+def score(frame: pd.DataFrame) -> dict:
+    """The win rule both ways and the medians, over the (data set, seed) pairs."""
+    key = ["dataset", "seed"]
+    both = pd.merge(frame[frame.estimator == PAIR[0]], frame[frame.estimator == PAIR[1]],
+                    on=key, suffixes=("", "_u"))
+    wins = (both.n_nonzero <= both.n_nonzero_u) & (both.test_mse <= 1.1 * both.test_mse_u)
+    back = (both.n_nonzero_u <= both.n_nonzero) & (both.test_mse_u <= 1.1 * both.test_mse)
+    return {
+        "pairs": len(both), "wins": int(wins.sum()),
+        "per seed": " ".join(str(int(v)) for v in wins.groupby(both.seed).sum()),
+        "reverse": int(back.sum()),
+        "more accurate": int((both.test_mse * 1.1 < both.test_mse_u).sum()),
+        "less accurate": int((both.test_mse > 1.1 * both.test_mse_u).sum()),
+        "smaller": int((both.n_nonzero < both.n_nonzero_u).sum()),
+        "larger": int((both.n_nonzero > both.n_nonzero_u).sum()),
+        "nnz swat": both.n_nonzero.median(), "nnz untrained": both.n_nonzero_u.median(),
+        "mse swat": both.test_mse.median(), "mse untrained": both.test_mse_u.median(),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--variant", action="append", required=True, metavar="TAG=JSON")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--datasets", nargs="+", default=None, help="default: all 54")
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--n-jobs", type=int, default=1)
+    args = parser.parse_args(argv)
+    variants = {}
+    for spec in args.variant:
+        tag, sep, text = spec.partition("=")
+        if not sep or not tag:
+            parser.error(f"--variant takes TAG=JSON, got {spec!r}")
+        variants[tag] = json.loads(text)
+    datasets = args.datasets or cornn_names()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    table = {}
+    for tag, params in variants.items():
+        path = args.out / tag / "results.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rows = read_results(path) if path.exists() else []
+        done = {(r["dataset"], r["estimator"], r["seed"]) for r in rows}
+        tasks = [(d, e, s) for s in args.seeds for d in datasets for e in PAIR if (d, e, s) not in done]
+        new = path.exists()
+        with open(path, "a") as f:
+            if not new:
+                f.write(",".join(COLUMNS) + "\n")
+            jobs = (delayed(fit_row)(d, e, s, params, args.data_home) for d, e, s in tasks)
+            for row in Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs):
+                f.write(_format_row(row))
+                f.flush()
+        table[tag] = score(pd.read_csv(path))
+        print(f"{tag} {params}: {len(tasks)} new fits", flush=True)
+    print(pd.DataFrame(table).T.to_string())
+
+
+if __name__ == "__main__":
+    main()
