@@ -35,8 +35,8 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.datasets import make_friedman1, make_friedman2, make_friedman3
 
-from sklearn_swat.benchmark import COLUMNS, ESTIMATORS, read_results, write_report
-from sklearn_swat.benchmark._runner import _format_row, _run_task, _Task
+from sklearn_swat.benchmark import ESTIMATORS, append_results, read_results, write_report
+from sklearn_swat.benchmark._runner import _run_task, _Task
 
 N_TRAIN, N_TEST = 3750, 1250
 # The second group needs a first-group fit's size (their registry reference).
@@ -101,12 +101,6 @@ def load(name: str):
     return X[:N_TRAIN], X[N_TRAIN:], y[:N_TRAIN], y[N_TRAIN:]
 
 
-def _append(path: Path, rows: list[dict]) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as fh:
-        fh.write((",".join(COLUMNS) + "\n" if new else "") + "".join(_format_row(r) for r in rows))
-
-
 def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bool = False,
         estimators: tuple[str, ...] = FIRST + SECOND) -> list[dict]:
     """Fit what is missing from ``out/results.csv``; return all its rows.
@@ -131,7 +125,7 @@ def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bo
         for i, (task, new_rows, error) in enumerate(results, 1):
             if error:
                 raise RuntimeError(f"{task}: {error}")
-            _append(path, new_rows)
+            append_results(path, new_rows)
             print(f"[{i}/{len(tasks)} {time.perf_counter() - start:.0f}s] {task.dataset} {task.estimator} "
                   f"seed {task.seed}: " + ", ".join(f"{r['estimator']} mse {r['test_mse']:.3g} "
                                                      f"nnz {r['n_nonzero']}" for r in new_rows), flush=True)

@@ -31,8 +31,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sklearn_swat.benchmark import COLUMNS, make_estimator, network_size, read_results
-from sklearn_swat.benchmark._runner import _format_row
+from sklearn_swat.benchmark import append_results, make_estimator, network_size, read_results
 from sklearn_swat.datasets import cornn_names, load_cornn
 
 PAIR = ("swat", "swat-untrained")
@@ -98,14 +97,9 @@ def main(argv: list[str] | None = None) -> None:
         rows = read_results(path) if path.exists() else []
         done = {(r["dataset"], r["estimator"], r["seed"]) for r in rows}
         tasks = [(d, e, s) for s in args.seeds for d in datasets for e in PAIR if (d, e, s) not in done]
-        new = path.exists()
-        with open(path, "a") as f:
-            if not new:
-                f.write(",".join(COLUMNS) + "\n")
-            jobs = (delayed(fit_row)(d, e, s, params, args.data_home) for d, e, s in tasks)
-            for row in Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs):
-                f.write(_format_row(row))
-                f.flush()
+        jobs = (delayed(fit_row)(d, e, s, params, args.data_home) for d, e, s in tasks)
+        for row in Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs):
+            append_results(path, [row])
         table[tag] = score(pd.read_csv(path))
         print(f"{tag} {params}: {len(tasks)} new fits", flush=True)
     print(pd.DataFrame(table).T.to_string())

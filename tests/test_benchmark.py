@@ -107,6 +107,22 @@ def test_killed_run_keeps_its_rows(tmp_path):
     assert (rows[-1]["dataset"], rows[-1]["estimator"], rows[-1]["seed"]) == ("Booth", "mlp", 1)
 
 
+def test_append_results_writes_the_header_once_and_keeps_a_hand_edited_file(tmp_path):
+    from sklearn_swat.benchmark import append_results
+
+    row = dict(dataset="Booth", estimator="mlp", test_mse=0.5, n_nonzero=85, n_active_neurons=[7, 7],
+               depth=2, fit_seconds=1.0, seed=0)
+    path = tmp_path / "results.csv"
+    append_results(path, [row])
+    append_results(path, [{**row, "seed": 1}, {**row, "seed": 2}])
+    assert path.read_text().count(HEADER) == 1
+    assert [r["seed"] for r in read_results(path)] == [0, 1, 2]
+    # A last row without its line end gets one before the next row.
+    path.write_text(path.read_text().rstrip("\n"))
+    append_results(path, [{**row, "seed": 3}])
+    assert [r["seed"] for r in read_results(path)] == [0, 1, 2, 3]
+
+
 class _Broken:
     def fit(self, X, y):
         raise ValueError("boom")

@@ -21,7 +21,7 @@ from ._registry import (
     network_size,
 )
 from ._report import MSE_TOLERANCE, Summary, WinRate, summarize, write_report
-from ._runner import COLUMNS, BenchmarkRun, read_results, run_benchmark
+from ._runner import COLUMNS, BenchmarkRun, append_results, read_results, run_benchmark
 
 __all__ = [
     "COLUMNS",
@@ -33,6 +33,7 @@ __all__ = [
     "PrunedMLPRegressor",
     "Summary",
     "WinRate",
+    "append_results",
     "estimator_names",
     "make_estimator",
     "network_size",

@@ -221,6 +221,39 @@ class _ResultsWriter:
         self._fh.close()
 
 
+def append_results(path: str | os.PathLike, rows: Sequence[dict]) -> None:
+    """Append rows to a results file in the benchmark's format.
+
+    The file (and its header) is made when missing; each row is flushed to
+    disk before the next, as the benchmark itself writes them, so a killed
+    script loses no finished row and :func:`read_results` reads them back.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``results.csv`` to append to.
+    rows : sequence of dict
+        Rows with the keys of :data:`COLUMNS`; ``n_active_neurons`` is a
+        sequence of neurons per hidden layer.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sklearn_swat.benchmark import append_results, read_results
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.csv"
+    >>> append_results(path, [dict(dataset="Booth", estimator="mlp", test_mse=0.01, n_nonzero=85,
+    ...                            n_active_neurons=[7, 7], depth=2, fit_seconds=1.5, seed=0)])
+    >>> read_results(path)[0]["n_active_neurons"]
+    [7, 7]
+    """
+    writer = _ResultsWriter(Path(path))
+    try:
+        for row in rows:
+            writer.write(row)
+    finally:
+        writer.close()
+
+
 # ---------------------------------------------------------------- one fit
 @dataclass(frozen=True)
 class _Task:
