@@ -24,33 +24,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sklearn_swat.benchmark import append_results, make_estimator, network_size, read_results
+from sklearn_swat.benchmark import append_results, fit_row, make_estimator, read_results
 from sklearn_swat.datasets import cornn_names, load_cornn
 
 PAIR = ("swat", "swat-untrained")
 
 
-def fit_row(dataset: str, estimator: str, seed: int, params: dict, data_home: str | None) -> dict:
+def one_fit(dataset: str, estimator: str, seed: int, params: dict, data_home: str | None) -> dict:
     """Fit one benchmark estimator with ``params`` set; the benchmark's row."""
-    X_train, X_test, y_train, y_test = load_cornn(dataset, data_home=data_home)
     est = make_estimator(estimator, seed).set_params(**params)
-    start = time.perf_counter()
-    est.fit(X_train, y_train)
-    seconds = time.perf_counter() - start
-    n_nonzero, n_active, depth = network_size(est)
-    return {
-        "dataset": dataset, "estimator": estimator,
-        "test_mse": float(np.mean((est.predict(X_test) - y_test) ** 2)),
-        "n_nonzero": n_nonzero, "n_active_neurons": n_active, "depth": depth,
-        "fit_seconds": seconds, "seed": seed,
-    }
+    return fit_row(est, estimator, dataset, seed, load_cornn(dataset, data_home=data_home))
 
 
 def score(frame: pd.DataFrame) -> dict:
@@ -97,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         rows = read_results(path) if path.exists() else []
         done = {(r["dataset"], r["estimator"], r["seed"]) for r in rows}
         tasks = [(d, e, s) for s in args.seeds for d in datasets for e in PAIR if (d, e, s) not in done]
-        jobs = (delayed(fit_row)(d, e, s, params, args.data_home) for d, e, s in tasks)
+        jobs = (delayed(one_fit)(d, e, s, params, args.data_home) for d, e, s in tasks)
         for row in Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs):
             append_results(path, [row])
         table[tag] = score(pd.read_csv(path))

@@ -21,7 +21,7 @@ from ._registry import (
     network_size,
 )
 from ._report import MSE_TOLERANCE, Summary, WinRate, summarize, write_report
-from ._runner import COLUMNS, BenchmarkRun, append_results, read_results, run_benchmark
+from ._runner import COLUMNS, BenchmarkRun, append_results, fit_row, read_results, run_benchmark
 
 __all__ = [
     "COLUMNS",
@@ -35,6 +35,7 @@ __all__ = [
     "WinRate",
     "append_results",
     "estimator_names",
+    "fit_row",
     "make_estimator",
     "network_size",
     "read_results",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from .._base import torch_threads
@@ -266,9 +267,29 @@ class _Task:
     fit_reference: bool = False
 
 
-def _fit_row(name: str, dataset: str, seed: int, data, quick: bool, target: int | None) -> dict:
+def fit_row(est: BaseEstimator, name: str, dataset: str, seed: int, data: tuple) -> dict:
+    """Fit an estimator on one data set and measure it: one row of the results file.
+
+    Parameters
+    ----------
+    est : estimator
+        Unfitted; it is fitted in place.
+    name : str
+        The row's ``estimator`` value.
+    dataset : str
+        The row's ``dataset`` value.
+    seed : int
+        The row's ``seed`` value (the estimator's own seed is already set).
+    data : tuple of (X_train, X_test, y_train, y_test)
+        As :func:`sklearn_swat.datasets.load_cornn` returns them.
+
+    Returns
+    -------
+    row : dict
+        The values of :data:`COLUMNS`: test MSE, size (:func:`network_size`)
+        and fit seconds.
+    """
     X_train, X_test, y_train, y_test = data
-    est = make_estimator(name, seed, quick=quick, target_n_nonzero=target)
     start = time.perf_counter()
     est.fit(X_train, y_train)
     seconds = time.perf_counter() - start
@@ -284,6 +305,11 @@ def _fit_row(name: str, dataset: str, seed: int, data, quick: bool, target: int 
         "fit_seconds": seconds,
         "seed": seed,
     }
+
+
+def _fit_row(name: str, dataset: str, seed: int, data, quick: bool, target: int | None) -> dict:
+    est = make_estimator(name, seed, quick=quick, target_n_nonzero=target)
+    return fit_row(est, name, dataset, seed, data)
 
 
 _warmed_up = False
