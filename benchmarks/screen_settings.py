@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sklearn_swat.benchmark import append_results, fit_row, make_estimator, read_results
+from sklearn_swat.benchmark import MSE_TOLERANCE, append_results, fit_row, make_estimator, read_results
 from sklearn_swat.datasets import cornn_names, load_cornn
 
 PAIR = ("swat", "swat-untrained")
@@ -46,14 +46,14 @@ def score(frame: pd.DataFrame) -> dict:
     key = ["dataset", "seed"]
     both = pd.merge(frame[frame.estimator == PAIR[0]], frame[frame.estimator == PAIR[1]],
                     on=key, suffixes=("", "_u"))
-    wins = (both.n_nonzero <= both.n_nonzero_u) & (both.test_mse <= 1.1 * both.test_mse_u)
-    back = (both.n_nonzero_u <= both.n_nonzero) & (both.test_mse_u <= 1.1 * both.test_mse)
+    wins = (both.n_nonzero <= both.n_nonzero_u) & (both.test_mse <= MSE_TOLERANCE * both.test_mse_u)
+    back = (both.n_nonzero_u <= both.n_nonzero) & (both.test_mse_u <= MSE_TOLERANCE * both.test_mse)
     return {
         "pairs": len(both), "wins": int(wins.sum()),
         "per seed": " ".join(str(int(v)) for v in wins.groupby(both.seed).sum()),
         "reverse": int(back.sum()),
-        "more accurate": int((both.test_mse * 1.1 < both.test_mse_u).sum()),
-        "less accurate": int((both.test_mse > 1.1 * both.test_mse_u).sum()),
+        "more accurate": int((both.test_mse * MSE_TOLERANCE < both.test_mse_u).sum()),
+        "less accurate": int((both.test_mse > MSE_TOLERANCE * both.test_mse_u).sum()),
         "smaller": int((both.n_nonzero < both.n_nonzero_u).sum()),
         "larger": int((both.n_nonzero > both.n_nonzero_u).sum()),
         "nnz swat": both.n_nonzero.median(), "nnz untrained": both.n_nonzero_u.median(),
@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"--variant takes TAG=JSON, got {spec!r}")
         variants[tag] = json.loads(text)
     datasets = args.datasets or cornn_names()
+    # Read by the worker processes joblib starts: one BLAS thread per fit.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     table = {}
     for tag, params in variants.items():
