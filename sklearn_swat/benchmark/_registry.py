@@ -81,37 +81,25 @@ class EstimatorSpec:
 _QUICK_SWAT = dict(max_iter=5, polish_iter=5, n_restarts=1, depths=(1, 2))
 
 
-def _swat(seed: int, quick: bool, target: int | None) -> BaseEstimator:
-    return SWATRegressor(random_state=seed, n_jobs=1, **(_QUICK_SWAT if quick else {}))
+def _swat_factory(sized: bool = False, **params):
+    """``SWATRegressor`` with ``params`` (over the quick ones); capped at the target if ``sized``."""
+
+    def make(seed: int, quick: bool, target: int | None) -> BaseEstimator:
+        kwargs = {**(_QUICK_SWAT if quick else {}), **params}
+        if sized:
+            kwargs["max_nonzero"] = target
+        return SWATRegressor(random_state=seed, n_jobs=1, **kwargs)
+
+    return make
 
 
-def _swat_paper(seed: int, quick: bool, target: int | None) -> BaseEstimator:
-    params = {
-        **(_QUICK_SWAT if quick else {}),
-        "init": "random", "refine_iter": 0, "polish_iter": 0, "prune": False, "selection": "train",
-    }
-    return SWATRegressor(random_state=seed, n_jobs=1, **params)
-
-
-def _swat_untrained(seed: int, quick: bool, target: int | None) -> BaseEstimator:
-    # "untrained:auto": a random autoencoder of the config that "auto" would
-    # pick ("cornn" for 2 features), so that only the training differs.
-    return SWATRegressor(
-        autoencoder="untrained:auto", random_state=seed, n_jobs=1, **(_QUICK_SWAT if quick else {})
-    )
-
-
-def _swat_sized(seed: int, quick: bool, target: int | None) -> BaseEstimator:
-    return SWATRegressor(
-        max_nonzero=target, random_state=seed, n_jobs=1, **(_QUICK_SWAT if quick else {})
-    )
-
-
-def _swat_untrained_sized(seed: int, quick: bool, target: int | None) -> BaseEstimator:
-    return SWATRegressor(
-        autoencoder="untrained:auto", max_nonzero=target, random_state=seed, n_jobs=1,
-        **(_QUICK_SWAT if quick else {}),
-    )
+_swat = _swat_factory()
+_swat_paper = _swat_factory(init="random", refine_iter=0, polish_iter=0, prune=False, selection="train")
+# "untrained:auto": a random autoencoder of the config that "auto" would
+# pick ("cornn" for 2 features), so that only the training differs.
+_swat_untrained = _swat_factory(autoencoder="untrained:auto")
+_swat_sized = _swat_factory(sized=True)
+_swat_untrained_sized = _swat_factory(sized=True, autoencoder="untrained:auto")
 
 
 def _darts_admm(seed: int, quick: bool, target: int | None) -> BaseEstimator:
