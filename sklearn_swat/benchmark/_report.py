@@ -505,6 +505,10 @@ def write_report(
         z = s.sized
         t = f"{MSE_TOLERANCE:g}x"
         cols = [z, *(z["by_cut"][name] for name in ("swat", "untrained", "equal"))]
+
+        def row(label: str, key: str, fmt: str = "{}") -> str:
+            return f"| {label} | " + " | ".join(fmt.format(c[key]) for c in cols) + " |"
+
         lines += [
             "### Pretraining at equal size",
             "",
@@ -518,16 +522,13 @@ def write_report(
             "",
             "| | all | `swat` cut | `swat-untrained` cut | equal size, none cut |",
             "|---|---:|---:|---:|---:|",
-            "| pairs | " + " | ".join(str(c["n_pairs"]) for c in cols) + " |",
-            f"| pretrained test MSE more than {t} lower | "
-            + " | ".join(str(c["lower_mse"]) for c in cols) + " |",
-            f"| pretrained test MSE more than {t} higher | "
-            + " | ".join(str(c["higher_mse"]) for c in cols) + " |",
-            "| both constant | " + " | ".join(str(c["both_constant"]) for c in cols) + " |",
-            "| median test MSE ratio (pretrained / untrained) | "
-            + " | ".join(f"{c['median_mse_ratio']:.3g}" for c in cols) + " |",
-            "| pretrained wins (rule above) | " + " | ".join(str(c["wins"]) for c in cols) + " |",
-            "| untrained wins (rule above) | " + " | ".join(str(c["rival_wins"]) for c in cols) + " |",
+            row("pairs", "n_pairs"),
+            row(f"pretrained test MSE more than {t} lower", "lower_mse"),
+            row(f"pretrained test MSE more than {t} higher", "higher_mse"),
+            row("both constant", "both_constant"),
+            row("median test MSE ratio (pretrained / untrained)", "median_mse_ratio", "{:.3g}"),
+            row("pretrained wins (rule above)", "wins"),
+            row("untrained wins (rule above)", "rival_wins"),
             "",
         ]
         if z["missing"]:
