@@ -29,7 +29,14 @@ from pathlib import Path
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sklearn_swat.benchmark import MSE_TOLERANCE, append_results, fit_row, make_estimator, read_results
+from sklearn_swat.benchmark import (
+    MSE_TOLERANCE,
+    append_results,
+    fit_row,
+    make_estimator,
+    read_results,
+    summarize,
+)
 from sklearn_swat.datasets import cornn_names, load_cornn
 
 PAIR = ("swat", "swat-untrained")
@@ -42,16 +49,16 @@ def one_fit(dataset: str, estimator: str, seed: int, params: dict, data_home: st
 
 
 def score(frame: pd.DataFrame) -> dict:
-    """The win rule both ways and the medians, over the (data set, seed) pairs."""
-    key = ["dataset", "seed"]
+    """The win rule both ways (the benchmark's :func:`summarize`) and the counts behind it."""
+    summary = summarize(frame.to_dict("records"))
+    against = summary.ratios[PAIR[1]]
+    per_seed = [summarize(frame[frame.seed == seed].to_dict("records")).win_rates[PAIR[1]].wins
+                for seed in summary.seeds]
     both = pd.merge(frame[frame.estimator == PAIR[0]], frame[frame.estimator == PAIR[1]],
-                    on=key, suffixes=("", "_u"))
-    wins = (both.n_nonzero <= both.n_nonzero_u) & (both.test_mse <= MSE_TOLERANCE * both.test_mse_u)
-    back = (both.n_nonzero_u <= both.n_nonzero) & (both.test_mse_u <= MSE_TOLERANCE * both.test_mse)
+                    on=["dataset", "seed"], suffixes=("", "_u"))
     return {
-        "pairs": len(both), "wins": int(wins.sum()),
-        "per seed": " ".join(str(int(v)) for v in wins.groupby(both.seed).sum()),
-        "reverse": int(back.sum()),
+        "pairs": against["n_pairs"], "wins": summary.win_rates[PAIR[1]].wins,
+        "per seed": " ".join(str(w) for w in per_seed), "reverse": against["rival_wins"],
         "more accurate": int((both.test_mse * MSE_TOLERANCE < both.test_mse_u).sum()),
         "less accurate": int((both.test_mse > MSE_TOLERANCE * both.test_mse_u).sum()),
         "smaller": int((both.n_nonzero < both.n_nonzero_u).sum()),

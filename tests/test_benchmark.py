@@ -478,10 +478,9 @@ def test_screen_settings_sets_the_params_in_both_searches_and_resumes(tmp_path, 
     ss = _load_script("screen_settings")
     # The win rule both ways, and the counts behind it.
     frame = pd.DataFrame([
-        dict(dataset="a", estimator="swat", test_mse=1.0, n_nonzero=5, seed=0),
-        dict(dataset="a", estimator="swat-untrained", test_mse=1.05, n_nonzero=5, seed=0),
-        dict(dataset="b", estimator="swat", test_mse=0.1, n_nonzero=9, seed=0),
-        dict(dataset="b", estimator="swat-untrained", test_mse=1.0, n_nonzero=3, seed=0),
+        dict(dataset=d, estimator=e, test_mse=m, n_nonzero=n, seed=0, fit_seconds=1.0)
+        for d, e, m, n in [("a", "swat", 1.0, 5), ("a", "swat-untrained", 1.05, 5),
+                           ("b", "swat", 0.1, 9), ("b", "swat-untrained", 1.0, 3)]
     ])
     table = ss.score(frame)
     assert (table["pairs"], table["wins"], table["reverse"]) == (2, 1, 1)
