@@ -134,6 +134,16 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         MSE stays within the same margin. The constant network (the training
         mean) is a candidate too. Smaller values give larger, more accurate
         networks.
+    target_error : float in [0, 1) or None, default=None
+        Error that is accurate enough, as a share of the constant network's
+        (the variance of the held-out target, or of the training target
+        with ``selection="train"``): 0.01 asks for an R² of about 0.99.
+        The selection and the pruning then accept any network up to this
+        error, or up to ``selection_tolerance`` above the best candidate's,
+        whichever is more, so a search that found a far more accurate
+        network may give it up for a smaller one. ``None``: the relative
+        ``selection_tolerance`` alone. A size goal stated as accuracy, as
+        ``max_nonzero`` states one in parameters.
     max_nonzero : int or None, default=None
         Most non-zero parameters the fitted network may have (a size cap,
         e.g. for a device with little memory). When the chosen network,
@@ -272,6 +282,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "selection": [StrOptions({"validation", "train"})],
         "selection_tolerance": [Interval(Real, 0, None, closed="left")],
+        "target_error": [Interval(Real, 0, 1, closed="left"), None],
         "max_nonzero": [Interval(Integral, 1, None, closed="left"), None],
         "device": [str, None],
         "n_jobs": [Integral, None],
@@ -304,6 +315,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         validation_fraction=0.1,
         selection="validation",
         selection_tolerance=0.2,
+        target_error=None,
         max_nonzero=None,
         device="cpu",
         n_jobs=None,
@@ -332,6 +344,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         self.validation_fraction = validation_fraction
         self.selection = selection
         self.selection_tolerance = selection_tolerance
+        self.target_error = target_error
         self.max_nonzero = max_nonzero
         self.device = device
         self.n_jobs = n_jobs
@@ -506,7 +519,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         score = val_loss if use_val else train_loss
         score = np.where(np.isfinite(score), score, np.inf)
         # Held-out MSE accepted by the selection and by the pruning.
-        budget = score.min() * (1 + self.selection_tolerance) + 1e-12
+        budget = self._budget(score)
         ok = score <= budget
         accepted = np.flatnonzero(ok)[np.lexsort((score[ok], sizes[ok]))]
         # Polish and prune on at most MAX_POLISH_ROWS rows of each split.
@@ -561,7 +574,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 sizes[i] = networks[i].n_nonzero
             score = val_loss if use_val else train_loss
             score = np.where(np.isfinite(score) & (sizes <= self.max_nonzero), score, np.inf)
-            budget = score.min() * (1 + self.selection_tolerance) + 1e-12
+            budget = self._budget(score)
             ok = score <= budget
             pick = int(np.flatnonzero(ok)[np.lexsort((score[ok], sizes[ok]))[0]])
             network = networks[pick]
@@ -581,6 +594,13 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             "selected": np.arange(len(networks)) == pick,
         }
         return self
+
+    def _budget(self, score: np.ndarray) -> float:
+        """Largest selection MSE accepted; ``score[-1]`` is the constant network's."""
+        budget = score.min() * (1 + self.selection_tolerance)
+        if self.target_error is not None and np.isfinite(score[-1]):
+            budget = max(budget, self.target_error * score[-1])
+        return budget + 1e-12
 
     def _set_fitted(self, network, name, sha, device, curve):
         self.network_ = network

@@ -347,6 +347,24 @@ def test_the_constant_network_wins_unless_a_network_beats_it_by_the_tolerance(mo
     assert np.flatnonzero(c["selected"]).tolist() == [int(np.argmin(c["validation_loss"]))]
 
 
+def test_target_error_gives_up_accuracy_it_does_not_need_for_size():
+    """A network explaining enough of the variance is kept over a larger, more accurate one."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-2, 2, size=(300, 2))
+    y = 3 * np.tanh(X[:, 0]) + 0.4 * np.tanh(2 * X[:, 1])  # the second input: 2% of the variance
+    base = dict(FAST, polish_iter=100)
+    exact = SWATRegressor(**base).fit(X, y)
+    enough = SWATRegressor(**dict(base, target_error=0.05)).fit(X, y)
+    assert enough.n_nonzero_ < exact.n_nonzero_
+    c = enough.candidates_
+    constant = c["validation_loss"][c["depth"] == 0][0]
+    chosen = c["validation_loss"][c["selected"]][0]
+    assert chosen <= 0.05 * constant * 1.0001
+    assert chosen > 1.2 * exact.candidates_["validation_loss"][exact.candidates_["selected"]][0]
+    with pytest.raises(ValueError, match="target_error"):
+        SWATRegressor(**dict(base, target_error=1.0)).fit(X, y)
+
+
 def test_max_nonzero_caps_the_fitted_network():
     """A size cap below the free choice gives a network within the cap that still fits."""
     base = dict(FAST, prune=False, selection_tolerance=0.0, random_state=2)
