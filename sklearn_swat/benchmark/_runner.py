@@ -241,10 +241,12 @@ def append_results(path: str | os.PathLike, rows: Sequence[dict]) -> None:
     --------
     >>> import tempfile, pathlib
     >>> from sklearn_swat.benchmark import append_results, read_results
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "results.csv"
-    >>> append_results(path, [dict(dataset="Booth", estimator="mlp", test_mse=0.01, n_nonzero=85,
-    ...                            n_active_neurons=[7, 7], depth=2, fit_seconds=1.5, seed=0)])
-    >>> read_results(path)[0]["n_active_neurons"]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "results.csv"
+    ...     append_results(path, [dict(dataset="Booth", estimator="mlp", test_mse=0.01,
+    ...                                n_nonzero=85, n_active_neurons=[7, 7], depth=2,
+    ...                                fit_seconds=1.5, seed=0)])
+    ...     read_results(path)[0]["n_active_neurons"]
     [7, 7]
     """
     writer = _ResultsWriter(Path(path))
