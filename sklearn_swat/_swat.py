@@ -110,8 +110,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     prune : bool, default=True
         After the polish, remove the weights that matter least, a group at a
         time, each removal followed by a short polish (a fifth of
-        ``polish_iter``), as long as the held-out MSE stays within
-        ``selection_tolerance`` of the best candidate's.
+        ``polish_iter``), as long as the held-out MSE stays within the
+        selection's budget (``selection_tolerance`` of the best candidate's,
+        or ``target_error`` where that is more).
     prune_candidates : int, default=1
         How many candidates are polished and pruned before the choice:
         first those the selection accepts (within ``selection_tolerance`` of
@@ -131,9 +132,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         Among candidates whose selection MSE is within this relative margin
         of the best (0.2: at most 1.2 times the best), the one with the fewest
         non-zero parameters is kept, and pruning goes on while the held-out
-        MSE stays within the same margin. The constant network (the training
-        mean) is a candidate too. Smaller values give larger, more accurate
-        networks.
+        MSE stays within the same margin (or under ``target_error``). The
+        constant network (the training mean) is a candidate too. Smaller
+        values give larger, more accurate networks.
     target_error : float in [0, 1) or None, default=None
         Error that is accurate enough, as a share of the constant network's
         (the variance of the held-out target, or of the training target
