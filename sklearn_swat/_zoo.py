@@ -154,3 +154,149 @@ def sample_zoo_batch(
     with torch.no_grad():
         y = nets.forward(x)
     return nets, x, y
+
+
+def random_targets(x: torch.Tensor, in_mask: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random smooth functions on each network's points, scaled to [-1, 1].
+
+    Each function is drawn from one of four generic families (none of them a
+    benchmark function): a sum of one to three sine waves of random
+    direction and frequency, a sum of one to three Gaussian bumps, a random
+    polynomial of degree at most 3 (a quadratic form plus a cubed ridge), or
+    a ridge ``g(v . x + c)`` with ``g`` one of ``|t|``, ``t**2``,
+    ``tanh(3 t)`` and ``exp(t)``.
+
+    Parameters
+    ----------
+    x : Tensor of shape (B, P, W)
+        Points, zero on the absent inputs.
+    in_mask : Tensor of shape (B, W)
+    generator : torch.Generator
+
+    Returns
+    -------
+    y : Tensor of shape (B, P)
+        Each row scaled to span [-1, 1] (a row that came out constant is 0).
+    """
+    g, dt = generator, x.dtype
+    B, P, W = x.shape
+    m = in_mask[:, None, :]
+
+    def normal(*shape):
+        return torch.randn(shape, generator=g, dtype=dt)
+
+    def uniform(low, high, *shape):
+        return _uniform(shape, low, high, g, dt)
+
+    # Sines: sum_j a_j sin(omega_j . x + phi_j), |omega_j| up to about 3 pi.
+    on = (torch.arange(3)[None, :] < torch.randint(1, 4, (B, 1), generator=g)).to(dt)
+    omega = normal(B, 3, W) * m * uniform(0.5, 3.0, B, 3, 1)
+    sines = (uniform(-1, 1, B, 1, 3) * on[:, None, :]
+             * torch.sin(x @ omega.transpose(1, 2) + uniform(0, 2 * torch.pi, B, 1, 3))).sum(-1)
+    # Bumps: sum_j a_j exp(-|x - c_j|^2 / (2 s_j^2)).
+    on = (torch.arange(3)[None, :] < torch.randint(1, 4, (B, 1), generator=g)).to(dt)
+    centres = uniform(-1, 1, B, 3, W) * m
+    d2 = ((x[:, :, None, :] - centres[:, None]) ** 2).sum(-1)
+    bumps = (uniform(-1, 1, B, 1, 3) * on[:, None, :]
+             * torch.exp(-d2 / (2 * uniform(0.2, 0.8, B, 1, 3) ** 2))).sum(-1)
+    # Polynomials: x' A x + b . x + (v . x)^3.
+    A = normal(B, W, W) * m * in_mask[:, :, None]
+    poly = ((x @ A) * x).sum(-1) + (x * normal(B, 1, W)).sum(-1) + (x @ (normal(B, W, 1) * m.transpose(1, 2))
+                                                                     ).squeeze(-1) ** 3
+    # Ridges: g(v . x + c).
+    t = (x @ (normal(B, W, 1) * m.transpose(1, 2))).squeeze(-1) + uniform(-0.5, 0.5, B, 1)
+    kind = torch.randint(0, 4, (B, 1), generator=g)
+    ridge = torch.where(kind == 0, t.abs(), torch.where(kind == 1, t ** 2, torch.where(
+        kind == 2, torch.tanh(3 * t), torch.exp(t.clamp(max=10)))))
+    family = torch.randint(0, 4, (B, 1), generator=g)
+    y = torch.where(family == 0, sines, torch.where(family == 1, bumps,
+                                                    torch.where(family == 2, poly, ridge)))
+    low, high = y.min(dim=1, keepdim=True).values, y.max(dim=1, keepdim=True).values
+    span = high - low
+    return torch.where(span > 1e-6, 2 * (y - low) / span.clamp(min=1e-6) - 1, torch.zeros_like(y))
+
+
+def fit_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, *, steps: int = 600,
+                 lr: float = 0.2) -> tuple[NetworkBatch, torch.Tensor]:
+    """Train each network's weights and biases to fit its own target, architecture fixed.
+
+    Adam on the sum of the networks' MSEs; the zero weights stay zero, and
+    the gates and activations do not change. After every step the weights
+    are clipped to the zoo's range (U(-5, 5)) and the biases to theirs
+    (U(-1, 1)), so that the trained networks stay where the encoder was
+    trained.
+
+    Parameters
+    ----------
+    nets : NetworkBatch
+        The starting networks (their weights are the initialisation).
+    x : Tensor of shape (B, P, W)
+    y : Tensor of shape (B, P)
+    steps : int, default=600
+    lr : float, default=0.2
+
+    Returns
+    -------
+    nets : NetworkBatch
+        The trained networks (new tensors; ``nets`` is not changed).
+    mse : Tensor of shape (B,)
+        Each network's final MSE on its points.
+    """
+    w_mask = (nets.weights != 0).to(nets.weights.dtype)
+    ow_mask = (nets.out_w != 0).to(nets.out_w.dtype)
+    params = [t.detach().clone().requires_grad_(True)
+              for t in (nets.weights, nets.biases, nets.out_w, nets.out_b)]
+    opt = torch.optim.Adam(params, lr=lr)
+
+    def current() -> NetworkBatch:
+        w, b, ow, ob = params
+        return NetworkBatch(w * w_mask, b, nets.act, nets.gates, ow * ow_mask, ob, nets.in_mask,
+                            nets.unit_mask)
+
+    for _ in range(steps):
+        loss = ((current().forward(x) - y) ** 2).mean(dim=1).sum()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            params[0].clamp_(-WEIGHT_RANGE, WEIGHT_RANGE)
+            params[1].clamp_(-BIAS_RANGE, BIAS_RANGE)
+            params[2].clamp_(-WEIGHT_RANGE, WEIGHT_RANGE)
+            params[3].clamp_(-BIAS_RANGE, BIAS_RANGE)
+    with torch.no_grad():
+        out = current()
+        out = NetworkBatch(*(t.detach() for t in (out.weights, out.biases, out.act, out.gates, out.out_w,
+                                                  out.out_b, out.in_mask, out.unit_mask)))
+        mse = ((out.forward(x) - y) ** 2).mean(dim=1)
+    return out, mse
+
+
+def fitted_zoo(n: int, depth: int, width: int, max_inputs: int, *, variable_inputs: bool,
+               generator: torch.Generator, sparsity_levels: tuple[float, ...] = SPARSITY_LEVELS,
+               gate_prob: float = 0.5, n_points: int = 256, steps: int = 600,
+               chunk: int = 1024) -> tuple[NetworkBatch, torch.Tensor]:
+    """``n`` zoo networks of one depth, each trained on a random smooth function.
+
+    The architectures (zeros, gates, activations) and starting weights are
+    drawn as in :func:`sample_networks`, the sparsity level per chunk from
+    ``sparsity_levels``; the targets by :func:`random_targets`; the training
+    by :func:`fit_networks`.
+
+    Returns
+    -------
+    nets : NetworkBatch
+    mse : Tensor of shape (n,)
+        Each network's final MSE on its target (which spans [-1, 1]).
+    """
+    g = generator
+    parts, errs = [], []
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        sparsity = sparsity_levels[int(torch.randint(0, len(sparsity_levels), (1,), generator=g))]
+        nets = sample_networks(m, depth, sparsity, width, max_inputs, variable_inputs=variable_inputs,
+                               generator=g, gate_prob=gate_prob)
+        x = sample_points(nets.in_mask, n_points, g)
+        nets, err = fit_networks(nets, x, random_targets(x, nets.in_mask, g), steps=steps)
+        parts.append(nets)
+        errs.append(err)
+    return NetworkBatch.cat(parts), torch.cat(errs)

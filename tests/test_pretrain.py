@@ -14,7 +14,7 @@ import torch
 
 from sklearn_swat._autoencoder import AutoencoderConfig, MultiScaleAutoencoder
 from sklearn_swat._checkpoints import load_autoencoder
-from sklearn_swat._zoo import sample_networks, sample_zoo_batch
+from sklearn_swat._zoo import fit_networks, random_targets, sample_networks, sample_points, sample_zoo_batch
 from sklearn_swat.pretrain.__main__ import main
 from sklearn_swat.pretrain._train import TrainSettings, evaluate, train
 
@@ -77,6 +77,8 @@ def test_zoo_weight_scales_shrink_hidden_weights_only():
     ("--sparsity-levels", "0,2", "must be in \\[0, 1\\)"),
     ("--sparsity-levels", "0;0.2", "separated by commas"),
     ("--gate-prob", "0", "gate_prob must be in"),
+    ("--fitted-share", "1", "fitted_share must be in"),
+    ("--fitted-pool", "2", "fitted_pool must be at least"),
     ("--weight-scales", "1,0", "must be in \\(0, 1\\]"),
     ("--weight-scales", "1;0.5", "separated by commas"),
     ("--device", "gpu0", "device must be 'cpu', 'cuda'"),
@@ -88,6 +90,65 @@ def test_cli_rejects_bad_settings(tmp_path, capsys, option, value, message):
         main(["train", "--workdir", str(tmp_path / "run"), option, value])
     assert re.search(message, capsys.readouterr().err)
     assert not (tmp_path / "run").exists()
+
+
+def test_random_targets_are_smooth_functions_scaled_to_the_unit_interval():
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(400, 1, 0.0, 7, 2, generator=gen)
+    x = sample_points(nets.in_mask, 200, gen)
+    y = random_targets(x, nets.in_mask, torch.Generator().manual_seed(1))
+    assert y.shape == (400, 200) and torch.isfinite(y).all()
+    torch.testing.assert_close(y.min(1).values, -torch.ones(400))
+    torch.testing.assert_close(y.max(1).values, torch.ones(400))
+    assert torch.equal(y, random_targets(x, nets.in_mask, torch.Generator().manual_seed(1)))
+    # Smooth: nearby points have nearby values (no steps of the size of the range).
+    near = x + 0.01 * torch.randn(x.shape, generator=gen) * nets.in_mask[:, None, :]
+    y_near = random_targets(torch.cat([x, near], 1), nets.in_mask, torch.Generator().manual_seed(1))
+    scale = (y_near.amax(1) - y_near.amin(1))[:, None] / 2
+    jump = ((y_near[:, 200:] - y_near[:, :200]) / scale).abs()
+    assert float(jump.median()) < 0.05
+
+
+def test_fit_networks_fits_within_the_zoo_and_keeps_the_architecture():
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(64, 2, 0.4, 7, 2, generator=gen)
+    x = sample_points(nets.in_mask, 128, gen)
+    y = random_targets(x, nets.in_mask, gen)
+    before = nets.weights.clone()
+    fitted, mse = fit_networks(nets, x, y, steps=200)
+    assert torch.equal(nets.weights, before)  # the input batch is not changed
+    start = ((nets.forward(x) - y) ** 2).mean(1)
+    assert float(mse.median()) < 0.5 * float(start.median())
+    torch.testing.assert_close(mse, ((fitted.forward(x) - y) ** 2).mean(1))
+    assert torch.equal(fitted.weights == 0, nets.weights == 0)
+    assert torch.equal(fitted.gates, nets.gates) and torch.equal(fitted.act, nets.act)
+    assert fitted.weights.abs().max() <= 5 and fitted.out_w.abs().max() <= 5
+    assert fitted.biases.abs().max() <= 1 and fitted.out_b.abs().max() <= 1
+
+
+def test_fitted_zoo_run_keeps_its_pool_and_resumes_exactly(tmp_path):
+    """A run with fitted networks in its batches makes the pool once, and a resumed run
+    (which loads it) ends with the weights of an unbroken one."""
+    def run(workdir, **kwargs):
+        settings = TrainSettings(steps=6, batch_size=8, n_points=16, warmup=2, checkpoint_every=2, seed=3,
+                                 fitted_share=0.5, fitted_pool=16, fitted_steps=5)
+        return train(TINY, settings, workdir, progress=False, **kwargs)
+
+    straight = run(tmp_path / "a")
+    assert (tmp_path / "a" / "fitted_zoo.pt").exists()
+    run(tmp_path / "b", max_minutes=0.0)
+    resumed = run(tmp_path / "b", resume=True)
+    for (k, a), (_, b) in zip(straight.state_dict().items(), resumed.state_dict().items()):
+        assert torch.equal(a, b), k
+    plain = run_train(tmp_path / "c", 6)
+    assert not (tmp_path / "c" / "fitted_zoo.pt").exists()
+    assert any(not torch.equal(a, b) for a, b in zip(plain.state_dict().values(),
+                                                     straight.state_dict().values()))
+    # A pool made with other settings is not used silently.
+    other = TrainSettings(steps=8, batch_size=8, n_points=16, warmup=2, checkpoint_every=2, seed=3,
+                          fitted_share=0.5, fitted_pool=16, fitted_steps=6)
+    with pytest.raises(ValueError, match="was made with other settings"):
+        train(TINY, other, tmp_path / "b", progress=False, resume=True)
 
 
 def test_latent_shape_and_decoders():

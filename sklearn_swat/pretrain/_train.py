@@ -16,7 +16,7 @@ from .._autoencoder import AutoencoderConfig, MultiScaleAutoencoder, hard_networ
 from .._base import resolve_device
 from .._encoding import NetworkBatch, canonicalize
 from .._network import MAX_DEPTH
-from .._zoo import sample_networks, sample_points, sample_zoo_batch
+from .._zoo import fitted_zoo, sample_networks, sample_points, sample_zoo_batch
 
 # Seeds of the evaluation zoo live far from the training streams, which use
 # seed * _STREAM + step, so evaluation networks are never trained on.
@@ -27,6 +27,8 @@ _VAR_FLOOR = 1e-2
 # have no relative error: it divides by their variance. Evaluation leaves
 # out those below this variance and reports how many there were.
 _CONSTANT_VAR = 1e-6
+# Seed offset of the fitted zoo's pool, apart from the training streams.
+_POOL_SEED = 2**41 + 11
 
 
 @dataclass
@@ -50,6 +52,9 @@ class TrainSettings:
     sparsity_levels: str = "0,0.2,0.4"
     gate_prob: float = 0.5
     weight_scales: str = "1"
+    fitted_share: float = 0.0
+    fitted_pool: int = 16384
+    fitted_steps: int = 600
 
     def __post_init__(self):
         try:
@@ -61,6 +66,11 @@ class TrainSettings:
         levels = parse_levels(self.sparsity_levels)
         if not 0 < self.gate_prob <= 1:
             raise ValueError(f"gate_prob must be in (0, 1]; got {self.gate_prob}.")
+        if not 0 <= self.fitted_share < 1:
+            raise ValueError(f"fitted_share must be in [0, 1); got {self.fitted_share}.")
+        if self.fitted_pool < MAX_DEPTH or self.fitted_steps < 0:
+            raise ValueError(f"fitted_pool must be at least {MAX_DEPTH} and fitted_steps at least 0; "
+                             f"got {self.fitted_pool} and {self.fitted_steps}.")
         self.sparsity_levels = ",".join(f"{v:g}" for v in levels)
         self.weight_scales = ",".join(f"{v:g}" for v in parse_scales(self.weight_scales))
 
@@ -254,14 +264,20 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
     bar = tqdm(total=settings.steps, initial=step, disable=not progress, desc="pretrain")
     levels = parse_levels(settings.sparsity_levels)
     scales = parse_scales(settings.weight_scales)
+    pool, n_fitted = None, 0
+    if settings.fitted_share > 0:
+        pool = fitted_pool(config, settings, workdir, progress)
+        n_fitted = max(1, min(settings.batch_size - 1, round(settings.fitted_share * settings.batch_size)))
     model.train()
     while step < settings.steps:
         gen = torch.Generator().manual_seed(settings.seed * _STREAM + step)
         batch = sample_zoo_batch(
-            settings.batch_size, config.width, config.max_inputs,
+            settings.batch_size - n_fitted, config.width, config.max_inputs,
             variable_inputs=config.variable_inputs, n_points=settings.n_points, generator=gen,
             sparsity_levels=levels, gate_prob=settings.gate_prob, weight_scales=scales,
         )
+        if pool is not None:
+            batch = _add_fitted(batch, pool, n_fitted, settings.n_points, gen)
         if device.type != "cpu":
             nets, x, y = batch
             batch = nets.to(device), x.to(device), y.to(device)
@@ -295,6 +311,63 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
     bar.close()
     model.eval()
     return model.cpu()
+
+
+def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Path,
+                progress: bool = False) -> dict[int, NetworkBatch]:
+    """The pool of trained zoo networks of a run, per depth: made once, kept in ``workdir``.
+
+    ``settings.fitted_pool`` networks in all (a quarter per depth), drawn
+    and trained by :func:`sklearn_swat._zoo.fitted_zoo` on the run's
+    sparsity levels and gate probability, from a generator seeded by the
+    run's seed, so a resumed run (which loads ``workdir/fitted_zoo.pt``)
+    and a rerun see the same pool.
+    """
+    from dataclasses import fields
+
+    path = workdir / "fitted_zoo.pt"
+    names = [f.name for f in fields(NetworkBatch)]
+    made_by = json.dumps({"width": config.width, "max_inputs": config.max_inputs,
+                          "variable_inputs": config.variable_inputs, "seed": settings.seed,
+                          "sparsity_levels": settings.sparsity_levels, "gate_prob": settings.gate_prob,
+                          "fitted_pool": settings.fitted_pool, "fitted_steps": settings.fitted_steps},
+                         sort_keys=True)
+    if path.exists():
+        saved = torch.load(path, weights_only=True, map_location="cpu")
+        if saved.get("made_by") != made_by:
+            raise ValueError(f"{path} was made with other settings ({saved.get('made_by')}) than this "
+                             f"run's ({made_by}); remove it to make the pool again.")
+        return {d: NetworkBatch(*(saved[f"{d}.{n}"] for n in names)) for d in range(1, MAX_DEPTH + 1)}
+    gen = torch.Generator().manual_seed(_POOL_SEED + settings.seed)
+    pool, saved, errors = {}, {"made_by": made_by}, []
+    per_depth = settings.fitted_pool // MAX_DEPTH
+    t0 = time.time()
+    for d in range(1, MAX_DEPTH + 1):
+        nets, err = fitted_zoo(per_depth, d, config.width, config.max_inputs,
+                               variable_inputs=config.variable_inputs, generator=gen,
+                               sparsity_levels=parse_levels(settings.sparsity_levels),
+                               gate_prob=settings.gate_prob, steps=settings.fitted_steps)
+        pool[d] = nets
+        saved.update({f"{d}.{n}": getattr(nets, n).contiguous() for n in names})
+        errors.append(err)
+        if progress:
+            print(f"fitted zoo: depth {d}, {per_depth} networks, median MSE {float(err.median()):.4f}, "
+                  f"{time.time() - t0:.0f} s", flush=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(saved, tmp)
+    os.replace(tmp, path)
+    return pool
+
+
+def _add_fitted(batch, pool: dict[int, NetworkBatch], n: int, n_points: int, gen: torch.Generator):
+    """``batch`` with ``n`` networks of its depth from the fitted pool, hidden neurons permuted."""
+    nets, x, y = batch
+    source = pool[nets.depth]
+    extra = _permute_hidden(source.index(torch.randint(0, source.batch_size, (n,), generator=gen)), gen)
+    xe = sample_points(extra.in_mask, n_points, gen)
+    with torch.no_grad():
+        ye = extra.forward(xe)
+    return NetworkBatch.cat([nets, extra]), torch.cat([x, xe]), torch.cat([y, ye])
 
 
 def cpu_name(threads: int) -> str:
