@@ -199,12 +199,14 @@ def random_targets(x: torch.Tensor, in_mask: torch.Tensor, generator: torch.Gene
     d2 = ((x[:, :, None, :] - centres[:, None]) ** 2).sum(-1)
     bumps = (uniform(-1, 1, B, 1, 3) * on[:, None, :]
              * torch.exp(-d2 / (2 * uniform(0.2, 0.8, B, 1, 3) ** 2))).sum(-1)
+    def ridge_direction():
+        return (x @ (normal(B, W, 1) * m.transpose(1, 2))).squeeze(-1)
+
     # Polynomials: x' A x + b . x + (v . x)^3.
     A = normal(B, W, W) * m * in_mask[:, :, None]
-    poly = ((x @ A) * x).sum(-1) + (x * normal(B, 1, W)).sum(-1) + (x @ (normal(B, W, 1) * m.transpose(1, 2))
-                                                                     ).squeeze(-1) ** 3
+    poly = ((x @ A) * x).sum(-1) + (x * normal(B, 1, W)).sum(-1) + ridge_direction() ** 3
     # Ridges: g(v . x + c).
-    t = (x @ (normal(B, W, 1) * m.transpose(1, 2))).squeeze(-1) + uniform(-0.5, 0.5, B, 1)
+    t = ridge_direction() + uniform(-0.5, 0.5, B, 1)
     kind = torch.randint(0, 4, (B, 1), generator=g)
     ridge = torch.where(kind == 0, t.abs(), torch.where(kind == 1, t ** 2, torch.where(
         kind == 2, torch.tanh(3 * t), torch.exp(t.clamp(max=10)))))
@@ -281,6 +283,17 @@ def fitted_zoo(n: int, depth: int, width: int, max_inputs: int, *, variable_inpu
     drawn as in :func:`sample_networks`, the sparsity level per chunk from
     ``sparsity_levels``; the targets by :func:`random_targets`; the training
     by :func:`fit_networks`.
+
+    Parameters
+    ----------
+    n, depth, width, max_inputs, variable_inputs, generator, sparsity_levels, gate_prob
+        As in :func:`sample_networks` and :func:`sample_zoo_batch`.
+    n_points : int, default=256
+        Points per network to train on, uniform in [-1, 1].
+    steps : int, default=600
+        Adam steps of :func:`fit_networks`.
+    chunk : int, default=1024
+        Networks trained together (one sparsity level each).
 
     Returns
     -------

@@ -322,6 +322,19 @@ def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Pat
     sparsity levels and gate probability, from a generator seeded by the
     run's seed, so a resumed run (which loads ``workdir/fitted_zoo.pt``)
     and a rerun see the same pool.
+
+    Parameters
+    ----------
+    config : AutoencoderConfig
+    settings : TrainSettings
+    workdir : Path
+        The run's folder; a pool there made with other settings is an error.
+    progress : bool, default=False
+        Print each depth's median MSE and the time taken.
+
+    Returns
+    -------
+    pool : dict of int to NetworkBatch
     """
     from dataclasses import fields
 
@@ -339,7 +352,7 @@ def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Pat
                              f"run's ({made_by}); remove it to make the pool again.")
         return {d: NetworkBatch(*(saved[f"{d}.{n}"] for n in names)) for d in range(1, MAX_DEPTH + 1)}
     gen = torch.Generator().manual_seed(_POOL_SEED + settings.seed)
-    pool, saved, errors = {}, {"made_by": made_by}, []
+    pool, saved = {}, {"made_by": made_by}
     per_depth = settings.fitted_pool // MAX_DEPTH
     t0 = time.time()
     for d in range(1, MAX_DEPTH + 1):
@@ -349,7 +362,6 @@ def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Pat
                                gate_prob=settings.gate_prob, steps=settings.fitted_steps)
         pool[d] = nets
         saved.update({f"{d}.{n}": getattr(nets, n).contiguous() for n in names})
-        errors.append(err)
         if progress:
             print(f"fitted zoo: depth {d}, {per_depth} networks, median MSE {float(err.median()):.4f}, "
                   f"{time.time() - t0:.0f} s", flush=True)
