@@ -147,8 +147,10 @@ def test_fitted_zoo_run_keeps_its_pool_and_resumes_exactly(tmp_path):
     # A pool made with other settings is not used silently.
     other = TrainSettings(steps=8, batch_size=8, n_points=16, warmup=2, checkpoint_every=2, seed=3,
                           fitted_share=0.5, fitted_pool=16, fitted_steps=6)
+    written = (tmp_path / "b" / "config.json").read_text()
     with pytest.raises(ValueError, match="was made with other settings"):
         train(TINY, other, tmp_path / "b", progress=False, resume=True)
+    assert (tmp_path / "b" / "config.json").read_text() == written
 
 
 def test_latent_shape_and_decoders():

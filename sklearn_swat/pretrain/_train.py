@@ -253,21 +253,24 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
         raise FileExistsError(f"{state_path} exists: pass --resume to continue it, or another workdir.")
     elif init_from is not None:
         log = _warm_start(model, config, init_from)
+    # The pool of trained networks first (its making counts in the run's
+    # time): one made with other settings stops the run before anything in
+    # workdir is written.
+    t_start = time.time()
+    pool, n_fitted = None, 0
+    if settings.fitted_share > 0:
+        pool = fitted_pool(config, settings, workdir, progress)
+        n_fitted = max(1, min(settings.batch_size - 1, round(settings.fitted_share * settings.batch_size)))
     # Where the last stretch of training ran (a resumed run may move).
     log["device"] = (torch.cuda.get_device_name(device) if device.type == "cuda"
                      else cpu_name(settings.threads))
     (workdir / "config.json").write_text(json.dumps(
         {"config": config.to_dict(), "settings": settings.__dict__}, indent=1))
-    t_start = time.time()
     seconds0 = log["seconds"]
     acc = [0.0, 0.0, 0.0, 0]
     bar = tqdm(total=settings.steps, initial=step, disable=not progress, desc="pretrain")
     levels = parse_levels(settings.sparsity_levels)
     scales = parse_scales(settings.weight_scales)
-    pool, n_fitted = None, 0
-    if settings.fitted_share > 0:
-        pool = fitted_pool(config, settings, workdir, progress)
-        n_fitted = max(1, min(settings.batch_size - 1, round(settings.fitted_share * settings.batch_size)))
     model.train()
     while step < settings.steps:
         gen = torch.Generator().manual_seed(settings.seed * _STREAM + step)
