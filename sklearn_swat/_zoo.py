@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
 from ._encoding import N_ACT, NetworkBatch
@@ -188,17 +190,21 @@ def random_targets(x: torch.Tensor, in_mask: torch.Tensor, generator: torch.Gene
     def uniform(low, high, *shape):
         return _uniform(shape, low, high, g, dt)
 
+    def one_to_three_terms():
+        return (torch.arange(3)[None, :] < torch.randint(1, 4, (B, 1), generator=g)).to(dt)
+
     # Sines: sum_j a_j sin(omega_j . x + phi_j), |omega_j| up to about 3 pi.
-    on = (torch.arange(3)[None, :] < torch.randint(1, 4, (B, 1), generator=g)).to(dt)
+    on = one_to_three_terms()
     omega = normal(B, 3, W) * m * uniform(0.5, 3.0, B, 3, 1)
     sines = (uniform(-1, 1, B, 1, 3) * on[:, None, :]
              * torch.sin(x @ omega.transpose(1, 2) + uniform(0, 2 * torch.pi, B, 1, 3))).sum(-1)
     # Bumps: sum_j a_j exp(-|x - c_j|^2 / (2 s_j^2)).
-    on = (torch.arange(3)[None, :] < torch.randint(1, 4, (B, 1), generator=g)).to(dt)
+    on = one_to_three_terms()
     centres = uniform(-1, 1, B, 3, W) * m
     d2 = ((x[:, :, None, :] - centres[:, None]) ** 2).sum(-1)
     bumps = (uniform(-1, 1, B, 1, 3) * on[:, None, :]
              * torch.exp(-d2 / (2 * uniform(0.2, 0.8, B, 1, 3) ** 2))).sum(-1)
+
     def ridge_direction():
         return (x @ (normal(B, W, 1) * m.transpose(1, 2))).squeeze(-1)
 
@@ -252,8 +258,7 @@ def fit_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, *, steps:
 
     def current() -> NetworkBatch:
         w, b, ow, ob = params
-        return NetworkBatch(w * w_mask, b, nets.act, nets.gates, ow * ow_mask, ob, nets.in_mask,
-                            nets.unit_mask)
+        return replace(nets, weights=w * w_mask, biases=b, out_w=ow * ow_mask, out_b=ob)
 
     for _ in range(steps):
         loss = ((current().forward(x) - y) ** 2).mean(dim=1).sum()
@@ -266,9 +271,9 @@ def fit_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, *, steps:
             params[2].clamp_(-WEIGHT_RANGE, WEIGHT_RANGE)
             params[3].clamp_(-BIAS_RANGE, BIAS_RANGE)
     with torch.no_grad():
+        for p in params:
+            p.requires_grad_(False)
         out = current()
-        out = NetworkBatch(*(t.detach() for t in (out.weights, out.biases, out.act, out.gates, out.out_w,
-                                                  out.out_b, out.in_mask, out.unit_mask)))
         mse = ((out.forward(x) - y) ** 2).mean(dim=1)
     return out, mse
 

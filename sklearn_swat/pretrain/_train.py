@@ -6,7 +6,7 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -339,8 +339,6 @@ def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Pat
     -------
     pool : dict of int to NetworkBatch
     """
-    from dataclasses import fields
-
     path = workdir / "fitted_zoo.pt"
     names = [f.name for f in fields(NetworkBatch)]
     made_by = json.dumps({"width": config.width, "max_inputs": config.max_inputs,
