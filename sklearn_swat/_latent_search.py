@@ -111,8 +111,15 @@ def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor
     return model.encode(chosen)
 
 
-def _soft_candidates(raw: dict, t: torch.Tensor, in_mask: torch.Tensor, temperature: float):
-    """Differentiable networks of DESIGN section 5 and their penalty terms."""
+def _soft_candidates(raw: dict, t: torch.Tensor, in_mask: torch.Tensor, temperature: float,
+                     smooth_std: bool = False):
+    """Differentiable networks of DESIGN section 5 and their penalty terms.
+
+    ``smooth_std`` computes the gates' spread as ``sqrt(var + 1e-8)``, whose
+    second derivative stays finite where all gates of a layer are equal (for
+    differentiating through descent steps, as ``benchmarks/descent_finetune.py``
+    does); the search keeps ``std``.
+    """
     w = raw["weights"]
     C = w.shape[0]
     tw = t.view(C, 1, 1, 1)
@@ -138,7 +145,8 @@ def _soft_candidates(raw: dict, t: torch.Tensor, in_mask: torch.Tensor, temperat
     ).sum(1)
     l1 = (w.abs() * relevant).flatten(1).sum(1) + ow.abs().sum(1)
     sparsity = _COUNT_WEIGHT * count + _L1_WEIGHT * l1
-    gate_std = gates.std(dim=-1).mean(dim=-1)
+    spread = (gates.var(dim=-1) + 1e-8).sqrt() if smooth_std else gates.std(dim=-1)
+    gate_std = spread.mean(dim=-1)
     gate_mean = gates.mean(dim=-1).mean(dim=-1)
     return net, sparsity, gate_std, gate_mean
 

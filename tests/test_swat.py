@@ -432,3 +432,33 @@ def test_pruning_more_candidates_can_only_help_the_size_here():
     assert changed.sum() >= 2
     sel = np.flatnonzero(four.candidates_["selected"])[0]
     assert four.candidates_["n_nonzero"][sel] == four.n_nonzero_
+
+
+
+def test_soft_candidates_smooth_spread_is_opt_in():
+    # The search's gate spread stays torch's std (its networks must not change);
+    # the opt-in smooth spread, used by benchmarks/descent_finetune.py to differentiate
+    # through descent steps, is sqrt(var + 1e-8), close to it, with a finite second
+    # derivative where a layer's gates are all equal.
+    from sklearn_swat._latent_search import _soft_candidates
+
+    gen = torch.Generator().manual_seed(0)
+    raw = {
+        "weights": torch.randn(2, 2, 7, 7, generator=gen),
+        "biases": torch.randn(2, 2, 7, generator=gen),
+        "act_logits": torch.randn(2, 2, 7, 3, generator=gen),
+        "gate_logits": torch.cat([torch.zeros(2, 1, 7), torch.randn(2, 1, 7, generator=gen)], 1),
+        "out_w": torch.randn(2, 7, generator=gen),
+        "out_b": torch.randn(2, generator=gen),
+    }
+    raw["gate_logits"].requires_grad_(True)
+    in_mask = (torch.arange(7) < 2).float()[None, :]
+    t = torch.zeros(2)
+    net, _, plain, _ = _soft_candidates(raw, t, in_mask, 1.0)
+    _, _, smooth, _ = _soft_candidates(raw, t, in_mask, 1.0, smooth_std=True)
+    assert torch.equal(plain, net.gates.std(dim=-1).mean(dim=-1))
+    assert torch.allclose(smooth, (net.gates.var(dim=-1) + 1e-8).sqrt().mean(dim=-1))
+    assert torch.allclose(plain, smooth, atol=1e-3) and not torch.equal(plain, smooth)
+    (g,) = torch.autograd.grad(smooth.sum(), raw["gate_logits"], create_graph=True)
+    (gg,) = torch.autograd.grad(g.sum(), raw["gate_logits"])
+    assert torch.isfinite(gg).all()
