@@ -39,24 +39,24 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
+from sklearn_swat import SWATRegressor
 from sklearn_swat._checkpoints import load_autoencoder, load_checkpoint_info
 from sklearn_swat._encoding import canonicalize
 from sklearn_swat._latent_search import _soft_candidates, _zoo_start
 from sklearn_swat._zoo import random_targets, sample_points, sample_zoo_batch
 from sklearn_swat.pretrain._train import functional_errors, reconstruction_loss
 
-# The search's defaults (SWATRegressor): temperature 1 -> 0.01 over 45 of 120 steps, Adam at
-# 0.1 on the codes, gate weight 0.4, compactness 1e-3.
-_ANNEAL_ITER = 45
-_CODE_LR = 0.1
-_GATE_WEIGHT = 0.4
-_COMPACTNESS = 1e-3
+# The descent is the default SWATRegressor's: its temperature schedule, code learning rate,
+# gate and compactness weights.
+_SEARCH = SWATRegressor()._settings()
 _ZOO_DRAWS = 256
 _ZOO_LEVELS = (0, 0.2, 0.4, 0.6, 0.8)
 
 
 def _temperature(step: int) -> float:
-    return 1.0 + min(1.0, step / _ANNEAL_ITER) * (0.01 - 1.0)
+    s = _SEARCH
+    frac = min(1.0, step / max(1, s.anneal_iter))
+    return s.temperature_start + frac * (s.temperature_end - s.temperature_start)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> None:
         net, sparsity, gate_std, gate_mean = _soft_candidates(raw, t, in_mask1, temperature,
                                                               smooth_std=True)
         mse = ((net.forward(x) - y) ** 2).mean(-1)
-        return mse + a.alpha * sparsity - _GATE_WEIGHT * gate_std + _COMPACTNESS * gate_mean, mse
+        s = _SEARCH
+        return mse + a.alpha * sparsity - s.gate_weight * gate_std + s.compactness_weight * gate_mean, mse
 
     t0, step, log = time.time(), 0, []
     while time.time() - t0 < a.minutes * 60 and (a.max_steps is None or step < a.max_steps):
@@ -116,17 +117,14 @@ def main(argv: list[str] | None = None) -> None:
             k1 = int(torch.randint(0, a.k1_max + 1, (1,), generator=gen))
             b1, b2, eps = 0.9, 0.999, 1e-8
             for i in range(k1 + a.k2):
-                differentiable = i >= k1
-                if not differentiable or i == k1:
+                if i <= k1:  # no graph through the first k1 steps
                     z, m, v = z.detach().requires_grad_(True), m.detach(), v.detach()
                 loss, _ = search_loss(z, k, t, xc, yc, _temperature(i))
-                (g,) = torch.autograd.grad(loss.sum(), z, create_graph=differentiable)
+                (g,) = torch.autograd.grad(loss.sum(), z, create_graph=i >= k1)
                 m = b1 * m + (1 - b1) * g
                 v = b2 * v + (1 - b2) * g * g
                 m_hat, v_hat = m / (1 - b1 ** (i + 1)), v / (1 - b2 ** (i + 1))
-                z = z - _CODE_LR * m_hat / (torch.sqrt(v_hat + 1e-12) + eps)
-                if not differentiable:
-                    z, m, v = z.detach(), m.detach(), v.detach()
+                z = z - _SEARCH.lr * m_hat / (torch.sqrt(v_hat + 1e-12) + eps)
             loss, mse = search_loss(z, k, t, xc, yc, _temperature(k1 + a.k2))
             meta = meta + torch.log(mse + 1e-4).mean() + (loss - mse).mean()
             finals.append(float(mse.detach().view(B, R).min(1).values.mean()))

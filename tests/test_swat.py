@@ -434,7 +434,6 @@ def test_pruning_more_candidates_can_only_help_the_size_here():
     assert four.candidates_["n_nonzero"][sel] == four.n_nonzero_
 
 
-
 def test_soft_candidates_smooth_spread_is_opt_in():
     # The search's gate spread stays torch's std (its networks must not change);
     # the opt-in smooth spread, used by benchmarks/descent_finetune.py to differentiate
