@@ -266,10 +266,8 @@ def fit_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, *, steps:
         loss.backward()
         opt.step()
         with torch.no_grad():
-            params[0].clamp_(-WEIGHT_RANGE, WEIGHT_RANGE)
-            params[1].clamp_(-BIAS_RANGE, BIAS_RANGE)
-            params[2].clamp_(-WEIGHT_RANGE, WEIGHT_RANGE)
-            params[3].clamp_(-BIAS_RANGE, BIAS_RANGE)
+            for p, bound in zip(params, (WEIGHT_RANGE, BIAS_RANGE, WEIGHT_RANGE, BIAS_RANGE)):
+                p.clamp_(-bound, bound)
     with torch.no_grad():
         for p in params:
             p.requires_grad_(False)
