@@ -316,6 +316,14 @@ def test_summary_from_hand_made_results(tmp_path):
     assert set(s.ratios) == {"swat-untrained", "darts-admm", "mlp", "pruned-mlp"}
     assert s.median_fit_seconds["swat"] == 25 and s.median_fit_seconds["darts-admm"] == 7
     assert s.n_fits["swat"] == 4 and s.n_duplicates == 1
+    # Each estimator against itself with the other seed: swat's seed 0 wins on Booth (smaller,
+    # more accurate), seed 1 on Himmelblau; darts-admm has both seeds on Booth only, where
+    # seed 1 is smaller and within 1.1x. mlp has no win rate, so no baseline either.
+    assert {k: (w.wins, w.n_pairs) for k, w in s.seed_baseline.items()} == {
+        "swat": (2, 4), "darts-admm": (1, 2), "swat-untrained": (2, 4), "pruned-mlp": (2, 4),
+    }
+    one_seed = summarize([r for r in read_results(tmp_path / "results.csv") if r["seed"] == 0])
+    assert one_seed.seed_baseline == {}
 
 
 def test_report_files(tmp_path):
@@ -332,6 +340,8 @@ def test_report_files(tmp_path):
         "per (data set, seed) pair",
         "1 duplicate rows",
         "| `swat` | 4 | 25 |",
+        "| `swat` | 2/4 (50%) |",
+        "| `darts-admm` | 1/2 (50%) |",
         # Booth, median over seeds: swat MSE (0.01 + 0.02) / 2, size (20 + 25) / 2.
         "| Booth | 0.015 | 22.5 |",
         "(mse_vs_nonzero.png)",

@@ -109,6 +109,12 @@ class Summary:
         was cut, where ``"untrained"`` was, and where the sizes were
         ``"equal"``. Empty without ``swat``, ``swat-untrained`` and a capped
         estimator.
+    seed_baseline : dict of str to WinRate
+        The win rule between two fits of one estimator that differ only in
+        the seed: for ``swat`` and each estimator of ``win_rates``, over
+        the data sets and every ordered pair of distinct seeds where both
+        fits have a row. What chance alone gives under the rule (ties count
+        both ways); empty with a single seed.
     median_fit_seconds : dict of str to float
         Median fit time of each estimator, over all its rows.
     n_fits : dict of str to int
@@ -142,6 +148,7 @@ class Summary:
     mlp_ratios: dict[str, float] = field(default_factory=dict)
     ratios: dict[str, dict] = field(default_factory=dict)
     sized: dict[str, float] = field(default_factory=dict)
+    seed_baseline: dict[str, WinRate] = field(default_factory=dict)
     median_fit_seconds: dict[str, float] = field(default_factory=dict)
     n_fits: dict[str, int] = field(default_factory=dict)
     n_duplicates: int = 0
@@ -299,6 +306,13 @@ def summarize(rows: Sequence[dict]) -> Summary:
                 }
     if {"swat", "swat-untrained"} <= present and present & {"swat-sized", "swat-untrained-sized"}:
         summary.sized = _equal_size(index)
+    if len(summary.seeds) > 1:
+        for est in ["swat", *summary.win_rates]:
+            if est in present:
+                pairs = [(index[(d, s1, est)], index[(d, s2, est)])
+                         for d in summary.datasets for s1 in summary.seeds for s2 in summary.seeds
+                         if s1 != s2 and (d, s1, est) in index and (d, s2, est) in index]
+                summary.seed_baseline[est] = WinRate(int(sum(_wins(a, b) for a, b in pairs)), len(pairs))
     for est in summary.estimators:
         times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
         summary.median_fit_seconds[est] = float(np.median(times))
@@ -481,6 +495,18 @@ def write_report(
         )
     if comparisons:
         lines += ["| comparison | value | definition |", "|---|---|---|", *comparisons, ""]
+    if s.seed_baseline:
+        lines += [
+            "What chance alone gives under the win rule: each estimator against itself, its fit "
+            "on a data set with one seed against its fit there with another, over every ordered "
+            "pair of seeds (ties count for both sides). A rival that differed from `swat` only by "
+            "chance would be beaten at about `swat`'s rate here.",
+            "",
+            "| estimator | wins against itself with another seed |",
+            "|---|---:|",
+            *(f"| `{e}` | {_pct(w)} |" for e, w in s.seed_baseline.items()),
+            "",
+        ]
     if s.ratios:
         lines += [
             "The two halves of the win rule counted apart, the median ratios "
