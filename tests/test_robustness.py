@@ -90,7 +90,8 @@ def test_predict_time_errors(name):
     with pytest.raises(NotFittedError):
         ESTIMATORS[name]().predict(X)
     est = ESTIMATORS[name]().fit(pd.DataFrame(X, columns=["a", "b"]), y)
-    with pytest.raises(ValueError, match="features"):
+    # An array after a DataFrame: scikit-learn's warning about the missing names, then the error.
+    with pytest.warns(UserWarning, match="valid feature names"), pytest.raises(ValueError, match="features"):
         est.predict(np.ones((3, 3)))
     with pytest.raises(ValueError, match="feature names"):
         est.predict(pd.DataFrame(X, columns=["a", "c"]))
