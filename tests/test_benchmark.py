@@ -29,6 +29,7 @@ from sklearn_swat.benchmark import (
 )
 from sklearn_swat.benchmark.__main__ import main
 from sklearn_swat.benchmark._registry import QUICK_ENV
+from sklearn_swat.datasets import cornn_names
 
 HEADER = ",".join(COLUMNS) + "\n"
 
@@ -326,21 +327,58 @@ def test_summary_from_hand_made_results(tmp_path):
     assert one_seed.seed_baseline == {}
 
 
+def _win_loss_rows(n_datasets, n_seeds):
+    """swat against darts-admm: every seed wins on the first half of the data sets, loses on the rest."""
+    names = cornn_names()[:n_datasets]
+    rows = []
+    for i, name in enumerate(names):
+        for seed in range(n_seeds):
+            rows.append(dict(dataset=name, estimator="swat", seed=seed, test_mse=0.01,
+                             n_nonzero=10 if i < n_datasets // 2 else 50, fit_seconds=1.0))
+            rows.append(dict(dataset=name, estimator="darts-admm", seed=seed, test_mse=0.01,
+                             n_nonzero=30, fit_seconds=1.0))
+    return rows
+
+
+def test_win_rate_interval_draws_data_sets_not_pairs():
+    """The interval is a bootstrap over data sets: repeated seeds of a function add no certainty."""
+    clustered = summarize(_win_loss_rows(10, 3))
+    independent = summarize(_win_loss_rows(30, 1))
+    assert clustered.win_rates["darts-admm"].rate == independent.win_rates["darts-admm"].rate == 0.5
+    low, high = clustered.intervals["darts-admm"]
+    low30, high30 = independent.intervals["darts-admm"]
+    assert low < 0.5 < high and low30 < 0.5 < high30
+    # 10 functions (30 pairs) are as uncertain as 10 functions: about +-0.3 (binomial: 1.96 x 0.158),
+    # wider than 30 independent functions (about +-0.18).
+    assert 0.2 < high - low < 0.8 and 0.2 < high30 - low30 < 0.5
+    assert high - low > 1.4 * (high30 - low30)
+    # Seeded: the same rows give the same interval.
+    assert summarize(_win_loss_rows(10, 3)).intervals == clustered.intervals
+    # Fewer than two data sets: no interval; the same rate everywhere: no spread.
+    assert np.isnan(summarize(_win_loss_rows(1, 3)).intervals["darts-admm"]).all()
+    rows = [r for r in _win_loss_rows(10, 2) if r["dataset"] in cornn_names()[:5]]
+    assert summarize(rows).intervals["darts-admm"] == (1.0, 1.0)
+    # With two seeds, swat against itself: a seed baseline with its own interval.
+    assert set(clustered.intervals) == {"darts-admm", "swat vs itself", "darts-admm vs itself"}
+
+
 def test_report_files(tmp_path):
     """report writes report.md with the table and summary, and two PNG figures."""
     (tmp_path / "results.csv").write_text(HAND_MADE)
     assert main(["report", str(tmp_path)]) == 0
     text = (tmp_path / "report.md").read_text()
     for fragment in [
-        "`swat` vs `darts-admm`: win rate | 2/3 (67%)",
-        "`swat` vs `swat-untrained`: win rate | 3/4 (75%)",
-        "`swat` vs `pruned-mlp`: win rate | 3/4 (75%)",
+        "`swat` vs `darts-admm`: win rate | 2/3 (67%; 95% interval ",
+        "`swat` vs `swat-untrained`: win rate | 3/4 (75%; 95% interval ",
+        "`swat` vs `pruned-mlp`: win rate | 3/4 (75%; 95% interval ",
+        "percentile bootstrap over the data sets (9999 draws of 2 data sets",
         "median test MSE ratio | 0.75 ",
         "median non-zero ratio | 0.265 ",
         "per (data set, seed) pair",
         "1 duplicate rows",
         "| `swat` | 4 | 25 |",
-        "| `swat` | 2/4 (50%) |",
+        "| `swat` | 2/4 (50%; 95% interval ",
+        # darts-admm has both seeds on Booth only: one data set, no interval.
         "| `darts-admm` | 1/2 (50%) |",
         # Booth, median over seeds: swat MSE (0.01 + 0.02) / 2, size (20 + 25) / 2.
         "| Booth | 0.015 | 22.5 |",

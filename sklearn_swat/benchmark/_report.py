@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import bootstrap
 
 from ._registry import BenchmarkError, estimator_names
 from ._runner import RESULTS_FILE, read_results
@@ -24,6 +25,9 @@ BARS_FIGURE = "per_dataset.png"
 # factor above the other's: comparable accuracy with fewer parameters.
 MSE_TOLERANCE = 1.1
 _WIN_RATE_AGAINST = ("darts-admm", "swat-untrained", "pruned-mlp")
+# The win rates' intervals: a percentile bootstrap over data sets, fixed draws.
+CONFIDENCE = 0.95
+_N_RESAMPLES = 9999
 
 
 @dataclass
@@ -115,6 +119,14 @@ class Summary:
         the data sets and every ordered pair of distinct seeds where both
         fits have a row. What chance alone gives under the rule (ties count
         both ways); empty with a single seed.
+    intervals : dict of str to tuple of float
+        A 95% interval for each rate of ``win_rates`` (key: the rival) and
+        of ``seed_baseline`` (key: ``"<estimator> vs itself"``): the
+        percentile bootstrap over data sets (a data set's pairs, one per
+        seed, are drawn together; 9999 draws, seeded, so the same rows
+        give the same interval). It says how far the rate could move on
+        other functions like these; ``(nan, nan)`` with fewer than two
+        data sets.
     median_fit_seconds : dict of str to float
         Median fit time of each estimator, over all its rows.
     n_fits : dict of str to int
@@ -149,6 +161,7 @@ class Summary:
     ratios: dict[str, dict] = field(default_factory=dict)
     sized: dict[str, float] = field(default_factory=dict)
     seed_baseline: dict[str, WinRate] = field(default_factory=dict)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     median_fit_seconds: dict[str, float] = field(default_factory=dict)
     n_fits: dict[str, int] = field(default_factory=dict)
     n_duplicates: int = 0
@@ -180,6 +193,40 @@ def _wins(a: dict, b: dict) -> bool:
 def _clearly_lower(a: dict, b: dict) -> bool:
     # ``a``'s test MSE more than MSE_TOLERANCE times lower than ``b``'s.
     return a["test_mse"] * MSE_TOLERANCE < b["test_mse"]
+
+
+def _interval(wins_by_dataset: dict[str, list[bool]]) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of a win rate, data sets drawn with replacement.
+
+    ``wins_by_dataset`` maps each data set to the outcomes of its pairs; a
+    draw takes whole data sets, so the seeds of one function, which are not
+    independent, move together.
+    """
+    if len(wins_by_dataset) < 2:
+        return (float("nan"), float("nan"))
+    wins = np.array([sum(v) for v in wins_by_dataset.values()], dtype=float)
+    pairs = np.array([len(v) for v in wins_by_dataset.values()], dtype=float)
+    if np.all(wins * pairs[0] == wins[0] * pairs):  # one rate everywhere: no spread to draw
+        rate = float(wins.sum() / pairs.sum())
+        return (rate, rate)
+    res = bootstrap(
+        (wins, pairs),
+        lambda w, n, axis=-1: w.sum(axis=axis) / n.sum(axis=axis),
+        paired=True,
+        vectorized=True,
+        confidence_level=CONFIDENCE,
+        n_resamples=_N_RESAMPLES,
+        method="percentile",
+        rng=np.random.default_rng(0),
+    )
+    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
+
+
+def _by_dataset(pairs: Sequence[tuple[dict, dict]]) -> dict[str, list[bool]]:
+    out: dict[str, list[bool]] = {}
+    for a, b in pairs:
+        out.setdefault(a["dataset"], []).append(_wins(a, b))
+    return out
 
 
 def _ratio(a: float, b: float) -> float:
@@ -279,6 +326,7 @@ def summarize(rows: Sequence[dict]) -> Summary:
                 pairs = _pairs(index, "swat", other)
                 wins = sum(_wins(a, b) for a, b in pairs)
                 summary.win_rates[other] = WinRate(int(wins), len(pairs))
+                summary.intervals[other] = _interval(_by_dataset(pairs))
         if "mlp" in present:
             pairs = _pairs(index, "swat", "mlp")
             summary.mlp_ratios = {
@@ -313,6 +361,7 @@ def summarize(rows: Sequence[dict]) -> Summary:
                          for d in summary.datasets for s1 in summary.seeds for s2 in summary.seeds
                          if s1 != s2 and (d, s1, est) in index and (d, s2, est) in index]
                 summary.seed_baseline[est] = WinRate(int(sum(_wins(a, b) for a, b in pairs)), len(pairs))
+                summary.intervals[f"{est} vs itself"] = _interval(_by_dataset(pairs))
     for est in summary.estimators:
         times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
         summary.median_fit_seconds[est] = float(np.median(times))
@@ -386,8 +435,13 @@ def _plot_bars(mse: np.ndarray, nnz: np.ndarray, datasets, estimators, path: Pat
     fig.savefig(path, dpi=110)
 
 
-def _pct(w: WinRate) -> str:
-    return f"{w.wins}/{w.n_pairs} ({100 * w.rate:.0f}%)" if w.n_pairs else "no common pairs"
+def _pct(w: WinRate, interval: tuple[float, float] | None = None) -> str:
+    if not w.n_pairs:
+        return "no common pairs"
+    text = f"{w.wins}/{w.n_pairs} ({100 * w.rate:.0f}%"
+    if interval is not None and not np.isnan(interval[0]):
+        text += f"; {100 * CONFIDENCE:.0f}% interval {100 * interval[0]:.0f} to {100 * interval[1]:.0f}%"
+    return text + ")"
 
 
 def write_report(
@@ -481,7 +535,8 @@ def write_report(
     rule = f"`swat` has no more non-zeros and test MSE <= {MSE_TOLERANCE:g}x"
     for other, w in s.win_rates.items():
         comparisons.append(
-            f"| `swat` vs `{other}`: win rate | {_pct(w)} | share of {unit} where {rule} `{other}`'s |"
+            f"| `swat` vs `{other}`: win rate | {_pct(w, s.intervals.get(other))} "
+            f"| share of {unit} where {rule} `{other}`'s |"
         )
     if s.mlp_ratios:
         n = s.mlp_ratios["n_pairs"]
@@ -504,7 +559,15 @@ def write_report(
             "",
             "| estimator | wins against itself with another seed |",
             "|---|---:|",
-            *(f"| `{e}` | {_pct(w)} |" for e, w in s.seed_baseline.items()),
+            *(f"| `{e}` | {_pct(w, s.intervals.get(f'{e} vs itself'))} |"
+              for e, w in s.seed_baseline.items()),
+            "",
+        ]
+    if any(not np.isnan(low) for low, _ in s.intervals.values()):
+        lines += [
+            f"Each {100 * CONFIDENCE:.0f}% interval is a percentile bootstrap over the data sets "
+            f"({_N_RESAMPLES} draws of {len(s.datasets)} data sets with replacement, a data set's "
+            "seeds drawn together): how far the rate could move on other functions like these.",
             "",
         ]
     if s.ratios:
