@@ -20,6 +20,9 @@
 #
 # continues the runs left in /tmp/run-<run> (on the same machine) with their schedules
 # stretched to STEPS steps, for at most MINUTES minutes, and copies their states to $OUT again.
+#
+# DEVICE=cpu (default cuda) runs the same steps on the CPU: a smoke test of this script, e.g.
+# OUT=/tmp/smoke DEVICE=cpu PLAN=<a plan with small models> bash benchmarks/pretrain_gpu.sh 90
 set -u
 declare -A ARGS
 RUNS=()
@@ -37,27 +40,36 @@ else
     [cornn-noise]="--preset cornn --batch-size 1024 --lr 0.002 --latent-noise 0.2"
   )
 fi
-# Options common to every run come first: a run's own options (its --seed, say) override them.
-COMMON="--device cuda --threads 4 --no-progress --seed 0"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
+
+# train RUN WORKDIR OPTIONS...: one training run in the background. Options common to every
+# run come first, then the plan's options for RUN (its --seed, say, overrides the common one),
+# then the call's (steps, schedule, budget).
+train() {
+  local run=$1 workdir=$2
+  shift 2
+  python3 -m sklearn_swat.pretrain train --device "${DEVICE:-cuda}" --threads 4 --no-progress --seed 0 \
+    ${ARGS[$run]} "$@" --workdir "$workdir" &
+}
+
 if [ "${1:-}" = "--resume" ]; then
   for r in "${RUNS[@]}"; do
     mkdir -p "$OUT/$r"
-    python3 -m sklearn_swat.pretrain train $COMMON ${ARGS[$r]} --warmup 500 --checkpoint-every 250 \
-      --steps "$2" --resume --max-minutes "$3" --workdir "/tmp/run-$r" >"$OUT/$r/train2.log" 2>&1 &
+    train "$r" "/tmp/run-$r" --warmup 500 --checkpoint-every 250 --steps "$2" --resume \
+      --max-minutes "$3" >"$OUT/$r/train2.log" 2>&1
   done
   wait
   for r in "${RUNS[@]}"; do cp "/tmp/run-$r/state.pt" "$OUT/$r/"; done
   exit 0
 fi
+mkdir -p "$OUT"
 BUDGET=${1:-480}
 T0=$(date +%s)
-nvidia-smi -L
+[ "${DEVICE:-cuda}" = cuda ] && nvidia-smi -L
 timeout 300 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py >"$OUT/test_cuda.log" 2>&1 &
 TESTS=$!
 for r in "${RUNS[@]}"; do
-  python3 -m sklearn_swat.pretrain train $COMMON ${ARGS[$r]} --steps 150 --warmup 10 \
-    --checkpoint-every 50 --workdir "/tmp/probe-$r" &
+  train "$r" "/tmp/probe-$r" --steps 150 --warmup 10 --checkpoint-every 50
 done
 wait $(jobs -p | grep -v "^$TESTS$")
 LEFT=$(( BUDGET - ($(date +%s) - T0) - 45 ))
@@ -70,9 +82,8 @@ t = log['seconds_at']
 print(int(100 / (t[2] - t[0]) * $LEFT * 0.88))")
   echo "$r: ${STEPS} steps"
   mkdir -p "$OUT/$r"
-  python3 -m sklearn_swat.pretrain train $COMMON ${ARGS[$r]} --steps "$STEPS" --warmup 500 \
-    --checkpoint-every 250 --max-minutes "$(python3 -c "print(($LEFT - 10) / 60)")" \
-    --workdir "/tmp/run-$r" >"$OUT/$r/train.log" 2>&1 &
+  train "$r" "/tmp/run-$r" --steps "$STEPS" --warmup 500 --checkpoint-every 250 \
+    --max-minutes "$(python3 -c "print(($LEFT - 10) / 60)")" >"$OUT/$r/train.log" 2>&1
 done
 wait
 for r in "${RUNS[@]}"; do
