@@ -335,6 +335,10 @@ def test_bundled_cornn_checkpoint_beats_untrained():
     assert trained["relative_error_median"] * 5 < base["relative_error_median"]
     assert trained["permutation_ratio"] <= 0.3
     assert np.isfinite(trained["relative_error_mean"])
+    # The multi-scale figures: each network's own depth's decoder is one of the four (so it
+    # does no better than the best), and it is the one that reconstructs most networks.
+    assert 0.5 < trained["share_below_0.1_true_depth"] <= trained["share_below_0.1"]
+    assert 0 <= trained["share_below_0.1_shallower"] <= 1
 
 
 def test_report_command_gives_the_same_settings(tmp_path):

@@ -454,12 +454,16 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
         ``n_constant_excluded``), the share of networks with a relative
         error below 0.1, and ``permutation_ratio`` (mean latent
         distance between a network and a hidden-neuron-permuted copy,
-        divided by the mean distance between unrelated networks).
+        divided by the mean distance between unrelated networks). The
+        multi-scale property, how often a network comes back from a decoder
+        of another depth: ``share_below_0.1_true_depth`` (the decoder of the
+        network's own depth alone) and ``share_below_0.1_shallower`` (the
+        best decoder of a smaller depth, over the networks of depth 2 to 4).
     """
     cfg = model.config
     model.eval()
     gen = torch.Generator().manual_seed(_EVAL_SEED + seed)
-    rel, d_perm, d_other = [], [], []
+    rel, rel_true, rel_shallow, d_perm, d_other = [], [], [], [], []
     chunk = 50
     for start in range(0, n_networks, chunk):
         n = min(chunk, n_networks - start)
@@ -475,18 +479,31 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
         for k in range(1, MAX_DEPTH + 1):
             net = hard_network(model.decode(z, k), nets.in_mask)
             errs.append(((net.forward(x) - y) ** 2).mean(dim=1))
-        best = torch.stack(errs, 1).min(dim=1).values
-        rel.append(torch.where(var > _CONSTANT_VAR, best / var.clamp(min=1e-30), torch.nan).double())
+        # Relative error of every decoder (columns: depths 1..4); NaN for constant networks.
+        errs = torch.where((var > _CONSTANT_VAR)[:, None],
+                           torch.stack(errs, 1) / var.clamp(min=1e-30)[:, None], torch.nan).double()
+        rel.append(errs.min(dim=1).values)
+        rel_true.append(errs[:, depth - 1])
+        if depth > 1:
+            rel_shallow.append(errs[:, : depth - 1].min(dim=1).values)
         zp = model.encode(_permute_hidden(nets, gen))
         d_perm.append((z - zp).flatten(1).norm(dim=1))
         d_other.append((z - z.roll(1, dims=0)).flatten(1).norm(dim=1))
     rel = torch.cat(rel).numpy()
     constant = int(np.isnan(rel).sum())
     rel = rel[~np.isnan(rel)]
+
+    def share(parts):
+        r = torch.cat(parts).numpy() if parts else np.array([])
+        r = r[~np.isnan(r)]
+        return float(np.mean(r < 0.1)) if len(r) else float("nan")
+
     return {
         "relative_error_median": float(np.median(rel)),
         "relative_error_mean": float(np.mean(rel)),
         "share_below_0.1": float(np.mean(rel < 0.1)),
+        "share_below_0.1_true_depth": share(rel_true),
+        "share_below_0.1_shallower": share(rel_shallow),
         "n_constant_excluded": constant,
         "permutation_ratio": float(torch.cat(d_perm).mean() / torch.cat(d_other).mean()),
         "n_networks": n_networks,
