@@ -324,6 +324,34 @@ def test_cli_train_export_evaluate(tmp_path, capsys):
         assert key in figures
 
 
+def test_all_decoders_weight_trains_every_decoder():
+    """The min over decoders trains one decoder per network; all_decoders_weight trains all four."""
+    from sklearn_swat.pretrain._train import training_step_loss
+
+    batch = sample_zoo_batch(2, TINY.width, TINY.max_inputs, variable_inputs=False, n_points=16,
+                             depth=1, generator=torch.Generator().manual_seed(0))
+
+    def decoder_grads(weight):
+        torch.manual_seed(0)
+        model = MultiScaleAutoencoder(TINY)
+        settings = TrainSettings(steps=1, latent_noise=0.0, rec_weight=0.0, all_decoders_weight=weight)
+        loss, func, _ = training_step_loss(model, batch, settings, torch.Generator().manual_seed(0))
+        loss.backward()
+        norms = [sum(float(p.grad.abs().sum()) for p in dec.parameters() if p.grad is not None)
+                 for dec in model.decoders]
+        return float(loss.detach()), func, norms
+
+    loss0, func0, plain = decoder_grads(0.0)
+    loss1, func1, every = decoder_grads(0.5)
+    assert func0 == func1 and loss0 == pytest.approx(func0)
+    assert loss1 > loss0  # the mean over decoders is added
+    assert all(n > 0 for n in every)
+    # Without it, only the best decoder of each of the two networks learns.
+    assert 1 <= sum(n > 0 for n in plain) <= 2
+    with pytest.raises(ValueError, match="all_decoders_weight"):
+        TrainSettings(all_decoders_weight=-1.0)
+
+
 def test_bundled_cornn_checkpoint_beats_untrained():
     """The shipped latent space must reconstruct zoo networks far better than chance."""
     from sklearn_swat._checkpoints import untrained_autoencoder

@@ -55,6 +55,7 @@ class TrainSettings:
     fitted_share: float = 0.0
     fitted_pool: int = 16384
     fitted_steps: int = 600
+    all_decoders_weight: float = 0.0
 
     def __post_init__(self):
         try:
@@ -71,6 +72,8 @@ class TrainSettings:
         if self.fitted_pool < MAX_DEPTH or self.fitted_steps < 0:
             raise ValueError(f"fitted_pool must be at least {MAX_DEPTH} and fitted_steps at least 0; "
                              f"got {self.fitted_pool} and {self.fitted_steps}.")
+        if self.all_decoders_weight < 0:
+            raise ValueError(f"all_decoders_weight must be at least 0; got {self.all_decoders_weight}.")
         self.sparsity_levels = ",".join(f"{v:g}" for v in levels)
         self.weight_scales = ",".join(f"{v:g}" for v in parse_scales(self.weight_scales))
 
@@ -153,7 +156,15 @@ def reconstruction_loss(model: MultiScaleAutoencoder, z: torch.Tensor, canon: Ne
 
 
 def training_step_loss(model, batch, settings: TrainSettings, gen: torch.Generator):
-    """Loss of one batch: functional (min over decoders) plus reconstruction."""
+    """Loss of one batch: functional (min over decoders) plus reconstruction.
+
+    With ``settings.all_decoders_weight`` > 0, the mean over the four decoders
+    of the same log error is added with that weight: every decoder learns the
+    best network of its depth for every code, not only the decoder that is
+    already best (the reconstruction loss ties that one to the true depth),
+    so that a code comes back from a shallower decoder as a smaller network
+    of about the same function.
+    """
     nets, x, y = batch
     values, mask = model.prepare(nets)
     z = model.encode_matrix(values, mask)
@@ -163,7 +174,10 @@ def training_step_loss(model, batch, settings: TrainSettings, gen: torch.Generat
     errs = functional_errors(model, z, nets, x, y)
     func = torch.log1p(errs.min(dim=1).values).mean()
     rec = reconstruction_loss(model, z, canonicalize(nets))
-    return func + settings.rec_weight * rec, float(func.detach()), float(rec.detach())
+    loss = func + settings.rec_weight * rec
+    if settings.all_decoders_weight:
+        loss = loss + settings.all_decoders_weight * torch.log1p(errs).mean()
+    return loss, float(func.detach()), float(rec.detach())
 
 
 def _state(model, opt, step, log, settings, config):
