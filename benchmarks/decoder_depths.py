@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sklearn_swat._autoencoder import MultiScaleAutoencoder, hard_network
+from sklearn_swat._autoencoder import MultiScaleAutoencoder
 from sklearn_swat._checkpoints import load_autoencoder
 from sklearn_swat._network import MAX_DEPTH
 from sklearn_swat._zoo import sample_networks, sample_points
-from sklearn_swat.pretrain._train import load_training_state
+from sklearn_swat.pretrain._train import decoder_relative_errors, load_training_state
 
 
 def decoder_errors(model: MultiScaleAutoencoder, per_cell: int = 100, n_points: int = 500,
@@ -42,15 +42,8 @@ def decoder_errors(model: MultiScaleAutoencoder, per_cell: int = 100, n_points: 
             for sparsity in (0.0, 0.2, 0.4):
                 nets = sample_networks(per_cell, depth, sparsity, cfg.width, cfg.max_inputs, generator=gen)
                 x = sample_points(nets.in_mask, n_points, gen)
-                y = nets.forward(x)
-                var = y.var(dim=1)
-                z = model.encode(nets)
-                errs = torch.stack([
-                    ((hard_network(model.decode(z, k), nets.in_mask).forward(x) - y) ** 2).mean(1)
-                    / var.clamp(min=1e-12)
-                    for k in range(1, MAX_DEPTH + 1)
-                ], 1)
-                parts.append(errs[var > 1e-6])
+                errs = decoder_relative_errors(model, model.encode(nets), nets, x)
+                parts.append(errs[~errs[:, 0].isnan()])
             out[depth] = torch.cat(parts).numpy()
     return out
 

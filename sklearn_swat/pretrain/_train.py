@@ -453,6 +453,37 @@ def _permute_hidden(nets: NetworkBatch, gen: torch.Generator) -> NetworkBatch:
     return nets
 
 
+def decoder_relative_errors(model: MultiScaleAutoencoder, z: torch.Tensor, nets: NetworkBatch,
+                            x: torch.Tensor) -> torch.Tensor:
+    """Every decoder's hard-decoded network against the original, as a relative error.
+
+    Parameters
+    ----------
+    model : MultiScaleAutoencoder
+    z : Tensor
+        Latent codes of ``nets``.
+    nets : NetworkBatch
+        The original networks (B of them).
+    x : Tensor of shape (B, n_points, W)
+        Input points of each network.
+
+    Returns
+    -------
+    errors : Tensor of shape (B, 4), float64
+        MSE of decoder k's network (column k - 1) to the original's output,
+        divided by the variance of that output; NaN for networks whose output
+        is constant (variance below 1e-6).
+    """
+    y = nets.forward(x)
+    var = y.var(dim=1)
+    errs = torch.stack([
+        ((hard_network(model.decode(z, k), nets.in_mask).forward(x) - y) ** 2).mean(dim=1)
+        for k in range(1, MAX_DEPTH + 1)
+    ], 1)
+    return torch.where((var > _CONSTANT_VAR)[:, None], errs / var.clamp(min=1e-30)[:, None],
+                       torch.nan).double()
+
+
 @torch.no_grad()
 def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int = 1000,
              seed: int = 0) -> dict:
@@ -486,16 +517,8 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
         nets = sample_networks(n, depth, sparsity, cfg.width, cfg.max_inputs,
                                variable_inputs=cfg.variable_inputs, generator=gen)
         x = sample_points(nets.in_mask, n_points, gen)
-        y = nets.forward(x)
         z = model.encode(nets)
-        var = y.var(dim=1)
-        errs = []
-        for k in range(1, MAX_DEPTH + 1):
-            net = hard_network(model.decode(z, k), nets.in_mask)
-            errs.append(((net.forward(x) - y) ** 2).mean(dim=1))
-        # Relative error of every decoder (columns: depths 1..4); NaN for constant networks.
-        errs = torch.where((var > _CONSTANT_VAR)[:, None],
-                           torch.stack(errs, 1) / var.clamp(min=1e-30)[:, None], torch.nan).double()
+        errs = decoder_relative_errors(model, z, nets, x)
         rel.append(errs.min(dim=1).values)
         rel_true.append(errs[:, depth - 1])
         if depth > 1:
