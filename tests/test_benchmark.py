@@ -345,21 +345,22 @@ def test_win_rate_interval_draws_data_sets_not_pairs():
     clustered = summarize(_win_loss_rows(10, 3))
     independent = summarize(_win_loss_rows(30, 1))
     assert clustered.win_rates["darts-admm"].rate == independent.win_rates["darts-admm"].rate == 0.5
-    low, high = clustered.intervals["darts-admm"]
-    low30, high30 = independent.intervals["darts-admm"]
+    low, high = clustered.win_rates["darts-admm"].interval
+    low30, high30 = independent.win_rates["darts-admm"].interval
     assert low < 0.5 < high and low30 < 0.5 < high30
     # 10 functions (30 pairs) are as uncertain as 10 functions: about +-0.3 (binomial: 1.96 x 0.158),
     # wider than 30 independent functions (about +-0.18).
     assert 0.2 < high - low < 0.8 and 0.2 < high30 - low30 < 0.5
     assert high - low > 1.4 * (high30 - low30)
     # Seeded: the same rows give the same interval.
-    assert summarize(_win_loss_rows(10, 3)).intervals == clustered.intervals
+    assert summarize(_win_loss_rows(10, 3)).win_rates["darts-admm"].interval == (low, high)
     # Fewer than two data sets: no interval; the same rate everywhere: no spread.
-    assert np.isnan(summarize(_win_loss_rows(1, 3)).intervals["darts-admm"]).all()
+    assert np.isnan(summarize(_win_loss_rows(1, 3)).win_rates["darts-admm"].interval).all()
     rows = [r for r in _win_loss_rows(10, 2) if r["dataset"] in cornn_names()[:5]]
-    assert summarize(rows).intervals["darts-admm"] == (1.0, 1.0)
-    # With two seeds, swat against itself: a seed baseline with its own interval.
-    assert set(clustered.intervals) == {"darts-admm", "swat vs itself", "darts-admm vs itself"}
+    assert summarize(rows).win_rates["darts-admm"].interval == (1.0, 1.0)
+    # With three seeds, each estimator against itself: a seed baseline with its own interval.
+    assert {k: w.interval for k, w in clustered.seed_baseline.items()} == {
+        "swat": (1.0, 1.0), "darts-admm": (1.0, 1.0)}
 
 
 def test_report_files(tmp_path):

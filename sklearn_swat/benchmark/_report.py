@@ -41,6 +41,12 @@ class WinRate:
         the other's.
     n_pairs : int
         Pairs where both have a row.
+    interval : tuple of float
+        95% interval of the rate: the percentile bootstrap over data sets (a
+        data set's pairs, one per seed, are drawn together; 9999 draws,
+        seeded, so the same rows give the same interval). It says how far
+        the rate could move on other functions like these; ``(nan, nan)``
+        with fewer than two data sets, and when not computed.
 
     Examples
     --------
@@ -54,6 +60,7 @@ class WinRate:
 
     wins: int
     n_pairs: int
+    interval: tuple[float, float] = field(default=(float("nan"), float("nan")), repr=False)
 
     @property
     def rate(self) -> float:
@@ -119,14 +126,6 @@ class Summary:
         the data sets and every ordered pair of distinct seeds where both
         fits have a row. What chance alone gives under the rule (ties count
         both ways); empty with a single seed.
-    intervals : dict of str to tuple of float
-        A 95% interval for each rate of ``win_rates`` (key: the rival) and
-        of ``seed_baseline`` (key: ``"<estimator> vs itself"``): the
-        percentile bootstrap over data sets (a data set's pairs, one per
-        seed, are drawn together; 9999 draws, seeded, so the same rows
-        give the same interval). It says how far the rate could move on
-        other functions like these; ``(nan, nan)`` with fewer than two
-        data sets.
     median_fit_seconds : dict of str to float
         Median fit time of each estimator, over all its rows.
     n_fits : dict of str to int
@@ -161,7 +160,6 @@ class Summary:
     ratios: dict[str, dict] = field(default_factory=dict)
     sized: dict[str, float] = field(default_factory=dict)
     seed_baseline: dict[str, WinRate] = field(default_factory=dict)
-    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     median_fit_seconds: dict[str, float] = field(default_factory=dict)
     n_fits: dict[str, int] = field(default_factory=dict)
     n_duplicates: int = 0
@@ -325,8 +323,7 @@ def summarize(rows: Sequence[dict]) -> Summary:
             if other in present:
                 pairs = _pairs(index, "swat", other)
                 wins = sum(_wins(a, b) for a, b in pairs)
-                summary.win_rates[other] = WinRate(int(wins), len(pairs))
-                summary.intervals[other] = _interval(_by_dataset(pairs))
+                summary.win_rates[other] = WinRate(int(wins), len(pairs), _interval(_by_dataset(pairs)))
         if "mlp" in present:
             pairs = _pairs(index, "swat", "mlp")
             summary.mlp_ratios = {
@@ -360,8 +357,8 @@ def summarize(rows: Sequence[dict]) -> Summary:
                 pairs = [(index[(d, s1, est)], index[(d, s2, est)])
                          for d in summary.datasets for s1 in summary.seeds for s2 in summary.seeds
                          if s1 != s2 and (d, s1, est) in index and (d, s2, est) in index]
-                summary.seed_baseline[est] = WinRate(int(sum(_wins(a, b) for a, b in pairs)), len(pairs))
-                summary.intervals[f"{est} vs itself"] = _interval(_by_dataset(pairs))
+                summary.seed_baseline[est] = WinRate(int(sum(_wins(a, b) for a, b in pairs)), len(pairs),
+                                                     _interval(_by_dataset(pairs)))
     for est in summary.estimators:
         times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
         summary.median_fit_seconds[est] = float(np.median(times))
@@ -435,12 +432,12 @@ def _plot_bars(mse: np.ndarray, nnz: np.ndarray, datasets, estimators, path: Pat
     fig.savefig(path, dpi=110)
 
 
-def _pct(w: WinRate, interval: tuple[float, float] | None = None) -> str:
+def _pct(w: WinRate) -> str:
     if not w.n_pairs:
         return "no common pairs"
     text = f"{w.wins}/{w.n_pairs} ({100 * w.rate:.0f}%"
-    if interval is not None and not np.isnan(interval[0]):
-        text += f"; {100 * CONFIDENCE:.0f}% interval {100 * interval[0]:.0f} to {100 * interval[1]:.0f}%"
+    if not np.isnan(w.interval[0]):
+        text += f"; {100 * CONFIDENCE:.0f}% interval {100 * w.interval[0]:.0f} to {100 * w.interval[1]:.0f}%"
     return text + ")"
 
 
@@ -535,7 +532,7 @@ def write_report(
     rule = f"`swat` has no more non-zeros and test MSE <= {MSE_TOLERANCE:g}x"
     for other, w in s.win_rates.items():
         comparisons.append(
-            f"| `swat` vs `{other}`: win rate | {_pct(w, s.intervals.get(other))} "
+            f"| `swat` vs `{other}`: win rate | {_pct(w)} "
             f"| share of {unit} where {rule} `{other}`'s |"
         )
     if s.mlp_ratios:
@@ -559,11 +556,10 @@ def write_report(
             "",
             "| estimator | wins against itself with another seed |",
             "|---|---:|",
-            *(f"| `{e}` | {_pct(w, s.intervals.get(f'{e} vs itself'))} |"
-              for e, w in s.seed_baseline.items()),
+            *(f"| `{e}` | {_pct(w)} |" for e, w in s.seed_baseline.items()),
             "",
         ]
-    if any(not np.isnan(low) for low, _ in s.intervals.values()):
+    if any(not np.isnan(w.interval[0]) for w in [*s.win_rates.values(), *s.seed_baseline.values()]):
         lines += [
             f"Each {100 * CONFIDENCE:.0f}% interval is a percentile bootstrap over the data sets "
             f"({_N_RESAMPLES} draws of {len(s.datasets)} data sets with replacement, a data set's "
