@@ -220,11 +220,13 @@ def _interval(wins_by_dataset: dict[str, list[bool]]) -> tuple[float, float]:
     return (float(res.confidence_interval.low), float(res.confidence_interval.high))
 
 
-def _by_dataset(pairs: Sequence[tuple[dict, dict]]) -> dict[str, list[bool]]:
-    out: dict[str, list[bool]] = {}
+def _win_rate(pairs: Sequence[tuple[dict, dict]]) -> WinRate:
+    """The win rule over ``pairs`` (first side first), with its interval over data sets."""
+    by_dataset: dict[str, list[bool]] = {}
     for a, b in pairs:
-        out.setdefault(a["dataset"], []).append(_wins(a, b))
-    return out
+        by_dataset.setdefault(a["dataset"], []).append(_wins(a, b))
+    wins = sum(sum(v) for v in by_dataset.values())
+    return WinRate(int(wins), len(pairs), _interval(by_dataset))
 
 
 def _ratio(a: float, b: float) -> float:
@@ -321,9 +323,7 @@ def summarize(rows: Sequence[dict]) -> Summary:
     if "swat" in present:
         for other in _WIN_RATE_AGAINST:
             if other in present:
-                pairs = _pairs(index, "swat", other)
-                wins = sum(_wins(a, b) for a, b in pairs)
-                summary.win_rates[other] = WinRate(int(wins), len(pairs), _interval(_by_dataset(pairs)))
+                summary.win_rates[other] = _win_rate(_pairs(index, "swat", other))
         if "mlp" in present:
             pairs = _pairs(index, "swat", "mlp")
             summary.mlp_ratios = {
@@ -357,8 +357,7 @@ def summarize(rows: Sequence[dict]) -> Summary:
                 pairs = [(index[(d, s1, est)], index[(d, s2, est)])
                          for d in summary.datasets for s1 in summary.seeds for s2 in summary.seeds
                          if s1 != s2 and (d, s1, est) in index and (d, s2, est) in index]
-                summary.seed_baseline[est] = WinRate(int(sum(_wins(a, b) for a, b in pairs)), len(pairs),
-                                                     _interval(_by_dataset(pairs)))
+                summary.seed_baseline[est] = _win_rate(pairs)
     for est in summary.estimators:
         times = [r["fit_seconds"] for (_, _, e), r in index.items() if e == est]
         summary.median_fit_seconds[est] = float(np.median(times))
