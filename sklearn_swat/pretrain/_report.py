@@ -208,8 +208,10 @@ def write_report(out: str | os.PathLike = "docs", n_networks: int = 1000) -> Pat
         "per network (the paper: 1000); evaluation uses 1000. Both checkpoints have a second "
         "stage on a sparser zoo (sparsity up to 0.8, `--sparsity-levels`): the networks the "
         "search returns are sparser than most of the paper's zoo, and with it the search found "
-        "smaller networks, as accurate as before with `cornn`, and against the untrained search "
-        "won 8 of 36 multi-feature pairs instead of 2 with `general` "
+        "smaller networks, as accurate as before with `cornn` (though not by more than "
+        "checkpoints of one recipe differ: the same stage with another zoo seed, or on the "
+        "paper's zoo, did less well), and against the untrained search won 8 of 36 "
+        "multi-feature pairs instead of 2 with `general` "
         "(benchmarks/checkpoints/report.md). The figures above are on the paper's zoo for both.",
         "",
         "## How to make the checkpoints again",
