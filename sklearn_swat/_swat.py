@@ -58,7 +58,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         smallest bundled one that handles ``n_features`` (``"cornn"`` for up
         to 2 features, ``"general"`` for up to 8), a bundled name, the path of
         an exported ``.safetensors`` checkpoint, or ``"untrained:NAME"`` for
-        a randomly initialised model of ``NAME``'s config (an ablation).
+        a randomly initialised model of ``NAME``'s config (an ablation),
+        drawn with the seed of ``random_state``.
     depths : tuple of int, default=(1, 2, 3, 4)
         Numbers of hidden layers to search; each has its own decoder.
     n_restarts : int, default=4
@@ -163,8 +164,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         Torch threads during ``fit``; ``None`` means 1 (the networks are
         small: more threads rarely help), ``-1`` all cores.
     random_state : int, RandomState instance or None, default=None
-        Seed of the split, the starting points and the row sampling. Pass an
-        int for reproducible output across multiple function calls.
+        Seed of the split, the starting points, the row sampling and, with
+        ``autoencoder="untrained:NAME"``, the random autoencoder. Pass an int
+        for reproducible output across multiple function calls.
     verbose : int, default=0
         Show a progress bar when positive.
 
@@ -357,8 +359,12 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     def _max_features(self) -> int:
         return max(info["config"]["max_inputs"] for info in list_checkpoints().values())
 
-    def _load_model(self, n_features: int):
-        """The autoencoder to search, its name and the sha256 of its weights."""
+    def _load_model(self, n_features: int, seed: int):
+        """The autoencoder to search, its name and the sha256 of its weights.
+
+        An ``"untrained:NAME"`` model is drawn with the fit's ``seed``, so
+        that fits with different seeds meet different random autoencoders.
+        """
         name = self.autoencoder
         untrained = isinstance(name, str) and name.startswith("untrained:")
         if untrained:
@@ -382,7 +388,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             )
         model = load_autoencoder(name)
         if untrained:
-            model = untrained_autoencoder(model.config)
+            model = untrained_autoencoder(model.config, seed=seed)
             return model, f"untrained:{name}", info["sha256"]
         return model, str(name), info["sha256"]
 
@@ -455,9 +461,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     def _fit(self, X, y, sample_weight):
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
         settings = self._settings()
-        model, name, sha = self._load_model(X.shape[1])
-        device = resolve_device(self.device)
         seed = seed_from_random_state(self.random_state)
+        model, name, sha = self._load_model(X.shape[1], seed)
+        device = resolve_device(self.device)
         Xs, ys = self._fit_scalers(X, y)
 
         if np.all(ys == ys[0]):

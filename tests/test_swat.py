@@ -241,6 +241,28 @@ def test_untrained_ablation_and_path_loading(tmp_path):
     np.testing.assert_array_equal(reg.predict(X2), SWATRegressor(**FAST).fit(X2, y2).predict(X2))
 
 
+def test_untrained_autoencoder_is_drawn_with_the_fit_seed(monkeypatch):
+    # An ablation over seeds meets a different random autoencoder per seed, the same one
+    # for the same seed.
+    import sklearn_swat._swat as swat_module
+
+    drawn = []
+    real = swat_module.untrained_autoencoder
+
+    def recording(config, seed=0):
+        drawn.append(seed)
+        return real(config, seed=seed)
+
+    monkeypatch.setattr(swat_module, "untrained_autoencoder", recording)
+    small = {**FAST, "max_iter": 5, "polish_iter": 0, "depths": (1,), "autoencoder": "untrained:cornn"}
+    for seed in (0, 1, 1):
+        SWATRegressor(**{**small, "random_state": seed}).fit(X2, y2)
+    assert drawn == [0, 1, 1]
+    a = real(swat_module.load_autoencoder("cornn").config, seed=0)
+    b = real(swat_module.load_autoencoder("cornn").config, seed=1)
+    assert any(not torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
 def test_interrupted_fit_keeps_previous_model(fitted, monkeypatch):
     reg = clone(fitted).fit(X2, y2)
     before = reg.predict(X2)
