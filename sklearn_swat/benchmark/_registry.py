@@ -96,7 +96,8 @@ def _swat_factory(sized: bool = False, **params):
 _swat = _swat_factory()
 _swat_paper = _swat_factory(init="random", refine_iter=0, polish_iter=0, prune=False, selection="train")
 # "untrained:auto": a random autoencoder of the config that "auto" would
-# pick ("cornn" for 2 features), so that only the training differs.
+# pick ("cornn" for 2 features), so that only the training differs; each
+# seed of the benchmark draws another one.
 _swat_untrained = _swat_factory(autoencoder="untrained:auto")
 _swat_sized = _swat_factory(sized=True)
 _swat_untrained_sized = _swat_factory(sized=True, autoencoder="untrained:auto")

@@ -211,7 +211,8 @@ def write_report(out: str | os.PathLike = "docs", n_networks: int = 1000) -> Pat
         "smaller networks, as accurate as before with `cornn` (though not by more than "
         "checkpoints of one recipe differ: the same stage with another zoo seed, or on the "
         "paper's zoo, did less well), and against the untrained search won 8 of 36 "
-        "multi-feature pairs instead of 2 with `general` "
+        "multi-feature pairs instead of 2 with `general` (both against the one random "
+        "autoencoder the ablation drew for every seed until 2026-11-27) "
         "(benchmarks/checkpoints/report.md). The figures above are on the paper's zoo for both.",
         "",
         "## How to make the checkpoints again",
