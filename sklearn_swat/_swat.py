@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._autoencoder import AutoencoderConfig
 from ._base import (
     BaseSparseNetworkRegressor,
     atomic_fit,
@@ -386,11 +387,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 f"{n_features}. Use autoencoder='auto', or reduce the features, for example "
                 f"make_pipeline(StandardScaler(), PCA(n_components={limit}), SWATRegressor())."
             )
-        model = load_autoencoder(name)
         if untrained:
-            model = untrained_autoencoder(model.config, seed=seed)
-            return model, f"untrained:{name}", info["sha256"]
-        return model, str(name), info["sha256"]
+            config = AutoencoderConfig.from_dict(info["config"])
+            return untrained_autoencoder(config, seed=seed), f"untrained:{name}", info["sha256"]
+        return load_autoencoder(name), str(name), info["sha256"]
 
     def _settings(self) -> SearchSettings:
         if not _depths_ok(self.depths):
