@@ -110,6 +110,14 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------ data
     def _validate_fit_data(self, X, y, sample_weight):
+        shape = getattr(y, "shape", ())
+        if isinstance(shape, tuple) and len(shape) == 2 and shape[1] > 1:
+            name = type(self).__name__
+            raise ValueError(
+                f"{name} fits one target, but y has shape {shape} ({shape[1]} targets). "
+                f"Fit one model per target with "
+                f"sklearn.multioutput.MultiOutputRegressor({name}())."
+            )
         X, y = validate_data(
             self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
             accept_sparse=False, order="C",

@@ -48,6 +48,7 @@ CASES = {
     "non-contiguous": (np.asfortranarray(np.c_[X, X])[:, ::2], y, "fit"),
     "nan in target": (X, np.r_[np.nan, y[1:]], "NaN"),
     "wrong length": (X, y[:-1], "inconsistent numbers of samples"),
+    "two targets": (X, np.c_[y, -y], r"fits one target.*MultiOutputRegressor"),
 }
 
 
