@@ -258,8 +258,8 @@ def test_untrained_autoencoder_is_drawn_with_the_fit_seed(monkeypatch):
     for seed in (0, 1, 1):
         SWATRegressor(**{**small, "random_state": seed}).fit(X2, y2)
     assert drawn == [0, 1, 1]
-    a = real(swat_module.load_autoencoder("cornn").config, seed=0)
-    b = real(swat_module.load_autoencoder("cornn").config, seed=1)
+    config = swat_module.load_autoencoder("cornn").config
+    a, b = real(config, seed=0), real(config, seed=1)
     assert any(not torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 
