@@ -37,55 +37,43 @@ from sklearn_swat._zoo import sample_networks, sample_points
 from sklearn_swat.pretrain._train import decoder_relative_errors, load_training_state
 
 
-def decoder_errors(model: MultiScaleAutoencoder, per_cell: int = 100, n_points: int = 500,
-                   seed: int = 123) -> dict[int, np.ndarray]:
-    """Relative error of every decoder, by true depth: arrays of shape (n_networks, 4)."""
-    cfg = model.config
-    gen = torch.Generator().manual_seed(seed)
-    out = {}
-    with torch.no_grad():
-        for depth in range(1, MAX_DEPTH + 1):
-            parts = []
-            for sparsity in (0.0, 0.2, 0.4):
-                nets = sample_networks(per_cell, depth, sparsity, cfg.width, cfg.max_inputs, generator=gen)
-                x = sample_points(nets.in_mask, n_points, gen)
-                errs = decoder_relative_errors(model, model.encode(nets), nets, x)
-                parts.append(errs[~errs[:, 0].isnan()])
-            out[depth] = torch.cat(parts).numpy()
-    return out
+def decoder_figures(model: MultiScaleAutoencoder, per_cell: int = 100, n_points: int = 500,
+                    seed: int = 123) -> dict[int, dict[str, np.ndarray]]:
+    """Every decoder on fresh zoo networks, by true depth.
 
-
-def decoder_gates(model: MultiScaleAutoencoder, per_cell: int = 100, n_points: int = 500,
-                  seed: int = 123) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Per true depth: the share of gates on and the affine-corrected error, each (n, 4).
-
-    The same networks and points as :func:`decoder_errors` (same seed).
+    Returns, per true depth, arrays of shape (n_networks, 4), one column per
+    decoder: ``"error"``, the relative error of the hard-decoded network;
+    ``"gates"``, the share of its hidden neurons switched on; ``"affine"``, 1
+    minus the squared correlation of its output with the original's. Networks
+    with a constant output are left out.
     """
     cfg = model.config
     gen = torch.Generator().manual_seed(seed)
     out = {}
     with torch.no_grad():
         for depth in range(1, MAX_DEPTH + 1):
-            gates, affine = [], []
+            parts = {"error": [], "gates": [], "affine": []}
             for sparsity in (0.0, 0.2, 0.4):
                 nets = sample_networks(per_cell, depth, sparsity, cfg.width, cfg.max_inputs, generator=gen)
                 x = sample_points(nets.in_mask, n_points, gen)
-                y = nets.forward(x)
-                keep = y.var(dim=1) > 1e-6
                 z = model.encode(nets)
+                errs = decoder_relative_errors(model, z, nets, x)
+                keep = ~errs[:, 0].isnan()
+                y = nets.forward(x)
                 yc = y - y.mean(dim=1, keepdim=True)
-                g, a = [], []
+                gates, affine = [], []
                 for k in range(1, MAX_DEPTH + 1):
                     raw = model.decode(z, k)
-                    g.append((raw["gate_logits"] >= 0).double().mean(dim=(1, 2)))
+                    gates.append((raw["gate_logits"] >= 0).double().mean(dim=(1, 2)))
                     f = hard_network(raw, nets.in_mask).forward(x)
                     fc = f - f.mean(dim=1, keepdim=True)
-                    cov = (fc * yc).mean(dim=1)
-                    r2 = cov**2 / ((fc**2).mean(dim=1) * (yc**2).mean(dim=1)).clamp(min=1e-30)
-                    a.append(1 - r2.double())
-                gates.append(torch.stack(g, 1)[keep])
-                affine.append(torch.stack(a, 1)[keep])
-            out[depth] = (torch.cat(gates).numpy(), torch.cat(affine).numpy())
+                    var = (fc**2).mean(dim=1) * (yc**2).mean(dim=1)
+                    r2 = (fc * yc).mean(dim=1) ** 2 / var.clamp(min=1e-30)
+                    affine.append(1 - r2.double())
+                parts["error"].append(errs[keep])
+                parts["gates"].append(torch.stack(gates, 1)[keep])
+                parts["affine"].append(torch.stack(affine, 1)[keep])
+            out[depth] = {name: torch.cat(p).numpy() for name, p in parts.items()}
     return out
 
 
@@ -100,9 +88,11 @@ def main(argv: list[str] | None = None) -> None:
     else:
         model = load_autoencoder(args.checkpoint)
     model.eval()
+    figures = decoder_figures(model)
     print("| true depth | " + " | ".join(f"decoder {k}" for k in range(1, MAX_DEPTH + 1)) + " |")
     print("|---|" + "---:|" * MAX_DEPTH)
-    for depth, errs in decoder_errors(model).items():
+    for depth, fig in figures.items():
+        errs = fig["error"]
         cells = [f"{np.median(errs[:, k]):.3g} ({np.mean(errs[:, k] < 0.1):.2f})" for k in range(MAX_DEPTH)]
         print(f"| {depth} | " + " | ".join(cells) + " |")
     if args.gates:
@@ -110,8 +100,9 @@ def main(argv: list[str] | None = None) -> None:
         heads = [f"decoder {k}: gates on (affine)" for k in range(1, MAX_DEPTH + 1)]
         print("| true depth | " + " | ".join(heads) + " |")
         print("|---|" + "---:|" * MAX_DEPTH)
-        for depth, (gates, affine) in decoder_gates(model).items():
-            cells = [f"{np.mean(gates[:, k]):.2f} ({np.median(affine[:, k]):.3g})" for k in range(MAX_DEPTH)]
+        for depth, fig in figures.items():
+            cells = [f"{np.mean(fig['gates'][:, k]):.2f} ({np.median(fig['affine'][:, k]):.3g})"
+                     for k in range(MAX_DEPTH)]
             print(f"| {depth} | " + " | ".join(cells) + " |")
 
 
