@@ -4,9 +4,9 @@ Every network of a fresh zoo sample (100 per depth 1..4 and sparsity level 0, 0.
 encoded and decoded by all four decoders; the table gives, per true depth and decoder, the
 median relative error of the hard-decoded network (MSE to the original's output over 500
 points, divided by that output's variance; constant networks left out) and, in brackets,
-the share below 0.1. The diagonal is the ordinary reconstruction; below it, deeper decoders
-giving back shallower networks; above it, what a multi-scale search would need: a shallower
-decoder giving back a deeper network's function.
+the share below 0.1. The diagonal is the ordinary reconstruction; above it (a decoder deeper
+than the network), deeper decoders giving back shallower networks; below it, what a
+multi-scale search would need: a shallower decoder giving back a deeper network's function.
 
 Usage::
 
