@@ -352,41 +352,6 @@ def test_all_decoders_weight_trains_every_decoder():
         TrainSettings(all_decoders_weight=-1.0)
 
 
-def test_gate_surrogate_keeps_the_loss_and_reopens_closed_gates():
-    """gate_surrogate leaves the loss as it is and passes a gradient through saturated gates."""
-    from sklearn_swat.pretrain._train import training_step_loss
-
-    batch = sample_zoo_batch(2, TINY.width, TINY.max_inputs, variable_inputs=False, n_points=16,
-                             depth=2, generator=torch.Generator().manual_seed(0))
-
-    def run(bound):
-        torch.manual_seed(0)
-        model = MultiScaleAutoencoder(TINY)
-        decode, closed = model.decode, []
-
-        def decode_closed(z, k):  # every neuron switched off, far into the sigmoid's flat tail
-            raw = dict(decode(z, k))
-            raw["gate_logits"] = raw["gate_logits"] - 30.0
-            raw["gate_logits"].retain_grad()
-            closed.append(raw["gate_logits"])
-            return raw
-
-        model.decode = decode_closed
-        settings = TrainSettings(steps=1, latent_noise=0.0, rec_weight=0.0, all_decoders_weight=1.0,
-                                 gate_surrogate=bound)
-        loss, _, _ = training_step_loss(model, batch, settings, torch.Generator().manual_seed(0))
-        loss.backward()
-        return float(loss.detach()), sum(float(g.grad.abs().sum()) for g in closed)
-
-    loss_plain, grad_plain = run(0.0)
-    loss_surrogate, grad_surrogate = run(3.0)
-    assert loss_surrogate == loss_plain
-    assert grad_plain < 1e-9
-    assert grad_surrogate > 1e-4
-    with pytest.raises(ValueError, match="gate_surrogate"):
-        TrainSettings(gate_surrogate=-1.0)
-
-
 def test_bundled_cornn_checkpoint_beats_untrained():
     """The shipped latent space must reconstruct zoo networks far better than chance."""
     from sklearn_swat._checkpoints import untrained_autoencoder

@@ -56,7 +56,6 @@ class TrainSettings:
     fitted_pool: int = 16384
     fitted_steps: int = 600
     all_decoders_weight: float = 0.0
-    gate_surrogate: float = 0.0
 
     def __post_init__(self):
         try:
@@ -75,8 +74,6 @@ class TrainSettings:
                              f"got {self.fitted_pool} and {self.fitted_steps}.")
         if self.all_decoders_weight < 0:
             raise ValueError(f"all_decoders_weight must be at least 0; got {self.all_decoders_weight}.")
-        if self.gate_surrogate < 0:
-            raise ValueError(f"gate_surrogate must be at least 0 (0: off); got {self.gate_surrogate}.")
         self.sparsity_levels = ",".join(f"{v:g}" for v in levels)
         self.weight_scales = ",".join(f"{v:g}" for v in parse_scales(self.weight_scales))
 
@@ -114,36 +111,9 @@ def lr_factor(step: int, s: TrainSettings) -> float:
     return s.min_lr_ratio + (1 - s.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
 
 
-def surrogate_gates(logits: torch.Tensor, bound: float) -> torch.Tensor:
-    """``sigmoid(logits)``, with the gradient of the logits clamped to ``[-bound, bound]``.
-
-    A gate whose logit is far from 0 passes almost no gradient (the sigmoid is
-    flat there), so a neuron a decoder switches off early stays off. These
-    gates have the same values, and their gradient is the sigmoid's slope at
-    the clamped logit: never below ``sigmoid'(bound)``.
-
-    Examples
-    --------
-    >>> logits = torch.tensor([-20.0, 0.0], requires_grad=True)
-    >>> gates = surrogate_gates(logits, 3.0)
-    >>> bool(torch.equal(gates.detach(), torch.sigmoid(logits).detach()))
-    True
-    >>> gates.sum().backward()
-    >>> [round(g, 4) for g in logits.grad.tolist()]
-    [0.0452, 0.25]
-    """
-    clamped = logits + (logits.clamp(-bound, bound) - logits).detach()
-    slope = torch.sigmoid(clamped)
-    return torch.sigmoid(logits).detach() + (slope - slope.detach())
-
-
 def functional_errors(model: MultiScaleAutoencoder, z: torch.Tensor, nets: NetworkBatch,
-                      x: torch.Tensor, y: torch.Tensor, hard: bool = False,
-                      gate_surrogate: float = 0.0) -> torch.Tensor:
+                      x: torch.Tensor, y: torch.Tensor, hard: bool = False) -> torch.Tensor:
     """Per network and decoder: MSE to the original output / (its variance + floor).
-
-    ``gate_surrogate`` > 0 gives the soft networks :func:`surrogate_gates`
-    with that bound (same values, a gradient through saturated gates).
 
     Returns
     -------
@@ -154,8 +124,6 @@ def functional_errors(model: MultiScaleAutoencoder, z: torch.Tensor, nets: Netwo
     for k in range(1, MAX_DEPTH + 1):
         raw = model.decode(z, k)
         net = hard_network(raw, nets.in_mask) if hard else soft_network(raw, nets.in_mask)
-        if gate_surrogate and not hard:
-            net.gates = surrogate_gates(raw["gate_logits"], gate_surrogate)
         errs.append(((net.forward(x) - y) ** 2).mean(dim=1) / denom)
     return torch.stack(errs, dim=1)
 
@@ -195,9 +163,7 @@ def training_step_loss(model, batch, settings: TrainSettings, gen: torch.Generat
     best network of its depth for every code, not only the decoder that is
     already best (the reconstruction loss ties that one to the true depth),
     so that a code comes back from a shallower decoder as a smaller network
-    of about the same function. With ``settings.gate_surrogate`` > 0 the
-    functional errors use :func:`surrogate_gates`: a shallower decoder that
-    switched a deeper code's neurons off early can still switch them on.
+    of about the same function.
     """
     nets, x, y = batch
     values, mask = model.prepare(nets)
@@ -205,7 +171,7 @@ def training_step_loss(model, batch, settings: TrainSettings, gen: torch.Generat
     if settings.latent_noise:
         # Drawn on the CPU, so that every device sees the same noise.
         z = z + settings.latent_noise * torch.randn(z.shape, generator=gen).to(z.device)
-    errs = functional_errors(model, z, nets, x, y, gate_surrogate=settings.gate_surrogate)
+    errs = functional_errors(model, z, nets, x, y)
     func = torch.log1p(errs.min(dim=1).values).mean()
     rec = reconstruction_loss(model, z, canonicalize(nets))
     loss = func + settings.rec_weight * rec
