@@ -1,0 +1,115 @@
+"""Can decoder 1 learn deeper codes from distilled targets? A throwaway probe, kept for its figures.
+
+A shallower decoder of the bundled ``cornn`` checkpoint answers a deeper network's code with a
+network that is constant in effect, its gates closed where the sigmoid passes no gradient
+(``python benchmarks/decoder_depths.py cornn --gates``), and a functional loss alone does not
+reopen them. Here decoder 1 alone (the encoder and the other decoders frozen) is fine-tuned on
+depth-2 zoo networks with a weight-space target: for each, a depth-1 network trained to its
+function (:func:`sklearn_swat._zoo.fit_networks` from a random depth-1 zoo network), reached
+through the pretraining's reconstruction loss, plus the functional loss of decoder 1, plus the
+reconstruction loss of depth-1 networks so that decoder 1 keeps its own depth. Every 50 steps it
+prints, on fresh networks of depth 1 and 2, decoder 1's median relative error, share of gates on,
+median affine-corrected error (1 minus the squared correlation of the outputs; 1.0: no better
+than a constant) and share of relative errors below 0.1, and the distilled targets' median
+relative error.
+
+Usage::
+
+    python benchmarks/distill_decoder1.py --steps 500 --fit-steps 200 --lr 1e-3
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from sklearn_swat._autoencoder import hard_network
+from sklearn_swat._checkpoints import load_autoencoder
+from sklearn_swat._encoding import canonicalize
+from sklearn_swat._zoo import fit_networks, sample_networks, sample_points
+from sklearn_swat.pretrain._train import functional_errors, reconstruction_loss
+
+
+def decoder1_figures(model, cells) -> dict[int, tuple[float, float, float, float]]:
+    """Per true depth: median relative error, share of gates on, median affine error, share < 0.1."""
+    out = {}
+    with torch.no_grad():
+        for depth, parts in cells.items():
+            err, gates, affine = [], [], []
+            for nets, x in parts:
+                y = nets.forward(x)
+                keep = y.var(dim=1) > 1e-6
+                raw = model.decode(model.encode(nets), 1)
+                f = hard_network(raw, nets.in_mask).forward(x)
+                err.append((((f - y) ** 2).mean(dim=1) / y.var(dim=1))[keep])
+                gates.append((raw["gate_logits"] >= 0).float().mean(dim=(1, 2))[keep])
+                fc, yc = f - f.mean(dim=1, keepdim=True), y - y.mean(dim=1, keepdim=True)
+                var = (fc**2).mean(dim=1) * (yc**2).mean(dim=1)
+                affine.append((1 - (fc * yc).mean(dim=1) ** 2 / var.clamp(min=1e-30))[keep])
+            err = torch.cat(err)
+            out[depth] = (float(err.median()), float(torch.cat(gates).mean()),
+                          float(torch.cat(affine).median()), float((err < 0.1).float().mean()))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--fit-steps", type=int, default=200, help="Adam steps of each distillation")
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--batch-size", type=int, default=128)
+    args = parser.parse_args(argv)
+    torch.manual_seed(0)
+    model = load_autoencoder("cornn")
+    cfg = model.config
+    for p in model.parameters():
+        p.requires_grad_(False)
+    params = [*model.decoders[0].parameters(), *model.heads[0].parameters(),
+              *model.dec_norms[0].parameters(), model.dec_pos[0]]
+    for p in params:
+        p.requires_grad_(True)
+    opt = torch.optim.Adam(params, lr=args.lr)
+    gen, held_out = torch.Generator().manual_seed(7), torch.Generator().manual_seed(99)
+    cells = {}
+    for depth in (1, 2):
+        nets = [sample_networks(200, depth, s, cfg.width, cfg.max_inputs, generator=held_out)
+                for s in (0, 0.2, 0.4)]
+        cells[depth] = [(n, sample_points(n.in_mask, 500, held_out)) for n in nets]
+    rng = np.random.RandomState(0)
+
+    def show(label):
+        figs = decoder1_figures(model, cells)
+        cells_text = [f"depth {d}: error {e:.3g}, gates on {g:.2f}, affine {a:.3g}, below 0.1 {s:.2f};"
+                      for d, (e, g, a, s) in figs.items()]
+        print(label, " ".join(cells_text), flush=True)
+
+    show("start")
+    t0, quality = time.time(), []
+    for step in range(1, args.steps + 1):
+        sparsity = float(rng.choice([0, 0.2, 0.4, 0.6, 0.8]))
+        deep = sample_networks(args.batch_size, 2, sparsity, cfg.width, cfg.max_inputs, generator=gen)
+        x = sample_points(deep.in_mask, 128, gen)
+        y = deep.forward(x)
+        start = sample_networks(args.batch_size, 1, 0.0, cfg.width, cfg.max_inputs, generator=gen)
+        start.in_mask = deep.in_mask
+        target, mse = fit_networks(start, x, y, steps=args.fit_steps)
+        quality.append(float((mse / (y.var(dim=1) + 1e-4)).median()))
+        own = sample_networks(args.batch_size, 1, sparsity, cfg.width, cfg.max_inputs, generator=gen)
+        with torch.no_grad():
+            z, z_own = model.encode(deep), model.encode(own)
+        loss = (reconstruction_loss(model, z, canonicalize(target))
+                + torch.log1p(functional_errors(model, z, deep, x, y)[:, 0]).mean()
+                + reconstruction_loss(model, z_own, canonicalize(own)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 50 == 0:
+            show(f"step {step} ({time.time() - t0:.0f} s; targets' median relative error "
+                 f"{np.median(quality[-50:]):.3g})")
+
+
+if __name__ == "__main__":
+    main()
