@@ -8,10 +8,10 @@ depth-2 zoo networks with a weight-space target: for each, a depth-1 network tra
 function (:func:`sklearn_swat._zoo.fit_networks` from a random depth-1 zoo network), reached
 through the pretraining's reconstruction loss, plus the functional loss of decoder 1, plus the
 reconstruction loss of depth-1 networks so that decoder 1 keeps its own depth. Every 50 steps it
-prints, on fresh networks of depth 1 and 2, decoder 1's median relative error, share of gates on,
-median affine-corrected error (1 minus the squared correlation of the outputs; 1.0: no better
-than a constant) and share of relative errors below 0.1, and the distilled targets' median
-relative error.
+prints decoder 1's figures of ``decoder_depths.py`` (the same fresh networks) for depths 1 and 2:
+median relative error, share of gates on, median affine-corrected error (1 minus the squared
+correlation of the outputs; 1.0: no better than a constant) and share of relative errors below
+0.1; and the distilled targets' median relative error.
 
 Usage::
 
@@ -25,34 +25,12 @@ import time
 
 import numpy as np
 import torch
+from decoder_depths import decoder_figures
 
-from sklearn_swat._autoencoder import hard_network
 from sklearn_swat._checkpoints import load_autoencoder
 from sklearn_swat._encoding import canonicalize
 from sklearn_swat._zoo import fit_networks, sample_networks, sample_points
 from sklearn_swat.pretrain._train import functional_errors, reconstruction_loss
-
-
-def decoder1_figures(model, cells) -> dict[int, tuple[float, float, float, float]]:
-    """Per true depth: median relative error, share of gates on, median affine error, share < 0.1."""
-    out = {}
-    with torch.no_grad():
-        for depth, parts in cells.items():
-            err, gates, affine = [], [], []
-            for nets, x in parts:
-                y = nets.forward(x)
-                keep = y.var(dim=1) > 1e-6
-                raw = model.decode(model.encode(nets), 1)
-                f = hard_network(raw, nets.in_mask).forward(x)
-                err.append((((f - y) ** 2).mean(dim=1) / y.var(dim=1))[keep])
-                gates.append((raw["gate_logits"] >= 0).float().mean(dim=(1, 2))[keep])
-                fc, yc = f - f.mean(dim=1, keepdim=True), y - y.mean(dim=1, keepdim=True)
-                var = (fc**2).mean(dim=1) * (yc**2).mean(dim=1)
-                affine.append((1 - (fc * yc).mean(dim=1) ** 2 / var.clamp(min=1e-30))[keep])
-            err = torch.cat(err)
-            out[depth] = (float(err.median()), float(torch.cat(gates).mean()),
-                          float(torch.cat(affine).median()), float((err < 0.1).float().mean()))
-    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,19 +50,18 @@ def main(argv: list[str] | None = None) -> None:
     for p in params:
         p.requires_grad_(True)
     opt = torch.optim.Adam(params, lr=args.lr)
-    gen, held_out = torch.Generator().manual_seed(7), torch.Generator().manual_seed(99)
-    cells = {}
-    for depth in (1, 2):
-        nets = [sample_networks(200, depth, s, cfg.width, cfg.max_inputs, generator=held_out)
-                for s in (0, 0.2, 0.4)]
-        cells[depth] = [(n, sample_points(n.in_mask, 500, held_out)) for n in nets]
+    gen = torch.Generator().manual_seed(7)
     rng = np.random.RandomState(0)
 
     def show(label):
-        figs = decoder1_figures(model, cells)
-        cells_text = [f"depth {d}: error {e:.3g}, gates on {g:.2f}, affine {a:.3g}, below 0.1 {s:.2f};"
-                      for d, (e, g, a, s) in figs.items()]
-        print(label, " ".join(cells_text), flush=True)
+        # Decoder 1's column of decoder_depths.py's figures, on its networks of depth 1 and 2.
+        figs = decoder_figures(model)
+        cells = []
+        for d in (1, 2):
+            err, gates, affine = (figs[d][name][:, 0] for name in ("error", "gates", "affine"))
+            cells.append(f"depth {d}: error {np.median(err):.3g}, gates on {gates.mean():.2f}, "
+                         f"affine {np.median(affine):.3g}, below 0.1 {np.mean(err < 0.1):.2f};")
+        print(label, " ".join(cells), flush=True)
 
     show("start")
     t0, quality = time.time(), []
