@@ -79,6 +79,7 @@ def test_zoo_weight_scales_shrink_hidden_weights_only():
     ("--gate-prob", "0", "gate_prob must be in"),
     ("--fitted-share", "1", "fitted_share must be in"),
     ("--fitted-pool", "2", "fitted_pool must be at least"),
+    ("--distill-pool", "5", "distill_pool at least 6"),
     ("--weight-scales", "1,0", "must be in \\(0, 1\\]"),
     ("--weight-scales", "1;0.5", "separated by commas"),
     ("--device", "gpu0", "device must be 'cpu', 'cuda'"),
@@ -350,6 +351,50 @@ def test_all_decoders_weight_trains_every_decoder():
     assert 1 <= sum(n > 0 for n in plain) <= 2
     with pytest.raises(ValueError, match="all_decoders_weight"):
         TrainSettings(all_decoders_weight=-1.0)
+
+
+def test_distilled_pool_fits_the_deeper_networks_and_is_made_once(tmp_path):
+    """A run with distill_weight makes its pool of distilled networks once; they fit the deeper ones."""
+    from sklearn_swat.pretrain._train import distilled_pool
+
+    settings = TrainSettings(steps=2, batch_size=8, n_points=16, warmup=1, checkpoint_every=1, seed=3,
+                             distill_weight=1.0, distill_pool=24, distill_steps=150)
+    train(TINY, settings, tmp_path / "a", progress=False)
+    assert (tmp_path / "a" / "distilled_pool.pt").exists()
+    pool = distilled_pool(TINY, settings, tmp_path / "a")  # read back, not made again
+    assert sorted(pool) == [(2, 1), (3, 1), (3, 2), (4, 1), (4, 2), (4, 3)]
+    gen = torch.Generator().manual_seed(0)
+    fitted, untrained = [], []
+    for (d, k), (deep, shallow) in pool.items():
+        assert (deep.depth, shallow.depth, deep.batch_size, shallow.batch_size) == (d, k, 4, 4)
+        assert torch.equal(deep.in_mask, shallow.in_mask)
+        x = sample_points(deep.in_mask, 256, gen)
+        y = deep.forward(x)
+        other = sample_networks(4, k, 0.0, TINY.width, TINY.max_inputs, generator=gen)
+        for nets, out in ((shallow, fitted), (other, untrained)):
+            out.append(((nets.forward(x) - y) ** 2).mean(dim=1) / (y.var(dim=1) + 1e-2))
+    # The distilled networks fit the deeper networks' functions, far better than a random one of their depth.
+    assert float(torch.cat(fitted).median()) < 0.25 * float(torch.cat(untrained).median())
+    other = TrainSettings(**{**settings.__dict__, "distill_steps": 10})
+    with pytest.raises(ValueError, match="was made with other settings"):
+        distilled_pool(TINY, other, tmp_path / "a")
+
+
+def test_distill_loss_trains_the_shallower_decoder(tmp_path):
+    """The distillation loss reaches the decoder of the shallower depth of the pair it draws."""
+    from sklearn_swat.pretrain._train import _DISTILL_PAIRS, distill_loss, distilled_pool
+
+    settings = TrainSettings(seed=1, distill_weight=1.0, distill_pool=12, distill_steps=5)
+    pool = distilled_pool(TINY, settings, tmp_path)
+    torch.manual_seed(0)
+    model = MultiScaleAutoencoder(TINY)
+    distill_loss(model, pool, 3, torch.Generator().manual_seed(5)).backward()
+    _, k = _DISTILL_PAIRS[int(torch.randint(0, len(_DISTILL_PAIRS), (1,),
+                                            generator=torch.Generator().manual_seed(5)))]
+    grads = [sum(float(p.grad.abs().sum()) for p in dec.parameters() if p.grad is not None)
+             for dec in model.decoders]
+    assert grads[k - 1] > 0
+    assert all(g == 0 for i, g in enumerate(grads) if i != k - 1)
 
 
 def test_bundled_cornn_checkpoint_beats_untrained():

@@ -16,7 +16,7 @@ from .._autoencoder import AutoencoderConfig, MultiScaleAutoencoder, hard_networ
 from .._base import resolve_device
 from .._encoding import NetworkBatch, canonicalize
 from .._network import MAX_DEPTH
-from .._zoo import fitted_zoo, sample_networks, sample_points, sample_zoo_batch
+from .._zoo import fit_networks, fitted_zoo, sample_networks, sample_points, sample_zoo_batch
 
 # Seeds of the evaluation zoo live far from the training streams, which use
 # seed * _STREAM + step, so evaluation networks are never trained on.
@@ -29,6 +29,10 @@ _VAR_FLOOR = 1e-2
 _CONSTANT_VAR = 1e-6
 # Seed offset of the fitted zoo's pool, apart from the training streams.
 _POOL_SEED = 2**41 + 11
+# Seed offset of the distilled pool, apart from both.
+_DISTILL_SEED = 2**41 + 29
+# The (deeper, shallower) depth pairs of the distilled pool.
+_DISTILL_PAIRS = [(d, k) for d in range(2, MAX_DEPTH + 1) for k in range(1, d)]
 
 
 @dataclass
@@ -56,6 +60,9 @@ class TrainSettings:
     fitted_pool: int = 16384
     fitted_steps: int = 600
     all_decoders_weight: float = 0.0
+    distill_weight: float = 0.0
+    distill_pool: int = 6144
+    distill_steps: int = 300
 
     def __post_init__(self):
         try:
@@ -74,6 +81,10 @@ class TrainSettings:
                              f"got {self.fitted_pool} and {self.fitted_steps}.")
         if self.all_decoders_weight < 0:
             raise ValueError(f"all_decoders_weight must be at least 0; got {self.all_decoders_weight}.")
+        if self.distill_weight < 0 or self.distill_pool < len(_DISTILL_PAIRS) or self.distill_steps < 1:
+            raise ValueError(f"distill_weight must be at least 0, distill_pool at least "
+                             f"{len(_DISTILL_PAIRS)} and distill_steps at least 1; got "
+                             f"{self.distill_weight}, {self.distill_pool} and {self.distill_steps}.")
         self.sparsity_levels = ",".join(f"{v:g}" for v in levels)
         self.weight_scales = ",".join(f"{v:g}" for v in parse_scales(self.weight_scales))
 
@@ -275,6 +286,7 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
     if settings.fitted_share > 0:
         pool = fitted_pool(config, settings, workdir, progress)
         n_fitted = max(1, min(settings.batch_size - 1, round(settings.fitted_share * settings.batch_size)))
+    distilled = distilled_pool(config, settings, workdir, progress) if settings.distill_weight > 0 else None
     # Where the last stretch of training ran (a resumed run may move).
     log["device"] = (torch.cuda.get_device_name(device) if device.type == "cuda"
                      else cpu_name(settings.threads))
@@ -301,6 +313,9 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
         for group in opt.param_groups:
             group["lr"] = settings.lr * lr_factor(step, settings)
         loss, func, rec = training_step_loss(model, batch, settings, gen)
+        if distilled is not None:
+            loss = loss + settings.distill_weight * distill_loss(
+                model, distilled, max(1, settings.batch_size // 4), gen, device)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
@@ -384,6 +399,92 @@ def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Pat
     torch.save(saved, tmp)
     os.replace(tmp, path)
     return pool
+
+
+def distilled_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Path,
+                   progress: bool = False) -> dict[tuple[int, int], tuple[NetworkBatch, NetworkBatch]]:
+    """Zoo networks and shallower networks trained to their functions: made once, kept in ``workdir``.
+
+    For every pair of depths ``d > k``, ``settings.distill_pool`` / 6 zoo
+    networks of depth ``d`` (drawn as the training batches are), and for each
+    a network of depth ``k`` (a zoo network of that depth with the same
+    inputs, sparsity 0) trained by :func:`sklearn_swat._zoo.fit_networks`
+    for ``settings.distill_steps`` steps to the deeper one's output on 256
+    points (a sparsity level per 128 networks). Saved as ``workdir/distilled_pool.pt``; a pool made with other
+    settings stops the run.
+
+    Returns
+    -------
+    pool : dict
+        ``(d, k)`` -> (the deeper networks, their distilled networks).
+    """
+    path = workdir / "distilled_pool.pt"
+    names = [f.name for f in fields(NetworkBatch)]
+    made_by = json.dumps({"width": config.width, "max_inputs": config.max_inputs,
+                          "variable_inputs": config.variable_inputs, "seed": settings.seed,
+                          "sparsity_levels": settings.sparsity_levels, "gate_prob": settings.gate_prob,
+                          "distill_pool": settings.distill_pool, "distill_steps": settings.distill_steps},
+                         sort_keys=True)
+
+    def key(d, k, role, name):
+        return f"{d}.{k}.{role}.{name}"
+
+    if path.exists():
+        saved = torch.load(path, weights_only=True, map_location="cpu")
+        if saved.get("made_by") != made_by:
+            raise ValueError(f"{path} was made with other settings ({saved.get('made_by')}) than this "
+                             f"run's ({made_by}); remove it to make the pool again.")
+        return {(d, k): tuple(NetworkBatch(*(saved[key(d, k, role, n)] for n in names))
+                              for role in ("deep", "shallow"))
+                for d, k in _DISTILL_PAIRS}
+    gen = torch.Generator().manual_seed(_DISTILL_SEED + settings.seed)
+    levels = parse_levels(settings.sparsity_levels)
+    n = settings.distill_pool // len(_DISTILL_PAIRS)
+    pool, saved, t0 = {}, {"made_by": made_by}, time.time()
+    for d, k in _DISTILL_PAIRS:
+        deep_parts, shallow_parts, errs = [], [], []
+        for start in range(0, n, 128):  # a sparsity level per 128 networks
+            m = min(128, n - start)
+            sparsity = levels[int(torch.randint(0, len(levels), (1,), generator=gen))]
+            deep = sample_networks(m, d, sparsity, config.width, config.max_inputs,
+                                   variable_inputs=config.variable_inputs, generator=gen,
+                                   gate_prob=settings.gate_prob)
+            x = sample_points(deep.in_mask, 256, gen)
+            y = deep.forward(x)
+            init = sample_networks(m, k, 0.0, config.width, config.max_inputs, generator=gen,
+                                   gate_prob=settings.gate_prob)
+            init.weights[:, 0] *= deep.in_mask[:, :, None]  # the deeper network's inputs only
+            init.in_mask = deep.in_mask
+            shallow, mse = fit_networks(init, x, y, steps=settings.distill_steps)
+            deep_parts.append(deep)
+            shallow_parts.append(shallow)
+            errs.append(mse / (y.var(dim=1) + _VAR_FLOOR))
+        pool[d, k] = (NetworkBatch.cat(deep_parts), NetworkBatch.cat(shallow_parts))
+        for role, nets in zip(("deep", "shallow"), pool[d, k]):
+            saved.update({key(d, k, role, name): getattr(nets, name).contiguous() for name in names})
+        if progress:
+            print(f"distilled pool: depth {d} -> {k}, {n} networks, median relative error "
+                  f"{float(torch.cat(errs).median()):.3f}, {time.time() - t0:.0f} s", flush=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(saved, tmp)
+    os.replace(tmp, path)
+    return pool
+
+
+def distill_loss(model: MultiScaleAutoencoder, pool: dict[tuple[int, int], tuple[NetworkBatch, NetworkBatch]],
+                 n: int, gen: torch.Generator, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Reconstruction loss of a shallower decoder towards distilled networks.
+
+    ``n`` deeper networks of one depth pair of ``pool`` (drawn with ``gen``)
+    are encoded, and the decoder of the shallower depth is asked, through
+    :func:`reconstruction_loss`, for their distilled networks: a weight-space
+    target that reaches neurons a functional loss cannot, once their gates are
+    closed (docs/benchmarks/checkpoints/report.md).
+    """
+    deep, shallow = pool[_DISTILL_PAIRS[int(torch.randint(0, len(_DISTILL_PAIRS), (1,), generator=gen))]]
+    idx = torch.randint(0, deep.batch_size, (n,), generator=gen)
+    z = model.encode(deep.index(idx).to(device))
+    return reconstruction_loss(model, z, canonicalize(shallow.index(idx).to(device)))
 
 
 def _add_fitted(batch, pool: dict[int, NetworkBatch], n: int, n_points: int, gen: torch.Generator):
