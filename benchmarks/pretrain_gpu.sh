@@ -81,7 +81,9 @@ log = json.loads(torch.load('/tmp/probe-$r/state.pt', weights_only=True, map_loc
 t = log['seconds_at']
 print(int(100 / (t[2] - t[0]) * $LEFT * 0.88))")
   echo "$r: ${STEPS} steps"
-  mkdir -p "$OUT/$r"
+  mkdir -p "$OUT/$r" "/tmp/run-$r"
+  # A pool the probe made (fitted or distilled networks) serves the run too: same settings.
+  cp /tmp/probe-$r/*_pool.pt /tmp/probe-$r/fitted_zoo.pt "/tmp/run-$r/" 2>/dev/null
   train "$r" "/tmp/run-$r" --steps "$STEPS" --warmup 500 --checkpoint-every 250 \
     --max-minutes "$(python3 -c "print(($LEFT - 10) / 60)")" >"$OUT/$r/train.log" 2>&1
 done
