@@ -368,33 +368,50 @@ def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Pat
     -------
     pool : dict of int to NetworkBatch
     """
-    path = workdir / "fitted_zoo.pt"
+
+    def make() -> dict[str, NetworkBatch]:
+        gen = torch.Generator().manual_seed(_POOL_SEED + settings.seed)
+        pool, t0 = {}, time.time()
+        per_depth = settings.fitted_pool // MAX_DEPTH
+        for d in range(1, MAX_DEPTH + 1):
+            pool[str(d)], err = fitted_zoo(per_depth, d, config.width, config.max_inputs,
+                                           variable_inputs=config.variable_inputs, generator=gen,
+                                           sparsity_levels=parse_levels(settings.sparsity_levels),
+                                           gate_prob=settings.gate_prob, steps=settings.fitted_steps)
+            if progress:
+                print(f"fitted zoo: depth {d}, {per_depth} networks, median MSE {float(err.median()):.4f}, "
+                      f"{time.time() - t0:.0f} s", flush=True)
+        return pool
+
+    own = {"fitted_pool": settings.fitted_pool, "fitted_steps": settings.fitted_steps}
+    pool = _kept_pool(workdir / "fitted_zoo.pt", config, settings, own, make)
+    return {int(d): nets for d, nets in pool.items()}
+
+
+def _kept_pool(path: Path, config: AutoencoderConfig, settings: TrainSettings, own: dict,
+               make) -> dict[str, NetworkBatch]:
+    """A run's pool of networks by name: the one saved at ``path``, else ``make()``'s, saved there.
+
+    ``own`` holds the pool's settings beyond the config, seed, sparsity levels
+    and gate probability that every pool depends on; a pool saved with other
+    settings is an error, so that a run never trains on another run's pool.
+    """
     names = [f.name for f in fields(NetworkBatch)]
     made_by = json.dumps({"width": config.width, "max_inputs": config.max_inputs,
                           "variable_inputs": config.variable_inputs, "seed": settings.seed,
                           "sparsity_levels": settings.sparsity_levels, "gate_prob": settings.gate_prob,
-                          "fitted_pool": settings.fitted_pool, "fitted_steps": settings.fitted_steps},
-                         sort_keys=True)
+                          **own}, sort_keys=True)
     if path.exists():
         saved = torch.load(path, weights_only=True, map_location="cpu")
         if saved.get("made_by") != made_by:
             raise ValueError(f"{path} was made with other settings ({saved.get('made_by')}) than this "
                              f"run's ({made_by}); remove it to make the pool again.")
-        return {d: NetworkBatch(*(saved[f"{d}.{n}"] for n in names)) for d in range(1, MAX_DEPTH + 1)}
-    gen = torch.Generator().manual_seed(_POOL_SEED + settings.seed)
-    pool, saved = {}, {"made_by": made_by}
-    per_depth = settings.fitted_pool // MAX_DEPTH
-    t0 = time.time()
-    for d in range(1, MAX_DEPTH + 1):
-        nets, err = fitted_zoo(per_depth, d, config.width, config.max_inputs,
-                               variable_inputs=config.variable_inputs, generator=gen,
-                               sparsity_levels=parse_levels(settings.sparsity_levels),
-                               gate_prob=settings.gate_prob, steps=settings.fitted_steps)
-        pool[d] = nets
-        saved.update({f"{d}.{n}": getattr(nets, n).contiguous() for n in names})
-        if progress:
-            print(f"fitted zoo: depth {d}, {per_depth} networks, median MSE {float(err.median()):.4f}, "
-                  f"{time.time() - t0:.0f} s", flush=True)
+        keys = sorted({k.rsplit(".", 1)[0] for k in saved if k != "made_by"})
+        return {key: NetworkBatch(*(saved[f"{key}.{n}"] for n in names)) for key in keys}
+    pool = make()
+    saved = {"made_by": made_by}
+    for key, nets in pool.items():
+        saved.update({f"{key}.{n}": getattr(nets, n).contiguous() for n in names})
     tmp = path.with_suffix(".tmp")
     torch.save(saved, tmp)
     os.replace(tmp, path)
@@ -410,65 +427,49 @@ def distilled_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: 
     a network of depth ``k`` (a zoo network of that depth with the same
     inputs, sparsity 0) trained by :func:`sklearn_swat._zoo.fit_networks`
     for ``settings.distill_steps`` steps to the deeper one's output on 256
-    points (a sparsity level per 128 networks). Saved as ``workdir/distilled_pool.pt``; a pool made with other
-    settings stops the run.
+    points (a sparsity level per 128 networks). Saved as
+    ``workdir/distilled_pool.pt``; a pool made with other settings stops the
+    run.
 
     Returns
     -------
     pool : dict
         ``(d, k)`` -> (the deeper networks, their distilled networks).
     """
-    path = workdir / "distilled_pool.pt"
-    names = [f.name for f in fields(NetworkBatch)]
-    made_by = json.dumps({"width": config.width, "max_inputs": config.max_inputs,
-                          "variable_inputs": config.variable_inputs, "seed": settings.seed,
-                          "sparsity_levels": settings.sparsity_levels, "gate_prob": settings.gate_prob,
-                          "distill_pool": settings.distill_pool, "distill_steps": settings.distill_steps},
-                         sort_keys=True)
 
-    def key(d, k, role, name):
-        return f"{d}.{k}.{role}.{name}"
+    def make() -> dict[str, NetworkBatch]:
+        gen = torch.Generator().manual_seed(_DISTILL_SEED + settings.seed)
+        levels = parse_levels(settings.sparsity_levels)
+        n = settings.distill_pool // len(_DISTILL_PAIRS)
+        pool, t0 = {}, time.time()
+        for d, k in _DISTILL_PAIRS:
+            deep_parts, shallow_parts, errs = [], [], []
+            for start in range(0, n, 128):  # a sparsity level per 128 networks
+                m = min(128, n - start)
+                sparsity = levels[int(torch.randint(0, len(levels), (1,), generator=gen))]
+                deep = sample_networks(m, d, sparsity, config.width, config.max_inputs,
+                                       variable_inputs=config.variable_inputs, generator=gen,
+                                       gate_prob=settings.gate_prob)
+                x = sample_points(deep.in_mask, 256, gen)
+                y = deep.forward(x)
+                init = sample_networks(m, k, 0.0, config.width, config.max_inputs, generator=gen,
+                                       gate_prob=settings.gate_prob)
+                init.weights[:, 0] *= deep.in_mask[:, :, None]  # the deeper network's inputs only
+                init.in_mask = deep.in_mask
+                shallow, mse = fit_networks(init, x, y, steps=settings.distill_steps)
+                deep_parts.append(deep)
+                shallow_parts.append(shallow)
+                errs.append(mse / (y.var(dim=1) + _VAR_FLOOR))
+            pool[f"{d}.{k}.deep"] = NetworkBatch.cat(deep_parts)
+            pool[f"{d}.{k}.shallow"] = NetworkBatch.cat(shallow_parts)
+            if progress:
+                print(f"distilled pool: depth {d} -> {k}, {n} networks, median relative error "
+                      f"{float(torch.cat(errs).median()):.3f}, {time.time() - t0:.0f} s", flush=True)
+        return pool
 
-    if path.exists():
-        saved = torch.load(path, weights_only=True, map_location="cpu")
-        if saved.get("made_by") != made_by:
-            raise ValueError(f"{path} was made with other settings ({saved.get('made_by')}) than this "
-                             f"run's ({made_by}); remove it to make the pool again.")
-        return {(d, k): tuple(NetworkBatch(*(saved[key(d, k, role, n)] for n in names))
-                              for role in ("deep", "shallow"))
-                for d, k in _DISTILL_PAIRS}
-    gen = torch.Generator().manual_seed(_DISTILL_SEED + settings.seed)
-    levels = parse_levels(settings.sparsity_levels)
-    n = settings.distill_pool // len(_DISTILL_PAIRS)
-    pool, saved, t0 = {}, {"made_by": made_by}, time.time()
-    for d, k in _DISTILL_PAIRS:
-        deep_parts, shallow_parts, errs = [], [], []
-        for start in range(0, n, 128):  # a sparsity level per 128 networks
-            m = min(128, n - start)
-            sparsity = levels[int(torch.randint(0, len(levels), (1,), generator=gen))]
-            deep = sample_networks(m, d, sparsity, config.width, config.max_inputs,
-                                   variable_inputs=config.variable_inputs, generator=gen,
-                                   gate_prob=settings.gate_prob)
-            x = sample_points(deep.in_mask, 256, gen)
-            y = deep.forward(x)
-            init = sample_networks(m, k, 0.0, config.width, config.max_inputs, generator=gen,
-                                   gate_prob=settings.gate_prob)
-            init.weights[:, 0] *= deep.in_mask[:, :, None]  # the deeper network's inputs only
-            init.in_mask = deep.in_mask
-            shallow, mse = fit_networks(init, x, y, steps=settings.distill_steps)
-            deep_parts.append(deep)
-            shallow_parts.append(shallow)
-            errs.append(mse / (y.var(dim=1) + _VAR_FLOOR))
-        pool[d, k] = (NetworkBatch.cat(deep_parts), NetworkBatch.cat(shallow_parts))
-        for role, nets in zip(("deep", "shallow"), pool[d, k]):
-            saved.update({key(d, k, role, name): getattr(nets, name).contiguous() for name in names})
-        if progress:
-            print(f"distilled pool: depth {d} -> {k}, {n} networks, median relative error "
-                  f"{float(torch.cat(errs).median()):.3f}, {time.time() - t0:.0f} s", flush=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(saved, tmp)
-    os.replace(tmp, path)
-    return pool
+    own = {"distill_pool": settings.distill_pool, "distill_steps": settings.distill_steps}
+    pool = _kept_pool(workdir / "distilled_pool.pt", config, settings, own, make)
+    return {(d, k): (pool[f"{d}.{k}.deep"], pool[f"{d}.{k}.shallow"]) for d, k in _DISTILL_PAIRS}
 
 
 def distill_loss(model: MultiScaleAutoencoder, pool: dict[tuple[int, int], tuple[NetworkBatch, NetworkBatch]],
