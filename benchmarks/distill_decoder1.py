@@ -5,7 +5,7 @@ network that is constant in effect, its gates closed where the sigmoid passes no
 (``python benchmarks/decoder_depths.py cornn --gates``), and a functional loss alone does not
 reopen them. Here decoder 1 alone (the encoder and the other decoders frozen) is fine-tuned on
 depth-2 zoo networks with a weight-space target: for each, a depth-1 network trained to its
-function (:func:`sklearn_swat._zoo.fit_networks` from a random depth-1 zoo network), reached
+function (:func:`sklearn_swat._zoo.distill_networks`, from a random depth-1 zoo network), reached
 through the pretraining's reconstruction loss, plus the functional loss of decoder 1, plus the
 reconstruction loss of depth-1 networks so that decoder 1 keeps its own depth. Every 50 steps it
 prints decoder 1's figures of ``decoder_depths.py`` (the same fresh networks) for depths 1 and 2:
@@ -29,7 +29,7 @@ from decoder_depths import decoder_figures
 
 from sklearn_swat._checkpoints import load_autoencoder
 from sklearn_swat._encoding import canonicalize
-from sklearn_swat._zoo import fit_networks, sample_networks, sample_points
+from sklearn_swat._zoo import distill_networks, sample_networks, sample_points
 from sklearn_swat.pretrain._train import functional_errors, reconstruction_loss
 
 
@@ -70,9 +70,8 @@ def main(argv: list[str] | None = None) -> None:
         deep = sample_networks(args.batch_size, 2, sparsity, cfg.width, cfg.max_inputs, generator=gen)
         x = sample_points(deep.in_mask, 128, gen)
         y = deep.forward(x)
-        start = sample_networks(args.batch_size, 1, 0.0, cfg.width, cfg.max_inputs, generator=gen)
-        start.in_mask = deep.in_mask
-        target, mse = fit_networks(start, x, y, steps=args.fit_steps)
+        target, mse = distill_networks(deep, 1, x, y, max_inputs=cfg.max_inputs, generator=gen,
+                                       steps=args.fit_steps)
         quality.append(float((mse / (y.var(dim=1) + 1e-4)).median()))
         own = sample_networks(args.batch_size, 1, sparsity, cfg.width, cfg.max_inputs, generator=gen)
         with torch.no_grad():

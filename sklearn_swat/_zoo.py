@@ -276,6 +276,29 @@ def fit_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, *, steps:
     return out, mse
 
 
+def distill_networks(deep: NetworkBatch, depth: int, x: torch.Tensor, y: torch.Tensor, *,
+                     max_inputs: int, generator: torch.Generator, gate_prob: float = 0.5,
+                     steps: int = 300) -> tuple[NetworkBatch, torch.Tensor]:
+    """Networks of another ``depth`` trained to the outputs ``y`` of ``deep`` at ``x``.
+
+    Each starts from a zoo network of that depth and ``deep``'s width (drawn
+    with ``generator`` at sparsity 0, gates on with probability
+    ``gate_prob``), reading only the inputs of its deeper network, and is
+    trained by :func:`fit_networks`.
+
+    Returns
+    -------
+    nets : NetworkBatch
+    mse : Tensor of shape (B,)
+        Each network's final MSE to its deeper network's outputs.
+    """
+    init = sample_networks(deep.batch_size, depth, 0.0, deep.width, max_inputs, generator=generator,
+                           gate_prob=gate_prob)
+    init.weights[:, 0] *= deep.in_mask[:, :, None]  # the deeper network's inputs only
+    init.in_mask = deep.in_mask
+    return fit_networks(init, x, y, steps=steps)
+
+
 def fitted_zoo(n: int, depth: int, width: int, max_inputs: int, *, variable_inputs: bool,
                generator: torch.Generator, sparsity_levels: tuple[float, ...] = SPARSITY_LEVELS,
                gate_prob: float = 0.5, n_points: int = 256, steps: int = 600,

@@ -16,7 +16,7 @@ from .._autoencoder import AutoencoderConfig, MultiScaleAutoencoder, hard_networ
 from .._base import resolve_device
 from .._encoding import NetworkBatch, canonicalize
 from .._network import MAX_DEPTH
-from .._zoo import fit_networks, fitted_zoo, sample_networks, sample_points, sample_zoo_batch
+from .._zoo import distill_networks, fitted_zoo, sample_networks, sample_points, sample_zoo_batch
 
 # Seeds of the evaluation zoo live far from the training streams, which use
 # seed * _STREAM + step, so evaluation networks are never trained on.
@@ -425,7 +425,7 @@ def distilled_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: 
     For every pair of depths ``d > k``, ``settings.distill_pool`` / 6 zoo
     networks of depth ``d`` (drawn as the training batches are), and for each
     a network of depth ``k`` (a zoo network of that depth with the same
-    inputs, sparsity 0) trained by :func:`sklearn_swat._zoo.fit_networks`
+    inputs, sparsity 0) trained by :func:`sklearn_swat._zoo.distill_networks`
     for ``settings.distill_steps`` steps to the deeper one's output on 256
     points (a sparsity level per 128 networks). Saved as
     ``workdir/distilled_pool.pt``; a pool made with other settings stops the
@@ -452,11 +452,8 @@ def distilled_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: 
                                        gate_prob=settings.gate_prob)
                 x = sample_points(deep.in_mask, 256, gen)
                 y = deep.forward(x)
-                init = sample_networks(m, k, 0.0, config.width, config.max_inputs, generator=gen,
-                                       gate_prob=settings.gate_prob)
-                init.weights[:, 0] *= deep.in_mask[:, :, None]  # the deeper network's inputs only
-                init.in_mask = deep.in_mask
-                shallow, mse = fit_networks(init, x, y, steps=settings.distill_steps)
+                shallow, mse = distill_networks(deep, k, x, y, max_inputs=config.max_inputs, generator=gen,
+                                                gate_prob=settings.gate_prob, steps=settings.distill_steps)
                 deep_parts.append(deep)
                 shallow_parts.append(shallow)
                 errs.append(mse / (y.var(dim=1) + _VAR_FLOOR))
