@@ -14,7 +14,7 @@ import torch
 
 from ._autoencoder import MultiScaleAutoencoder, hard_network
 from ._encoding import N_ACT, NetworkBatch
-from ._network import MAX_DEPTH, SparseMLP
+from ._network import ACTIVATIONS, MAX_DEPTH, SparseMLP
 from ._polish import polish, subsample
 from ._zoo import SPARSITY_LEVELS, WEIGHT_RANGE, sample_networks
 
@@ -43,6 +43,7 @@ class SearchSettings:
     gate_weight: float = 0.4
     compactness_weight: float = 1e-3
     init: str = "mixed"
+    activations: str = "all"
     n_zoo: int = 1024
     refine_iter: int = 300
     refine_lr: float = 0.01
@@ -109,6 +110,24 @@ def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor
     chosen.out_w = chosen.out_w * a[best, None]
     chosen.out_b = chosen.out_b * a[best] + c[best]
     return model.encode(chosen)
+
+
+def _allowed_activations(activations: str, n_depths: int, n_restarts: int) -> torch.Tensor:
+    """Which activations each candidate's neurons may take, shape (C, 1, 1, N_ACT).
+
+    ``"all"``: any; ``"smooth"``: sigmoid and tanh (no leaky ReLU);
+    ``"mixed"``: the odd-numbered restarts of each depth smooth, the others any.
+    """
+    smooth = {"all": [False] * n_restarts, "smooth": [True] * n_restarts,
+              "mixed": [r % 2 == 1 for r in range(n_restarts)]}[activations]
+    allowed = torch.ones(n_depths * n_restarts, 1, 1, N_ACT, dtype=torch.bool)
+    allowed[torch.tensor(smooth * n_depths), ..., ACTIVATIONS.index("leaky_relu")] = False
+    return allowed
+
+
+def _restrict(raw: dict, allowed: torch.Tensor) -> dict:
+    """``raw`` with the activation logits the candidates may not take set to -inf."""
+    return {**raw, "act_logits": raw["act_logits"].masked_fill(~allowed, float("-inf"))}
 
 
 def _soft_candidates(raw: dict, t: torch.Tensor, in_mask: torch.Tensor, temperature: float,
@@ -223,6 +242,7 @@ def latent_search(
         if n_from_zoo < R:
             z0.append(torch.randn((R - n_from_zoo, *model.latent_shape), generator=gen).to(device))
     yt, wt = yt.to(device), wt.to(device)
+    allowed = _allowed_activations(s.activations, len(depths), R).to(device)
     z = torch.nn.Parameter(torch.cat(z0))
     t = torch.nn.Parameter(torch.zeros(len(depths) * R, device=device))
     opt = torch.optim.Adam(
@@ -240,7 +260,7 @@ def latent_search(
         losses = []
         for i, k in enumerate(depths):
             sl = slice(i * R, (i + 1) * R)
-            raw = model.decode(z[sl], k)
+            raw = _restrict(model.decode(z[sl], k), allowed[sl])
             net, sparsity, gate_std, gate_mean = _soft_candidates(raw, t[sl], in_mask, temperature)
             mse = _weighted_mse(net.forward(xb), yb, wb)
             losses.append(
@@ -265,7 +285,8 @@ def latent_search(
     with torch.no_grad():
         for i, k in enumerate(depths):
             sl = slice(i * R, (i + 1) * R)
-            nets.append(_hard_candidates(model.decode(best_z[sl], k), best_t[sl], in_mask))
+            nets.append(_hard_candidates(_restrict(model.decode(best_z[sl], k), allowed[sl]), best_t[sl],
+                                         in_mask))
     top = R if s.refine_top is None else min(R, s.refine_top)
     # Refine only each depth's best restarts (by full-data loss of the hard
     # network): the cost of a refinement step grows with the candidates,

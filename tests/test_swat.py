@@ -220,6 +220,7 @@ def test_constant_target_predicts_the_constant():
         ({"temperature": (1.0,)}, "temperature"),
         ({"max_iter": 0}, "max_iter"),
         ({"init": "bad"}, "init"),
+        ({"activations": "relu"}, "activations"),
         ({"autoencoder": "nope"}, "Unknown autoencoder checkpoint 'nope'"),
     ],
 )
@@ -438,15 +439,43 @@ def test_init_sets_how_many_restarts_start_from_the_zoo(monkeypatch, init, from_
     assert len(reg.candidates_["depth"]) == 2 * 3 + 1
 
 
+@pytest.mark.parametrize("activations, smooth", [("smooth", {0, 1}), ("mixed", {1}), ("all", set())])
+def test_activations_sets_which_restarts_may_use_leaky_relu(monkeypatch, activations, smooth):
+    from sklearn_swat import _swat
+    from sklearn_swat._network import ACTIVATIONS
+
+    found = []
+    real = _swat.latent_search
+
+    def spy(*args, **kwargs):
+        candidates, curve = real(*args, **kwargs)
+        found.extend(candidates)
+        return candidates, curve
+
+    monkeypatch.setattr(_swat, "latent_search", spy)
+    reg = SWATRegressor(**dict(FAST, activations=activations)).fit(X2, y2)
+    leaky = ACTIVATIONS.index("leaky_relu")
+    uses = {(c.depth, c.restart): any((np.asarray(a) == leaky).any() for a in c.network.activations)
+            for c in found}
+    assert len(uses) == 4 * 2
+    assert not any(u for (_, restart), u in uses.items() if restart in smooth)
+    # The other restarts keep leaky ReLU (these do use it somewhere), and
+    # the smooth ones stay smooth through the polish and the pruning.
+    assert any(u for (_, restart), u in uses.items() if restart not in smooth) == (len(smooth) < 2)
+    if activations == "smooth":
+        assert "leaky_relu" not in sum(reg.activations_, [])
+
+
 def test_pruning_more_candidates_can_only_help_the_size_here():
-    # On these 500 Brent rows the smallest accepted candidate prunes down to
-    # 25 non-zeros, another depth's best to 13: trying more starting points
-    # for the greedy pruning finds the smaller network.
+    # On these 500 Brent rows, with every restart free to use leaky ReLU, the
+    # smallest accepted candidate prunes down to 25 non-zeros, another depth's
+    # best to 13: trying more starting points for the greedy pruning finds the
+    # smaller network.
     from sklearn_swat.datasets import load_cornn
 
     X, _, y, _ = load_cornn("Brent")
     X, y = X[:500], y[:500]
-    base = dict(max_iter=60, polish_iter=200, random_state=0)
+    base = dict(max_iter=60, polish_iter=200, activations="all", random_state=0)
     one = SWATRegressor(**base).fit(X, y)
     four = SWATRegressor(**base, prune_candidates=4).fit(X, y)
     assert four.n_nonzero_ < one.n_nonzero_

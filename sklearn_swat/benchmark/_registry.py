@@ -94,7 +94,8 @@ def _swat_factory(sized: bool = False, **params):
 
 
 _swat = _swat_factory()
-_swat_paper = _swat_factory(init="random", refine_iter=0, polish_iter=0, prune=False, selection="train")
+_swat_paper = _swat_factory(init="random", activations="all", refine_iter=0, polish_iter=0, prune=False,
+                            selection="train")
 # "untrained:auto": a random autoencoder of the config that "auto" would
 # pick ("cornn" for 2 features), so that only the training differs; each
 # seed of the benchmark draws another one.
@@ -125,7 +126,8 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
         EstimatorSpec("swat", "SWATRegressor with its defaults", _swat),
         EstimatorSpec(
             "swat-paper",
-            'SWATRegressor as the paper: init="random", no refinement, polish or pruning, selection="train"',
+            'SWATRegressor as the paper: init="random", activations="all", no refinement, polish or pruning, '
+            'selection="train"',
             _swat_paper,
         ),
         EstimatorSpec(
