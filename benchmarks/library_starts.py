@@ -17,7 +17,7 @@ per-seed draws), beside the same rule for the ``swat`` rows there.
 Usage::
 
     python benchmarks/library_starts.py --library lib.pt --out rows.csv --seeds 0 1 2 \\
-        --data-home ../shared/cornn --untrained docs/benchmarks/seeds/results.csv
+        --data-home ../shared/cornn --untrained docs/benchmarks/checkpoints/seeds_all.csv
 """
 
 from __future__ import annotations
