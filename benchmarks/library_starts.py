@@ -17,13 +17,18 @@ per-seed draws), beside the same rule for the ``swat`` rows there.
 Usage::
 
     python benchmarks/library_starts.py --library lib.pt --out rows.csv --seeds 0 1 2 \\
-        --data-home ../shared/cornn --untrained docs/benchmarks/checkpoints/seeds_all.csv
+        --data-home ../shared/cornn --untrained docs/benchmarks/checkpoints/seeds_all.csv \\
+        --params '{"activations": "all"}'
+
+(``activations="all"`` was the default when the experiment was run, and is
+what ``seeds_all.csv`` holds.)
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
 import time
@@ -68,37 +73,24 @@ def _library(depth: int):
 @torch.no_grad()
 def library_start(model, depth, n, X, y, w, n_zoo, gen, device):
     """``_zoo_start`` with the candidates taken from the library (same draws of ``gen``)."""
-    from sklearn_swat._zoo import SPARSITY_LEVELS, WEIGHT_RANGE, sample_networks
+    from sklearn_swat._latent_search import best_fitting
+    from sklearn_swat._zoo import SPARSITY_LEVELS, sample_networks
 
-    cfg = model.config
     per_level = -(-n_zoo // len(SPARSITY_LEVELS))
     for s in SPARSITY_LEVELS:  # drawn and dropped: the later draws stay those of the search
-        sample_networks(per_level, depth, s, cfg.width, X.shape[1], generator=gen)
+        sample_networks(per_level, depth, s, model.config.width, X.shape[1], generator=gen)
     nets = _library(depth).to(device)
-    X, y, w = X.to(device), y.to(device), w.to(device)
-    f = nets.forward(torch.nn.functional.pad(X, (0, cfg.width - X.shape[1])))
-    wn = w / w.sum()
-    fm = (f * wn).sum(1, keepdim=True)
-    ym = (y * wn).sum()
-    a = ((f - fm) * (y - ym) * wn).sum(1) / ((f - fm) ** 2 * wn).sum(1).clamp(min=1e-12)
-    amax = WEIGHT_RANGE / nets.out_w.abs().amax(1).clamp(min=1e-6)
-    a = torch.maximum(torch.minimum(a, amax), -amax)
-    c = ym - a * fm.squeeze(1)
-    best = torch.argsort((((a[:, None] * f + c[:, None]) - y) ** 2 * wn).sum(1))[:n]
-    chosen = nets.index(best)
-    chosen.out_w = chosen.out_w * a[best, None]
-    chosen.out_b = chosen.out_b * a[best] + c[best]
-    return model.encode(chosen)
+    return model.encode(best_fitting(nets, n, X.to(device), y.to(device), w.to(device)))
 
 
-def one_fit(dataset: str, seed: int, library: str, data_home: str | None) -> dict:
-    """The benchmark's ``swat`` row, its zoo starts taken from ``library``."""
+def one_fit(dataset: str, seed: int, library: str, data_home: str | None, params: dict) -> dict:
+    """The benchmark's ``swat`` row (``params`` set), its zoo starts taken from ``library``."""
     import sklearn_swat._latent_search as search
     from sklearn_swat.benchmark import fit_row, make_estimator
 
     os.environ["SWAT_LIBRARY"] = library
     search._zoo_start = library_start
-    return fit_row(make_estimator("swat", seed), "swat", dataset, seed,
+    return fit_row(make_estimator("swat", seed).set_params(**params), "swat", dataset, seed,
                    load_cornn(dataset, data_home=data_home))
 
 
@@ -114,6 +106,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data-home", default=None)
     p.add_argument("--untrained", type=Path, required=True)
     p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--params", type=json.loads, default={}, metavar="JSON",
+                   help="set_params of the benchmark's swat, e.g. '{\"activations\": \"all\"}'")
     a = p.parse_args(argv)
     if not a.library.exists():
         make_library(a.library, a.per_depth, a.steps, a.library_seed)
@@ -122,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     have = set(zip(done.dataset, done.seed))
     jobs = [(d, s) for s in a.seeds for d in names if (d, s) not in have]
     rows = Parallel(n_jobs=a.n_jobs)(
-        delayed(one_fit)(d, s, str(a.library.resolve()), a.data_home) for d, s in jobs)
+        delayed(one_fit)(d, s, str(a.library.resolve()), a.data_home, a.params) for d, s in jobs)
     out = pd.concat([done, pd.DataFrame(rows)]) if rows else done
     out.to_csv(a.out, index=False)
 

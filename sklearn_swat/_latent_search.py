@@ -73,27 +73,16 @@ def _rows(n: int, batch_size: int, gen: torch.Generator, device="cpu") -> torch.
 
 
 @torch.no_grad()
-def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor, y: torch.Tensor,
-               w: torch.Tensor, n_zoo: int, gen: torch.Generator, device) -> torch.Tensor:
-    """Latent codes of the zoo networks that already fit the data best.
+def best_fitting(nets: NetworkBatch, n: int, X: torch.Tensor, y: torch.Tensor,
+                 w: torch.Tensor) -> NetworkBatch:
+    """The ``n`` networks of ``nets`` that fit ``(X, y)`` best after an affine map of their output.
 
-    ``n_zoo`` random networks of the given depth are drawn; each one's output
-    is matched to the target by the best affine map (its output weights
-    scaled within the zoo's range, its output bias shifted); the ``n`` with
-    the lowest weighted MSE are encoded. An untrained model cannot use this
-    start: its decoders do not give back what its encoder was shown.
+    Each network's output is matched to the target by the best affine map
+    (its output weights scaled, within the zoo's range, and its output bias
+    shifted), which the returned networks carry; they are ranked by the
+    weighted MSE that leaves. ``X`` is padded to the networks' width.
     """
-    cfg = model.config
-    n_in = X.shape[1]
-    per_level = -(-n_zoo // len(SPARSITY_LEVELS))
-    nets = [
-        sample_networks(per_level, depth, s, cfg.width, n_in, generator=gen)
-        for s in SPARSITY_LEVELS
-    ]
-    nets = NetworkBatch.cat(nets).to(device)
-    X, y, w = X.to(device), y.to(device), w.to(device)
-    Xp = torch.nn.functional.pad(X, (0, cfg.width - n_in))
-    f = nets.forward(Xp)  # (Z, n)
+    f = nets.forward(torch.nn.functional.pad(X, (0, nets.width - X.shape[1])))  # (Z, n)
     wn = w / w.sum()
     fm = (f * wn).sum(1, keepdim=True)
     ym = (y * wn).sum()
@@ -109,7 +98,27 @@ def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor
     chosen = nets.index(best)
     chosen.out_w = chosen.out_w * a[best, None]
     chosen.out_b = chosen.out_b * a[best] + c[best]
-    return model.encode(chosen)
+    return chosen
+
+
+@torch.no_grad()
+def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor, y: torch.Tensor,
+               w: torch.Tensor, n_zoo: int, gen: torch.Generator, device) -> torch.Tensor:
+    """Latent codes of the zoo networks that already fit the data best.
+
+    ``n_zoo`` random networks of the given depth are drawn, and the ``n``
+    that :func:`best_fitting` ranks first are encoded. An untrained model
+    cannot use this start: its decoders do not give back what its encoder
+    was shown.
+    """
+    cfg = model.config
+    per_level = -(-n_zoo // len(SPARSITY_LEVELS))
+    nets = [
+        sample_networks(per_level, depth, s, cfg.width, X.shape[1], generator=gen)
+        for s in SPARSITY_LEVELS
+    ]
+    nets = NetworkBatch.cat(nets).to(device)
+    return model.encode(best_fitting(nets, n, X.to(device), y.to(device), w.to(device)))
 
 
 def _allowed_activations(activations: str, n_depths: int, n_restarts: int) -> torch.Tensor:
