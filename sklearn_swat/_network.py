@@ -24,17 +24,16 @@ LEAKY_SLOPE = 0.01
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
-    # Split on the sign so that exp never overflows.
-    out = np.empty_like(a)
-    pos = a >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-a[pos]))
-    e = np.exp(a[~pos])
-    out[~pos] = e / (1.0 + e)
+    # exp(-|a|) never overflows: 1 / (1 + e) where a >= 0, e / (1 + e) below.
+    e = np.exp(-np.abs(a))
+    d = 1.0 + e
+    out = np.divide(1.0, d)
+    np.divide(e, d, out=out, where=a < 0)
     return out
 
 
 def _leaky_relu(a: np.ndarray) -> np.ndarray:
-    return np.where(a >= 0, a, LEAKY_SLOPE * a)
+    return np.maximum(a, LEAKY_SLOPE * a)
 
 
 _NUMPY_ACTIVATIONS = (_sigmoid, np.tanh, _leaky_relu)

@@ -1,5 +1,7 @@
 """The network family: forward passes, size count, encoding, compaction, family limits."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -52,6 +54,21 @@ def test_numpy_and_torch_forward_match_reference(rng, sizes):
     np.testing.assert_allclose(net.predict(X), expected, rtol=1e-12, atol=1e-12)
     out = net.forward_torch(torch.as_tensor(X, dtype=torch.float64)).numpy()
     np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_predict_saturates_without_overflow():
+    # Pre-activations of +-2000: exp overflows in a naive sigmoid. Each
+    # neuron must saturate exactly (sigmoid 1 and 0, tanh +-1, leaky ReLU
+    # linear), with no RuntimeWarning.
+    net = SparseMLP(
+        coefs=[np.array([[1000.0, 1000.0, 1000.0]]), np.array([[1.0], [10.0], [100.0]])],
+        intercepts=[np.zeros(3), np.zeros(1)],
+        activations=[["sigmoid", "tanh", "leaky_relu"]],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = net.predict(np.array([[2.0], [-2.0]]))
+    np.testing.assert_array_equal(out, [1.0 + 10.0 + 200000.0, 0.0 - 10.0 - 2000.0])
 
 
 def test_n_nonzero_counts_live_weights_and_active_biases():
