@@ -95,7 +95,12 @@ def test_prune_strips_a_redundant_neuron_down_to_the_planted_network():
 
 def test_prune_to_a_size_cap_whatever_the_budget():
     rng = np.random.RandomState(3)
-    X, y, w = data(rng, 400)
+    X, _, w = data(rng, 400)
+    # A target that a network of about 12 non-zeros fits well, so that the
+    # check below does not hang on where a greedy pruning of a harder one
+    # happens to end (that moves with the CPU's float rounding: on
+    # sin(3 x0) x1 + 0.3 x1 it ended at 0.24 or 0.36 of the variance).
+    y = np.tanh(2 * X[:, 0]) + 0.5 * X[:, 1] ** 2
     net = random_network(rng, sizes=(7, 7), sparsity=0.0, p_on=1.0)
     net = polish(net, X[:300], y[:300], w[:300], max_iter=200)[0]
     before = [a.copy() for a in net.coefs + net.intercepts]
