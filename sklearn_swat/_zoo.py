@@ -299,10 +299,74 @@ def distill_networks(deep: NetworkBatch, depth: int, x: torch.Tensor, y: torch.T
     return fit_networks(init, x, y, steps=steps)
 
 
+def _switch_off_dead(nets: NetworkBatch) -> NetworkBatch:
+    """``nets`` with every neuron whose output reaches nothing switched off and zeroed.
+
+    From the last hidden layer down: a neuron is dead when all its outgoing
+    weights (to switched-on neurons, or to the output) are zero; its gate,
+    incoming weights and bias are then zeroed.
+    """
+    w, b, gates, out_w = nets.weights.clone(), nets.biases.clone(), nets.gates.clone(), nets.out_w
+    k = nets.depth
+    for layer in range(k - 1, -1, -1):
+        if layer == k - 1:
+            used = out_w != 0
+        else:
+            used = ((w[:, layer + 1] != 0) & (gates[:, layer + 1, None, :] > 0)).any(-1)
+        gates[:, layer] = gates[:, layer] * used
+        w[:, layer] = w[:, layer] * (gates[:, layer, None, :] > 0)
+        b[:, layer] = b[:, layer] * (gates[:, layer] > 0)
+    return replace(nets, weights=w, biases=b, gates=gates)
+
+
+def prune_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, keep: torch.Tensor, *,
+                   rounds: int = 4, steps: int = 200) -> tuple[NetworkBatch, torch.Tensor]:
+    """Iterative magnitude pruning of trained networks, each retrained after every cut.
+
+    Over ``rounds`` rounds each network's non-zero weights (hidden and
+    output) fall geometrically to ``keep``: the smallest in magnitude are
+    zeroed, neurons that then reach nothing are switched off, and the rest
+    is retrained by :func:`fit_networks` for ``steps`` steps. Architectures
+    chosen this way are the ones a function needs, unlike the zoo's random
+    ones.
+
+    Parameters
+    ----------
+    nets : NetworkBatch
+        Trained networks.
+    x : Tensor of shape (B, P, W)
+    y : Tensor of shape (B, P)
+    keep : Tensor of shape (B,)
+        Non-zero weights each network ends with (at most).
+    rounds : int, default=4
+    steps : int, default=200
+
+    Returns
+    -------
+    nets : NetworkBatch
+    mse : Tensor of shape (B,)
+    """
+    B = nets.batch_size
+    start = ((nets.weights != 0).flatten(1).sum(1) + (nets.out_w != 0).sum(1)).to(torch.float64)
+    mse = None
+    for r in range(1, rounds + 1):
+        target = torch.minimum(start, torch.round(start * (keep / start.clamp(min=1)) ** (r / rounds)))
+        mags = torch.cat([nets.weights.abs().flatten(1), nets.out_w.abs()], dim=1)
+        order = torch.sort(mags, dim=1, descending=True).values
+        idx = (target.long() - 1).clamp(min=0, max=mags.shape[1] - 1)
+        cut = order[torch.arange(B), idx].clamp(min=1e-12)
+        w = nets.weights * (nets.weights.abs() >= cut.view(B, 1, 1, 1))
+        ow = nets.out_w * (nets.out_w.abs() >= cut.view(B, 1))
+        nets = _switch_off_dead(replace(nets, weights=w, out_w=ow))
+        nets, mse = fit_networks(nets, x, y, steps=steps)
+    return nets, mse
+
+
 def fitted_zoo(n: int, depth: int, width: int, max_inputs: int, *, variable_inputs: bool,
                generator: torch.Generator, sparsity_levels: tuple[float, ...] = SPARSITY_LEVELS,
                gate_prob: float = 0.5, n_points: int = 256, steps: int = 600,
-               chunk: int = 1024) -> tuple[NetworkBatch, torch.Tensor]:
+               chunk: int = 1024, prune_rounds: int = 0,
+               keep_range: tuple[int, int] = (5, 48)) -> tuple[NetworkBatch, torch.Tensor]:
     """``n`` zoo networks of one depth, each trained on a random smooth function.
 
     The architectures (zeros, gates, activations) and starting weights are
@@ -320,6 +384,15 @@ def fitted_zoo(n: int, depth: int, width: int, max_inputs: int, *, variable_inpu
         Adam steps of :func:`fit_networks`.
     chunk : int, default=1024
         Networks trained together (one sparsity level each).
+    prune_rounds : int, default=0
+        When positive, each network starts dense (sparsity 0, every neuron
+        on), is trained, then cut down by :func:`prune_networks` in this many
+        rounds (each retrained for ``steps // 2`` steps) to a number of
+        non-zero weights drawn log-uniformly in ``keep_range`` times ``depth``;
+        ``sparsity_levels`` and ``gate_prob`` are then not used.
+    keep_range : tuple of int, default=(5, 48)
+        Smallest and largest number of non-zero weights a pruned network of
+        one hidden layer keeps (a deeper one: times its depth).
 
     Returns
     -------
@@ -332,10 +405,18 @@ def fitted_zoo(n: int, depth: int, width: int, max_inputs: int, *, variable_inpu
     for start in range(0, n, chunk):
         m = min(chunk, n - start)
         sparsity = sparsity_levels[int(torch.randint(0, len(sparsity_levels), (1,), generator=g))]
+        if prune_rounds > 0:
+            sparsity, gate_prob = 0.0, 1.0
         nets = sample_networks(m, depth, sparsity, width, max_inputs, variable_inputs=variable_inputs,
                                generator=g, gate_prob=gate_prob)
         x = sample_points(nets.in_mask, n_points, g)
-        nets, err = fit_networks(nets, x, random_targets(x, nets.in_mask, g), steps=steps)
+        y = random_targets(x, nets.in_mask, g)
+        nets, err = fit_networks(nets, x, y, steps=steps)
+        if prune_rounds > 0:
+            low, high = (float(v) * depth for v in keep_range)
+            keep = torch.round(torch.exp(_uniform((m,), float(torch.log(torch.tensor(low))),
+                                                  float(torch.log(torch.tensor(high))), g, torch.float64)))
+            nets, err = prune_networks(nets, x, y, keep, rounds=prune_rounds, steps=max(1, steps // 2))
         parts.append(nets)
         errs.append(err)
     return NetworkBatch.cat(parts), torch.cat(errs)

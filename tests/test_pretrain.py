@@ -14,7 +14,15 @@ import torch
 
 from sklearn_swat._autoencoder import AutoencoderConfig, MultiScaleAutoencoder
 from sklearn_swat._checkpoints import load_autoencoder
-from sklearn_swat._zoo import fit_networks, random_targets, sample_networks, sample_points, sample_zoo_batch
+from sklearn_swat._zoo import (
+    fit_networks,
+    fitted_zoo,
+    prune_networks,
+    random_targets,
+    sample_networks,
+    sample_points,
+    sample_zoo_batch,
+)
 from sklearn_swat.pretrain.__main__ import main
 from sklearn_swat.pretrain._train import TrainSettings, evaluate, train
 
@@ -79,6 +87,7 @@ def test_zoo_weight_scales_shrink_hidden_weights_only():
     ("--gate-prob", "0", "gate_prob must be in"),
     ("--fitted-share", "1", "fitted_share must be in"),
     ("--fitted-pool", "2", "fitted_pool must be at least"),
+    ("--fitted-prune", "-1", "fitted_prune must be at least 0"),
     ("--distill-pool", "5", "distill_pool at least 6"),
     ("--weight-scales", "1,0", "must be in \\(0, 1\\]"),
     ("--weight-scales", "1;0.5", "separated by commas"),
@@ -125,6 +134,38 @@ def test_fit_networks_fits_within_the_zoo_and_keeps_the_architecture():
     assert torch.equal(fitted.gates, nets.gates) and torch.equal(fitted.act, nets.act)
     assert fitted.weights.abs().max() <= 5 and fitted.out_w.abs().max() <= 5
     assert fitted.biases.abs().max() <= 1 and fitted.out_b.abs().max() <= 1
+
+
+def test_prune_networks_keeps_at_most_the_asked_weights_and_still_fits():
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(64, 2, 0.0, 7, 2, generator=gen, gate_prob=1.0)
+    x = sample_points(nets.in_mask, 128, gen)
+    y = random_targets(x, nets.in_mask, gen)
+    fitted, dense_mse = fit_networks(nets, x, y, steps=200)
+    keep = torch.full((64,), 12.0)
+    keep[:32] = 30.0
+    before = fitted.weights.clone()
+    pruned, mse = prune_networks(fitted, x, y, keep, rounds=3, steps=100)
+    assert torch.equal(fitted.weights, before)  # the input batch is not changed
+    nnz = (pruned.weights != 0).flatten(1).sum(1) + (pruned.out_w != 0).sum(1)
+    assert bool((nnz <= keep).all()) and float(nnz[:32].float().mean()) > float(nnz[32:].float().mean())
+    # Every neuron left on reaches the output, and a switched-off one has no weights.
+    off = pruned.gates == 0
+    assert float(pruned.weights[:, 0].abs().masked_select(off[:, 0, None, :].expand(-1, 7, -1)).sum()) == 0
+    assert bool((pruned.out_w.abs().masked_select(off[:, 1]) == 0).all())
+    used = (pruned.weights[:, 1] != 0).any(-1)
+    assert bool((used | off[:, 0]).all())
+    torch.testing.assert_close(mse, ((pruned.forward(x) - y) ** 2).mean(1))
+    # Pruned and retrained, the networks still fit far better than predicting the mean.
+    assert float(mse.median()) < 0.3 * float(y.var(1).median())
+
+
+def test_fitted_zoo_with_pruning_starts_dense_and_cuts_to_the_keep_range():
+    nets, mse = fitted_zoo(32, 1, 7, 2, variable_inputs=False, generator=torch.Generator().manual_seed(0),
+                           steps=40, prune_rounds=2, keep_range=(5, 10), chunk=16)
+    nnz = (nets.weights != 0).flatten(1).sum(1) + (nets.out_w != 0).sum(1)
+    assert nets.batch_size == 32 and bool((nnz <= 10).all()) and bool((nnz >= 1).all())
+    assert torch.isfinite(mse).all()
 
 
 def test_fitted_zoo_run_keeps_its_pool_and_resumes_exactly(tmp_path):

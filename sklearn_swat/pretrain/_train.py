@@ -59,6 +59,7 @@ class TrainSettings:
     fitted_share: float = 0.0
     fitted_pool: int = 16384
     fitted_steps: int = 600
+    fitted_prune: int = 0
     all_decoders_weight: float = 0.0
     distill_weight: float = 0.0
     distill_pool: int = 6144
@@ -76,6 +77,8 @@ class TrainSettings:
             raise ValueError(f"gate_prob must be in (0, 1]; got {self.gate_prob}.")
         if not 0 <= self.fitted_share < 1:
             raise ValueError(f"fitted_share must be in [0, 1); got {self.fitted_share}.")
+        if self.fitted_prune < 0:
+            raise ValueError(f"fitted_prune must be at least 0; got {self.fitted_prune}.")
         if self.fitted_pool < MAX_DEPTH or self.fitted_steps < 0:
             raise ValueError(f"fitted_pool must be at least {MAX_DEPTH} and fitted_steps at least 0; "
                              f"got {self.fitted_pool} and {self.fitted_steps}.")
@@ -377,13 +380,16 @@ def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Pat
             pool[str(d)], err = fitted_zoo(per_depth, d, config.width, config.max_inputs,
                                            variable_inputs=config.variable_inputs, generator=gen,
                                            sparsity_levels=parse_levels(settings.sparsity_levels),
-                                           gate_prob=settings.gate_prob, steps=settings.fitted_steps)
+                                           gate_prob=settings.gate_prob, steps=settings.fitted_steps,
+                                           prune_rounds=settings.fitted_prune)
             if progress:
                 print(f"fitted zoo: depth {d}, {per_depth} networks, median MSE {float(err.median()):.4f}, "
                       f"{time.time() - t0:.0f} s", flush=True)
         return pool
 
     own = {"fitted_pool": settings.fitted_pool, "fitted_steps": settings.fitted_steps}
+    if settings.fitted_prune:
+        own["fitted_prune"] = settings.fitted_prune
     pool = _kept_pool(workdir / "fitted_zoo.pt", config, settings, own, make)
     return {int(d): nets for d, nets in pool.items()}
 
