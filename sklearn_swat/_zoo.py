@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import torch
@@ -309,10 +310,8 @@ def _switch_off_dead(nets: NetworkBatch) -> NetworkBatch:
     w, b, gates, out_w = nets.weights.clone(), nets.biases.clone(), nets.gates.clone(), nets.out_w
     k = nets.depth
     for layer in range(k - 1, -1, -1):
-        if layer == k - 1:
-            used = out_w != 0
-        else:
-            used = ((w[:, layer + 1] != 0) & (gates[:, layer + 1, None, :] > 0)).any(-1)
+        # The layer above is done: its switched-off neurons' incoming weights are zero.
+        used = out_w != 0 if layer == k - 1 else (w[:, layer + 1] != 0).any(-1)
         gates[:, layer] = gates[:, layer] * used
         w[:, layer] = w[:, layer] * (gates[:, layer, None, :] > 0)
         b[:, layer] = b[:, layer] * (gates[:, layer] > 0)
@@ -346,9 +345,10 @@ def prune_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, keep: t
     nets : NetworkBatch
     mse : Tensor of shape (B,)
     """
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1; got {rounds}.")
     B = nets.batch_size
     start = ((nets.weights != 0).flatten(1).sum(1) + (nets.out_w != 0).sum(1)).to(torch.float64)
-    mse = None
     for r in range(1, rounds + 1):
         target = torch.minimum(start, torch.round(start * (keep / start.clamp(min=1)) ** (r / rounds)))
         mags = torch.cat([nets.weights.abs().flatten(1), nets.out_w.abs()], dim=1)
@@ -414,8 +414,7 @@ def fitted_zoo(n: int, depth: int, width: int, max_inputs: int, *, variable_inpu
         nets, err = fit_networks(nets, x, y, steps=steps)
         if prune_rounds > 0:
             low, high = (float(v) * depth for v in keep_range)
-            keep = torch.round(torch.exp(_uniform((m,), float(torch.log(torch.tensor(low))),
-                                                  float(torch.log(torch.tensor(high))), g, torch.float64)))
+            keep = torch.round(torch.exp(_uniform((m,), math.log(low), math.log(high), g, torch.float64)))
             nets, err = prune_networks(nets, x, y, keep, rounds=prune_rounds, steps=max(1, steps // 2))
         parts.append(nets)
         errs.append(err)

@@ -141,7 +141,7 @@ def test_prune_networks_keeps_at_most_the_asked_weights_and_still_fits():
     nets = sample_networks(64, 2, 0.0, 7, 2, generator=gen, gate_prob=1.0)
     x = sample_points(nets.in_mask, 128, gen)
     y = random_targets(x, nets.in_mask, gen)
-    fitted, dense_mse = fit_networks(nets, x, y, steps=200)
+    fitted, _ = fit_networks(nets, x, y, steps=200)
     keep = torch.full((64,), 12.0)
     keep[:32] = 30.0
     before = fitted.weights.clone()

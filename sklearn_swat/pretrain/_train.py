@@ -388,7 +388,7 @@ def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Pat
         return pool
 
     own = {"fitted_pool": settings.fitted_pool, "fitted_steps": settings.fitted_steps}
-    if settings.fitted_prune:
+    if settings.fitted_prune:  # named only when on: pools made before the option stay valid
         own["fitted_prune"] = settings.fitted_prune
     pool = _kept_pool(workdir / "fitted_zoo.pt", config, settings, own, make)
     return {int(d): nets for d, nets in pool.items()}
