@@ -1,0 +1,169 @@
+"""Follow the pruning of ``swat`` and ``swat-untrained`` step by step, and past its stop.
+
+Where the pretrained search loses to the untrained one under the benchmark's rule, its
+network is often larger and more accurate. Could the pruning have gone on to a network that
+wins? This script refits both searches on the pairs a benchmark ``results.csv`` names,
+records every network the pruning of the chosen candidate accepts (its size, held-out MSE
+and test MSE) and then goes on past the budget, one weight at a time (each removal the
+best of the pruning's own tries, retrained), for ``--extra`` more steps. Per pair it prints
+where each search stopped and whether the pretrained search's path, continued, reaches a
+network that would win: no more non-zeros than the untrained network and a test MSE at most
+1.1 times its.
+
+Each refit is checked against the row it replays: the recording loop is the package's
+``_prune`` step for step, so the fitted network must be the row's.
+
+Usage::
+
+    python benchmarks/prune_paths.py --results docs/benchmarks/checkpoints/pure_descent/defaults/results.csv \
+        --which larger-more-accurate --data-home ../shared/cornn --n-jobs 2 --extra 12 --out paths.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+
+from sklearn_swat.benchmark import MSE_TOLERANCE
+
+PAIR = ("swat", "swat-untrained")
+
+
+def select_pairs(frame: pd.DataFrame, which: str) -> list[tuple[str, int]]:
+    """(data set, seed) pairs of ``frame``: all, or those where ``swat`` is larger and more accurate."""
+    wide = frame.pivot_table(index=["dataset", "seed"], columns="estimator",
+                             values=["test_mse", "n_nonzero"])
+    s, u = wide.xs(PAIR[0], axis=1, level=1), wide.xs(PAIR[1], axis=1, level=1)
+    keep = s.n_nonzero.notna() & u.n_nonzero.notna()
+    if which == "larger-more-accurate":
+        keep &= (s.n_nonzero > u.n_nonzero) & (s.test_mse * MSE_TOLERANCE < u.test_mse)
+    return [(d, int(k)) for d, k in keep[keep].index]
+
+
+def trace_fit(dataset: str, estimator: str, seed: int, extra: int, data_home: str | None) -> dict:
+    """Fit one benchmark estimator, recording its pruning path and ``extra`` steps past it."""
+    import sklearn_swat._polish as P
+    from sklearn_swat.benchmark import make_estimator
+    from sklearn_swat.datasets import load_cornn
+
+    log: dict = {}
+
+    def recording_prune(network, fit_data, check_data, budget, polish_iter, max_rounds):
+        # sklearn_swat._polish._prune, with every accepted network kept.
+        Xc, yc, wc = check_data
+        best, step, stop = network, None, "rounds"
+        path = [(best, P._loss(best, Xc, yc, wc))]
+        for _ in range(max_rounds):
+            n_weights = P._n_weights(best)
+            if n_weights == 0:
+                stop = "empty"
+                break
+            step = min(max(1, n_weights // 4) if step is None else step, n_weights)
+            trials = [(fit_loss, i, trial) for i, (fit_loss, trial)
+                      in enumerate(P._removal_trials(best, fit_data, step, polish_iter))
+                      if P._loss(trial, Xc, yc, wc) <= budget and trial.n_nonzero < best.n_nonzero]
+            if trials:
+                best = min(trials)[2]
+                path.append((best, P._loss(best, Xc, yc, wc)))
+            elif step > 1:
+                step = max(1, step // 2)
+            else:
+                stop = "refused"
+                break
+        beyond, current = [], best
+        for _ in range(extra):
+            trials = [(fit_loss, i, trial) for i, (fit_loss, trial)
+                      in enumerate(P._removal_trials(current, fit_data, 1, polish_iter))
+                      if trial.n_nonzero < current.n_nonzero]
+            if not trials:
+                break
+            current = min(trials)[2]
+            beyond.append((current, P._loss(current, Xc, yc, wc)))
+        log.update(path=path, beyond=beyond, stop=stop, budget=float(budget))
+        return best
+
+    original = P._prune
+    P._prune = recording_prune
+    try:
+        X_train, X_test, y_train, y_test = load_cornn(dataset, data_home=data_home)
+        est = make_estimator(estimator, seed).fit(X_train, y_train)
+    finally:
+        P._prune = original
+    fitted = est.network_
+
+    def test_mse(net) -> float:
+        est.network_ = net
+        return float(np.mean((est.predict(X_test) - y_test) ** 2))
+
+    row = {"dataset": dataset, "estimator": estimator, "seed": seed, "n_nonzero": fitted.n_nonzero,
+           "test_mse": test_mse(fitted), "stop": log.get("stop"), "budget": log.get("budget"),
+           "path": [(n.n_nonzero, loss, test_mse(n)) for n, loss in log.get("path", [])],
+           "beyond": [(n.n_nonzero, loss, test_mse(n)) for n, loss in log.get("beyond", [])]}
+    est.network_ = fitted
+    return row
+
+
+def summarize_paths(rows: list[dict], replayed: pd.DataFrame) -> pd.DataFrame:
+    """One line per pair: where both searches stopped and what the pretrained path reaches."""
+    by = {(r["dataset"], r["estimator"], r["seed"]): r for r in rows}
+    ref = replayed.set_index(["dataset", "estimator", "seed"])
+    out = []
+    for (dataset, estimator, seed), s in by.items():
+        if estimator != PAIR[0]:
+            continue
+        u = by[(dataset, PAIR[1], seed)]
+        replays = all(r["n_nonzero"] == ref.loc[(dataset, e, seed), "n_nonzero"]
+                      and np.isclose(r["test_mse"], ref.loc[(dataset, e, seed), "test_mse"], rtol=1e-9)
+                      for e, r in ((PAIR[0], s), (PAIR[1], u)))
+        points = s["path"] + s["beyond"]
+        at_size = [t for n, _, t in points if n <= u["n_nonzero"]]
+        next_loss = s["beyond"][0][1] / s["budget"] if s["beyond"] else np.nan
+        out.append({
+            "dataset": dataset, "seed": seed, "replays": replays,
+            "nnz": s["n_nonzero"], "nnz_untrained": u["n_nonzero"],
+            "test_mse": s["test_mse"], "test_mse_untrained": u["test_mse"],
+            "stop": s["stop"], "steps": len(s["path"]) - 1,
+            "last_over_budget": s["path"][-1][1] / s["budget"], "next_over_budget": next_loss,
+            "mse_at_untrained_size": min(at_size) / u["test_mse"] if at_size else np.nan,
+            "reaches_win": any(n <= u["n_nonzero"] and t <= MSE_TOLERANCE * u["test_mse"]
+                               for n, _, t in points),
+        })
+    return pd.DataFrame(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--results", required=True, help="benchmark results.csv with both searches")
+    parser.add_argument("--which", choices=["all", "larger-more-accurate"], default="larger-more-accurate")
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--extra", type=int, default=12, help="removals past the pruning's stop")
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--out", default=None, help="write the recorded paths as JSON here")
+    args = parser.parse_args(argv)
+
+    frame = pd.read_csv(args.results)
+    pairs = select_pairs(frame, args.which)
+    jobs = [(d, e, s) for d, s in pairs for e in PAIR]
+    rows = Parallel(n_jobs=args.n_jobs)(delayed(trace_fit)(d, e, s, args.extra, args.data_home)
+                                        for d, e, s in jobs)
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(rows, f)
+    table = summarize_paths(rows, frame)
+    with pd.option_context("display.width", 200, "display.max_rows", None):
+        print(table.round(4).to_string(index=False))
+    print(f"\npairs {len(table)}, replayed {int(table.replays.sum())}; "
+          f"the pruning stopped by: {table.stop.value_counts().to_dict()}")
+    print(f"pretrained path continued reaches a win on {int(table.reaches_win.sum())}; "
+          f"median test MSE at the untrained network's size over the untrained one's: "
+          f"{table.mse_at_untrained_size.median():.3g}")
+    return 0 if table.replays.all() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
