@@ -45,16 +45,17 @@ def select_pairs(frame: pd.DataFrame, which: str) -> list[tuple[str, int]]:
     return [(d, int(k)) for d, k in keep[keep].index]
 
 
-def trace_fit(dataset: str, estimator: str, seed: int, extra: int, data_home: str | None) -> dict:
-    """Fit one benchmark estimator, recording its pruning path and ``extra`` steps past it."""
+def recording_prune(log: dict, extra: int):
+    """A stand-in for ``sklearn_swat._polish._prune`` that keeps every network it accepts.
+
+    It takes the same steps as the package's ``_prune`` and returns the same network; into
+    ``log`` it writes ``path`` (the accepted networks and their held-out losses, the start
+    first), ``beyond`` (``extra`` more single removals past the stop, each the best retrained
+    of the pruning's own tries, whatever the budget), ``stop`` and ``budget``.
+    """
     import sklearn_swat._polish as P
-    from sklearn_swat.benchmark import make_estimator
-    from sklearn_swat.datasets import load_cornn
 
-    log: dict = {}
-
-    def recording_prune(network, fit_data, check_data, budget, polish_iter, max_rounds):
-        # sklearn_swat._polish._prune, with every accepted network kept.
+    def prune_and_record(network, fit_data, check_data, budget, polish_iter, max_rounds):
         Xc, yc, wc = check_data
         best, step, stop = network, None, "rounds"
         path = [(best, P._loss(best, Xc, yc, wc))]
@@ -87,8 +88,18 @@ def trace_fit(dataset: str, estimator: str, seed: int, extra: int, data_home: st
         log.update(path=path, beyond=beyond, stop=stop, budget=float(budget))
         return best
 
+    return prune_and_record
+
+
+def trace_fit(dataset: str, estimator: str, seed: int, extra: int, data_home: str | None) -> dict:
+    """Fit one benchmark estimator, recording its pruning path and ``extra`` steps past it."""
+    import sklearn_swat._polish as P
+    from sklearn_swat.benchmark import make_estimator
+    from sklearn_swat.datasets import load_cornn
+
+    log: dict = {}
     original = P._prune
-    P._prune = recording_prune
+    P._prune = recording_prune(log, extra)
     try:
         X_train, X_test, y_train, y_test = load_cornn(dataset, data_home=data_home)
         est = make_estimator(estimator, seed).fit(X_train, y_train)

@@ -548,6 +548,49 @@ def test_screen_settings_sets_the_params_in_both_searches_and_resumes(tmp_path, 
         ss.main(["--out", str(tmp_path), "--variant", "no-json"])
 
 
+def test_prune_paths_replays_the_pruning_and_goes_on_past_its_stop(monkeypatch):
+    import pandas as pd
+    from test_network import random_network
+
+    import sklearn_swat._polish as P
+
+    pp = _load_script("prune_paths")
+    rng = np.random.RandomState(2)
+    X = rng.uniform(-1, 1, (300, 2))
+    y = np.tanh(2 * X[:, 0]) + 0.5 * X[:, 1] ** 2
+    w = np.ones(300)
+    net = P.polish(random_network(rng, sizes=(5,), sparsity=0.0, p_on=1.0), X[:200], y[:200], w[:200],
+                   max_iter=100)[0]
+    fit, check = (X[:200], y[:200], w[:200]), (X[200:], y[200:], w[200:])
+    budget = 1.5 * P._loss(net, *check)
+    plain = P.prune(net, fit, check, budget=budget, polish_iter=30)
+    log = {}
+    monkeypatch.setattr(P, "_prune", pp.recording_prune(log, extra=3))
+    recorded = P.prune(net, fit, check, budget=budget, polish_iter=30)
+    # The same network as the package's pruning, and the path that led to it.
+    for a, b in zip(plain.coefs + plain.intercepts, recorded.coefs + recorded.intercepts):
+        np.testing.assert_array_equal(a, b)
+    sizes = [n.n_nonzero for n, _ in log["path"]]
+    assert sizes[0] == net.n_nonzero and sizes[-1] == recorded.n_nonzero
+    assert all(a > b for a, b in zip(sizes, sizes[1:]))
+    assert all(loss <= budget for _, loss in log["path"][1:]) and log["stop"] == "refused"
+    # Past the stop: smaller networks, the first of them over the budget.
+    beyond = [n.n_nonzero for n, _ in log["beyond"]]
+    assert len(beyond) == 3 and recorded.n_nonzero > beyond[0] > beyond[1] > beyond[2]
+    assert log["beyond"][0][1] > budget
+
+    # A win on the path: no larger than the untrained network, within 1.1x of its test MSE.
+    rows = [dict(dataset="a", estimator="swat", seed=0, n_nonzero=9, test_mse=1e-4, stop="refused",
+                 budget=1.0, path=[(12, 0.5, 1e-5), (9, 0.9, 1e-4)], beyond=[(8, 2.0, 2e-3), (7, 5.0, 3e-3)]),
+            dict(dataset="a", estimator="swat-untrained", seed=0, n_nonzero=8, test_mse=1.9e-3,
+                 stop="refused", budget=1.0, path=[(8, 0.5, 1.9e-3)], beyond=[])]
+    replayed = pd.DataFrame(rows)[["dataset", "estimator", "seed", "n_nonzero", "test_mse"]]
+    table = pp.summarize_paths(rows, replayed)
+    assert table.loc[0, "reaches_win"] and table.loc[0, "replays"]
+    assert np.isclose(table.loc[0, "mse_at_untrained_size"], 2e-3 / 1.9e-3)
+    assert np.isclose(table.loc[0, "next_over_budget"], 2.0) and table.loc[0, "steps"] == 1
+
+
 def test_bench_general_functions_have_their_textbook_minima():
     bg = _load_script("bench_general")
     assert bg._rosenbrock(np.ones((1, 4)))[0] == 0
