@@ -10,8 +10,8 @@ where each search stopped and whether the pretrained search's path, continued, r
 network that would win: no more non-zeros than the untrained network and a test MSE at most
 1.1 times its.
 
-Each refit is checked against the row it replays: the recording loop is the package's
-``_prune`` step for step, so the fitted network must be the row's.
+Each refit is checked against the row it replays: the same seed on the same machine must
+give the row's network again.
 
 Usage::
 
@@ -45,76 +45,76 @@ def select_pairs(frame: pd.DataFrame, which: str) -> list[tuple[str, int]]:
     return [(d, int(k)) for d, k in keep[keep].index]
 
 
-def recording_prune(log: dict, extra: int):
-    """A stand-in for ``sklearn_swat._polish._prune`` that keeps every network it accepts.
+def past_the_stop(network, fit_data, check_data, budget: float, polish_iter: int, extra: int):
+    """Why a pruning stopped at ``network``, and ``extra`` single removals past it.
 
-    It takes the same steps as the package's ``_prune`` and returns the same network; into
-    ``log`` it writes ``path`` (the accepted networks and their held-out losses, the start
-    first), ``beyond`` (``extra`` more single removals past the stop, each the best retrained
-    of the pruning's own tries, whatever the budget), ``stop`` and ``budget``.
+    Each removal is the best retrained (by training loss) of the pruning's own tries
+    (``sklearn_swat._polish._removal_trials`` with a step of one), whatever ``budget`` says.
+    Returns ``(stop, beyond)``: ``stop`` is ``"empty"`` (no weight left), ``"refused"`` (every
+    try of the first removal goes over ``budget``) or ``"rounds"`` (one is within it: the
+    pruning ran out of rounds); ``beyond`` lists ``(network, loss on check_data)``.
     """
     import sklearn_swat._polish as P
 
-    def prune_and_record(network, fit_data, check_data, budget, polish_iter, max_rounds):
-        Xc, yc, wc = check_data
-        best, step, stop = network, None, "rounds"
-        path = [(best, P._loss(best, Xc, yc, wc))]
-        for _ in range(max_rounds):
-            n_weights = P._n_weights(best)
-            if n_weights == 0:
-                stop = "empty"
+    Xc, yc, wc = (np.asarray(a, dtype=np.float64) for a in check_data)
+    fit_data = tuple(np.asarray(a, dtype=np.float64) for a in fit_data)
+    stop, beyond, current = "empty", [], network
+    for i in range(max(extra, 1)):
+        trials = [(fit_loss, j, trial) for j, (fit_loss, trial)
+                  in enumerate(P._removal_trials(current, fit_data, 1, polish_iter))
+                  if trial.n_nonzero < current.n_nonzero]
+        if not trials:
+            break
+        if i == 0:
+            within = any(P._loss(trial, Xc, yc, wc) <= budget for _, _, trial in trials)
+            stop = "rounds" if within else "refused"
+            if extra == 0:
                 break
-            step = min(max(1, n_weights // 4) if step is None else step, n_weights)
-            trials = [(fit_loss, i, trial) for i, (fit_loss, trial)
-                      in enumerate(P._removal_trials(best, fit_data, step, polish_iter))
-                      if P._loss(trial, Xc, yc, wc) <= budget and trial.n_nonzero < best.n_nonzero]
-            if trials:
-                best = min(trials)[2]
-                path.append((best, P._loss(best, Xc, yc, wc)))
-            elif step > 1:
-                step = max(1, step // 2)
-            else:
-                stop = "refused"
-                break
-        beyond, current = [], best
-        for _ in range(extra):
-            trials = [(fit_loss, i, trial) for i, (fit_loss, trial)
-                      in enumerate(P._removal_trials(current, fit_data, 1, polish_iter))
-                      if trial.n_nonzero < current.n_nonzero]
-            if not trials:
-                break
-            current = min(trials)[2]
-            beyond.append((current, P._loss(current, Xc, yc, wc)))
-        log.update(path=path, beyond=beyond, stop=stop, budget=float(budget))
-        return best
-
-    return prune_and_record
+        current = min(trials)[2]
+        beyond.append((current, P._loss(current, Xc, yc, wc)))
+    return stop, beyond
 
 
 def trace_fit(dataset: str, estimator: str, seed: int, extra: int, data_home: str | None) -> dict:
     """Fit one benchmark estimator, recording its pruning path and ``extra`` steps past it."""
     import sklearn_swat._polish as P
+    import sklearn_swat._swat as S
     from sklearn_swat.benchmark import make_estimator
     from sklearn_swat.datasets import load_cornn
 
-    log: dict = {}
-    original = P._prune
-    P._prune = recording_prune(log, extra)
+    calls = []
+
+    def traced_prune(network, fit_data, check_data, budget, **kwargs):
+        trace = []
+        kept = P.prune(network, fit_data, check_data, budget, trace=trace, **kwargs)
+        calls.append({"trace": trace, "kept": kept, "fit": fit_data, "check": check_data,
+                      "budget": float(budget), "polish_iter": kwargs.get("polish_iter", 200)})
+        return kept
+
+    original = S.prune
+    S.prune = traced_prune
     try:
         X_train, X_test, y_train, y_test = load_cornn(dataset, data_home=data_home)
         est = make_estimator(estimator, seed).fit(X_train, y_train)
     finally:
-        P._prune = original
+        S.prune = original
     fitted = est.network_
+    # The pruning that gave the fitted network (None if it was not pruned).
+    last = next((c for c in reversed(calls) if c["kept"] is fitted), None)
+    stop, beyond, path = None, [], []
+    if last is not None:
+        path = last["trace"]
+        stop, beyond = past_the_stop(fitted, last["fit"], last["check"], last["budget"],
+                                     last["polish_iter"], extra)
 
     def test_mse(net) -> float:
         est.network_ = net
         return float(np.mean((est.predict(X_test) - y_test) ** 2))
 
     row = {"dataset": dataset, "estimator": estimator, "seed": seed, "n_nonzero": fitted.n_nonzero,
-           "test_mse": test_mse(fitted), "stop": log.get("stop"), "budget": log.get("budget"),
-           "path": [(n.n_nonzero, loss, test_mse(n)) for n, loss in log.get("path", [])],
-           "beyond": [(n.n_nonzero, loss, test_mse(n)) for n, loss in log.get("beyond", [])]}
+           "test_mse": test_mse(fitted), "stop": stop, "budget": last["budget"] if last else None,
+           "path": [(n.n_nonzero, loss, test_mse(n)) for n, loss in path],
+           "beyond": [(n.n_nonzero, loss, test_mse(n)) for n, loss in beyond]}
     est.network_ = fitted
     return row
 
@@ -131,15 +131,17 @@ def summarize_paths(rows: list[dict], replayed: pd.DataFrame) -> pd.DataFrame:
         replays = all(r["n_nonzero"] == ref.loc[(dataset, e, seed), "n_nonzero"]
                       and np.isclose(r["test_mse"], ref.loc[(dataset, e, seed), "test_mse"], rtol=1e-9)
                       for e, r in ((PAIR[0], s), (PAIR[1], u)))
-        points = s["path"] + s["beyond"]
+        # The fitted network itself, where it was not pruned (the constant network).
+        points = (s["path"] or [(s["n_nonzero"], np.nan, s["test_mse"])]) + s["beyond"]
         at_size = [t for n, _, t in points if n <= u["n_nonzero"]]
         next_loss = s["beyond"][0][1] / s["budget"] if s["beyond"] else np.nan
+        last_loss = s["path"][-1][1] / s["budget"] if s["path"] else np.nan
         out.append({
             "dataset": dataset, "seed": seed, "replays": replays,
             "nnz": s["n_nonzero"], "nnz_untrained": u["n_nonzero"],
             "test_mse": s["test_mse"], "test_mse_untrained": u["test_mse"],
-            "stop": s["stop"], "steps": len(s["path"]) - 1,
-            "last_over_budget": s["path"][-1][1] / s["budget"], "next_over_budget": next_loss,
+            "stop": s["stop"], "steps": max(len(s["path"]) - 1, 0),
+            "last_over_budget": last_loss, "next_over_budget": next_loss,
             "mse_at_untrained_size": min(at_size) / u["test_mse"] if at_size else np.nan,
             "reaches_win": any(n <= u["n_nonzero"] and t <= MSE_TOLERANCE * u["test_mse"]
                                for n, _, t in points),

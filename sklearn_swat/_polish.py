@@ -211,6 +211,7 @@ def prune(
     polish_iter: int = 200,
     max_rounds: int = 30,
     max_nonzero: int | None = None,
+    trace: list | None = None,
 ) -> SparseMLP:
     """Remove parameters one group at a time while the held-out loss stays within ``budget``.
 
@@ -244,6 +245,10 @@ def prune(
         held-out loss, and at single weights the best of the tries is kept
         whatever it costs); then prune within ``budget`` as usual, if the
         capped network is within it.
+    trace : list or None, default=None
+        When a list, the pruning within ``budget`` appends to it the network
+        it starts from and each network it keeps, as ``(network, loss on
+        check_data)`` pairs (for studying where a pruning stops).
 
     Returns
     -------
@@ -262,7 +267,7 @@ def prune(
             network = _shrink(network, (X, y, w), (Xc, yc, wc), int(max_nonzero), polish_iter)
             if _loss(network, Xc, yc, wc) > budget:
                 return network
-        return _prune(network, (X, y, w), (Xc, yc, wc), budget, polish_iter, max_rounds)
+        return _prune(network, (X, y, w), (Xc, yc, wc), budget, polish_iter, max_rounds, trace)
 
 
 def _n_weights(network: SparseMLP) -> int:
@@ -336,10 +341,12 @@ def _shrink(network, fit_data, check_data, max_nonzero, polish_iter) -> SparseML
     return best
 
 
-def _prune(network, fit_data, check_data, budget, polish_iter, max_rounds) -> SparseMLP:
+def _prune(network, fit_data, check_data, budget, polish_iter, max_rounds, trace=None) -> SparseMLP:
     Xc, yc, wc = check_data
     best = network
     step = None
+    if trace is not None:
+        trace.append((best, _loss(best, Xc, yc, wc)))
     for _ in range(max_rounds):
         n_weights = _n_weights(best)
         if n_weights == 0:
@@ -352,6 +359,8 @@ def _prune(network, fit_data, check_data, budget, polish_iter, max_rounds) -> Sp
         ]
         if trials:
             best = min(trials)[2]
+            if trace is not None:
+                trace.append((best, _loss(best, Xc, yc, wc)))
         elif step > 1:
             step = max(1, step // 2)
         else:

@@ -548,7 +548,7 @@ def test_screen_settings_sets_the_params_in_both_searches_and_resumes(tmp_path, 
         ss.main(["--out", str(tmp_path), "--variant", "no-json"])
 
 
-def test_prune_paths_replays_the_pruning_and_goes_on_past_its_stop(monkeypatch):
+def test_prune_paths_goes_on_past_the_stop_and_finds_the_wins_on_the_path():
     import pandas as pd
     from test_network import random_network
 
@@ -563,21 +563,14 @@ def test_prune_paths_replays_the_pruning_and_goes_on_past_its_stop(monkeypatch):
                    max_iter=100)[0]
     fit, check = (X[:200], y[:200], w[:200]), (X[200:], y[200:], w[200:])
     budget = 1.5 * P._loss(net, *check)
-    plain = P.prune(net, fit, check, budget=budget, polish_iter=30)
-    log = {}
-    monkeypatch.setattr(P, "_prune", pp.recording_prune(log, extra=3))
-    recorded = P.prune(net, fit, check, budget=budget, polish_iter=30)
-    # The same network as the package's pruning, and the path that led to it.
-    for a, b in zip(plain.coefs + plain.intercepts, recorded.coefs + recorded.intercepts):
-        np.testing.assert_array_equal(a, b)
-    sizes = [n.n_nonzero for n, _ in log["path"]]
-    assert sizes[0] == net.n_nonzero and sizes[-1] == recorded.n_nonzero
-    assert all(a > b for a, b in zip(sizes, sizes[1:]))
-    assert all(loss <= budget for _, loss in log["path"][1:]) and log["stop"] == "refused"
-    # Past the stop: smaller networks, the first of them over the budget.
-    beyond = [n.n_nonzero for n, _ in log["beyond"]]
-    assert len(beyond) == 3 and recorded.n_nonzero > beyond[0] > beyond[1] > beyond[2]
-    assert log["beyond"][0][1] > budget
+    small = P.prune(net, fit, check, budget=budget, polish_iter=30)
+    stop, beyond = pp.past_the_stop(small, fit, check, budget, polish_iter=30, extra=3)
+    # The pruning stopped because every try went over the budget: so does the first step past it.
+    assert stop == "refused" and beyond[0][1] > budget
+    sizes = [n.n_nonzero for n, _ in beyond]
+    assert len(sizes) == 3 and small.n_nonzero > sizes[0] > sizes[1] > sizes[2]
+    # Within an unreachable budget nothing is within it; a loose one would have gone on.
+    assert pp.past_the_stop(net, fit, check, np.inf, polish_iter=30, extra=0) == ("rounds", [])
 
     # A win on the path: no larger than the untrained network, within 1.1x of its test MSE.
     rows = [dict(dataset="a", estimator="swat", seed=0, n_nonzero=9, test_mse=1e-4, stop="refused",
@@ -589,6 +582,8 @@ def test_prune_paths_replays_the_pruning_and_goes_on_past_its_stop(monkeypatch):
     assert table.loc[0, "reaches_win"] and table.loc[0, "replays"]
     assert np.isclose(table.loc[0, "mse_at_untrained_size"], 2e-3 / 1.9e-3)
     assert np.isclose(table.loc[0, "next_over_budget"], 2.0) and table.loc[0, "steps"] == 1
+    replayed.loc[0, "n_nonzero"] = 10
+    assert not pp.summarize_paths(rows, replayed).loc[0, "replays"]
 
 
 def test_bench_general_functions_have_their_textbook_minima():

@@ -75,6 +75,26 @@ def test_prune_keeps_the_budget_and_shrinks_the_network():
     assert prune(net, (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:]), budget=0.0) is net
 
 
+def test_prune_traces_the_networks_it_keeps():
+    rng = np.random.RandomState(2)
+    X, y, w = data(rng, 600)
+    net = polish(random_network(rng, sizes=(5,), sparsity=0.0, p_on=1.0), X[:400], y[:400], w[:400],
+                 max_iter=100)[0]
+    fit, check = (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:])
+    budget = 1.5 * _loss(net, *check)
+    trace = []
+    small = prune(net, fit, check, budget=budget, polish_iter=30, trace=trace)
+    # The same network as without a trace.
+    plain = prune(net, fit, check, budget=budget, polish_iter=30)
+    for a, b in zip(plain.coefs + plain.intercepts, small.coefs + small.intercepts):
+        np.testing.assert_array_equal(a, b)
+    assert trace[0][0] is net and trace[-1][0] is small and len(trace) > 1
+    sizes = [n.n_nonzero for n, _ in trace]
+    assert all(a > b for a, b in zip(sizes, sizes[1:]))
+    assert all(loss == _loss(n, *check) for n, loss in trace)
+    assert all(loss <= budget for _, loss in trace[1:])
+
+
 def test_prune_strips_a_redundant_neuron_down_to_the_planted_network():
     # Three neurons make the target; a fourth adds almost nothing (output
     # weight 1e-7). Pruning must remove it, and near-zero biases, which cost
