@@ -88,7 +88,7 @@ def trace_fit(dataset: str, estimator: str, seed: int, extra: int, data_home: st
         trace = []
         kept = P.prune(network, fit_data, check_data, budget, trace=trace, **kwargs)
         calls.append({"trace": trace, "kept": kept, "fit": fit_data, "check": check_data,
-                      "budget": float(budget), "polish_iter": kwargs.get("polish_iter", 200)})
+                      "budget": float(budget), "polish_iter": kwargs["polish_iter"]})
         return kept
 
     original = S.prune

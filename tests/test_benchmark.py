@@ -569,7 +569,7 @@ def test_prune_paths_goes_on_past_the_stop_and_finds_the_wins_on_the_path():
     assert stop == "refused" and beyond[0][1] > budget
     sizes = [n.n_nonzero for n, _ in beyond]
     assert len(sizes) == 3 and small.n_nonzero > sizes[0] > sizes[1] > sizes[2]
-    # Within an unreachable budget nothing is within it; a loose one would have gone on.
+    # With no limit a removal is within the budget: a pruning stopping there ran out of rounds.
     assert pp.past_the_stop(net, fit, check, np.inf, polish_iter=30, extra=0) == ("rounds", [])
 
     # A win on the path: no larger than the untrained network, within 1.1x of its test MSE.
