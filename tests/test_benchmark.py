@@ -586,6 +586,45 @@ def test_prune_paths_goes_on_past_the_stop_and_finds_the_wins_on_the_path():
     assert not pp.summarize_paths(rows, replayed).loc[0, "replays"]
 
 
+def test_candidate_oracle_counts_a_pair_reachable_only_where_some_network_would_win():
+    import pandas as pd
+
+    co = _load_script("candidate_oracle")
+    frame = pd.DataFrame([
+        # (data set, seed 0): won already, not examined.
+        dict(dataset="won", estimator="swat", seed=0, n_nonzero=8, test_mse=1e-3),
+        dict(dataset="won", estimator="swat-untrained", seed=0, n_nonzero=9, test_mse=1e-3),
+        *(dict(dataset=d, estimator=e, seed=0, n_nonzero=n, test_mse=t) for d, e, n, t in [
+            ("a", "swat", 12, 1e-4), ("a", "swat-untrained", 10, 1e-3),
+            ("b", "swat", 12, 1e-4), ("b", "swat-untrained", 10, 1e-3),
+            ("c", "swat", 12, 1e-4), ("c", "swat-untrained", 10, 1e-3)]),
+    ])
+    pairs, both = co.lost_pairs(frame)
+    assert pairs == [("a", 0), ("b", 0), ("c", 0)]
+
+    def cand(path, beyond):
+        return {"depth": 1, "restart": 0, "path": path, "beyond": beyond}
+
+    rows = [
+        # a: a second candidate's path holds a win within the budget.
+        dict(dataset="a", seed=0, n_nonzero=12, test_mse=1e-4, budget=1.0,
+             candidates=[cand([(12, 0.5, 1e-4)], [(10, 2.0, 5e-3)]),
+                         cand([(14, 0.4, 1e-4), (10, 0.9, 1.05e-3)], [])]),
+        # b: only past a stop (beyond the budget).
+        dict(dataset="b", seed=0, n_nonzero=12, test_mse=1e-4, budget=1.0,
+             candidates=[cand([(12, 0.5, 1e-4)], [(11, 1.5, 2e-4), (9, 3.0, 9e-4)])]),
+        # c: small enough only at 1.2x the untrained test MSE: not a win.
+        dict(dataset="c", seed=0, n_nonzero=12, test_mse=1e-4, budget=1.0,
+             candidates=[cand([(12, 0.5, 1e-4), (10, 0.9, 1.2e-3)], [])]),
+    ]
+    table = co.summarize(rows, both).set_index("dataset")
+    assert table.reachable.tolist() == [True, True, False]
+    assert table.within_budget.tolist() == [True, False, False]
+    assert np.isclose(table.loc["a", "best_at_size_ratio"], 1.05)
+    assert table.loc["a", "best_at_size_from"] == "d1r0" and table.loc["b", "best_at_size_from"] == "d1r0+"
+    assert np.isclose(table.loc["c", "best_at_size_ratio"], 1.2)
+
+
 def test_bench_general_functions_have_their_textbook_minima():
     bg = _load_script("bench_general")
     assert bg._rosenbrock(np.ones((1, 4)))[0] == 0
