@@ -110,8 +110,7 @@ def summarize(rows: list[dict], both: pd.DataFrame) -> pd.DataFrame:
             points += [(n, t, tag + "+") for n, _, t in c["beyond"]]
         at_size = [(t, tag) for n, t, tag in points if n <= u_nnz]
         best = min(at_size) if at_size else (np.nan, "")
-        within = [tag for n, _, tag in ((n, None, tag) for n, t, tag in points
-                                          if n <= u_nnz and t <= MSE_TOLERANCE * u_mse)]
+        within = [tag for n, t, tag in points if n <= u_nnz and t <= MSE_TOLERANCE * u_mse]
         out.append({
             "dataset": r["dataset"], "seed": r["seed"], "nnz": r["n_nonzero"], "nnz_untrained": int(u_nnz),
             "test_mse": r["test_mse"], "test_mse_untrained": u_mse,
@@ -133,9 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     frame = pd.read_csv(args.results)
-    pairs, both = lost_pairs(frame)
-    n_pairs = len(both)
-    pairs = pairs[: args.limit]
+    lost, both = lost_pairs(frame)
+    won = len(both) - len(lost)
+    pairs = lost[: args.limit]
     rows = Parallel(n_jobs=args.n_jobs, verbose=5)(
         delayed(oracle_fit)(d, s, args.extra, args.data_home) for d, s in pairs)
     if args.out:
@@ -147,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         table.test_mse.to_numpy(), ref.test_mse_s.to_numpy(), rtol=1e-9)
     with pd.option_context("display.width", 200, "display.max_rows", None):
         print(table.round(4).to_string(index=False))
-    won = n_pairs - len(lost_pairs(frame)[0])
-    print(f"\npairs {n_pairs}, won {won}, lost pairs examined {len(table)}, "
+    print(f"\npairs {len(both)}, won {won}, lost pairs examined {len(table)}, "
           f"replayed {int(table.replays.sum())}")
     print(f"reachable from some candidate: {int(table.reachable.sum())} "
           f"(within the fit's own budget: {int(table.within_budget.sum())}); "

@@ -65,12 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     width = model.config.width
     names = cornn_names()
     nets = Parallel(n_jobs=args.n_jobs)(delayed(fitted_network)(n, args.seed, args.data_home) for n in names)
-    x = torch.rand(4000, width, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    points = torch.rand(4000, width, generator=torch.Generator().manual_seed(0)) * 2 - 1
     rows = []
     for name, net in zip(names, nets):
         if net.n_nonzero <= 1:
             continue  # the constant network: nothing to encode
-        x[:, net.n_inputs:] = 0
+        x = points * (torch.arange(width) < net.n_inputs)
         batch = batch_from_networks([net], width)
         batch.unit_mask = torch.ones_like(batch.unit_mask)
         clipped = copy.copy(batch)
