@@ -353,14 +353,14 @@ def _prune(network, fit_data, check_data, budget, polish_iter, max_rounds, trace
             break
         step = min(max(1, n_weights // 4) if step is None else step, n_weights)
         trials = [
-            (fit_loss, i, trial)
+            (fit_loss, i, check_loss, trial)
             for i, (fit_loss, trial) in enumerate(_removal_trials(best, fit_data, step, polish_iter))
-            if _loss(trial, Xc, yc, wc) <= budget and trial.n_nonzero < best.n_nonzero
+            if (check_loss := _loss(trial, Xc, yc, wc)) <= budget and trial.n_nonzero < best.n_nonzero
         ]
         if trials:
-            best = min(trials)[2]
+            _, _, check_loss, best = min(trials)
             if trace is not None:
-                trace.append((best, _loss(best, Xc, yc, wc)))
+                trace.append((best, check_loss))
         elif step > 1:
             step = max(1, step // 2)
         else:
