@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from numbers import Integral
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 from torch import nn
 
 from ._network import ACTIVATIONS, SparseMLP
@@ -24,7 +30,8 @@ def seed_from_random_state(random_state) -> int:
     An int gives the same seed every time; ``None`` draws a fresh one.
     """
     if isinstance(random_state, Integral):
-        return int(random_state) % (2**31)
+        # Every seed numpy accepts (0 to 2**32 - 1) stays itself.
+        return int(random_state) % (2**32)
     return int(check_random_state(random_state).randint(0, 2**31 - 1))
 
 
@@ -46,22 +53,47 @@ def effective_n_threads(n_jobs: int | None) -> int:
     return max(1, min(int(n_jobs), n_cores))
 
 
+# torch's thread count is one setting for the whole process. Fits running at
+# once in threads (joblib's threading backend) share it: the count from
+# before the first of them is restored when the last one ends.
+_THREADS_LOCK = threading.Lock()
+_threads_state = {"active": 0, "saved": None}
+
+
 @contextlib.contextmanager
 def torch_threads(n: int):
-    """Run a block with ``torch.set_num_threads(n)``, then restore."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
+    """Run a block with ``torch.set_num_threads(n)``, then restore.
+
+    Nested or concurrent blocks (fits in threads) restore the count from
+    before the outermost one when the last of them ends.
+    """
+    with _THREADS_LOCK:
+        if _threads_state["active"] == 0:
+            _threads_state["saved"] = torch.get_num_threads()
+        _threads_state["active"] += 1
+        torch.set_num_threads(n)
     try:
         yield
     finally:
-        torch.set_num_threads(old)
+        with _THREADS_LOCK:
+            _threads_state["active"] -= 1
+            if _threads_state["active"] == 0:
+                torch.set_num_threads(_threads_state["saved"])
 
 
 def resolve_device(device: str | None) -> torch.device:
     """``"auto"``/``None`` -> cuda if available else cpu; otherwise as given."""
     if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda"):
+        raise ValueError(
+            f"device={device!r} is not a device sklearn-swat runs on; use 'cpu', "
+            "'cuda', 'cuda:N' (a GPU's index) or 'auto'."
+        )
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} was asked for but CUDA is not available; "
@@ -122,6 +154,17 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
             self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
             accept_sparse=False, order="C",
         )
+        if y.dtype.kind != "f":
+            # y_numeric converts only object arrays; numbers given as strings
+            # are converted as X's are, anything else is refused by name.
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as error:
+                raise ValueError(
+                    f"y must hold numbers, but it has dtype {y.dtype} and could not be "
+                    f"converted to float ({error}). Encode the target as numbers first."
+                ) from None
+            y = check_array(y, ensure_2d=False, input_name="y")  # "nan" and "inf" as strings
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if np.any(sample_weight < 0):
             raise ValueError("sample_weight must be non-negative.")
@@ -129,17 +172,37 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("sample_weight sums to zero: at least one sample needs weight.")
         return X, y, sample_weight
 
+    @staticmethod
+    def _check_range(values: np.ndarray, what: str) -> None:
+        """Refuse values whose spread float64 cannot hold once scaled back."""
+        largest = np.max(np.abs(values), axis=0)
+        with np.errstate(over="ignore"):
+            fits = np.all(np.isfinite(4.0 * largest))
+        if not fits:
+            raise ValueError(
+                f"{what} holds values too large to scale (largest magnitude "
+                f"{float(np.max(largest)):.3g}, near float64's limit of 1.8e308). "
+                "Divide them by a constant first, for example with sklearn's "
+                "MaxAbsScaler or TransformedTargetRegressor."
+            )
+
     def _fit_scalers(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Scale inputs and target to [-1, 1] (DESIGN section 5). A constant
         # column gets scale 1 so it maps to 0 instead of dividing by zero.
+        # "Constant" is relative to the values' own size: a spread of 1e-13
+        # around 0 is data, a spread of 1e-13 around 1e6 is rounding.
+        self._check_range(X, "X")
+        self._check_range(y, "y")
         lo, hi = X.min(axis=0), X.max(axis=0)
         span = hi - lo
-        span = np.where(span > _SCALE_EPS * np.maximum(1.0, np.abs(hi)), span, 2.0)
+        with np.errstate(divide="ignore"):
+            varies = (span > _SCALE_EPS * np.maximum(np.abs(lo), np.abs(hi))) & np.isfinite(2.0 / span)
+        span = np.where(varies, span, 2.0)
         self.x_scale_ = 2.0 / span
         self.x_offset_ = -(lo + hi) / 2.0 * self.x_scale_
         ylo, yhi = float(y.min()), float(y.max())
         yspan = yhi - ylo
-        if not yspan > _SCALE_EPS * max(1.0, abs(yhi)):
+        if not (yspan > _SCALE_EPS * max(abs(ylo), abs(yhi)) and 2.0 / yspan < np.inf):
             yspan = 2.0
         self.y_scale_ = yspan / 2.0
         self.y_offset_ = (ylo + yhi) / 2.0

@@ -370,9 +370,8 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         available. These networks are so small that the CPU is usually faster.
 
     n_jobs : int or None, default=1
-        Torch threads during ``fit``: ``None`` keeps torch's setting (in a
-        joblib worker, that worker's share of the cores), ``-1`` all cores.
-        The default is one thread because these networks are far too small
+        Torch threads during ``fit``: ``None`` means 1, ``-1`` all cores.
+        One thread is the default because these networks are far too small
         to gain from more: on a busy two-core machine a small fit took 0.3 s
         on one thread and 5.4 s on two.
 
@@ -514,7 +513,11 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         "rho_growth": [Interval(Real, 1, None, closed="left")],
         "random_state": ["random_state"],
         "device": [str, None],
-        "n_jobs": [Integral, None],
+        "n_jobs": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Integral, None, -1, closed="right"),
+            None,
+        ],
         "verbose": ["verbose"],
     }
 
@@ -559,7 +562,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
                 f"hidden_layer_sizes must have 1 to {MAX_DEPTH} layers (the network "
                 f"family's depths); got {self.hidden_layer_sizes!r}."
             )
-        if not all(isinstance(s, Integral) and s >= 1 for s in sizes):
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
             raise ValueError(
                 f"hidden_layer_sizes must hold positive integers; got {self.hidden_layer_sizes!r}."
             )

@@ -34,8 +34,10 @@ _SMALLEST_NETWORK = 4
 
 def _depths_ok(depths) -> bool:
     try:
-        ds = [int(d) for d in depths]
-    except (TypeError, ValueError):
+        ds = list(depths)
+    except TypeError:
+        return False
+    if not all(isinstance(d, Integral) and not isinstance(d, bool) for d in ds):
         return False
     return len(ds) > 0 and all(1 <= d <= MAX_DEPTH for d in ds) and len(set(ds)) == len(ds)
 
@@ -170,7 +172,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         ``"cpu"``, ``"cuda"`` or ``"auto"`` (cuda when available).
     n_jobs : int, default=None
         Torch threads during ``fit``; ``None`` means 1 (the networks are
-        small: more threads rarely help), ``-1`` all cores.
+        small: more threads rarely help), ``-1`` all cores. torch sums in
+        another order on more threads, so the same ``random_state`` gives
+        the same network only with the same ``n_jobs``.
     random_state : int, RandomState instance or None, default=None
         Seed of the split, the starting points, the row sampling and, with
         ``autoencoder="untrained:NAME"``, the random autoencoder. Pass an int
@@ -301,7 +305,11 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         "target_error": [Interval(Real, 0, 1, closed="left"), None],
         "max_nonzero": [Interval(Integral, 1, None, closed="left"), None],
         "device": [str, None],
-        "n_jobs": [Integral, None],
+        "n_jobs": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Integral, None, -1, closed="right"),
+            None,
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -411,10 +419,13 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             raise ValueError(
                 f"depths must be distinct integers in 1..{MAX_DEPTH}; got {self.depths!r}."
             )
-        temp = tuple(float(t) for t in self.temperature)
-        if len(temp) != 2 or not all(t > 0 for t in temp):
+        temp = tuple(self.temperature)
+        if len(temp) != 2 or not all(
+            isinstance(t, Real) and not isinstance(t, bool) and 0 < t < np.inf for t in temp
+        ):
             raise ValueError(
-                f"temperature must be a (start, end) pair of positive numbers; got {self.temperature!r}."
+                "temperature must be a (start, end) pair of finite positive numbers; "
+                f"got {self.temperature!r}."
             )
         return SearchSettings(
             depths=tuple(int(d) for d in self.depths),
@@ -423,8 +434,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             lr=self.learning_rate,
             threshold_lr=self.threshold_learning_rate,
             batch_size=self.batch_size,
-            temperature_start=temp[0],
-            temperature_end=temp[1],
+            temperature_start=float(temp[0]),
+            temperature_end=float(temp[1]),
             anneal_iter=int(round(self.anneal_fraction * self.max_iter)),
             alpha=self.alpha,
             gate_weight=self.gate_weight,
@@ -449,7 +460,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         y : array-like of shape (n_samples,)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the squared error.
+            Weights of the samples in the squared error. A sample of weight
+            zero is left out, as if it were not in ``X``.
 
         Returns
         -------
@@ -475,6 +487,14 @@ class SWATRegressor(BaseSparseNetworkRegressor):
 
     def _fit(self, X, y, sample_weight):
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
+        # A sample of weight zero is a sample left out (scikit-learn's
+        # convention): it sets no scale and takes no place in either split.
+        # The weights are divided by the largest so that none underflows or
+        # overflows as float32 in the descent.
+        keep = sample_weight > 0
+        if not keep.all():
+            X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+        sample_weight = sample_weight / sample_weight.max()
         settings = self._settings()
         seed = seed_from_random_state(self.random_state)
         model, name, sha = self._load_model(X.shape[1], seed)
@@ -498,15 +518,13 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             if len(rows) == 0:
                 return np.nan
             err = (net.predict(Xs[rows]) - ys[rows]) ** 2
-            return float(np.average(err, weights=sample_weight[rows]) if sample_weight[rows].sum() > 0
-                         else err.mean())
+            return float(np.average(err, weights=sample_weight[rows]))
 
         # The constant network (one parameter: the training mean) competes
         # too, so a searched network has to beat predicting the mean by more
         # than the tolerance to be worth its parameters.
         constant = self._constant_network(X.shape[1])
-        w_train = sample_weight[train] if sample_weight[train].sum() > 0 else None
-        constant.intercepts[-1][0] = np.average(ys[train], weights=w_train)
+        constant.intercepts[-1][0] = np.average(ys[train], weights=sample_weight[train])
         if self.max_nonzero is not None and self.max_nonzero < _SMALLEST_NETWORK:
             # Only the constant network fits under such a cap.
             self._set_fitted(constant, name, sha, device, [])
@@ -548,7 +566,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         fit_idx = train[subsample(len(train), seed)]
         fit_rows = (Xs[fit_idx], ys[fit_idx], sample_weight[fit_idx])
         check = val if use_val else train
-        check = check[subsample(len(check), seed + 1)]
+        check = check[subsample(len(check), (seed + 1) % 2**32)]
         check_rows = (Xs[check], ys[check], sample_weight[check])
         polish_each = max(1, self.polish_iter // 5)
         # Up to prune_candidates candidates are polished and pruned: the

@@ -116,7 +116,7 @@ def test_invalid_sparsity_rejected(sparsity):
         reg.fit(X, y)
 
 
-@pytest.mark.parametrize("sizes", [(), (7, 7, 7, 7, 7), (7, 0), (7, 2.5)])
+@pytest.mark.parametrize("sizes", [(), (7, 7, 7, 7, 7), (7, 0), (7, 2.5), (True,), True])
 def test_invalid_hidden_layer_sizes_rejected(sizes):
     """Depths outside 1..4 and non-positive or non-integer widths fail in fit."""
     with pytest.raises(ValueError, match="hidden_layer_sizes"):

@@ -91,7 +91,7 @@ def test_zoo_weight_scales_shrink_hidden_weights_only():
     ("--distill-pool", "5", "distill_pool at least 6"),
     ("--weight-scales", "1,0", "must be in \\(0, 1\\]"),
     ("--weight-scales", "1;0.5", "separated by commas"),
-    ("--device", "gpu0", "device must be 'cpu', 'cuda'"),
+    ("--device", "gpu0", "not a device sklearn-swat runs on; use 'cpu', 'cuda'"),
     pytest.param("--device", "cuda", "CUDA is not available", marks=pytest.mark.skipif(
         torch.cuda.is_available(), reason="this machine has a GPU")),
 ])

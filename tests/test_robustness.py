@@ -46,6 +46,10 @@ CASES = {
     "strings": (np.array([["a", "b"]] * 60, dtype=object), y, "could not convert|dtype"),
     "read-only": (_readonly(X), _readonly(y), "fit"),
     "non-contiguous": (np.asfortranarray(np.c_[X, X])[:, ::2], y, "fit"),
+    "numbers as strings in target": (X, y.astype(str), "fit"),
+    "strings in target": (X, np.array(["a", "b"] * 30), "y must hold numbers"),
+    "'nan' as a string in target": (X, np.r_[["nan"], y[1:].astype(str)], "NaN"),
+    "magnitudes near float64's limit": (X, y * 5e307, "too large to scale"),
     "nan in target": (X, np.r_[np.nan, y[1:]], "NaN"),
     "wrong length": (X, y[:-1], "inconsistent numbers of samples"),
     "two targets": (X, np.c_[y, -y], r"fits one target.*MultiOutputRegressor"),
@@ -67,6 +71,22 @@ def test_hostile_inputs(name, case):
             est.fit(Xc, yc)
     np.testing.assert_array_equal(np.asarray(Xc), X_before)
     np.testing.assert_array_equal(np.asarray(yc), y_before)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_small_spreads_are_data_not_constants(name):
+    """A spread of 1e-13 around 0 is scaled up like any other, not taken for a constant."""
+    small = ESTIMATORS[name]().fit(X * 1e-13, y * 1e-13)
+    ref = ESTIMATORS[name]().fit(X, y)
+    assert small.n_nonzero_ > 1
+    np.testing.assert_allclose(small.score(X * 1e-13, y * 1e-13), ref.score(X, y), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+@pytest.mark.parametrize("device", ["gpu", "mps", "meta", "cuda:x"])
+def test_unknown_device_is_refused_by_name(name, device):
+    with pytest.raises(ValueError, match="'cpu', 'cuda', 'cuda:N'"):
+        ESTIMATORS[name]().set_params(device=device).fit(X, y)
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
@@ -139,6 +159,39 @@ def test_fits_in_joblib_workers_use_one_thread_each():
     threads = Parallel(n_jobs=n_jobs)(delayed(effective_n_threads)(None) for _ in range(4))
     cores = os.cpu_count() or 1
     assert all(t * n_jobs <= max(cores, n_jobs) for t in threads), threads
+
+
+def test_concurrent_fits_restore_the_thread_count():
+    """Fits in threads share torch's one thread setting; the last to end restores it."""
+    import threading
+
+    import torch
+
+    from sklearn_swat._base import torch_threads
+
+    before = torch.get_num_threads()
+    barrier = threading.Barrier(4)
+
+    def fit_like(n):
+        with torch_threads(n):
+            barrier.wait()  # all four inside at once, each having set its own count
+        barrier.wait()
+
+    workers = [threading.Thread(target=fit_like, args=(n,)) for n in (1, 2, 3, 4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert torch.get_num_threads() == before
+
+
+def test_large_seeds_are_distinct():
+    """Every seed numpy accepts is its own: 2**31 is not 0."""
+    a = ESTIMATORS["swat"]().set_params(random_state=2**31).fit(X, y)
+    b = ESTIMATORS["swat"]().set_params(random_state=0).fit(X, y)
+    c = ESTIMATORS["swat"]().set_params(random_state=2**32 - 1).fit(X, y)
+    assert not np.array_equal(a.predict(X), b.predict(X))
+    assert np.all(np.isfinite(c.predict(X)))
 
 
 def test_same_seed_same_predictions_across_processes(tmp_path):
