@@ -523,6 +523,7 @@ def _read_csv(path: Path, n_rows: int) -> np.ndarray:
     """Read one published CORNN CSV file into an (n_rows, 3) float64 array, checking it."""
     remedy = (
         f"Replace it with the published file from {_CORNN_URL}, or pass data_home=None "
+        "(on the command line, leave out --data-home) "
         "(and leave SKLEARN_SWAT_CORNN_HOME unset) to generate the data instead."
     )
     with open(path, newline="", encoding="utf-8") as fh:
@@ -567,7 +568,8 @@ def _read_published(name: str, folder: Path, source: str) -> tuple[np.ndarray, n
         raise FileNotFoundError(
             f"CORNN data folder {str(folder)!r} (from {source}) does not exist or is not a "
             f"folder. It must hold the published files '<name>_train_set.csv' and "
-            f"'<name>_test_set.csv' from {_CORNN_URL}; or pass data_home=None to generate "
+            f"'<name>_test_set.csv' from {_CORNN_URL}; or pass data_home=None "
+            "(on the command line, leave out --data-home) to generate "
             "the data."
         )
     arrays = []
@@ -578,7 +580,8 @@ def _read_published(name: str, folder: Path, source: str) -> tuple[np.ndarray, n
                 f"CORNN file {path.name!r} not found in {str(folder)!r} (from {source}). "
                 f"That folder must hold the published files '<name>_train_set.csv' and "
                 f"'<name>_test_set.csv' ({N_TRAIN} and {N_TEST} rows, columns x, y, f(x,y)) "
-                f"from {_CORNN_URL}; or pass data_home=None to generate the data."
+                f"from {_CORNN_URL}; or pass data_home=None (on the command line, leave out "
+                "--data-home) to generate the data."
             )
         arrays.append(_read_csv(path, n_rows))
     return arrays[0], arrays[1]
