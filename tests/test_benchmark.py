@@ -224,8 +224,8 @@ def test_corrupt_results_file(tmp_path, capsys, text, line, message):
 def test_registry():
     """The registry builds the documented settings; sizes follow the counting rules."""
     assert estimator_names() == [
-        "swat", "swat-paper", "swat-untrained", "swat-sized", "swat-untrained-sized", "darts-admm", "mlp",
-        "pruned-mlp",
+        "swat", "swat-paper", "swat-untrained", "swat-sized", "swat-untrained-sized", "swat-descent",
+        "swat-descent-untrained", "darts-admm", "mlp", "pruned-mlp",
     ]
     sized = make_estimator("swat-sized", seed=2, target_n_nonzero=9)
     assert (sized.max_nonzero, sized.autoencoder, sized.random_state) == (9, "auto", 2)
@@ -238,6 +238,11 @@ def test_registry():
     assert settings == ("random", 0, 0, False, "train", 4)
     assert make_estimator("swat").get_params() == SWATRegressor(random_state=0, n_jobs=1).get_params()
     assert make_estimator("swat-untrained").autoencoder == "untrained:auto"
+    for name, autoencoder in [("swat-descent", "auto"), ("swat-descent-untrained", "untrained:auto")]:
+        d = make_estimator(name, seed=3)
+        assert (d.polish_iter, d.prune, d.autoencoder, d.random_state) == (0, False, autoencoder, 3)
+        assert d.get_params() == SWATRegressor(random_state=3, n_jobs=1, polish_iter=0, prune=False,
+                                               autoencoder=autoencoder).get_params()
     assert isinstance(make_estimator("darts-admm"), DARTSADMMRegressor)
     mlp = make_estimator("mlp", seed=2)
     assert (mlp.hidden_layer_sizes, mlp.max_iter, mlp.random_state) == ((7, 7), 2000, 2)
@@ -408,14 +413,20 @@ def test_matched_size_comparison(tmp_path):
                               _row("Himmelblau", "swat-untrained", 0, 0.5, 30, 1))
     (tmp_path / "results.csv").write_text(results + cut)
     z = summarize(read_results(tmp_path / "results.csv")).sized
-    assert {k: v for k, v in z.items() if k != "by_cut"} == {
+
+    def some(d, keys=("n_pairs", "wins", "rival_wins", "lower_mse", "higher_mse", "both_constant",
+                      "median_mse_ratio", "missing")):
+        return {k: d[k] for k in keys if k in d}
+
+    assert some(z) == {
         "n_pairs": 4, "wins": 3, "rival_wins": 2, "lower_mse": 2, "higher_mse": 1, "both_constant": 1,
         "median_mse_ratio": pytest.approx((0.25 + 1.0) / 2), "missing": 0,
     }
-    assert z["by_cut"]["swat"] == {"n_pairs": 2, "wins": 2, "rival_wins": 1, "lower_mse": 1, "higher_mse": 0,
-                                   "both_constant": 1, "median_mse_ratio": pytest.approx(0.625)}
-    assert z["by_cut"]["untrained"] == {"n_pairs": 1, "wins": 0, "rival_wins": 1, "lower_mse": 0,
-                                        "higher_mse": 1, "both_constant": 0, "median_mse_ratio": 2.0}
+    assert some(z["by_cut"]["swat"]) == {"n_pairs": 2, "wins": 2, "rival_wins": 1, "lower_mse": 1,
+                                         "higher_mse": 0, "both_constant": 1,
+                                         "median_mse_ratio": pytest.approx(0.625)}
+    assert some(z["by_cut"]["untrained"]) == {"n_pairs": 1, "wins": 0, "rival_wins": 1, "lower_mse": 0,
+                                              "higher_mse": 1, "both_constant": 0, "median_mse_ratio": 2.0}
     assert z["by_cut"]["equal"]["n_pairs"] == 1 and z["by_cut"]["equal"]["lower_mse"] == 1
     text = write_report(tmp_path).read_text()
     assert "| pretrained wins (rule above) | 3 | 2 | 0 | 1 |" in text
@@ -431,6 +442,41 @@ def test_matched_size_comparison(tmp_path):
     (tmp_path / "results.csv").write_text(HAND_MADE)
     assert summarize(read_results(tmp_path / "results.csv")).sized == {}
     assert "equal size" not in write_report(tmp_path).read_text()
+
+
+def test_descent_comparison(tmp_path):
+    """The latent descent alone, pretrained against untrained, counted pair by pair."""
+    rows = "".join([
+        # Booth/0: pretrained 4x more accurate but larger: no win either way, a lower MSE.
+        _row("Booth", "swat-descent", 0, 0.01, 20, 1),
+        _row("Booth", "swat-descent-untrained", 0, 0.04, 10, 1),
+        # Booth/1: the untrained descent ended at the constant network: no win either way.
+        _row("Booth", "swat-descent", 1, 0.02, 12, 1),
+        _row("Booth", "swat-descent-untrained", 1, 0.5, 1, 1),
+        # Himmelblau/0: pretrained smaller, MSE 1.05x (within 1.1x): the pretrained side's one win.
+        _row("Himmelblau", "swat-descent", 0, 0.105, 8, 1),
+        _row("Himmelblau", "swat-descent-untrained", 0, 0.1, 9, 1),
+        # Himmelblau/1: the pretrained descent ended at the constant network, the untrained not.
+        _row("Himmelblau", "swat-descent", 1, 0.5, 1, 1),
+        _row("Himmelblau", "swat-descent-untrained", 1, 0.05, 14, 1),
+    ])
+    (tmp_path / "results.csv").write_text(HAND_MADE + rows)
+    z = summarize(read_results(tmp_path / "results.csv")).descent
+    assert z == {
+        "n_pairs": 4, "wins": 1, "rival_wins": 0, "lower_mse": 2, "higher_mse": 1, "both_constant": 0,
+        "rival_constant": 1, "constant": 1,
+        "median_mse_ratio": pytest.approx((0.25 + 1.05) / 2),
+        "median_nonzero_ratio": pytest.approx((8 / 9 + 2.0) / 2),
+    }
+    text = write_report(tmp_path).read_text()
+    assert "### Pretraining where it acts: the latent descent alone" in text
+    assert "| pretrained test MSE more than 1.1x lower | 2 |" in text
+    assert "| untrained descent ended at the constant network, pretrained not | 1 |" in text
+    # Without both estimators there is no such section.
+    (tmp_path / "results.csv").write_text(HAND_MADE + "".join(
+        line for line in rows.splitlines(True) if "untrained" not in line))
+    assert summarize(read_results(tmp_path / "results.csv")).descent == {}
+    assert "latent descent alone" not in write_report(tmp_path).read_text()
 
 
 def test_report_only_estimators_present(tmp_path):

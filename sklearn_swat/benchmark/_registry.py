@@ -33,7 +33,7 @@ class BenchmarkError(ValueError):
     ...     make_estimator("SWAT")
     ... except BenchmarkError as exc:
     ...     print(exc)
-    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (8): ...
+    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (10): ...
     >>> issubclass(BenchmarkError, ValueError)
     True
     """
@@ -102,6 +102,10 @@ _swat_paper = _swat_factory(init="random", activations="all", refine_iter=0, pol
 _swat_untrained = _swat_factory(autoencoder="untrained:auto")
 _swat_sized = _swat_factory(sized=True)
 _swat_untrained_sized = _swat_factory(sized=True, autoencoder="untrained:auto")
+# The latent descent alone, without the weight-space polish and pruning that
+# both latent spaces share: where pretraining acts.
+_swat_descent = _swat_factory(polish_iter=0, prune=False)
+_swat_descent_untrained = _swat_factory(polish_iter=0, prune=False, autoencoder="untrained:auto")
 
 
 def _darts_admm(seed: int, quick: bool, target: int | None) -> BaseEstimator:
@@ -147,6 +151,16 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
             _swat_untrained_sized,
             reference="swat",
         ),
+        EstimatorSpec(
+            "swat-descent",
+            "SWATRegressor's latent descent alone: polish_iter=0, prune=False",
+            _swat_descent,
+        ),
+        EstimatorSpec(
+            "swat-descent-untrained",
+            "swat-descent through an untrained autoencoder of the same config (ablation)",
+            _swat_descent_untrained,
+        ),
         EstimatorSpec("darts-admm", "DARTSADMMRegressor with its defaults", _darts_admm),
         EstimatorSpec(
             "mlp", "sklearn MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000)", _mlp
@@ -173,8 +187,8 @@ def estimator_names() -> list[str]:
     --------
     >>> from sklearn_swat.benchmark import estimator_names
     >>> estimator_names()
-    ['swat', 'swat-paper', 'swat-untrained', 'swat-sized', 'swat-untrained-sized', 'darts-admm', 'mlp',
-     'pruned-mlp']
+    ['swat', 'swat-paper', 'swat-untrained', 'swat-sized', 'swat-untrained-sized', 'swat-descent',
+     'swat-descent-untrained', 'darts-admm', 'mlp', 'pruned-mlp']
     """
     return list(ESTIMATORS)
 

@@ -120,6 +120,15 @@ class Summary:
         was cut, where ``"untrained"`` was, and where the sizes were
         ``"equal"``. Empty without ``swat``, ``swat-untrained`` and a capped
         estimator.
+    descent : dict
+        The latent descent alone (``swat-descent``: ``polish_iter=0,
+        prune=False``) through the pretrained autoencoder against the same
+        through an untrained one (``swat-descent-untrained``): where
+        pretraining acts before the weight-space polish and pruning. The
+        counts of ``sized`` (without ``missing`` and ``by_cut``), and
+        ``median_nonzero_ratio``, ``rival_constant`` (the untrained descent
+        ended at the constant network and the pretrained one did not) and
+        ``constant`` (the reverse). Empty without both estimators.
     seed_baseline : dict of str to WinRate
         The win rule between two fits of one estimator that differ only in
         the seed: for ``swat`` and each estimator of ``win_rates``, over
@@ -159,6 +168,7 @@ class Summary:
     mlp_ratios: dict[str, float] = field(default_factory=dict)
     ratios: dict[str, dict] = field(default_factory=dict)
     sized: dict[str, float] = field(default_factory=dict)
+    descent: dict[str, float] = field(default_factory=dict)
     seed_baseline: dict[str, WinRate] = field(default_factory=dict)
     median_fit_seconds: dict[str, float] = field(default_factory=dict)
     n_fits: dict[str, int] = field(default_factory=dict)
@@ -260,21 +270,29 @@ def _equal_size(index) -> dict:
         else:
             groups[group].append(pair)
 
-    def counts(pairs) -> dict:
-        return {
-            "n_pairs": len(pairs),
-            "wins": int(sum(_wins(p, u) for p, u in pairs)),
-            "rival_wins": int(sum(_wins(u, p) for p, u in pairs)),
-            "lower_mse": int(sum(_clearly_lower(p, u) for p, u in pairs)),
-            "higher_mse": int(sum(_clearly_lower(u, p) for p, u in pairs)),
-            "both_constant": int(sum(p["n_nonzero"] == u["n_nonzero"] == 1 for p, u in pairs)),
-            "median_mse_ratio": float(np.median([_ratio(p["test_mse"], u["test_mse"]) for p, u in pairs]))
-            if pairs else float("nan"),
-        }
-
     everything = [pair for pairs in groups.values() for pair in pairs]
-    return {**counts(everything), "missing": missing,
-            "by_cut": {name: counts(pairs) for name, pairs in groups.items()}}
+    return {**_side_by_side(everything), "missing": missing,
+            "by_cut": {name: _side_by_side(pairs) for name, pairs in groups.items()}}
+
+
+def _side_by_side(pairs: Sequence[tuple[dict, dict]]) -> dict:
+    """A pretrained search (first) against an untrained one (second), pair by pair."""
+
+    def median(key: str) -> float:
+        return float(np.median([_ratio(p[key], u[key]) for p, u in pairs])) if pairs else float("nan")
+
+    return {
+        "n_pairs": len(pairs),
+        "wins": int(sum(_wins(p, u) for p, u in pairs)),
+        "rival_wins": int(sum(_wins(u, p) for p, u in pairs)),
+        "lower_mse": int(sum(_clearly_lower(p, u) for p, u in pairs)),
+        "higher_mse": int(sum(_clearly_lower(u, p) for p, u in pairs)),
+        "both_constant": int(sum(p["n_nonzero"] == u["n_nonzero"] == 1 for p, u in pairs)),
+        "rival_constant": int(sum(u["n_nonzero"] == 1 < p["n_nonzero"] for p, u in pairs)),
+        "constant": int(sum(p["n_nonzero"] == 1 < u["n_nonzero"] for p, u in pairs)),
+        "median_mse_ratio": median("test_mse"),
+        "median_nonzero_ratio": median("n_nonzero"),
+    }
 
 
 def _ordered(names, order: Sequence[str]) -> list[str]:
@@ -351,6 +369,8 @@ def summarize(rows: Sequence[dict]) -> Summary:
                 }
     if {"swat", "swat-untrained"} <= present and present & {"swat-sized", "swat-untrained-sized"}:
         summary.sized = _equal_size(index)
+    if {"swat-descent", "swat-descent-untrained"} <= present:
+        summary.descent = _side_by_side(_pairs(index, "swat-descent", "swat-descent-untrained"))
     if len(summary.seeds) > 1:
         for est in ["swat", *summary.win_rates]:
             if est in present:
@@ -620,6 +640,32 @@ def write_report(
                 f"{z['missing']} pairs are left out: the capped row they need is not in the results.",
                 "",
             ]
+    if s.descent:
+        z = s.descent
+        t = f"{MSE_TOLERANCE:g}x"
+        lines += [
+            "### Pretraining where it acts: the latent descent alone",
+            "",
+            "The search's latent descent without the weight-space work after it (`swat-descent`: "
+            "`polish_iter=0, prune=False`; the decoded networks as the descent leaves them, chosen "
+            "as usual), through the pretrained autoencoder and through an untrained one "
+            "(`swat-descent-untrained`, drawn with each seed). The L-BFGS polish and the pruning "
+            "that follow in `swat` work in weight space on whatever network the descent hands "
+            "them, the same way for both latent spaces.",
+            "",
+            f"| {unit} | {z['n_pairs']} |",
+            "|---|---:|",
+            f"| pretrained test MSE more than {t} lower | {z['lower_mse']} |",
+            f"| pretrained test MSE more than {t} higher | {z['higher_mse']} |",
+            f"| median test MSE ratio (pretrained / untrained) | {z['median_mse_ratio']:.3g} |",
+            f"| median non-zero ratio (pretrained / untrained) | {z['median_nonzero_ratio']:.3g} |",
+            f"| untrained descent ended at the constant network, pretrained not | {z['rival_constant']} |",
+            f"| pretrained descent ended at the constant network, untrained not | {z['constant']} |",
+            f"| both constant | {z['both_constant']} |",
+            f"| pretrained wins (the win rule) | {z['wins']} |",
+            f"| untrained wins (the win rule) | {z['rival_wins']} |",
+            "",
+        ]
     lines += [
         "| estimator | fits | median fit seconds |",
         "|---|---:|---:|",
