@@ -12,6 +12,17 @@ import sys
 from ._demo import DEFAULT_FUNCTION, DEFAULT_OUT
 
 
+def _seed(text: str) -> int:
+    """A ``random_state`` for the command line: an integer in 0 .. 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{value} is not in 0 .. 2**32 - 1")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_swat",
@@ -34,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
                         "names are listed by sklearn_swat.datasets.cornn_names()")
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                    help=f"folder for the two PNG files (default: ./{DEFAULT_OUT})")
-    p.add_argument("--random-state", type=int, default=0, metavar="N",
+    p.add_argument("--random-state", type=_seed, default=0, metavar="N",
                    help="seed of the fit (default: 0)")
     p.add_argument("--quick", action="store_true",
                    help="search far less: a smoke test of the command in seconds (worse network)")
@@ -52,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     status : int
-        0 on success, 2 on a bad argument.
+        0 on success, 2 on a bad argument or an ``--out`` that cannot be
+        written, 130 when interrupted.
     """
     parser = _parser()
     args = parser.parse_args(argv)
@@ -69,7 +81,13 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 parser.exit(2, f"python -m sklearn_swat demo: error: {exc} For example: "
                                f"{', '.join(repr(n) for n in names[4:9])}.\n")
-        run_demo(args.function, args.out, random_state=args.random_state, quick=args.quick)
+        try:
+            run_demo(args.function, args.out, random_state=args.random_state, quick=args.quick)
+        except OSError as exc:  # an --out that is a file, a read-only folder, a full disk
+            parser.exit(2, f"python -m sklearn_swat demo: error: {exc}. Pass --out a folder "
+                           "that can be written.\n")
+        except KeyboardInterrupt:
+            parser.exit(130, "python -m sklearn_swat demo: interrupted.\n")
     return 0
 
 

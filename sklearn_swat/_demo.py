@@ -68,6 +68,8 @@ def run_demo(
     # load_cornn checks the name first and says which names are close.
     X_train, X_test, y_train, y_test = load_cornn(function)
     out = Path(out)
+    # Before the fit: a folder that cannot be made should not cost a search first.
+    out.mkdir(parents=True, exist_ok=True)
     # One torch thread: the candidate networks are tiny, so a second thread gains little,
     # and it costs several times over when another program keeps the cores busy.
     params = {"n_jobs": 1, "random_state": random_state, **(_QUICK_PARAMS if quick else {})}
@@ -90,7 +92,6 @@ def run_demo(
     print_fn(f"non-zero parameters: {reg.n_nonzero_}   "
              f"(a dense 2-7-7-1 MLP has {_DENSE_7_7_PARAMETERS})")
 
-    out.mkdir(parents=True, exist_ok=True)
     network_png = out / "network.png"
     ax = reg.plot_network()
     # plot_network puts layer i at x = i and the inputs, first at the bottom, at y = -0.5, 0.5.

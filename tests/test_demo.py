@@ -53,3 +53,28 @@ def test_module_entry_point_runs():
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     assert "demo" in proc.stdout
+
+
+def test_demo_out_that_is_a_file_fails_before_the_fit(capsys, tmp_path, monkeypatch):
+    # The folder is made before the search, so a bad --out costs no fit and is a plain error.
+    import sklearn_swat._swat
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fit ran although --out cannot be made")
+
+    monkeypatch.setattr(sklearn_swat._swat.SWATRegressor, "fit", no_fit)
+    out = tmp_path / "a_file"
+    out.write_text("keep me")
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--function", "Booth", "--out", str(out), "--quick"])
+    assert exc.value.code == 2
+    assert "Pass --out a folder" in capsys.readouterr().err
+    assert out.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296", "x"])
+def test_demo_bad_random_state_is_an_argument_error(seed, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--random-state", seed])
+    assert exc.value.code == 2
+    assert "--random-state" in capsys.readouterr().err
