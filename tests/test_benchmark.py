@@ -176,6 +176,7 @@ def test_unreachable_scheduler(tmp_path):
         (["--datasets", "Boothh"], ["unknown data set 'Boothh'", "did you mean 'Booth'", "'Zakharov'"]),
         (["--datasets", "ackley"], ["did you mean 'Ackley'"]),
         (["--estimators", "swatt"], ["unknown estimator 'swatt'", "did you mean 'swat'", "'pruned-mlp'"]),
+        (["--estimators", "mlp,swat"], ["unknown estimator 'mlp,swat'", "with spaces, not commas"]),
     ],
 )
 def test_unknown_names(tmp_path, capsys, args, expected):
@@ -205,6 +206,11 @@ def test_data_home_without_files(tmp_path, capsys):
         (HEADER + "Booth,mlp,0.1,85,7/7,2,1.0,0\n", 2, "n_active_neurons"),
         (HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,0\nBooth,swat,0.0", 3, "interrupted write"),
         (HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,0\nBooth,\udcff", 3, "not UTF-8"),
+        # Non-finite or negative numbers would turn every median of the report into nan.
+        (HEADER + "Booth,mlp,nan,85,7-7,2,1.0,0\n", 2, "test_mse 'nan' is not a finite number"),
+        (HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,0\nBooth,swat,inf,5,1,1,1.0,0\n", 3, "delete that line"),
+        (HEADER + "Booth,mlp,-0.1,85,7-7,2,1.0,0\n", 2, "test_mse '-0.1' is not a finite number >= 0"),
+        (HEADER + "Booth,mlp,0.1,85,7-7,2,nan,0\n", 2, "fit_seconds 'nan'"),
     ],
 )
 def test_corrupt_results_file(tmp_path, capsys, text, line, message):
@@ -703,3 +709,147 @@ def test_bench_general_runs_the_registry_estimators_and_resumes(tmp_path):
     swat, untrained = by_name["swat"], by_name["swat-untrained"]
     won = swat["n_nonzero"] <= untrained["n_nonzero"] and swat["test_mse"] <= 1.1 * untrained["test_mse"]
     assert f"`swat` vs `swat-untrained`: win rate | {int(won)}/1 " in report
+
+
+def test_bom_in_results_file(tmp_path, capsys):
+    """A results.csv saved with a UTF-8 byte order mark reads, resumes and gets plain rows."""
+    path = tmp_path / "results.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + "Booth,mlp,0.5,85,7-7,2,1.000,0\n").encode())
+    assert [r["test_mse"] for r in read_results(path)] == [0.5]
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 0
+    assert "Nothing to do" in capsys.readouterr().err
+
+
+class _Diverged:
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), np.nan)
+
+
+def test_non_finite_fit_is_a_failure(tmp_path, monkeypatch, capsys):
+    """A fit predicting NaN writes no row (the report stays finite) and fails, to be retried."""
+    monkeypatch.setitem(ESTIMATORS, "mlp", EstimatorSpec("mlp", "diverges", lambda *args: _Diverged()))
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 1
+    assert read_results(tmp_path / "results.csv") == []
+    assert "predictions are not all finite" in capsys.readouterr().err
+    from sklearn_swat.benchmark import append_results
+
+    row = dict(dataset="Booth", estimator="mlp", test_mse=float("inf"), n_nonzero=85,
+               n_active_neurons=[7, 7], depth=2, fit_seconds=1.0, seed=0)
+    with pytest.raises(ValueError, match="test_mse must be a finite number"):
+        append_results(tmp_path / "results.csv", [row])
+    assert read_results(tmp_path / "results.csv") == []
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--scheduler", ""], "scheduler address is empty"),
+        (["--scheduler", "tcp://127.0.0.1:1", "--scheduler-timeout", "-1"], "got -1.0"),
+        (["--scheduler", "tcp://127.0.0.1:1", "--scheduler-timeout", "0"], "positive number of seconds"),
+    ],
+)
+def test_bad_scheduler_arguments(tmp_path, capsys, args, message):
+    """An empty address or a timeout <= 0 is refused before anything runs."""
+    assert _cornn(tmp_path / "out", "--datasets", "Booth", "--estimators", "mlp", *args) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_scheduler_address_exits_cleanly(tmp_path):
+    """A malformed address: the error, then exit at once, without dask's Client.__del__ noise."""
+    pytest.importorskip("distributed")
+    import subprocess
+    import sys
+
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "sklearn_swat.benchmark", "cornn", "--out", str(tmp_path / "out"),
+         "--datasets", "Booth", "--estimators", "mlp", "--quick", "--no-progress",
+         "--scheduler", "notaurl", "--scheduler-timeout", "2"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "Could not reach the dask scheduler at 'notaurl'" in proc.stderr
+    assert "Exception ignored" not in proc.stderr and "Traceback" not in proc.stderr
+    assert time.perf_counter() - start < 30
+    assert not (tmp_path / "out").exists()
+
+
+def test_os_error_is_reported_not_raised(tmp_path, monkeypatch, capsys):
+    """A full (or read-only) disk is an `error:` line with status 2, not a traceback."""
+    import errno
+
+    from sklearn_swat.benchmark import _runner
+
+    def full(self, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_runner._ResultsWriter, "_write", full)
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 2
+    assert capsys.readouterr().err.endswith("error: [Errno 28] No space left on device\n")
+
+
+def test_one_run_at_a_time_per_folder(tmp_path, capsys):
+    """A second run into a folder being written is refused; a stale lock file blocks nothing."""
+    from sklearn_swat.benchmark._runner import LOCK_FILE, _exclusive
+
+    (tmp_path / "results.csv").write_text(HEADER + "Booth,mlp,0.5,85,7-7,2,1.000,0\n")
+    with _exclusive(tmp_path):
+        assert (tmp_path / LOCK_FILE).read_text() == f"{os.getpid()}\n"
+        assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 2
+        err = capsys.readouterr().err
+        assert f"another benchmark run is writing to {str(tmp_path)!r} (pid {os.getpid()})" in err
+        assert "use another --out" in err
+    assert not (tmp_path / LOCK_FILE).exists()
+    # Left by a killed run: the system released its lock with the process.
+    (tmp_path / LOCK_FILE).write_text("999999999\n")
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 0
+    assert "Nothing to do" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["results.csv"]
+
+
+def test_lock_file_is_gone_after_a_run(quick_run):
+    """The run leaves no lock file behind for report or resume to trip on."""
+    from sklearn_swat.benchmark._runner import LOCK_FILE
+
+    assert not (quick_run / LOCK_FILE).exists()
+
+
+def test_report_on_a_file(tmp_path, capsys):
+    """report given a file, not a folder, says so."""
+    (tmp_path / "afile").write_text("x")
+    assert main(["report", str(tmp_path / "afile")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_data_home_help_names_the_variable(monkeypatch, capsys):
+    """--data-home's help shows SKLEARN_SWAT_CORNN_HOME as the default."""
+    from sklearn_swat.datasets._cornn import DATA_HOME_ENV
+
+    monkeypatch.setenv(DATA_HOME_ENV, "/data/cornn")
+    with pytest.raises(SystemExit):
+        main(["cornn", "--help"])
+    assert f"${DATA_HOME_ENV}, now '/data/cornn'" in " ".join(capsys.readouterr().out.split())
+
+
+def test_rows_of_other_data_or_settings_are_not_mixed(quick_run, tmp_path, capsys):
+    """run.json records the data and quick flag of the rows; a run with others is refused."""
+    import json
+
+    assert json.loads((quick_run / "run.json").read_text()) == {"data": "generated", "quick": True}
+    before = (quick_run / "results.csv").read_bytes()
+    # Without --quick: full settings, and "Nothing to do" would be wrong.
+    status = main(["cornn", "--out", str(quick_run), "--datasets", "Booth", "--estimators", "mlp",
+                   "--no-progress"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "fitted on generated data with the quick settings (run.json)" in err
+    assert "Use another --out" in err and "Nothing to do" not in err
+    assert (quick_run / "results.csv").read_bytes() == before
+    # A folder of rows from before run.json existed is not checked.
+    (tmp_path / "results.csv").write_text(HEADER + "Booth,mlp,0.5,85,7-7,2,1.000,0\n")
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 0
+    assert "Nothing to do" in capsys.readouterr().err

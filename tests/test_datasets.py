@@ -137,10 +137,11 @@ def test_reads_data_home_and_env(tmp_path, monkeypatch):
     expected = _write_data_home(tmp_path, "Rosenbrock")
     for got, want in zip(load_cornn("Rosenbrock", tmp_path, scaled=False), expected):
         np.testing.assert_array_equal(got, want)
-    # Make the file data differ from the generated data, then find it through the variable.
-    _write_csv(tmp_path / "Rosenbrock_test_set.csv", expected[1], expected[3] + 1.0)
+    # Make the file data differ from the generated data (still Rosenbrock's: the rows in
+    # reverse order), then find it through the variable.
+    _write_csv(tmp_path / "Rosenbrock_test_set.csv", expected[1][::-1], expected[3][::-1])
     monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path))
-    np.testing.assert_array_equal(load_cornn("Rosenbrock", scaled=False)[3], expected[3] + 1.0)
+    np.testing.assert_array_equal(load_cornn("Rosenbrock", scaled=False)[3], expected[3][::-1])
     monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match=DATA_HOME_ENV):
         load_cornn("Rosenbrock")
@@ -217,3 +218,60 @@ def test_corrupt_csv(tmp_path, corrupt, match):
     with pytest.raises(ValueError, match=match) as info:
         load_cornn("Matyas", tmp_path)
     assert "Matyas_train_set.csv" in str(info.value) and "data_home=None" in str(info.value)
+
+
+def test_bom_and_non_utf8_csv(tmp_path):
+    """A UTF-8 byte order mark is accepted; a file in another encoding is named, with the line."""
+    expected = _write_data_home(tmp_path, "Booth")
+    path = tmp_path / "Booth_train_set.csv"
+    raw = path.read_bytes()
+    path.write_bytes(b"\xef\xbb\xbf" + raw)
+    for got, want in zip(load_cornn("Booth", tmp_path, scaled=False), expected):
+        np.testing.assert_array_equal(got, want)
+    lines = raw.split(b"\n")
+    lines[2] = lines[2] + b"\xe9"  # a Latin-1 byte on line 3
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(ValueError, match=r"Booth_train_set.csv', line 3: not UTF-8 text") as info:
+        load_cornn("Booth", tmp_path)
+    assert "published file" in str(info.value) and "data_home=None" in str(info.value)
+
+
+def test_another_functions_data_is_refused(tmp_path):
+    """Sphere's files under Booth's name, or a point outside Booth's domain, are refused."""
+    X_train, X_test, y_train, y_test = load_cornn("Sphere", scaled=False)
+    _write_csv(tmp_path / "Booth_train_set.csv", X_train, y_train)
+    _write_csv(tmp_path / "Booth_test_set.csv", X_test, y_test)
+    # Sphere's domain lies inside Booth's: the targets give it away.
+    with pytest.raises(ValueError, match=r"Booth_train_set.csv', line 2: f\(x,y\) = .* not Booth's data"):
+        load_cornn("Booth", tmp_path)
+    X, _, y, _ = _write_data_home(tmp_path, "Booth")
+    rows = np.column_stack([X, y]).tolist()
+    rows[3] = [1000, 1000, 5]
+    with open(tmp_path / "Booth_train_set.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([("x", "y", "f(x,y)"), *rows])
+    outside = r"line 5: x = 1000 lies outside the domain of 'Booth', x in \[-10, 10\]"
+    with pytest.raises(ValueError, match=outside):
+        load_cornn("Booth", tmp_path)
+
+
+def test_remedy_follows_the_source_of_the_folder(tmp_path, monkeypatch):
+    """From the environment variable the fix is to unset it; from data_home, to pass None."""
+    with pytest.raises(FileNotFoundError) as info:
+        load_cornn("Booth", tmp_path)
+    assert "data_home=None" in str(info.value) and "unset" not in str(info.value)
+    monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path))
+    with pytest.raises(FileNotFoundError) as info:
+        load_cornn("Booth")
+    message = str(info.value)
+    assert f"unset the environment variable {DATA_HOME_ENV}" in message
+    assert "leave out --data-home" not in message
+
+
+def test_constant_targets_message(monkeypatch):
+    """The constant-target error prints a plain float, not numpy's repr."""
+    from sklearn_swat.datasets import _cornn
+
+    constant = np.column_stack([np.zeros(N_TRAIN), np.zeros(N_TRAIN), np.full(N_TRAIN, 5.0)])
+    monkeypatch.setattr(_cornn, "_generate", lambda name: (constant, constant[:N_TEST]))
+    with pytest.raises(ValueError, match=r"are constant \(5\.0\)"):
+        load_cornn("Booth")

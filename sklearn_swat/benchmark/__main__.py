@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
+from ..datasets._cornn import DATA_HOME_ENV
 from ._registry import ESTIMATORS, BenchmarkError
 from ._runner import SCHEDULER_TIMEOUT, run_benchmark
 
@@ -35,8 +37,14 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"estimator names (default: all): {', '.join(ESTIMATORS)}")
     p.add_argument("--seeds", nargs="+", type=int, default=[0], metavar="SEED",
                    help="random_state of the fits, one row per seed (default: 0)")
+    from_env = os.environ.get(DATA_HOME_ENV)
+    data_home_default = (
+        f"${DATA_HOME_ENV}, now {from_env!r}" if from_env
+        else f"${DATA_HOME_ENV} if set, else generate the data"
+    )
     p.add_argument("--data-home", metavar="PATH",
-                   help="folder of the published CORNN CSV files (default: generate the data)")
+                   help="folder of the published CORNN CSV files (default: "
+                        + data_home_default.replace("%", "%%") + ")")
     p.add_argument("--n-jobs", type=int, metavar="N",
                    help="fits run at once, each on one torch thread (default: 1, or all "
                         "worker threads with --scheduler)")
@@ -95,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         path = write_report(args.dir)
         log(f"Wrote {path}.")
         return 0
-    except (BenchmarkError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+    # OSError: a missing data file, no permission, a read-only or full disk.
+    except (BenchmarkError, OSError) as exc:
         log(f"error: {exc}")
         return 2
     except KeyboardInterrupt:

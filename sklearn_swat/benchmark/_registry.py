@@ -231,9 +231,14 @@ def check_names(kind: str, names: Iterable[str], valid: list[str]) -> list[str]:
                 close = [by_lower[name.lower()]]
             hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
             lines.append(f"unknown {kind} {name!r}{hint}")
+        # "--estimators mlp,swat" is one name to argparse.
+        commas = (
+            f" Separate {kind} names with spaces, not commas (quote a name that holds a space)."
+            if any("," in name for name in bad) else ""
+        )
         raise BenchmarkError(
             "; ".join(lines) + f". Valid {kind} names ({len(valid)}): "
-            + ", ".join(repr(v) for v in valid) + "."
+            + ", ".join(repr(v) for v in valid) + "." + commas
         )
     return out
 

@@ -508,6 +508,11 @@ def write_report(
     """
     folder = Path(folder)
     results = folder / RESULTS_FILE
+    if folder.exists() and not folder.is_dir():
+        raise BenchmarkError(
+            f"{str(folder)!r} is not a folder: give the folder passed to `cornn --out`, the one "
+            f"that holds {RESULTS_FILE}."
+        )
     if not results.is_file():
         raise BenchmarkError(
             f"No {RESULTS_FILE} in {str(folder)!r}: run `python -m sklearn_swat.benchmark cornn "

@@ -9,8 +9,13 @@ a new run skips every (data set, estimator, seed) already in the file.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import errno
 import io
+import json
+import math
 import os
 import re
 import time
@@ -26,10 +31,16 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._base import torch_threads
 from ..datasets import cornn_names, load_cornn
+from ..datasets._cornn import _resolve_data_home
 from ._registry import ESTIMATORS, QUICK_ENV, BenchmarkError, check_names, estimator_names, make_estimator
 from ._registry import network_size as _network_size
 
 RESULTS_FILE = "results.csv"
+# Held (flock) by the run writing to the folder; removed when it ends.
+LOCK_FILE = ".results.csv.lock"
+# What results.csv cannot say about its rows (its columns are fixed): the data they were
+# fitted on and whether with the quick settings. Written with the first rows.
+SETTINGS_FILE = "run.json"
 COLUMNS: tuple[str, ...] = (
     "dataset", "estimator", "test_mse", "n_nonzero", "n_active_neurons", "depth", "fit_seconds", "seed",
 )
@@ -39,6 +50,10 @@ _NEURONS_RE = re.compile(r"^(\d+(-\d+)*)?$")
 
 # ---------------------------------------------------------------- results file
 def _format_row(row: dict) -> str:
+    for key in ("test_mse", "fit_seconds"):
+        value = float(row[key])
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"{key} must be a finite number >= 0; got {value!r}.")
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow([
         row["dataset"],
@@ -67,6 +82,11 @@ def _parse_row(cells: list[str]) -> dict:
             out[key] = float(values[key])
         except ValueError:
             raise ValueError(f"{key} {values[key]!r} is not a number") from None
+        if not (math.isfinite(out[key]) and out[key] >= 0):
+            raise ValueError(
+                f"{key} {values[key]!r} is not a finite number >= 0: delete that line, and the "
+                "next `cornn` run fits that (data set, estimator, seed) again"
+            )
     for key in ("n_nonzero", "depth", "seed"):
         try:
             out[key] = int(values[key])
@@ -130,6 +150,9 @@ def read_results(path: str | os.PathLike) -> list[dict]:
         "and run again; rows are never rewritten by the benchmark."
     )
     raw = path.read_bytes()
+    # A byte order mark (a spreadsheet program saved the file) is not part of the header.
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -290,17 +313,30 @@ def fit_row(est: BaseEstimator, name: str, dataset: str, seed: int, data: tuple)
     row : dict
         The values of :data:`COLUMNS`: test MSE, size (:func:`network_size`)
         and fit seconds.
+
+    Raises
+    ------
+    ValueError
+        If the test MSE is not finite (the predictions hold a NaN or an
+        infinity): such a fit has no row.
     """
     X_train, X_test, y_train, y_test = data
     start = time.perf_counter()
     est.fit(X_train, y_train)
     seconds = time.perf_counter() - start
     pred = est.predict(X_test)
+    test_mse = float(np.mean((pred - y_test) ** 2))
+    if not math.isfinite(test_mse):
+        raise ValueError(
+            f"The test MSE of {name} on {dataset} (seed {seed}) is {test_mse!r}: its predictions "
+            "are not all finite (did the fit diverge?). No row is written for such a fit; the "
+            "next run tries it again."
+        )
     n_nonzero, n_active, depth = _network_size(est)
     return {
         "dataset": dataset,
         "estimator": name,
-        "test_mse": float(np.mean((pred - y_test) ** 2)),
+        "test_mse": test_mse,
         "n_nonzero": n_nonzero,
         "n_active_neurons": n_active,
         "depth": depth,
@@ -416,6 +452,100 @@ def _plan(
     return first, later
 
 
+@contextlib.contextmanager
+def _exclusive(folder: Path):
+    """Hold an exclusive lock on the output folder, or refuse if another run holds it.
+
+    The lock is an ``flock`` on ``folder/LOCK_FILE``, which holds the owner's pid: the
+    system releases it when the process ends, even killed, so a crash never blocks the
+    next run. Where ``flock`` is missing (Windows) or refused (some network file
+    systems), or the folder is read-only (then nothing can be written to it anyway), the
+    run goes on without the lock.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    path = folder / LOCK_FILE
+    fd = None
+    while fd is None:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            break
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise BenchmarkError(
+                f"another benchmark run is writing to {str(folder)!r} (pid {pid or 'unknown'}); "
+                "wait for it or use another --out."
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            fd = None
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
+                raise
+            break
+        # The run that held the lock before removes the file as it ends: if it did so
+        # between our open and our lock, ours is a lock on a removed file; take the new one.
+        try:
+            current = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            current = False
+        if not current:
+            os.close(fd)
+            fd = None
+    if fd is None:
+        yield
+        return
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        # Remove the file while still holding the lock, so no run can lock it in between.
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
+
+
+def _describe(settings: dict) -> str:
+    data = "the published CSV files" if settings.get("data") == "published" else "generated data"
+    return f"{data}{' with the quick settings' if settings.get('quick') else ''}"
+
+
+def _check_settings(folder: Path, settings: dict, has_rows: bool) -> None:
+    """Refuse to add rows to a folder whose rows were fitted on other data or settings."""
+    path = folder / SETTINGS_FILE
+    if not has_rows or not path.is_file():
+        return  # nothing to mix with, or rows from a version that did not record them
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        saved = {key: saved[key] for key in settings}
+    except (ValueError, TypeError, KeyError):
+        raise BenchmarkError(
+            f"{str(path)!r} is corrupt: it should record the data ({{\"data\": \"published\"}} "
+            "or \"generated\") and the \"quick\" flag the rows of results.csv were fitted with. "
+            "Restore it, or delete it if you know they match this run."
+        ) from None
+    if saved != settings:
+        raise BenchmarkError(
+            f"The rows in {str(folder)!r} were fitted on {_describe(saved)} ({SETTINGS_FILE}); this "
+            f"run asks for {_describe(settings)}. Its rows would be mixed with them, and rows "
+            "already there taken as done. Use another --out, or run with the same data and settings."
+        )
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # refused unless empty
+
+
 def _connect(address: str, timeout: float):
     try:
         from distributed import Client
@@ -423,12 +553,23 @@ def _connect(address: str, timeout: float):
         raise BenchmarkError(
             "--scheduler needs dask's distributed scheduler: pip install 'dask[distributed]'."
         ) from None
+    # Build the object first and start it apart: when the start fails, Client() would raise
+    # without handing back the half-started client, left to close in __del__ at exit, where
+    # it hangs, then prints a TimeoutError.
+    client = Client.__new__(Client)
     try:
-        return Client(address, timeout=timeout, set_as_default=False)
+        client.__init__(address, timeout=timeout, set_as_default=False)
+        return client
     except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        try:
+            client.close(timeout=timeout)
+        except Exception:
+            pass  # It never connected: nothing left to release.
+        del client
         raise BenchmarkError(
             f"Could not reach the dask scheduler at {address!r} within {timeout:g} s "
-            f"({type(exc).__name__}: {exc}). Start one with `dask scheduler` and workers with "
+            f"({reason}). Start one with `dask scheduler` and workers with "
             "`dask worker ADDRESS` (sklearn_swat must be importable on the workers), check the "
             "address, or leave --scheduler out to run on this machine."
         ) from None
@@ -463,7 +604,8 @@ def run_benchmark(
         Each fit's ``random_state``; one row per data set, estimator and seed.
     data_home : str or path-like, default=None
         Folder of the published CORNN CSV files, passed to
-        :func:`~sklearn_swat.datasets.load_cornn`; None generates the data.
+        :func:`~sklearn_swat.datasets.load_cornn`; None reads the folder in
+        ``SKLEARN_SWAT_CORNN_HOME`` if set, and otherwise generates the data.
     n_jobs : int, default=None
         Fits run at once by joblib, each on one torch thread. None means 1,
         or every worker thread of the cluster with ``scheduler``.
@@ -471,7 +613,7 @@ def run_benchmark(
         Address of a dask distributed scheduler (``"tcp://host:8786"``): the
         fits run on its workers through joblib's dask backend.
     scheduler_timeout : float, default=10.0
-        Seconds to wait for the scheduler, and for a first worker.
+        Seconds to wait for the scheduler, and for a first worker; positive.
     quick : bool, default=None
         Tiny estimator settings, for tests; None reads the environment variable
         ``SKLEARN_SWAT_BENCHMARK_QUICK`` (``"1"`` turns it on).
@@ -488,8 +630,9 @@ def run_benchmark(
     Raises
     ------
     BenchmarkError
-        For an unknown data set or estimator, a corrupt ``results.csv`` or an
-        unreachable scheduler, before any fit runs.
+        For an unknown data set or estimator, a corrupt ``results.csv``, an
+        empty or unreachable scheduler, another run writing to ``out``, or rows
+        in ``out`` fitted on other data or settings, before any fit runs.
     FileNotFoundError
         If ``data_home`` lacks a data set's files.
 
@@ -499,6 +642,13 @@ def run_benchmark(
     same data set and seed) runs after the reference's fits of this run; if
     the reference row is neither in the file nor asked for, it is fitted in
     the same task and its row is written too.
+
+    One run at a time writes to a folder: the run holds a lock (``flock``,
+    where the system has it) on ``out/.results.csv.lock``, removed at the end
+    and released by the system if the run is killed. The first rows come with
+    ``out/run.json``, which records the data (published or generated) and the
+    quick flag: a later run with others is refused rather than mixing its
+    rows with theirs.
 
     Examples
     --------
@@ -530,103 +680,133 @@ def run_benchmark(
         raise BenchmarkError(f"seeds must be integers in [0, 2**31); got {seeds!r}.")
     if n_jobs is not None and int(n_jobs) == 0:
         raise BenchmarkError("n_jobs must be a positive number of fits, or negative (-1: all cores); got 0.")
+    if scheduler is not None and not str(scheduler).strip():
+        raise BenchmarkError(
+            "The scheduler address is empty: give the dask scheduler's address "
+            "(--scheduler tcp://host:8786), or leave --scheduler out to run on this machine."
+        )
+    try:
+        timeout_ok = math.isfinite(float(scheduler_timeout)) and float(scheduler_timeout) > 0
+    except (TypeError, ValueError):
+        timeout_ok = False
+    if not timeout_ok:
+        raise BenchmarkError(
+            "scheduler_timeout (--scheduler-timeout) must be a positive number of seconds; "
+            f"got {scheduler_timeout!r}."
+        )
     if quick is None:
         quick = os.environ.get(QUICK_ENV, "") == "1"
 
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise BenchmarkError(f"--out {str(out)!r} exists and is not a folder.")
-    path = out / RESULTS_FILE
-    existing = read_results(path)
-    run = BenchmarkRun(path=path, n_existing=len(existing))
-    # Load every data set asked for before the first fit (a second or two for
-    # all 54), so that a missing or bad file stops the run at once, even one
-    # whose rows are all done; the workers get the arrays, not the path.
-    try:
-        data = {name: load_cornn(name, data_home) for name in datasets}
-    except ValueError as exc:  # a malformed CSV file; load_cornn says which and where
-        raise BenchmarkError(str(exc)) from exc
-    first, later = _plan(datasets, estimators, seeds, existing)
-    n_fits = len(first) + len(later) + sum(t.fit_reference for t in first)
-    # Connect even when nothing is left to do: a wrong address is an error
-    # of the command, whatever the state of the file.
-    client = _connect(scheduler, scheduler_timeout) if scheduler else None
-    if not n_fits:
-        if client is not None:
-            client.close()
-        log(f"Nothing to do: all {len(datasets) * len(estimators) * len(seeds)} rows are in {path}.")
-        return run
-    log(
-        f"{n_fits} fits to run ({run.n_existing} rows already in {path})"
-        + (" with quick settings: the numbers mean nothing" if quick else "")
-    )
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        writer = _ResultsWriter(path)
-    except BaseException:
-        if client is not None:
-            client.close()
-        raise
-    from joblib import Parallel, delayed, parallel_config
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=n_fits, desc="CORNN", unit="fit", disable=not progress, dynamic_ncols=True)
-    sizes: dict[tuple[str, str, int], int] = {}
-
-    def run_phase(tasks: list[_Task]) -> None:
-        if not tasks:
-            return
-        backend = (
-            {"backend": "dask", "client": client, "wait_for_workers_timeout": scheduler_timeout}
-            if client is not None
-            else {}
+    # Made now, to hold the lock while reading the rows already there; removed again
+    # at the end if still empty (nothing written: an error, or a bad address).
+    made = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if made:
+            stack.callback(_remove_if_empty, out)
+        # One run at a time per folder: two would both fit every missing row.
+        stack.enter_context(_exclusive(out))
+        path = out / RESULTS_FILE
+        existing = read_results(path)
+        run = BenchmarkRun(path=path, n_existing=len(existing))
+        settings = {
+            "data": "generated" if _resolve_data_home(data_home)[0] is None else "published",
+            "quick": bool(quick),
+        }
+        _check_settings(out, settings, bool(existing))
+        # Load every data set asked for before the first fit (a second or two for
+        # all 54), so that a missing or bad file stops the run at once, even one
+        # whose rows are all done; the workers get the arrays, not the path.
+        try:
+            data = {name: load_cornn(name, data_home) for name in datasets}
+        except ValueError as exc:  # a malformed CSV file; load_cornn says which and where
+            raise BenchmarkError(str(exc)) from exc
+        first, later = _plan(datasets, estimators, seeds, existing)
+        n_fits = len(first) + len(later) + sum(t.fit_reference for t in first)
+        # Connect even when nothing is left to do: a wrong address is an error
+        # of the command, whatever the state of the file.
+        client = _connect(scheduler, scheduler_timeout) if scheduler else None
+        if not n_fits:
+            if client is not None:
+                client.close()
+            log(f"Nothing to do: all {len(datasets) * len(estimators) * len(seeds)} rows are in {path}.")
+            return run
+        log(
+            f"{n_fits} fits to run ({run.n_existing} rows already in {path})"
+            + (" with quick settings: the numbers mean nothing" if quick else "")
         )
-        jobs = n_jobs if n_jobs is not None else (-1 if client is not None else 1)
-        with parallel_config(**backend):
-            # batch_size=1: each fit comes back, and is written, on its own.
-            parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1)
-            try:
-                results = parallel(delayed(_run_task)(t, data[t.dataset], quick) for t in tasks)
-                for task, rows, error in results:
-                    for row in rows:
-                        writer.write(row)
-                        run.n_written += 1
-                        sizes[(row["dataset"], row["estimator"], row["seed"])] = row["n_nonzero"]
-                        bar.set_postfix_str(f"{row['dataset']} / {row['estimator']}", refresh=False)
-                        bar.update(1)
-                    if error is not None:
-                        run.failures.append((task.dataset, task.estimator, task.seed, error))
-                        last = error.strip().splitlines()[-1]
-                        bar.write(f"FAILED {task.dataset} / {task.estimator} / seed {task.seed}: {last}")
-                        bar.update(1 + (task.fit_reference and not rows))
-            except TimeoutError as exc:
-                if client is None:
-                    raise
-                raise BenchmarkError(
-                    f"The dask scheduler at {scheduler!r} has no worker after "
-                    f"{scheduler_timeout:g} s ({exc}). Start workers with `dask worker {scheduler}`."
-                ) from None
 
-    try:
-        run_phase(first)
-        second = []
-        for d, e, s in later:
-            ref = ESTIMATORS[e].reference
-            if (d, ref, s) in sizes:
-                second.append(_Task(d, e, s, target_n_nonzero=sizes[(d, ref, s)]))
-            else:
-                message = f"skipped: the {ref!r} fit it depends on failed"
-                run.failures.append((d, e, s, message))
-                bar.write(f"FAILED {d} / {e} / seed {s}: {message}")
-                bar.update(1)
-        run_phase(second)
-    finally:
-        bar.close()
-        writer.close()
-        if client is not None:
-            client.close()
-    if run.failures:
-        log(f"{len(run.failures)} fits failed; run again to retry them.")
-    log(f"Wrote {run.n_written} rows to {path}.")
-    return run
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            if not existing:
+                (out / SETTINGS_FILE).write_text(json.dumps(settings) + "\n", encoding="utf-8")
+            writer = _ResultsWriter(path)
+        except BaseException:
+            if client is not None:
+                client.close()
+            raise
+        from joblib import Parallel, delayed, parallel_config
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_fits, desc="CORNN", unit="fit", disable=not progress, dynamic_ncols=True)
+        sizes: dict[tuple[str, str, int], int] = {}
+
+        def run_phase(tasks: list[_Task]) -> None:
+            if not tasks:
+                return
+            backend = (
+                {"backend": "dask", "client": client, "wait_for_workers_timeout": scheduler_timeout}
+                if client is not None
+                else {}
+            )
+            jobs = n_jobs if n_jobs is not None else (-1 if client is not None else 1)
+            with parallel_config(**backend):
+                # batch_size=1: each fit comes back, and is written, on its own.
+                parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1)
+                try:
+                    results = parallel(delayed(_run_task)(t, data[t.dataset], quick) for t in tasks)
+                    for task, rows, error in results:
+                        for row in rows:
+                            writer.write(row)
+                            run.n_written += 1
+                            sizes[(row["dataset"], row["estimator"], row["seed"])] = row["n_nonzero"]
+                            bar.set_postfix_str(f"{row['dataset']} / {row['estimator']}", refresh=False)
+                            bar.update(1)
+                        if error is not None:
+                            run.failures.append((task.dataset, task.estimator, task.seed, error))
+                            last = error.strip().splitlines()[-1]
+                            bar.write(f"FAILED {task.dataset} / {task.estimator} / seed {task.seed}: {last}")
+                            bar.update(1 + (task.fit_reference and not rows))
+                except TimeoutError as exc:
+                    if client is None:
+                        raise
+                    raise BenchmarkError(
+                        f"The dask scheduler at {scheduler!r} has no worker after "
+                        f"{scheduler_timeout:g} s ({exc}). Start workers with `dask worker {scheduler}`."
+                    ) from None
+
+        try:
+            run_phase(first)
+            second = []
+            for d, e, s in later:
+                ref = ESTIMATORS[e].reference
+                if (d, ref, s) in sizes:
+                    second.append(_Task(d, e, s, target_n_nonzero=sizes[(d, ref, s)]))
+                else:
+                    message = f"skipped: the {ref!r} fit it depends on failed"
+                    run.failures.append((d, e, s, message))
+                    bar.write(f"FAILED {d} / {e} / seed {s}: {message}")
+                    bar.update(1)
+            run_phase(second)
+        finally:
+            bar.close()
+            writer.close()
+            if client is not None:
+                client.close()
+        if run.failures:
+            log(f"{len(run.failures)} fits failed; run again to retry them.")
+        log(f"Wrote {run.n_written} rows to {path}.")
+        return run

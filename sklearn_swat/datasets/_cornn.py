@@ -18,8 +18,10 @@ array([0., 5.])
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
+import io
 import math
 import os
 import zlib
@@ -509,25 +511,60 @@ def cornn_domain(name: str) -> tuple[tuple[float, float], tuple[float, float]]:
     return x_range, y_range
 
 
+_ENV_SOURCE = f"the environment variable {DATA_HOME_ENV}"
+# Relative tolerances of the checks of a data file: a point may lie outside the function's
+# domain by this share of the domain's width (float rounding of the bounds), and the target
+# may differ from the closed form by this share of the targets' largest magnitude. The 54
+# published files lie strictly inside their domains and match the closed forms to 3e-14.
+_DOMAIN_RTOL = 1e-9
+_TARGET_RTOL = 1e-8
+
+
 def _resolve_data_home(data_home: str | os.PathLike | None) -> tuple[Path | None, str]:
     """Return the folder to read (None: generate) and a phrase saying where it came from."""
     if data_home is not None:
         return Path(data_home).expanduser(), "data_home"
     from_env = os.environ.get(DATA_HOME_ENV)
     if from_env:
-        return Path(from_env).expanduser(), f"the environment variable {DATA_HOME_ENV}"
+        return Path(from_env).expanduser(), _ENV_SOURCE
     return None, ""
 
 
-def _read_csv(path: Path, n_rows: int) -> np.ndarray:
-    """Read one published CORNN CSV file into an (n_rows, 3) float64 array, checking it."""
-    remedy = (
-        f"Replace it with the published file from {_CORNN_URL}, or pass data_home=None "
-        "(on the command line, leave out --data-home) "
-        "(and leave SKLEARN_SWAT_CORNN_HOME unset) to generate the data instead."
+def _generate_instead(source: str) -> str:
+    """How to generate the data instead of reading the folder that came from ``source``."""
+    if source == _ENV_SOURCE:
+        return (
+            f"unset the environment variable {DATA_HOME_ENV} (and pass no data_home, on the "
+            "command line no --data-home) to generate the data instead."
+        )
+    unset = f" and unset {DATA_HOME_ENV}" if os.environ.get(DATA_HOME_ENV) else ""
+    return (
+        f"pass data_home=None (on the command line, leave out --data-home){unset} to generate "
+        "the data instead."
     )
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = [row for row in csv.reader(fh) if row]
+
+
+def _read_csv(path: Path, n_rows: int, source: str = "data_home", name: str | None = None) -> np.ndarray:
+    """Read one published CORNN CSV file into an (n_rows, 3) float64 array, checking it.
+
+    With ``name``, also check that the points lie in the function's domain and that the
+    targets are the function's values there.
+    """
+    remedy = f"Replace it with the published file from {_CORNN_URL}, or {_generate_instead(source)}"
+    raw = path.read_bytes()
+    # A byte order mark (spreadsheet programs write one) is not part of the header.
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ValueError(
+            f"CORNN file {str(path)!r}, line {line}: not UTF-8 text (byte {raw[exc.start]:#04x}: "
+            f"{exc.reason}); it was probably saved in another encoding or is not a CSV file. "
+            f"{remedy}"
+        ) from None
+    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
     if not rows:
         raise ValueError(f"CORNN file {str(path)!r} is empty. {remedy}")
     header = tuple(cell.strip() for cell in rows[0])
@@ -560,7 +597,41 @@ def _read_csv(path: Path, n_rows: int) -> np.ndarray:
     if bad.size:
         i = int(bad[0])
         raise ValueError(f"CORNN file {str(path)!r}, line {i + 2}: non-finite value in {body[i]}. {remedy}")
+    if name is not None:
+        _check_values(data, body, name, path, remedy)
     return data
+
+
+def _check_values(data: np.ndarray, body: list, name: str, path: Path, remedy: str) -> None:
+    """Refuse points outside ``name``'s domain and targets that are not its values there.
+
+    This catches another function's file copied in under ``name`` (the columns and row
+    counts of all 54 files are alike).
+    """
+    func, *ranges = _FUNCTIONS[name]
+    for j, (column, (low, high)) in enumerate(zip("xy", ranges)):
+        slack = _DOMAIN_RTOL * (high - low)
+        outside = np.flatnonzero((data[:, j] < low - slack) | (data[:, j] > high + slack))
+        if outside.size:
+            i = int(outside[0])
+            rows = f"{outside.size} row{'s' if outside.size > 1 else ''} outside"
+            raise ValueError(
+                f"CORNN file {str(path)!r}, line {i + 2}: {column} = {body[i][j].strip()} lies outside "
+                f"the domain of {name!r}, {column} in [{low:g}, {high:g}] ({rows}): "
+                f"it is not {name}'s data (another function's file?). {remedy}"
+            )
+    with np.errstate(all="ignore"):
+        f = func(data[:, 0], data[:, 1])
+    scale = max(float(np.max(np.abs(data[:, 2]))), float(np.max(np.abs(f))))
+    wrong = np.flatnonzero(~(np.abs(f - data[:, 2]) <= _TARGET_RTOL * scale))
+    if wrong.size:
+        i = int(wrong[0])
+        raise ValueError(
+            f"CORNN file {str(path)!r}, line {i + 2}: f(x,y) = {body[i][2].strip()} but {name} at "
+            f"x = {body[i][0].strip()}, y = {body[i][1].strip()} is {float(f[i])!r} "
+            f"({wrong.size} rows differ by more than {_TARGET_RTOL:g} of the largest |f|): it is "
+            f"not {name}'s data (another function's file?). {remedy}"
+        )
 
 
 def _read_published(name: str, folder: Path, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -568,9 +639,7 @@ def _read_published(name: str, folder: Path, source: str) -> tuple[np.ndarray, n
         raise FileNotFoundError(
             f"CORNN data folder {str(folder)!r} (from {source}) does not exist or is not a "
             f"folder. It must hold the published files '<name>_train_set.csv' and "
-            f"'<name>_test_set.csv' from {_CORNN_URL}; or pass data_home=None "
-            "(on the command line, leave out --data-home) to generate "
-            "the data."
+            f"'<name>_test_set.csv' from {_CORNN_URL}; or {_generate_instead(source)}"
         )
     arrays = []
     for part, n_rows in (("train", N_TRAIN), ("test", N_TEST)):
@@ -580,10 +649,9 @@ def _read_published(name: str, folder: Path, source: str) -> tuple[np.ndarray, n
                 f"CORNN file {path.name!r} not found in {str(folder)!r} (from {source}). "
                 f"That folder must hold the published files '<name>_train_set.csv' and "
                 f"'<name>_test_set.csv' ({N_TRAIN} and {N_TEST} rows, columns x, y, f(x,y)) "
-                f"from {_CORNN_URL}; or pass data_home=None (on the command line, leave out "
-                "--data-home) to generate the data."
+                f"from {_CORNN_URL}; or {_generate_instead(source)}"
             )
-        arrays.append(_read_csv(path, n_rows))
+        arrays.append(_read_csv(path, n_rows, source, name))
     return arrays[0], arrays[1]
 
 
@@ -648,8 +716,11 @@ def load_cornn(
     Raises
     ------
     ValueError
-        If ``name`` is unknown, or a CSV file is malformed (wrong columns,
-        wrong number of rows, non-numeric values).
+        If ``name`` is unknown, or a CSV file is malformed (not UTF-8 text,
+        wrong columns, wrong number of rows, non-numeric values), or is not
+        ``name``'s data: a point outside :func:`cornn_domain`, or a target that
+        is not the closed form's value at its point. A UTF-8 byte order mark
+        is accepted.
     FileNotFoundError
         If the data folder or one of its two files is missing.
 
@@ -692,7 +763,7 @@ def load_cornn(
         t_min, t_max = y_train.min(), y_train.max()
         if t_max == t_min:
             raise ValueError(
-                f"The training targets of {name!r} are constant ({t_min!r}); they cannot be "
+                f"The training targets of {name!r} are constant ({float(t_min)!r}); they cannot be "
                 "scaled to [-1, 1]. Pass scaled=False, or check the data files."
             )
         y_train = _to_unit(y_train, t_min, t_max)
