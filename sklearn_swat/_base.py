@@ -324,6 +324,11 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         True
         """
         check_is_fitted(self, "network_")
+        if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            raise ValueError(
+                f"dtype must be a torch floating point dtype such as torch.float32 or "
+                f"torch.float64; got {dtype!r}."
+            )
         return nn.Sequential(
             _Affine(self.x_scale_, self.x_offset_, dtype),
             self.network_.to_torch(dtype),

@@ -83,11 +83,16 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
                 "'python -m sklearn_swat.pretrain export'."
             )
     else:
-        p = Path(s)
+        p = Path(s).expanduser()
+        if p.is_dir():
+            raise CheckpointError(
+                f"{str(p)!r} is a folder; pass the path of the NAME.safetensors file in it "
+                "(with its NAME.json beside it)."
+            )
         meta = p.with_suffix(".json")
     weights = meta.with_suffix(".safetensors")
     for f in (meta, weights):
-        if not f.exists():
+        if not f.is_file():
             raise CheckpointError(
                 f"Checkpoint file {f} does not exist. A checkpoint is a NAME.safetensors file "
                 "with its NAME.json beside it."
@@ -126,10 +131,10 @@ def _load_cached(weights: str, sha256: str, config_json: str) -> MultiScaleAutoe
             f"Checkpoint file {weights} is not a readable safetensors file: {exc}."
         ) from exc
     config = AutoencoderConfig.from_dict(json.loads(config_json))
-    model = MultiScaleAutoencoder(config)
     try:
+        model = MultiScaleAutoencoder(config)
         model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
+    except (RuntimeError, TypeError, ValueError) as exc:
         raise CheckpointError(
             f"Checkpoint file {weights} does not match its config {config}: {exc}"
         ) from exc

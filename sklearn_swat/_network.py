@@ -59,7 +59,8 @@ def _as_activation_ids(values: Sequence | np.ndarray, size: int, layer: int) -> 
                 )
             out.append(ACTIVATIONS.index(v))
         else:
-            iv = int(v)
+            ok = isinstance(v, (int, np.integer, float, np.floating)) and not isinstance(v, (bool, np.bool_))
+            iv = int(v) if ok and np.isfinite(v) else -1
             if iv != v or not 0 <= iv < len(ACTIVATIONS):
                 raise ValueError(
                     f"Unknown activation id {v!r} in hidden layer {layer}; expected an "
@@ -138,13 +139,17 @@ class SparseMLP:
             raise ValueError(
                 f"Got {depth} hidden layers but activations for {len(activations)}."
             )
+        for i, c in enumerate(coefs):
+            if c.ndim != 2 or 0 in c.shape:
+                raise ValueError(
+                    f"coefs[{i}] must be a 2-D array with at least one row and one column "
+                    f"(inputs by neurons); got shape {c.shape}."
+                )
         if gates is None:
             gates = [np.ones(c.shape[1], dtype=bool) for c in coefs[:-1]]
         if len(gates) != depth:
             raise ValueError(f"Got {depth} hidden layers but gates for {len(gates)}.")
         for i, (c, b) in enumerate(zip(coefs, intercepts)):
-            if c.ndim != 2:
-                raise ValueError(f"coefs[{i}] must be 2-D; got shape {c.shape}.")
             if i > 0 and c.shape[0] != coefs[i - 1].shape[1]:
                 raise ValueError(
                     f"coefs[{i}] has {c.shape[0]} rows but layer {i} has "
@@ -167,7 +172,14 @@ class SparseMLP:
         ]
         self.gates = []
         for i, (g, c) in enumerate(zip(gates, coefs)):
-            g = np.asarray(g, dtype=bool).reshape(-1)
+            g = np.asarray(g)
+            # A copy: the caller's array stays the caller's. Only booleans and 0/1 are gates.
+            if g.ndim > 1 or not (g.dtype == bool or (g.dtype.kind in "iuf" and np.isin(g, (0, 1)).all())):
+                raise ValueError(
+                    f"The gates of hidden layer {i} must be a flat sequence of booleans (or 0/1), "
+                    f"one per neuron; got {g.tolist()!r}."
+                )
+            g = np.array(g, dtype=bool).reshape(-1)
             if g.shape != (c.shape[1],):
                 raise ValueError(
                     f"Hidden layer {i} has {c.shape[1]} neurons but {g.size} gates."
@@ -422,7 +434,15 @@ class SparseMLP:
         >>> bool(np.allclose(swapped.predict(X), net.predict(X)))
         True
         """
+        if not (isinstance(layer, (int, np.integer)) and 0 <= layer < self.depth):
+            raise ValueError(f"layer must be a hidden layer's index in 0..{self.depth - 1}; got {layer!r}.")
         order = np.asarray(order)
+        width = self.coefs[layer].shape[1]
+        if order.dtype == bool or sorted(order.tolist()) != list(range(width)):
+            raise ValueError(
+                f"order must hold each of hidden layer {layer}'s {width} neuron indices once "
+                f"(a permutation of 0..{width - 1}); got {order.tolist()!r}."
+            )
         coefs = [c.copy() for c in self.coefs]
         intercepts = [b.copy() for b in self.intercepts]
         acts = [a.copy() for a in self.activations]

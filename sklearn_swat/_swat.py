@@ -19,7 +19,13 @@ from ._base import (
     seed_from_random_state,
     torch_threads,
 )
-from ._checkpoints import list_checkpoints, load_autoencoder, load_checkpoint_info, untrained_autoencoder
+from ._checkpoints import (
+    CheckpointError,
+    list_checkpoints,
+    load_autoencoder,
+    load_checkpoint_info,
+    untrained_autoencoder,
+)
 from ._latent_search import SearchSettings, latent_search
 from ._network import MAX_DEPTH
 from ._polish import polish, prune, subsample
@@ -201,8 +207,11 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         competes in the selection: ``depth``, ``restart``, ``train_loss``,
         ``validation_loss`` (NaN without a split), ``n_nonzero``,
         ``selected``. ``pandas.DataFrame(candidates_)`` shows it. The
-        candidates that were polished and pruned (the selected one, and up
-        to ``prune_candidates`` in all) are described as they ended.
+        losses are (sample-weighted) mean squared errors on the target as
+        the search sees it, scaled to [-1, 1]: multiply by ``y_scale_ ** 2``
+        for the target's own units. The candidates that were polished and
+        pruned (the selected one, and up to ``prune_candidates`` in all) are
+        described as they ended.
     loss_curve_ : list of float
         Mean penalised loss over the candidates at each descent step.
     n_iter_ : int
@@ -210,7 +219,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     autoencoder_ : str
         Name or path of the autoencoder searched.
     autoencoder_sha256_ : str
-        sha256 of its weights file.
+        sha256 of its weights file (with ``"untrained:NAME"``, of NAME's:
+        the checkpoint whose configuration the random autoencoder takes).
     device_ : torch.device
         Device the search ran on.
     x_scale_, x_offset_ : ndarray of shape (n_features_in_,)
@@ -401,7 +411,15 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             if not fitting:
                 self._check_n_features(n_features)
             name = min(fitting)[1]
-        info = load_checkpoint_info(name)
+        try:
+            info = load_checkpoint_info(name)
+        except CheckpointError as exc:
+            if not untrained:
+                raise
+            raise CheckpointError(
+                f"autoencoder={self.autoencoder!r}: an untrained autoencoder takes the configuration "
+                f"of a checkpoint, 'untrained:NAME' with NAME as for autoencoder=NAME. {exc}"
+            ) from None
         limit = info["config"]["max_inputs"]
         if n_features > limit:
             raise ValueError(

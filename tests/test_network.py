@@ -203,3 +203,44 @@ def test_width_beyond_layout_is_refused(rng):
 
 def test_activation_names():
     assert ACTIVATIONS == ("sigmoid", "tanh", "leaky_relu")
+
+
+def _one_layer(**kw):
+    args = dict(coefs=[np.ones((2, 3)), np.ones((3, 1))], intercepts=[np.zeros(3), np.zeros(1)],
+                activations=[[0, 1, 2]])
+    return SparseMLP(**{**args, **kw})
+
+
+def test_gates_are_copied_not_shared():
+    g = np.array([True, True, False])
+    net = _one_layer(gates=[g])
+    before = net.predict(np.ones((1, 2)))
+    g[2] = True
+    assert net.gates[0].tolist() == [True, True, False]
+    np.testing.assert_array_equal(net.predict(np.ones((1, 2))), before)
+
+
+@pytest.mark.parametrize("gates", [[["False", "True", "True"]], [[np.nan, 1, 1]], [[2, 1, 0]], [[[1, 1, 1]]]])
+def test_gates_must_be_booleans(gates):
+    with pytest.raises(ValueError, match="gates of hidden layer 0 must be"):
+        _one_layer(gates=gates)
+
+
+@pytest.mark.parametrize("activations", [[[True, 0, 1]], [[None, 0, 1]], [[np.nan, 0, 1]]])
+def test_activations_must_be_ids_or_names(activations):
+    with pytest.raises(ValueError, match="activation"):
+        _one_layer(activations=activations)
+
+
+@pytest.mark.parametrize("coefs", [[np.ones(3), np.ones((3, 1))], [np.ones((2, 0)), np.ones((0, 1))],
+                                   [np.ones((0, 3)), np.ones((3, 1))]])
+def test_empty_or_flat_weight_matrices_are_refused(coefs):
+    with pytest.raises(ValueError, match=r"coefs\[0\] must be a 2-D array with at least one"):
+        SparseMLP(coefs, [np.zeros(c.shape[-1]) for c in coefs], [[0] * coefs[0].shape[-1]])
+
+
+@pytest.mark.parametrize("layer, order", [(0, [0, 1]), (0, [0, 0, 1]), (0, [True, False, True]),
+                                          (1, [0, 1, 2]), (-1, [0, 1, 2])])
+def test_permute_takes_only_permutations(layer, order):
+    with pytest.raises(ValueError, match="layer must be|permutation"):
+        _one_layer().permute(layer, order)

@@ -535,3 +535,21 @@ def test_soft_candidates_smooth_spread_is_opt_in():
     (g,) = torch.autograd.grad(smooth.sum(), raw["gate_logits"], create_graph=True)
     (gg,) = torch.autograd.grad(g.sum(), raw["gate_logits"])
     assert torch.isfinite(gg).all()
+
+
+def test_export_torch_refuses_a_non_float_dtype():
+    import torch
+
+    reg = SWATRegressor(**dict(FAST, max_iter=5, polish_iter=5, n_restarts=1, depths=(1,))).fit(X2, y2)
+    for dtype in (torch.int64, "float32", np.float64):
+        with pytest.raises(ValueError, match="floating point dtype"):
+            reg.export_torch(dtype=dtype)
+
+
+@pytest.mark.parametrize("autoencoder, match", [
+    ("untrained:nope", "untrained autoencoder takes the configuration of a checkpoint"),
+    ("/", "is a folder; pass the path of the NAME.safetensors"),
+])
+def test_autoencoder_names_that_are_not_checkpoints(autoencoder, match):
+    with pytest.raises(CheckpointError, match=match):
+        SWATRegressor(**FAST, autoencoder=autoencoder).fit(X2, y2)
