@@ -47,8 +47,11 @@ class AutoencoderConfig:
     weight_scale: float = 5.0
 
     def __post_init__(self):
+        for name in ("width", "d_model", "n_heads", "dim_feedforward"):
+            if not getattr(self, name) >= 1:
+                raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}.")
         if not 1 <= self.max_inputs <= self.width:
-            raise ValueError(f"max_inputs must be in 1..width; got {self.max_inputs}.")
+            raise ValueError(f"max_inputs must be in 1..width (1..{self.width}); got {self.max_inputs}.")
         if self.d_model % self.n_heads:
             raise ValueError("d_model must be a multiple of n_heads.")
 

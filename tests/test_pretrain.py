@@ -24,7 +24,7 @@ from sklearn_swat._zoo import (
     sample_zoo_batch,
 )
 from sklearn_swat.pretrain.__main__ import main
-from sklearn_swat.pretrain._train import TrainSettings, evaluate, train
+from sklearn_swat.pretrain._train import TrainSettings, evaluate, fitted_pool, train
 
 TINY = AutoencoderConfig(width=4, max_inputs=2, d_model=16, n_heads=2, encoder_layers=1,
                          decoder_layers=1, dim_feedforward=16)
@@ -92,6 +92,24 @@ def test_zoo_weight_scales_shrink_hidden_weights_only():
     ("--weight-scales", "1,0", "must be in \\(0, 1\\]"),
     ("--weight-scales", "1;0.5", "separated by commas"),
     ("--device", "gpu0", "not a device sklearn-swat runs on; use 'cpu', 'cuda'"),
+    # Non-regression tests for #14: each refused with the option and its range, nothing written.
+    ("--steps", "0", "steps must be at least 1; got 0"),
+    ("--steps", "-5", "steps must be at least 1; got -5"),
+    ("--checkpoint-every", "0", "checkpoint_every must be at least 1"),
+    ("--checkpoint-every", "-1", "checkpoint_every must be at least 1"),
+    ("--threads", "0", "threads must be at least 1"),
+    ("--batch-size", "0", "batch_size must be at least 1"),
+    ("--n-points", "1", "n_points must be at least 2"),
+    ("--n-points", "0", "n_points must be at least 2"),
+    ("--lr", "-1", "lr must be greater than 0"),
+    ("--lr", "nan", "lr must be greater than 0"),
+    ("--warmup", "-1", "warmup must be at least 0"),
+    ("--grad-clip", "0", "grad_clip must be greater than 0"),
+    ("--min-lr-ratio", "2", "min_lr_ratio must be in \\[0, 1\\]"),
+    ("--max-minutes", "-1", "--max-minutes: must be a number greater than 0"),
+    ("--variable-inputs", "ture", "--variable-inputs: expected true/false, yes/no or 1/0; got 'ture'"),
+    ("--width", "0", "width must be at least 1; got 0"),
+    ("--n-heads", "0", "n_heads must be at least 1"),
     pytest.param("--device", "cuda", "CUDA is not available", marks=pytest.mark.skipif(
         torch.cuda.is_available(), reason="this machine has a GPU")),
 ])
@@ -191,6 +209,9 @@ def test_fitted_zoo_run_keeps_its_pool_and_resumes_exactly(tmp_path):
                           fitted_share=0.5, fitted_pool=16, fitted_steps=6)
     written = (tmp_path / "b" / "config.json").read_text()
     with pytest.raises(ValueError, match="was made with other settings"):
+        fitted_pool(TINY, other, tmp_path / "b")
+    # Resuming with them is refused before that, for the settings themselves.
+    with pytest.raises(ValueError, match="trained with other settings"):
         train(TINY, other, tmp_path / "b", progress=False, resume=True)
     assert (tmp_path / "b" / "config.json").read_text() == written
 
@@ -459,10 +480,161 @@ def test_report_command_gives_the_same_settings(tmp_path):
     """The options the docs page prints for a checkpoint's stage make a run of those settings."""
     from sklearn_swat.pretrain._report import _options
 
-    settings = TrainSettings(steps=0, lr=0.0008, seed=1, sparsity_levels="0,0.2,0.8", gate_prob=0.3)
+    # One small step: the command line refuses --steps 0.
+    settings = TrainSettings(steps=1, batch_size=4, n_points=8, lr=0.0008, seed=1,
+                             sparsity_levels="0,0.2,0.8", gate_prob=0.3)
     options = _options(settings.__dict__)
     assert "--sparsity-levels 0,0.2,0.8" in options and "--latent-noise" not in options
     assert main(["train", "--preset", "cornn", "--workdir", str(tmp_path), "--no-progress",
                  *options.split()]) == 0
     written = json.loads((tmp_path / "config.json").read_text())["settings"]
     assert written == settings.__dict__
+
+
+# Non-regression tests for #10 to #16: the pretraining command's errors and refusals.
+
+def _cli_train(workdir, *extra):
+    return main(["train", *_CLI_TINY, "--workdir", str(workdir), "--no-progress", "--checkpoint-every", "2",
+                 *extra])
+
+
+@pytest.mark.parametrize("text, value", [("true", True), ("YES", True), ("1", True), ("False", False),
+                                         ("no", False), ("0", False)])
+def test_cli_boolean_options_accept_the_usual_words(tmp_path, text, value):
+    assert _cli_train(tmp_path, "--steps", "1", "--variable-inputs", text) == 0
+    assert json.loads((tmp_path / "config.json").read_text())["config"]["variable_inputs"] is value
+
+
+def test_cli_expected_errors_are_one_line_and_exit_2(tmp_path, capsys):
+    """#10: an expected error is ``error: <message>`` on stderr with status 2, no traceback."""
+    assert _cli_train(tmp_path / "run", "--steps", "2") == 0
+    (tmp_path / "file").write_text("")
+    cases = [
+        (_cli_train, (tmp_path / "run", "--steps", "2"), "state.pt exists: pass --resume"),
+        (main, (["evaluate", "--checkpoint", "nosuch", "--n-networks", "5"],), "Unknown autoencoder"),
+        (main, (["export", "--workdir", str(tmp_path / "nope"), "--name", "x", "--out", str(tmp_path)],),
+         "no state.pt in .*nope: pass the --workdir of a training run"),
+        (_cli_train, (tmp_path / "file", "--steps", "2"), "is a file, not a folder"),
+        (_cli_train, (tmp_path / "b", "--steps", "2", "--init-from", "nosuch"), "Unknown autoencoder"),
+        (_cli_train, (tmp_path / "b", "--steps", "2", "--init-from", "cornn"), "has config"),
+    ]
+    capsys.readouterr()
+    for func, args, message in cases:
+        assert func(*args) == 2, message
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and re.search(message, err) and "Traceback" not in err, err
+
+
+def test_cli_ctrl_c_keeps_the_checkpoint(tmp_path):
+    """#10: Ctrl-C during ``train`` exits with 130 and says that ``--resume`` continues."""
+    work = tmp_path / "run"
+    # The child's SIGINT handler is set explicitly: a shell may start it with SIGINT ignored.
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from sklearn_swat.pretrain.__main__ import main; sys.exit(main(sys.argv[1:]))")
+    cmd = [sys.executable, "-c", code, "train", *_CLI_TINY, "--workdir", str(work), "--no-progress",
+           "--steps", "1000000", "--checkpoint-every", "1"]
+    proc = subprocess.Popen(cmd, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (work / "state.pt").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Interrupted" in err and "--resume" in err and "Traceback" not in err
+    torch.load(work / "state.pt", weights_only=True)  # a whole checkpoint
+
+
+def test_resume_without_a_state_is_refused(tmp_path, capsys):
+    """#11: ``--resume`` on a folder without state.pt does not start a fresh run."""
+    for work in (tmp_path / "missing", tmp_path):
+        assert _cli_train(work, "--steps", "2", "--resume") == 2
+        err = capsys.readouterr().err
+        assert err == f"error: no state.pt in {work} to resume; leave out --resume to start a new run.\n"
+        assert not (work / "state.pt").exists() and not (work / "config.json").exists()
+    assert not (tmp_path / "missing").exists()
+    with pytest.raises(FileNotFoundError, match="leave out --resume to start a new run"):
+        run_train(tmp_path / "missing", 2, resume=True)
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "other"])
+def test_corrupt_state_is_a_clear_error(tmp_path, capsys, damage):
+    """#12: a damaged state.pt is named as such by ``--resume`` and ``export``, not torch's error."""
+    work = tmp_path / "run"
+    assert _cli_train(work, "--steps", "2") == 0
+    state = work / "state.pt"
+    if damage == "empty":
+        state.write_bytes(b"")
+    elif damage == "truncated":
+        state.write_bytes(state.read_bytes()[:2000])
+    else:
+        torch.save({"model": {}}, state)
+    capsys.readouterr()
+    assert _cli_train(work, "--steps", "2", "--resume") == 2
+    assert main(["export", "--workdir", str(work), "--name", "x", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2
+    for line in err:
+        assert line.startswith(f"error: {state} is corrupt or not a training state ("), line
+    assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_resume_keeps_the_saved_settings(tmp_path, capsys):
+    """#13: a resumed run refuses other settings, naming them with their saved values, and
+    takes the options left out from the saved run; it ends as an unbroken run does."""
+    assert _cli_train(tmp_path / "a", "--steps", "6") == 0
+    assert _cli_train(tmp_path / "b", "--steps", "6", "--max-minutes", "1e-9") == 0
+    assert torch.load(tmp_path / "b" / "state.pt", weights_only=True)["step"] < 6
+    capsys.readouterr()
+    assert main(["train", "--workdir", str(tmp_path / "b"), "--resume", "--batch-size", "4", "--seed", "5",
+                 "--lr", "1", "--width", "5"]) == 2
+    err = capsys.readouterr().err
+    for text in ("--batch-size (saved 8, now 4)", "--seed (saved 3, now 5)", "--lr (saved 0.001, now 1.0)",
+                 "--width (saved 4, now 5)"):
+        assert text in err, err
+    assert "--lr (saved" in err and "--n-points (" not in err  # left out: the saved value, not the default
+    # Only the resume flags (and settings that do not change the batches): the saved run continues.
+    assert main(["train", "--workdir", str(tmp_path / "b"), "--resume", "--no-progress", "--threads", "1",
+                 "--checkpoint-every", "3"]) == 0
+    a = torch.load(tmp_path / "a" / "state.pt", weights_only=True)
+    b = torch.load(tmp_path / "b" / "state.pt", weights_only=True)
+    assert a["step"] == b["step"] == 6
+    for key, value in a["model"].items():
+        assert torch.equal(value, b["model"][key]), key
+    # The schedule may be stretched, as benchmarks/pretrain_gpu.sh --resume does.
+    assert main(["train", "--workdir", str(tmp_path / "b"), "--resume", "--no-progress", "--steps", "8"]) == 0
+    assert torch.load(tmp_path / "b" / "state.pt", weights_only=True)["step"] == 8
+
+
+def test_export_warns_about_an_unfinished_run_and_checks_the_name(tmp_path, capsys):
+    """#15: an unfinished run is exported with a warning; a --name with a folder is refused first."""
+    work = tmp_path / "run"
+    assert _cli_train(work, "--steps", "6", "--max-minutes", "1e-9") == 0
+    capsys.readouterr()
+    for name in ("", "../x", "sub/x", ".."):
+        assert main(["export", "--workdir", str(tmp_path / "nope"), "--name", name, "--out",
+                     str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert err == f"error: --name must be a plain file name such as cornn; got {name!r}.\n"
+    assert main(["export", "--workdir", str(work), "--name", "tiny", "--out", str(tmp_path),
+                 "--n-networks", "5"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"^warning: the run in .* stopped at step 1 of 6", err), err
+    assert (tmp_path / "tiny.safetensors").exists()
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["report", "--out", "docs-x"],
+                                     ["export", "--workdir", "w", "--name", "x"]])
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_n_networks_must_be_positive(capsys, command, value):
+    """#16: --n-networks is refused by the argument parser, before any work."""
+    with pytest.raises(SystemExit) as exc:
+        main([*command, "--n-networks", value])
+    assert exc.value.code == 2
+    assert "--n-networks: must be a whole number of at least 1" in capsys.readouterr().err

@@ -6,14 +6,50 @@ import argparse
 import json
 import sys
 from dataclasses import fields
+from pathlib import Path
 
 from .._autoencoder import AutoencoderConfig
-from ._train import TrainSettings
+from ._train import RESUME_FREE, TrainSettings, load_run_settings
 
 PRESETS = {
     "cornn": AutoencoderConfig(width=7, max_inputs=2, variable_inputs=False),
     "general": AutoencoderConfig(width=8, max_inputs=8, variable_inputs=True),
 }
+
+
+_FREE = ", ".join("--" + name.replace("_", "-") for name in RESUME_FREE)
+
+
+def _boolean(text: str) -> bool:
+    """An option's true/false value; anything else is an argument error."""
+    value = text.strip().lower()
+    if value in ("true", "yes", "1"):
+        return True
+    if value in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true/false, yes/no or 1/0; got {text!r}")
+
+
+def _positive_int(text: str) -> int:
+    """A whole number of at least 1, or an argument error."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1; got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    """A number greater than 0, or an argument error."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a number greater than 0; got {text!r}")
+    return value
 
 
 def _add_dataclass_options(parser: argparse.ArgumentParser, cls, skip=()) -> None:
@@ -22,15 +58,16 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls, skip=()) -> Non
             continue
         flag = "--" + f.name.replace("_", "-")
         if f.type in ("bool", bool):
-            parser.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"), default=None,
+            parser.add_argument(flag, type=_boolean, default=None, metavar="{true,false}",
                                 help=f"{f.name} (true/false; default {f.default})")
         else:
             typ = type(f.default) if isinstance(f.default, (float, str)) else int
             parser.add_argument(flag, type=typ, default=None, help=f"default {f.default}")
 
 
-def _pick(args, cls, base=None) -> dict:
-    out = dict(base.to_dict()) if base is not None else {}
+def _pick(args, cls, base: dict) -> dict:
+    """``base`` with the options of ``cls`` given on the command line."""
+    out = dict(base)
     for f in fields(cls):
         v = getattr(args, f.name, None)
         if v is not None:
@@ -38,16 +75,54 @@ def _pick(args, cls, base=None) -> dict:
     return out
 
 
+def _train(args, parser: argparse.ArgumentParser) -> int:
+    from ._train import train
+
+    # A resumed run takes the options left out from its saved run (train checks those given).
+    saved = load_run_settings(args.workdir) if args.resume else None
+    if saved is not None and args.preset is None:
+        base_config = saved[0]
+    else:
+        base_config = PRESETS[args.preset or "cornn"]
+    if args.steps is not None and args.steps < 1:  # the library's 0 (no step) writes nothing here
+        parser.error(f"steps must be at least 1; got {args.steps}.")
+    try:
+        config = AutoencoderConfig.from_dict(_pick(args, AutoencoderConfig, base_config.to_dict()))
+        settings = TrainSettings(**_pick(args, TrainSettings, saved[1] if saved is not None else {}))
+    except ValueError as err:
+        parser.error(str(err))
+    train(config, settings, args.workdir, resume=args.resume,
+          progress=not args.no_progress, max_minutes=args.max_minutes,
+          init_from=args.init_from)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 on bad input (an argument, a missing, corrupt or
+        existing file, a resumed run of other settings), 130 when interrupted.
+    """
     parser = argparse.ArgumentParser(prog="python -m sklearn_swat.pretrain", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("train", help="train an autoencoder on the random zoo")
-    p.add_argument("--preset", choices=sorted(PRESETS), default="cornn",
-                   help="base config; any size option below overrides it")
+    p.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                   help="base config (default cornn; with --resume, the run's own); any size option "
+                        "below overrides it")
     p.add_argument("--workdir", required=True, help="folder for state.pt (checkpoints) and logs")
-    p.add_argument("--resume", action="store_true", help="continue the run in --workdir")
-    p.add_argument("--max-minutes", type=float, default=None,
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --workdir; options left out take its saved values, and "
+                        f"those given must equal them, except {_FREE} and --max-minutes")
+    p.add_argument("--max-minutes", type=_positive_float, default=None,
                    help="stop after this many minutes (after a checkpoint); resume later")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--init-from", default=None,
@@ -58,55 +133,62 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("export", help="write a training state as a package checkpoint")
     p.add_argument("--workdir", required=True)
-    p.add_argument("--name", required=True)
+    p.add_argument("--name", required=True, help="checkpoint name, a plain file name such as cornn")
     p.add_argument("--out", default=None, help="folder (default: the package's weights/)")
-    p.add_argument("--n-networks", type=int, default=1000,
+    p.add_argument("--n-networks", type=_positive_int, default=1000,
                    help="zoo networks for the quality figures stored with it")
 
     p = sub.add_parser("evaluate", help="print an autoencoder's quality figures")
     p.add_argument("--checkpoint", default="cornn", help="a bundled name or a path")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--n-networks", type=int, default=1000)
+    p.add_argument("--n-networks", type=_positive_int, default=1000)
 
     p = sub.add_parser("report", help="write docs/pretraining.md and the loss curves")
     p.add_argument("--out", default="docs", help="docs folder")
-    p.add_argument("--n-networks", type=int, default=1000)
+    p.add_argument("--n-networks", type=_positive_int, default=1000)
 
     args = parser.parse_args(argv)
-    if args.command == "train":
-        from ._train import train
 
-        config = AutoencoderConfig.from_dict(_pick(args, AutoencoderConfig, PRESETS[args.preset]))
-        try:
-            settings = TrainSettings(**_pick(args, TrainSettings))
-        except ValueError as err:
-            parser.error(str(err))
-        train(config, settings, args.workdir, resume=args.resume,
-              progress=not args.no_progress, max_minutes=args.max_minutes,
-              init_from=args.init_from)
-        return 0
-    if args.command == "export":
-        from ._report import export
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
 
-        path = export(args.workdir, args.name, args.out, n_networks=args.n_networks)
-        print(f"wrote {path}")
-        return 0
-    if args.command == "evaluate":
-        from ._report import evaluate_checkpoint
+    try:
+        if args.command == "train":
+            return _train(args, parser)
+        if args.command == "export":
+            from ._report import export
 
-        figures = evaluate_checkpoint(args.checkpoint, n_networks=args.n_networks)
-        if args.json:
-            print(json.dumps(figures, indent=1))
-        else:
-            for k, v in figures.items():
-                print(f"{k:40s} {v}")
-        return 0
-    if args.command == "report":
+            path = export(args.workdir, args.name, args.out, n_networks=args.n_networks,
+                          warn=lambda message: log(f"warning: {message}"))
+            print(f"wrote {path}")
+            return 0
+        if args.command == "evaluate":
+            from ._report import evaluate_checkpoint
+
+            figures = evaluate_checkpoint(args.checkpoint, n_networks=args.n_networks)
+            if args.json:
+                print(json.dumps(figures, indent=1))
+            else:
+                for k, v in figures.items():
+                    print(f"{k:40s} {v}")
+            return 0
         from ._report import write_report
 
         print(f"wrote {write_report(args.out, n_networks=args.n_networks)}")
         return 0
-    return 2  # pragma: no cover
+    except (ValueError, OSError) as exc:  # CheckpointError is a ValueError
+        log(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        if args.command != "train":
+            log("Interrupted.")
+        elif (Path(args.workdir) / "state.pt").is_file():
+            log(f"Interrupted: the last checkpoint, {Path(args.workdir) / 'state.pt'}, is kept; run the "
+                "same command with --resume to continue from it.")
+        else:
+            log("Interrupted before the first checkpoint: nothing to resume; run the same command "
+                "again to start over.")
+        return 130
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -50,13 +52,41 @@ def _options(settings: dict) -> str:
 
 
 def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None = None,
-           n_networks: int = 1000) -> Path:
+           n_networks: int = 1000, warn: Callable[[str], None] | None = None) -> Path:
     """Write the training state of ``workdir`` as checkpoint ``name``.
 
     The JSON beside the weights records the config, the training schedule,
     the loss log and the quality figures of :func:`evaluate`.
+
+    Parameters
+    ----------
+    workdir : str or path-like
+        The training folder (its ``state.pt``).
+    name : str
+        The checkpoint's name: a plain file name, without a folder.
+    out : str or path-like, default=None
+        Folder of the checkpoint; None: the package's bundled weights.
+    n_networks : int, default=1000
+        Zoo networks of the quality figures.
+    warn : callable, default=None
+        Receives a warning line when the run stopped before its last step
+        (it is exported as it is); None: :func:`warnings.warn`.
+
+    Returns
+    -------
+    path : Path
+        The written ``.safetensors`` file.
     """
+    if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
+        raise ValueError(f"--name must be a plain file name such as cornn; got {name!r}.")
     model, log, settings = load_training_state(workdir)
+    if "steps" in settings and log["step"] < settings["steps"]:
+        message = (f"the run in {workdir} stopped at step {log['step']} of {settings['steps']}; "
+                   "exporting it as it is (train --resume finishes it)")
+        if warn is None:
+            warnings.warn(message, UserWarning, stacklevel=2)
+        else:
+            warn(message)
     quality = evaluate(model, n_networks=n_networks)
     extra = {
         "training": {

@@ -67,6 +67,19 @@ class TrainSettings:
 
     def __post_init__(self):
         resolve_device(self.device)  # a clear ValueError for an unknown device
+        # ``not x >= low`` rather than ``x < low``: NaN is refused too. steps may be 0
+        # (no step: with ``init_from``, the loaded weights); the command line asks for 1.
+        for name, low in (("steps", 0), ("batch_size", 1), ("n_points", 2), ("warmup", 0),
+                          ("checkpoint_every", 1), ("threads", 1), ("weight_decay", 0),
+                          ("rec_weight", 0), ("latent_noise", 0)):
+            if not getattr(self, name) >= low:
+                raise ValueError(f"{name} must be at least {low}; got {getattr(self, name)}.")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be greater than 0; got {self.lr}.")
+        if not self.grad_clip > 0:
+            raise ValueError(f"grad_clip must be greater than 0; got {self.grad_clip}.")
+        if not 0 <= self.min_lr_ratio <= 1:
+            raise ValueError(f"min_lr_ratio must be in [0, 1]; got {self.min_lr_ratio}.")
         levels = parse_levels(self.sparsity_levels)
         if not 0 < self.gate_prob <= 1:
             raise ValueError(f"gate_prob must be in (0, 1]; got {self.gate_prob}.")
@@ -200,6 +213,76 @@ def _state(model, opt, step, log, settings, config):
     }
 
 
+# Settings a resumed run may change: where and how fast it runs, how often it is
+# saved, and how long its schedule is (benchmarks/pretrain_gpu.sh --resume
+# stretches it); not which batches it draws, from (seed, step), or how it learns
+# from them. A resumed run equals an unbroken one bit for bit only with the same
+# steps, thread count and device.
+RESUME_FREE = ("steps", "checkpoint_every", "threads", "device")
+
+
+def _read_state(path: Path) -> dict:
+    """The training state at ``path`` (a run's ``state.pt``), its JSON parts decoded.
+
+    A file that is not a whole training state (truncated, empty, another
+    kind of file) is a ValueError that names it, not torch's own error.
+    """
+    try:
+        st = torch.load(path, weights_only=True, map_location="cpu")
+        return {"model": st["model"], "optimizer": st["optimizer"], "step": int(st["step"]),
+                "log": json.loads(st["log"]), "settings": json.loads(st["settings"]),
+                "config": AutoencoderConfig.from_dict(json.loads(st["config"]))}
+    except OSError:
+        raise  # missing or unreadable: the caller's error, not the file's content
+    except Exception as err:
+        raise _corrupt(path, err) from err
+
+
+def _corrupt(path: Path, err: Exception) -> ValueError:
+    """The error for a ``state.pt`` that cannot be read as a training state."""
+    first = str(err).split(". ")[0].strip()[:160]
+    detail = "an empty file" if path.stat().st_size == 0 else f"{type(err).__name__}: {first}".rstrip(": ")
+    return ValueError(f"{path} is corrupt or not a training state ({detail}); remove it to start "
+                      "the run again, or pass the --workdir of another run.")
+
+
+def load_run_settings(workdir: str | os.PathLike) -> tuple[AutoencoderConfig, dict] | None:
+    """Config and settings saved in ``workdir/state.pt``; None where there is none.
+
+    Parameters
+    ----------
+    workdir : str or path-like
+        A training folder.
+
+    Returns
+    -------
+    saved : tuple of (AutoencoderConfig, dict) or None
+        The run's config and its :class:`TrainSettings` as a dict (the
+        settings the run's version knew; those added since are left out).
+    """
+    path = Path(workdir) / "state.pt"
+    if not path.is_file():
+        return None
+    st = _read_state(path)
+    known = {f.name for f in fields(TrainSettings)}
+    return st["config"], {k: v for k, v in st["settings"].items() if k in known}
+
+
+def _resume_differences(state: dict, config: AutoencoderConfig, settings: TrainSettings) -> list[str]:
+    """Config and settings of a resumed run that differ from the saved ones, with the saved values."""
+    def line(name, saved, now):
+        return f"--{name.replace('_', '-')} (saved {saved!r}, now {now!r})"
+
+    out = [line(f.name, getattr(state["config"], f.name), getattr(config, f.name))
+           for f in fields(AutoencoderConfig) if getattr(state["config"], f.name) != getattr(config, f.name)]
+    for f in fields(TrainSettings):
+        # A setting the saved run's version did not know had its default's effect.
+        saved = state["settings"].get(f.name, f.default)
+        if f.name not in RESUME_FREE and saved != getattr(settings, f.name):
+            out.append(line(f.name, saved, getattr(settings, f.name)))
+    return out
+
+
 def train(
     config: AutoencoderConfig,
     settings: TrainSettings,
@@ -214,6 +297,11 @@ def train(
     With ``resume=True`` the run continues from ``workdir/state.pt`` exactly
     where it stopped: every batch is drawn from a generator seeded by
     ``(seed, step)``, so a resumed run sees the same data as an unbroken one.
+    For that, ``config`` and ``settings`` must equal the saved ones, except
+    the settings of ``RESUME_FREE`` (``steps``, which stretches or shortens
+    the cosine schedule from there on, ``checkpoint_every``, ``threads``,
+    ``device``) and ``max_minutes``; a difference is a ValueError that lists
+    them with their saved values.
 
     Parameters
     ----------
@@ -238,7 +326,22 @@ def train(
     Returns
     -------
     MultiScaleAutoencoder
+
+    Raises
+    ------
+    FileExistsError
+        ``workdir/state.pt`` exists and ``resume`` is False.
+    FileNotFoundError
+        ``resume`` is True and ``workdir/state.pt`` does not exist.
+    NotADirectoryError
+        ``workdir`` is a file.
+    ValueError
+        ``max_minutes`` is negative, ``workdir/state.pt`` is corrupt, or was
+        trained with other settings (``resume``), or ``init_from`` has
+        another config.
     """
+    if max_minutes is not None and not max_minutes >= 0:
+        raise ValueError(f"max_minutes must be at least 0; got {max_minutes}.")
     # The thread count and the global random state are the caller's: set for
     # the run, given back after it.
     threads = torch.get_num_threads()
@@ -258,21 +361,33 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
     """The training loop of :func:`train`, on a freshly initialised ``model``."""
     from tqdm.auto import tqdm
 
-    workdir.mkdir(parents=True, exist_ok=True)
     state_path = workdir / "state.pt"
+    if workdir.exists() and not workdir.is_dir():
+        raise NotADirectoryError(f"--workdir {workdir} is a file, not a folder; pass a folder for the run.")
+    if resume and not state_path.exists():
+        raise FileNotFoundError(f"no state.pt in {workdir} to resume; leave out --resume to start a new run.")
+    workdir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(settings.device)
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     step, log = 0, {"steps": [], "loss": [], "functional": [], "reconstruction": [], "seconds": 0.0}
-    if resume and state_path.exists():
-        st = torch.load(state_path, weights_only=True, map_location="cpu")
-        saved = AutoencoderConfig.from_dict(json.loads(st["config"]))
-        if saved != config:
-            raise ValueError(f"{state_path} was trained with config {saved}, not {config}.")
-        model.load_state_dict(st["model"])
-        opt.load_state_dict(st["optimizer"])
-        step, log = int(st["step"]), json.loads(st["log"])
-    elif state_path.exists() and not resume:
+    if resume:
+        st = _read_state(state_path)
+        differ = _resume_differences(st, config, settings)
+        if differ:
+            free = ", ".join("--" + name.replace("_", "-") for name in RESUME_FREE)
+            raise ValueError(
+                f"{state_path} was trained with other settings: {'; '.join(differ)}. A resumed run keeps "
+                f"them, so that it draws the same batches: leave these options out (the saved values are "
+                f"used) or give the saved values. Only {free} and --max-minutes "
+                "may change; for another run from these weights, use --init-from in a new --workdir.")
+        try:
+            model.load_state_dict(st["model"])
+            opt.load_state_dict(st["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as err:
+            raise _corrupt(state_path, err) from err
+        step, log = st["step"], st["log"]
+    elif state_path.exists():
         raise FileExistsError(f"{state_path} exists: pass --resume to continue it, or another workdir.")
     elif init_from is not None:
         log = _warm_start(model, config, init_from)
@@ -534,15 +649,24 @@ def _warm_start(model: MultiScaleAutoencoder, config: AutoencoderConfig,
 
 
 def load_training_state(workdir: str | os.PathLike) -> tuple[MultiScaleAutoencoder, dict, dict]:
-    """Model, training log and settings of ``workdir/state.pt``."""
-    st = torch.load(Path(workdir) / "state.pt", weights_only=True, map_location="cpu")
-    config = AutoencoderConfig.from_dict(json.loads(st["config"]))
-    model = MultiScaleAutoencoder(config)
-    model.load_state_dict(st["model"])
+    """Model, training log and settings of ``workdir/state.pt``.
+
+    A folder without ``state.pt`` is a FileNotFoundError, a ``state.pt`` that
+    cannot be read as a training state a ValueError; both say what to do.
+    """
+    path = Path(workdir) / "state.pt"
+    if not path.is_file():
+        raise FileNotFoundError(f"no state.pt in {workdir}: pass the --workdir of a training run.")
+    st = _read_state(path)
+    model = MultiScaleAutoencoder(st["config"])
+    try:
+        model.load_state_dict(st["model"])
+    except (RuntimeError, KeyError) as err:
+        raise _corrupt(path, err) from err
     model.eval()
-    log = json.loads(st["log"])
-    log["step"] = int(st["step"])
-    return model, log, json.loads(st["settings"])
+    log = st["log"]
+    log["step"] = st["step"]
+    return model, log, st["settings"]
 
 
 def _permute_hidden(nets: NetworkBatch, gen: torch.Generator) -> NetworkBatch:
@@ -605,6 +729,9 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
         network's own depth alone) and ``share_below_0.1_shallower`` (the
         best decoder of a smaller depth, over the networks of depth 2 to 4).
     """
+    if not n_networks >= 1 or not n_points >= 2:
+        raise ValueError(f"n_networks must be at least 1 and n_points at least 2; got {n_networks} "
+                         f"and {n_points}.")
     cfg = model.config
     model.eval()
     gen = torch.Generator().manual_seed(_EVAL_SEED + seed)
