@@ -278,6 +278,26 @@ def test_pruned_mlp_regressor():
     assert len(reg.loss_curve_) == 6
     again = PrunedMLPRegressor(n_nonzero=20, max_iter=3, retrain_iter=3, random_state=0).fit(X, y)
     np.testing.assert_array_equal(reg.predict(X), again.predict(X))
+    assert reg.n_iter_ == 6
+    # Numbers given as strings are numbers, as for the other estimators.
+    as_text = PrunedMLPRegressor(n_nonzero=20, max_iter=3, retrain_iter=3, random_state=0)
+    as_text.fit(X, y.astype(str))
+    np.testing.assert_array_equal(as_text.predict(X), reg.predict(X))
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"hidden_layer_sizes": ()}, "hidden_layer_sizes"),
+    ({"hidden_layer_sizes": (2.5,)}, "hidden_layer_sizes"),
+    ({"hidden_layer_sizes": ("3",)}, "hidden_layer_sizes"),
+    ({"hidden_layer_sizes": (True,)}, "hidden_layer_sizes"),
+    ({"n_nonzero": True}, "n_nonzero"),
+])
+def test_pruned_mlp_refuses_what_is_not_a_network(params, match):
+    X = np.random.RandomState(0).uniform(-1, 1, (20, 2))
+    with pytest.raises(ValueError, match=match):
+        PrunedMLPRegressor(max_iter=1, **params).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="y must hold numbers"):
+        PrunedMLPRegressor(max_iter=1).fit(X, np.array(["a"] * 20))
 
 
 def _row(dataset, estimator, seed, mse, nnz, seconds):

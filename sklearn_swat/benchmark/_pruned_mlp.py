@@ -123,6 +123,8 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         Number of hidden layers.
     loss_curve_ : list of float
         Mean training MSE of each epoch, both phases.
+    n_iter_ : int
+        Epochs run, both phases.
     n_features_in_ : int
         Number of features seen during ``fit``.
 
@@ -222,9 +224,25 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         4
         """
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
-        sizes = [X.shape[1], *(int(s) for s in self.hidden_layer_sizes), 1]
-        if any(s < 1 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive; got {self.hidden_layer_sizes!r}.")
+        if y.dtype.kind != "f":  # numbers given as strings, as SWATRegressor takes them
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as error:
+                raise ValueError(
+                    f"y must hold numbers, but it has dtype {y.dtype} and could not be converted "
+                    f"to float ({error}). Encode the target as numbers first."
+                ) from None
+        hidden = list(self.hidden_layer_sizes)
+        if not hidden or not all(
+            isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in hidden
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must hold at least one positive integer (a hidden layer's "
+                f"neurons); got {self.hidden_layer_sizes!r}."
+            )
+        if isinstance(self.n_nonzero, bool):
+            raise ValueError(f"n_nonzero must be a positive integer or None; got {self.n_nonzero!r}.")
+        sizes = [X.shape[1], *(int(s) for s in hidden), 1]
         seed = seed_from_random_state(self.random_state)
         Xt = torch.as_tensor(X, dtype=torch.float32)
         yt = torch.as_tensor(y, dtype=torch.float32).reshape(-1, 1)
@@ -251,6 +269,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         self.coefs_ = [lin.weight.detach().double().numpy().T + 0.0 for lin in linears]
         self.intercepts_ = [lin.bias.detach().double().numpy() + 0.0 for lin in linears]
         self.loss_curve_ = curve
+        self.n_iter_ = len(curve)
         return self
 
     def predict(self, X) -> np.ndarray:
