@@ -35,6 +35,25 @@ def seed_from_random_state(random_state) -> int:
     return int(check_random_state(random_state).randint(0, 2**31 - 1))
 
 
+def numeric_target(y: np.ndarray) -> np.ndarray:
+    """``y`` from ``validate_data(..., y_numeric=True)`` as float64, or a clear error.
+
+    ``y_numeric`` converts only object arrays; numbers given as strings are
+    converted as X's are, anything else is refused by name, and "nan" or
+    "inf" written as strings are refused as NaN and infinity are.
+    """
+    if y.dtype.kind == "f":
+        return y
+    try:
+        y = y.astype(np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"y must hold numbers, but it has dtype {y.dtype} and could not be "
+            f"converted to float ({error}). Encode the target as numbers first."
+        ) from None
+    return check_array(y, ensure_2d=False, input_name="y")
+
+
 def effective_n_threads(n_jobs: int | None) -> int:
     """Threads for torch inside one fit.
 
@@ -154,17 +173,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
             self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
             accept_sparse=False, order="C",
         )
-        if y.dtype.kind != "f":
-            # y_numeric converts only object arrays; numbers given as strings
-            # are converted as X's are, anything else is refused by name.
-            try:
-                y = y.astype(np.float64)
-            except (TypeError, ValueError) as error:
-                raise ValueError(
-                    f"y must hold numbers, but it has dtype {y.dtype} and could not be "
-                    f"converted to float ({error}). Encode the target as numbers first."
-                ) from None
-            y = check_array(y, ensure_2d=False, input_name="y")  # "nan" and "inf" as strings
+        y = numeric_target(y)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if np.any(sample_weight < 0):
             raise ValueError("sample_weight must be non-negative.")

@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from .._base import seed_from_random_state, torch_threads
+from .._base import numeric_target, seed_from_random_state, torch_threads
 
 
 def mlp_size(coefs, intercepts) -> tuple[int, list[int], int]:
@@ -224,14 +224,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         4
         """
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
-        if y.dtype.kind != "f":  # numbers given as strings, as SWATRegressor takes them
-            try:
-                y = y.astype(np.float64)
-            except (TypeError, ValueError) as error:
-                raise ValueError(
-                    f"y must hold numbers, but it has dtype {y.dtype} and could not be converted "
-                    f"to float ({error}). Encode the target as numbers first."
-                ) from None
+        y = numeric_target(y)  # numbers given as strings, as the other estimators take them
         hidden = list(self.hidden_layer_sizes)
         if not hidden or not all(
             isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in hidden

@@ -9,7 +9,6 @@ a new run skips every (data set, estimator, seed) already in the file.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import errno
@@ -31,7 +30,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .._base import torch_threads
 from ..datasets import cornn_names, load_cornn
-from ..datasets._cornn import _resolve_data_home
+from ..datasets._cornn import _resolve_data_home, _utf8_text
 from ._registry import ESTIMATORS, QUICK_ENV, BenchmarkError, check_names, estimator_names, make_estimator
 from ._registry import network_size as _network_size
 
@@ -149,17 +148,10 @@ def read_results(path: str | os.PathLike) -> list[dict]:
         "The file was left as it is: fix or remove that line (or move the file away) "
         "and run again; rows are never rewritten by the benchmark."
     )
-    raw = path.read_bytes()
-    # A byte order mark (a spreadsheet program saved the file) is not part of the header.
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise BenchmarkError(
-            f"Corrupt results file {str(path)!r}, line {line}: not UTF-8 text ({exc.reason}). {remedy}"
-        ) from None
+        text = _utf8_text(path.read_bytes())
+    except ValueError as exc:
+        raise BenchmarkError(f"Corrupt results file {str(path)!r}, {exc}. {remedy}") from None
     torn = not text.endswith("\n")
     reader = csv.reader(io.StringIO(text))
     rows: list[dict] = []

@@ -544,6 +544,20 @@ def _generate_instead(source: str) -> str:
     )
 
 
+def _utf8_text(raw: bytes) -> str:
+    """``raw`` decoded as UTF-8, a leading byte order mark (spreadsheet programs write one) dropped.
+
+    Bytes that are not UTF-8 are a ValueError that says on which line.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ValueError(f"line {line}: not UTF-8 text (byte {raw[exc.start]:#04x}: {exc.reason})") from None
+
+
 def _read_csv(path: Path, n_rows: int, source: str = "data_home", name: str | None = None) -> np.ndarray:
     """Read one published CORNN CSV file into an (n_rows, 3) float64 array, checking it.
 
@@ -551,18 +565,12 @@ def _read_csv(path: Path, n_rows: int, source: str = "data_home", name: str | No
     targets are the function's values there.
     """
     remedy = f"Replace it with the published file from {_CORNN_URL}, or {_generate_instead(source)}"
-    raw = path.read_bytes()
-    # A byte order mark (spreadsheet programs write one) is not part of the header.
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        text = _utf8_text(path.read_bytes())
+    except ValueError as exc:
         raise ValueError(
-            f"CORNN file {str(path)!r}, line {line}: not UTF-8 text (byte {raw[exc.start]:#04x}: "
-            f"{exc.reason}); it was probably saved in another encoding or is not a CSV file. "
-            f"{remedy}"
+            f"CORNN file {str(path)!r}, {exc}; it was probably saved in another encoding or is "
+            f"not a CSV file. {remedy}"
         ) from None
     rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
     if not rows:
