@@ -732,7 +732,6 @@ def run_benchmark(
         )
 
         try:
-            out.mkdir(parents=True, exist_ok=True)
             if not existing:
                 (out / SETTINGS_FILE).write_text(json.dumps(settings) + "\n", encoding="utf-8")
             writer = _ResultsWriter(path)
