@@ -256,7 +256,10 @@ class SparseMLP:
         """Non-zero weights between present units, plus active biases and the output bias.
 
         The weights and bias of a switched-off neuron are removed and not
-        counted.
+        counted. A switched-on neuron whose output reaches nothing (all its
+        outgoing weights zero) is counted as it stands; :meth:`compact`
+        removes it, and :meth:`plot` and :meth:`to_torch` count and build
+        the compacted network. The estimators' fitted networks are compact.
 
         Examples
         --------

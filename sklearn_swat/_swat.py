@@ -196,7 +196,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         Non-zero weights between active units, plus active biases and the
         output bias.
     depth_ : int
-        Hidden layers of the fitted network.
+        Hidden layers of the fitted network: 1 for the constant network (one
+        switched-off neuron), which ``candidates_`` lists with depth 0.
     n_active_neurons_ : list of int
         Switched-on neurons per hidden layer.
     activations_ : list of list of str

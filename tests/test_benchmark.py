@@ -873,3 +873,10 @@ def test_rows_of_other_data_or_settings_are_not_mixed(quick_run, tmp_path, capsy
     (tmp_path / "results.csv").write_text(HEADER + "Booth,mlp,0.5,85,7-7,2,1.000,0\n")
     assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 0
     assert "Nothing to do" in capsys.readouterr().err
+
+
+def test_empty_data_home_is_an_error_line(tmp_path, capsys):
+    assert main(["cornn", "--out", str(tmp_path / "o"), "--data-home", "", "--datasets", "Booth",
+                 "--estimators", "mlp"]) == 2
+    assert "data_home must be the path of a folder" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -275,3 +275,9 @@ def test_constant_targets_message(monkeypatch):
     monkeypatch.setattr(_cornn, "_generate", lambda name: (constant, constant[:N_TEST]))
     with pytest.raises(ValueError, match=r"are constant \(5\.0\)"):
         load_cornn("Booth")
+
+
+@pytest.mark.parametrize("data_home", [True, "", 3])
+def test_data_home_must_be_a_path(data_home):
+    with pytest.raises(TypeError, match="data_home must be the path of a folder"):
+        load_cornn("Booth", data_home)

@@ -704,10 +704,11 @@ def run_benchmark(
         path = out / RESULTS_FILE
         existing = read_results(path)
         run = BenchmarkRun(path=path, n_existing=len(existing))
-        settings = {
-            "data": "generated" if _resolve_data_home(data_home)[0] is None else "published",
-            "quick": bool(quick),
-        }
+        try:
+            folder = _resolve_data_home(data_home)[0]
+        except TypeError as exc:  # not a path: an empty --data-home, say
+            raise BenchmarkError(str(exc)) from None
+        settings = {"data": "generated" if folder is None else "published", "quick": bool(quick)}
         _check_settings(out, settings, bool(existing))
         # Load every data set asked for before the first fit (a second or two for
         # all 54), so that a missing or bad file stops the run at once, even one

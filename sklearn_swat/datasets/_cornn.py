@@ -523,6 +523,14 @@ _TARGET_RTOL = 1e-8
 def _resolve_data_home(data_home: str | os.PathLike | None) -> tuple[Path | None, str]:
     """Return the folder to read (None: generate) and a phrase saying where it came from."""
     if data_home is not None:
+        if not isinstance(data_home, (str, os.PathLike)) or str(data_home) == "":
+            hint = ""
+            if isinstance(data_home, bool):
+                hint = " (scaled is keyword-only: load_cornn(name, scaled=False))"
+            raise TypeError(
+                f"data_home must be the path of a folder of CORNN CSV files, or None to generate "
+                f"the data; got {data_home!r}{hint}."
+            )
         return Path(data_home).expanduser(), "data_home"
     from_env = os.environ.get(DATA_HOME_ENV)
     if from_env:
