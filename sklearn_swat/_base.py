@@ -6,9 +6,11 @@ import contextlib
 import os
 import threading
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
@@ -20,6 +22,9 @@ from sklearn.utils.validation import (
 from torch import nn
 
 from ._network import ACTIVATIONS, SparseMLP
+
+if TYPE_CHECKING:  # annotations only
+    import matplotlib.axes
 
 _SCALE_EPS = 1e-12
 
@@ -243,7 +248,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
                 f"{type(self).__name__}())."
             )
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict with the fitted sparse network.
 
         Parameters
@@ -363,7 +368,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "network_")
         return self.network_.summary()
 
-    def plot_network(self, ax=None):
+    def plot_network(self, ax: matplotlib.axes.Axes | None = None) -> matplotlib.axes.Axes:
         """Draw the fitted network with matplotlib.
 
         Parameters

@@ -24,6 +24,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numpy.typing import ArrayLike
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 from skorch import NeuralNetRegressor
@@ -589,7 +590,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y) -> DARTSADMMRegressor:
+    def fit(self, X: ArrayLike, y: ArrayLike) -> DARTSADMMRegressor:
         """Search the activations, prune with ADMM and retrain.
 
         Parameters

@@ -9,10 +9,14 @@ gate. A neuron whose gate is off contributes nothing and is not counted.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
+
+if TYPE_CHECKING:  # annotations only
+    import matplotlib.axes
 
 ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "leaky_relu")
 """The three activations a hidden neuron can have; a neuron's activation id indexes this tuple.
@@ -488,6 +492,11 @@ class SparseMLP:
     def summary(self) -> str:
         """Return a readable description of the layers, activations and size.
 
+        Returns
+        -------
+        text : str
+            One line for the network, one per layer.
+
         Examples
         --------
         >>> import numpy as np
@@ -523,7 +532,7 @@ class SparseMLP:
         sizes = "-".join(str(n) for n in [self.n_inputs, *self.n_active_neurons, 1])
         return f"SparseMLP({sizes}, n_nonzero={self.n_nonzero})"
 
-    def plot(self, ax=None):
+    def plot(self, ax: matplotlib.axes.Axes | None = None) -> matplotlib.axes.Axes:
         """Draw the network with matplotlib: active neurons and non-zero weights.
 
         Parameters

@@ -7,6 +7,7 @@ import os
 from numbers import Integral, Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -469,7 +470,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
 
     # ------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None) -> SWATRegressor:
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> SWATRegressor:
         """Search the latent space for a sparse network fitting ``(X, y)``.
 
         Parameters

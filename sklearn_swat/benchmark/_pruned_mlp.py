@@ -13,6 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -197,7 +198,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
             curve.append(total / n)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y) -> PrunedMLPRegressor:
+    def fit(self, X: ArrayLike, y: ArrayLike) -> PrunedMLPRegressor:
         """Train densely, prune by magnitude and retrain.
 
         Parameters
@@ -265,7 +266,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         self.n_iter_ = len(curve)
         return self
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict with the pruned network.
 
         Parameters
