@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -177,14 +178,25 @@ def load_autoencoder(name_or_path: str | os.PathLike = "cornn") -> MultiScaleAut
     return _load_cached(info["path"], info["sha256"], json.dumps(info["config"], sort_keys=True))
 
 
+# The modules draw their initial weights from torch's global generator; this
+# lock keeps two untrained autoencoders made at once in threads (the ablation
+# in GridSearchCV with a threading backend) from drawing from each other's seed.
+_GLOBAL_RNG_LOCK = threading.Lock()
+
+
 def untrained_autoencoder(config: AutoencoderConfig, seed: int = 0) -> MultiScaleAutoencoder:
-    """A randomly initialised autoencoder of ``config``, frozen (the ablation's baseline)."""
-    gen_state = torch.random.get_rng_state()
-    try:
-        torch.manual_seed(seed)
-        model = MultiScaleAutoencoder(config)
-    finally:
-        torch.random.set_rng_state(gen_state)
+    """A randomly initialised autoencoder of ``config``, frozen (the ablation's baseline).
+
+    The same ``seed`` gives the same weights; torch's global random state is
+    left as it was.
+    """
+    with _GLOBAL_RNG_LOCK:
+        gen_state = torch.random.get_rng_state()
+        try:
+            torch.manual_seed(seed)
+            model = MultiScaleAutoencoder(config)
+        finally:
+            torch.random.set_rng_state(gen_state)
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)

@@ -19,6 +19,7 @@ The estimator then hands a :class:`SparseMLP` to the shared base class.
 from __future__ import annotations
 
 import itertools
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -31,6 +32,7 @@ from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback, LRScheduler
 from skorch.dataset import Dataset
 from torch import nn
+from torch.nn.utils import skip_init
 
 from ._base import (
     BaseSparseNetworkRegressor,
@@ -53,13 +55,25 @@ class _MixedActivationMLP(nn.Module):
     nothing and receive no gradient.
     """
 
-    def __init__(self, n_inputs: int, hidden_layer_sizes: tuple[int, ...]) -> None:
+    def __init__(
+        self, n_inputs: int, hidden_layer_sizes: tuple[int, ...], generator: torch.Generator
+    ) -> None:
         super().__init__()
         sizes = [n_inputs, *hidden_layer_sizes, 1]
-        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(sizes))
+        # nn.Linear's own initialisation, drawn from the fit's generator instead
+        # of torch's global one (which fits running in threads would share).
+        self.linears = nn.ModuleList(
+            skip_init(nn.Linear, a, b) for a, b in itertools.pairwise(sizes)
+        )
+        with torch.no_grad():
+            for lin in self.linears:
+                nn.init.kaiming_uniform_(lin.weight, a=math.sqrt(5), generator=generator)
+                bound = 1.0 / math.sqrt(lin.in_features)
+                nn.init.uniform_(lin.bias, -bound, bound, generator=generator)
         # DARTS initialises the architecture logits at 1e-3 * N(0, 1).
         self.arch_logits = nn.ParameterList(
-            nn.Parameter(1e-3 * torch.randn(w, len(ACTIVATIONS))) for w in hidden_layer_sizes
+            nn.Parameter(1e-3 * torch.randn(w, len(ACTIVATIONS), generator=generator))
+            for w in hidden_layer_sizes
         )
         for i, lin in enumerate(self.linears):
             self.register_buffer(f"mask{i}", torch.ones_like(lin.weight))
@@ -115,18 +129,25 @@ class _SlicedBatches:
     forward and backward pass of these tiny networks.
     """
 
-    def __init__(self, dataset, batch_size: int = 64, shuffle: bool = False) -> None:
+    def __init__(
+        self,
+        dataset,
+        batch_size: int = 64,
+        shuffle: bool = False,
+        generator: torch.Generator | None = None,
+    ) -> None:
         self.X = torch.as_tensor(dataset.X)
         self.y = torch.as_tensor(dataset.y)
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.generator = generator
 
     def __len__(self) -> int:
         return -(-len(self.X) // self.batch_size)
 
     def __iter__(self):
         n = len(self.X)
-        order = torch.randperm(n) if self.shuffle else torch.arange(n)
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
         for start in range(0, n, self.batch_size):
             idx = order[start : start + self.batch_size]
             yield self.X[idx], self.y[idx]
@@ -140,15 +161,21 @@ class _ArchitectureStep(Callback):
     of the other half, the weights held fixed.
     """
 
-    def __init__(self, X, y, lr: float, batch_size: int) -> None:
+    def __init__(self, X, y, lr: float, batch_size: int, generator: torch.Generator) -> None:
         self.X = X
         self.y = y
         self.lr = lr
         self.batch_size = batch_size
+        self.generator = generator
 
     def on_train_begin(self, net, X=None, y=None, **kwargs) -> None:
         self.optimizer_ = torch.optim.Adam(net.module_.arch_logits.parameters(), lr=self.lr)
-        loader = _SlicedBatches(Dataset(self.X, self.y), batch_size=self.batch_size, shuffle=True)
+        loader = _SlicedBatches(
+            Dataset(self.X, self.y),
+            batch_size=self.batch_size,
+            shuffle=True,
+            generator=self.generator,
+        )
         self.batches_ = _cycle(loader)
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs) -> None:
@@ -569,7 +596,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
             )
         return tuple(int(s) for s in sizes)
 
-    def _make_net(self, module, epochs, callbacks, device, lr):
+    def _make_net(self, module, epochs, callbacks, device, lr, generator):
         # One skorch net per phase, all on the same module instance (skorch
         # does not re-create an initialised module); each gets a fresh Adam.
         # The per-epoch table costs time even when it is not printed.
@@ -582,6 +609,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
             optimizer=torch.optim.Adam,
             iterator_train=_SlicedBatches,
             iterator_train__shuffle=True,
+            iterator_train__generator=generator,
             train_split=None,
             callbacks=callbacks,
             **quiet,
@@ -640,18 +668,27 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
 
         n_weights = sum(a * b for a, b in itertools.pairwise([X.shape[1], *sizes, 1]))
         k = max(1, int(round((1.0 - self.sparsity) * n_weights)))
-        fork_devices = [self.device_.index or 0] if self.device_.type == "cuda" else []
+        # Every draw of the fit (initial weights and logits, batch orders) comes
+        # from this generator: torch's global one is neither read nor changed,
+        # so that fits running at once in threads stay reproducible.
+        generator = torch.Generator().manual_seed(seed)
 
-        with torch_threads(effective_n_threads(self.n_jobs)), torch.random.fork_rng(fork_devices):
-            torch.manual_seed(seed)
-            module = _MixedActivationMLP(X.shape[1], sizes)
+        with torch_threads(effective_n_threads(self.n_jobs)):
+            module = _MixedActivationMLP(X.shape[1], sizes, generator)
             history = {}
 
             if self.verbose:
                 print(f"[DARTS] search: {self.search_epochs} epochs")
-            arch_step = _ArchitectureStep(Xs[a_idx], ys[a_idx], self.arch_lr, self.batch_size)
+            arch_step = _ArchitectureStep(
+                Xs[a_idx], ys[a_idx], self.arch_lr, self.batch_size, generator
+            )
             net = self._make_net(
-                module, self.search_epochs, [("architecture", arch_step)], self.device_, self.lr
+                module,
+                self.search_epochs,
+                [("architecture", arch_step)],
+                self.device_,
+                self.lr,
+                generator,
             )
             net.fit(Xs[w_idx], ys[w_idx])
             history["search"] = net.history
@@ -664,7 +701,9 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
                 if self.verbose:
                     print(f"[ADMM] pruning to {k} of {n_weights} weights: {self.admm_epochs} epochs")
                 admm = _ADMMPruning(k, self.rho, self.rho_growth)
-                net = self._make_net(module, self.admm_epochs, [("admm", admm)], self.device_, self.lr)
+                net = self._make_net(
+                    module, self.admm_epochs, [("admm", admm)], self.device_, self.lr, generator
+                )
                 net.fit(Xs, ys)
                 history["admm"] = net.history
 
@@ -675,7 +714,12 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
                     print(f"[retrain] {k} weights, mask fixed: {self.retrain_epochs} epochs")
                 schedule = LRScheduler(policy="CosineAnnealingLR", T_max=self.retrain_epochs)
                 net = self._make_net(
-                    module, self.retrain_epochs, [("lr_schedule", schedule)], self.device_, self.lr
+                    module,
+                    self.retrain_epochs,
+                    [("lr_schedule", schedule)],
+                    self.device_,
+                    self.lr,
+                    generator,
                 )
                 net.fit(Xs, ys)
                 history["retrain"] = net.history

@@ -204,8 +204,7 @@ def test_project_top_k_is_global():
 
 def test_final_network_folds_constant_and_drops_dead_neurons():
     """Switching off dead neurons and folding constant ones keeps the function."""
-    torch.manual_seed(0)
-    module = _MixedActivationMLP(2, (3, 3))
+    module = _MixedActivationMLP(2, (3, 3), torch.Generator().manual_seed(0))
     module.fix_activations()
     masks = [torch.ones_like(w) for w in module.weights()]
     masks[0][1, :] = 0.0  # neuron 1 of layer 1: no incoming weight, outputs a constant
@@ -218,3 +217,22 @@ def test_final_network_folds_constant_and_drops_dead_neurons():
     np.testing.assert_allclose(net.predict(X[:20]), expected, rtol=1e-5, atol=1e-5)
     assert net.n_active_neurons == [2, 2]
     assert net.n_nonzero < SparseMLP(net.coefs, net.intercepts, net.activations).n_nonzero
+
+
+def test_fits_in_threads_match_serial_fits():
+    """Fits running at once in threads draw from their own generators, not torch's global one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    seeds = [1, 2, 3, 4]
+    serial = [DARTSADMMRegressor(random_state=s, **CHEAP).fit(X, y).predict(X) for s in seeds]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(
+            pool.map(
+                lambda s: DARTSADMMRegressor(random_state=s, n_jobs=1, **CHEAP)
+                .fit(X, y)
+                .predict(X),
+                seeds,
+            )
+        )
+    for a, b in zip(serial, threaded):
+        np.testing.assert_array_equal(a, b)

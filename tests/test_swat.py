@@ -285,6 +285,21 @@ def test_untrained_autoencoder_is_drawn_with_the_fit_seed(monkeypatch):
     assert any(not torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 
+def test_untrained_autoencoders_made_in_threads_match_serial_ones():
+    # torch's global generator is shared by threads: each draw must keep its own seed.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sklearn_swat._checkpoints import load_autoencoder, untrained_autoencoder
+
+    config = load_autoencoder("cornn").config
+    seeds = list(range(8))
+    serial = [untrained_autoencoder(config, seed=s) for s in seeds]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded = list(pool.map(lambda s: untrained_autoencoder(config, seed=s), seeds))
+    for a, b in zip(serial, threaded):
+        assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
 def test_interrupted_fit_keeps_previous_model(fitted, monkeypatch):
     reg = clone(fitted).fit(X2, y2)
     before = reg.predict(X2)
