@@ -324,9 +324,10 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     """DARTS activation search, ADMM pruning and retraining: the paper's baseline.
 
     The network has the shape given by ``hidden_layer_sizes`` (1 to 4 hidden
-    layers; the paper's search space is width at most 7). Training has three
-    phases, each a skorch :class:`~skorch.NeuralNetRegressor` over the same
-    module, all with Adam and mini-batches of ``batch_size`` rows:
+    layers; the paper's search space is width at most 7, the ``"cornn"``
+    autoencoder's; ``"general"``'s is 8). Training has three phases, each a
+    skorch :class:`~skorch.NeuralNetRegressor` over the same module, all with
+    Adam and mini-batches of ``batch_size`` rows:
 
     1. **Search** (``search_epochs``). Every hidden neuron's activation is a
        softmax mixture of sigmoid, tanh and leaky ReLU (slope 0.01), the
@@ -466,8 +467,9 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     Notes
     -----
     This is the DARTS+ADMM baseline of the SWAT-NN paper, rebuilt from its
-    description: same search space as SWAT (depths 1 to 4, width at most 7,
-    per-neuron choice among the same three activations), size counted the
+    description: same search space as SWAT with the ``"cornn"`` autoencoder
+    (depths 1 to 4, width at most 7, per-neuron choice among the same three
+    activations), size counted the
     same way (:attr:`n_nonzero_`). ``fit`` does not take ``sample_weight``.
     An error or a ``KeyboardInterrupt`` in any phase stops ``fit`` (skorch alone
     would end only that phase on a ``KeyboardInterrupt``) and leaves a previously

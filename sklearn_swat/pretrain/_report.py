@@ -215,9 +215,15 @@ def write_report(out: str | os.PathLike = "docs", n_networks: int = 1000) -> Pat
         "ties each code to its own depth's decoder, and the two rows under the share above "
         "measure it: with the bundled checkpoints the best decoder is the network's own on "
         "every network reconstructed, and no shallower decoder reconstructs a network of depth "
-        "2 to 4. The search decodes each code at its own depth only, so it does not need the "
-        "property; decoding its codes at the other depths as well added no useful candidate "
-        "(benchmarks/checkpoints/report.md, 'Every code decoded at every depth').",
+        "2 to 4: it answers a deeper code with a network that is constant in effect (decoder "
+        "1 switches nearly all its neurons off; `python benchmarks/decoder_depths.py cornn "
+        "--gates`). Training every decoder on every code, four times longer on a GPU too, did "
+        "not change that; a weight-space target, shallower networks distilled from deeper ones "
+        "(`--distill-weight`), reopens those neurons and gives back part of the deeper "
+        "network's shape, not yet its level (benchmarks/checkpoints/report.md, 'The same "
+        "stages on a GPU'). The search decodes each code at its own depth only, so it does not "
+        "need the property; decoding its codes at the other depths as well added no useful "
+        "candidate (benchmarks/checkpoints/report.md, 'Every code decoded at every depth').",
         "- **Normalised functional loss.** Zoo outputs are heavy-tailed (variance from 0 to "
         "1e4), so each network's MSE is divided by its output variance (+0.01) and passed "
         "through log(1 + .), so no few networks dominate a batch.",
