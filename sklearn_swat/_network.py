@@ -53,8 +53,14 @@ def torch_activation(index: int, a: torch.Tensor) -> torch.Tensor:
 
 
 def _as_activation_ids(values: Sequence | np.ndarray, size: int, layer: int) -> np.ndarray:
+    values = np.asarray(values, dtype=object)
+    if values.ndim > 1:
+        raise ValueError(
+            f"The activations of hidden layer {layer} must be a flat sequence, one per neuron; "
+            f"got {values.tolist()!r}."
+        )
     out = []
-    for v in np.asarray(values, dtype=object).ravel():
+    for v in values.ravel():
         if isinstance(v, str):
             if v not in ACTIVATIONS:
                 raise ValueError(
@@ -296,6 +302,11 @@ class SparseMLP:
         -------
         y : ndarray of shape (n_samples,)
             Outputs.
+
+        Notes
+        -----
+        The inputs are not checked for NaN or infinity, which propagate as in
+        numpy; the estimators' ``predict`` refuses them.
 
         Examples
         --------

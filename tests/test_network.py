@@ -232,6 +232,12 @@ def test_activations_must_be_ids_or_names(activations):
         _one_layer(activations=activations)
 
 
+def test_nested_activations_are_refused_not_flattened():
+    # [[[0], [1], [2]]] would flatten to the right count and hide a mistaken shape.
+    with pytest.raises(ValueError, match="activations of hidden layer 0 must be a flat sequence"):
+        _one_layer(activations=[[[0], [1], [2]]])
+
+
 @pytest.mark.parametrize("coefs", [[np.ones(3), np.ones((3, 1))], [np.ones((2, 0)), np.ones((0, 1))],
                                    [np.ones((0, 3)), np.ones((3, 1))]])
 def test_empty_or_flat_weight_matrices_are_refused(coefs):

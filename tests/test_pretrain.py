@@ -116,7 +116,10 @@ def test_zoo_weight_scales_shrink_hidden_weights_only():
 def test_cli_rejects_bad_settings(tmp_path, capsys, option, value, message):
     with pytest.raises(SystemExit):
         main(["train", "--workdir", str(tmp_path / "run"), option, value])
-    assert re.search(message, capsys.readouterr().err)
+    err = capsys.readouterr().err
+    assert re.search(message, err)
+    # The usage shown is the train command's, whose options the user got wrong.
+    assert "usage: python -m sklearn_swat.pretrain train" in err
     assert not (tmp_path / "run").exists()
 
 

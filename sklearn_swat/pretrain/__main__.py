@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sklearn_swat.pretrain", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("train", help="train an autoencoder on the random zoo")
+    p = train_parser = sub.add_parser("train", help="train an autoencoder on the random zoo")
     p.add_argument("--preset", choices=sorted(PRESETS), default=None,
                    help="base config (default cornn; with --resume, the run's own); any size option "
                         "below overrides it")
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "train":
-            return _train(args, parser)
+            return _train(args, train_parser)
         if args.command == "export":
             from ._report import export
 
