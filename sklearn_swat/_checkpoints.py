@@ -114,17 +114,42 @@ def load_checkpoint_info(name_or_path: str | os.PathLike) -> dict:
     return info
 
 
-@lru_cache(maxsize=8)
-def _load_cached(weights: str, sha256: str, config_json: str) -> MultiScaleAutoencoder:
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+# The modules draw their initial weights from torch's global generator; this
+# lock keeps two autoencoders made at once in threads (the ablation in
+# GridSearchCV with a threading backend) from drawing from each other's seed.
+_GLOBAL_RNG_LOCK = threading.Lock()
 
+
+def _build(config: AutoencoderConfig, seed: int | None = None) -> MultiScaleAutoencoder:
+    """A new autoencoder, torch's global random state left as it was.
+
+    With ``seed``, its initial weights are those of that seed; without, they
+    are drawn (to be overwritten by a checkpoint's).
+    """
+    with _GLOBAL_RNG_LOCK:
+        gen_state = torch.random.get_rng_state()
+        try:
+            if seed is not None:
+                torch.manual_seed(seed)
+            return MultiScaleAutoencoder(config)
+        finally:
+            torch.random.set_rng_state(gen_state)
+
+
+def _check_sha256(weights: str, sha256: str) -> None:
     actual = sha256_file(weights)
     if actual != sha256:
         raise CheckpointError(
             f"Checkpoint file {weights} is corrupt or was replaced: its sha256 is {actual}, "
             f"its description says {sha256}. Reinstall the package or re-export the checkpoint."
         )
+
+
+@lru_cache(maxsize=8)
+def _load_cached(weights: str, sha256: str, config_json: str) -> MultiScaleAutoencoder:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
     try:
         state = load_file(weights)
     except (SafetensorError, OSError, ValueError) as exc:
@@ -133,7 +158,7 @@ def _load_cached(weights: str, sha256: str, config_json: str) -> MultiScaleAutoe
         ) from exc
     config = AutoencoderConfig.from_dict(json.loads(config_json))
     try:
-        model = MultiScaleAutoencoder(config)
+        model = _build(config)
         model.load_state_dict(state, strict=True)
     except (RuntimeError, TypeError, ValueError) as exc:
         raise CheckpointError(
@@ -148,9 +173,10 @@ def _load_cached(weights: str, sha256: str, config_json: str) -> MultiScaleAutoe
 def load_autoencoder(name_or_path: str | os.PathLike = "cornn") -> MultiScaleAutoencoder:
     """Load a bundled autoencoder by name, or one exported to a path.
 
-    The weights file's sha256 is checked against its description before it
-    is read, and it is read with safetensors (no pickle). Loaded models are
-    cached, frozen and in eval mode: do not modify them.
+    The weights file's sha256 is checked against its description at every
+    call, and the file is read with safetensors (no pickle). Loaded models
+    are cached, frozen and in eval mode: do not modify them. torch's global
+    random state is left as it was.
 
     Parameters
     ----------
@@ -175,13 +201,10 @@ def load_autoencoder(name_or_path: str | os.PathLike = "cornn") -> MultiScaleAut
     (7, 2)
     """
     info = load_checkpoint_info(name_or_path)
+    # Checked on every load, not only the first one the cache below remembers
+    # (about 2 ms for a bundled checkpoint).
+    _check_sha256(info["path"], info["sha256"])
     return _load_cached(info["path"], info["sha256"], json.dumps(info["config"], sort_keys=True))
-
-
-# The modules draw their initial weights from torch's global generator; this
-# lock keeps two untrained autoencoders made at once in threads (the ablation
-# in GridSearchCV with a threading backend) from drawing from each other's seed.
-_GLOBAL_RNG_LOCK = threading.Lock()
 
 
 def untrained_autoencoder(config: AutoencoderConfig, seed: int = 0) -> MultiScaleAutoencoder:
@@ -190,13 +213,7 @@ def untrained_autoencoder(config: AutoencoderConfig, seed: int = 0) -> MultiScal
     The same ``seed`` gives the same weights; torch's global random state is
     left as it was.
     """
-    with _GLOBAL_RNG_LOCK:
-        gen_state = torch.random.get_rng_state()
-        try:
-            torch.manual_seed(seed)
-            model = MultiScaleAutoencoder(config)
-        finally:
-            torch.random.set_rng_state(gen_state)
+    model = _build(config, seed)
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)

@@ -67,6 +67,17 @@ def test_wrong_sha256_is_refused(copy_of):
         load_autoencoder(path)
 
 
+def test_file_changed_after_a_load_is_refused(copy_of):
+    # The loaded model is cached; the file's sha256 is still checked on every load.
+    path = copy_of()
+    load_autoencoder(path)
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=rf"{path.name} is corrupt or was replaced"):
+        load_autoencoder(path)
+
+
 def _replace_weights(path, data: bytes) -> None:
     """Write ``data`` as the weights file and record its sha256, so only the content is wrong."""
     path.write_bytes(data)

@@ -211,6 +211,24 @@ def test_same_seed_same_predictions_across_processes(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "p0.npy"), np.load(tmp_path / "p1.npy"))
 
 
+def test_first_load_in_a_process_leaves_torch_global_rng_alone():
+    # Building the autoencoder that the checkpoint then fills draws initial weights:
+    # the first fit in a fresh process (cache empty) must not move the user's generator.
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, torch; from sklearn_swat import SWATRegressor;"
+        "torch.manual_seed(5); before = torch.get_rng_state();"
+        "X = np.random.RandomState(0).uniform(-1, 1, (60, 2)); y = X[:, 0] * X[:, 1];"
+        "kw = dict(max_iter=3, polish_iter=3, n_restarts=1, depths=(1,), random_state=0);"
+        "SWATRegressor(**kw).fit(X, y);"
+        "SWATRegressor(autoencoder='untrained:cornn', **kw).fit(X, y);"
+        "assert torch.equal(torch.get_rng_state(), before), 'moved'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def _darts_phase(module):
     """Which phase of DARTSADMMRegressor.fit a forward pass of its module belongs to."""
     if module.fixed_ is None:
