@@ -9,7 +9,7 @@ the mapping back to the target's scale inside it: use it in a torch program, dif
 it, fine-tune it, or save it with :func:`torch.export.export` as a file that loads without
 sklearn-swat.
 
-The example takes about 15 seconds.
+The example takes a few seconds.
 """
 
 # %%

@@ -69,7 +69,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         to 2 features, ``"general"`` for up to 8), a bundled name, the path of
         an exported ``.safetensors`` checkpoint, or ``"untrained:NAME"`` for
         a randomly initialised model of ``NAME``'s config (an ablation),
-        drawn with the seed of ``random_state``.
+        drawn with the seed of ``random_state``; its zoo starts (``init``)
+        go through its random encoder and decoders like any code, and come
+        back as other networks.
     depths : tuple of int, default=(1, 2, 3, 4)
         Numbers of hidden layers to search; each has its own decoder.
     n_restarts : int, default=4
@@ -85,7 +87,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         sigmoid, tanh and leaky ReLU; ``"smooth"`` sigmoid and tanh only (a
         smooth network, no kinks); ``"mixed"`` smooth for the odd-numbered
         restarts of each depth (one zoo start and one random start with the
-        defaults) and any for the others, so that smooth and piecewise-linear
+        defaults; none with ``n_restarts=1``) and any for the others, so that smooth and piecewise-linear
         candidates compete in the selection.
     max_iter : int, default=120
         Adam steps of the latent descent.
@@ -145,7 +147,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         41 and larger on none.
     validation_fraction : float, default=0.1
         Share of the rows held out to choose among the candidates and to
-        check each pruning step.
+        check each pruning step. No row is held out with fewer than 20
+        samples, when the share rounds down to no row (as 0 does), or with
+        ``selection="train"``: the training MSE then stands wherever the
+        held-out MSE is named here.
     selection : {"validation", "train"}, default="validation"
         Choose the candidate by held-out MSE, or by training MSE (the paper).
     selection_tolerance : float, default=0.2
@@ -178,8 +183,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         smallest network that is not a constant: one neuron, its input weight
         and bias, its output weight and the output bias) leaves only the
         constant network (the training mean), returned without a search.
-    device : str, default="cpu"
-        ``"cpu"``, ``"cuda"`` or ``"auto"`` (cuda when available).
+    device : str or None, default="cpu"
+        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` or ``None``
+        (cuda when available).
     n_jobs : int, default=None
         Torch threads during ``fit``; ``None`` means 1 (the networks are
         small: more threads rarely help), ``-1`` all cores. torch sums in
@@ -201,7 +207,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         output bias.
     depth_ : int
         Hidden layers of the fitted network: 1 for the constant network (one
-        switched-off neuron), which ``candidates_`` lists with depth 0.
+        switched-off neuron), which ``candidates_`` lists with depth 0. A
+        searched network can end constant too (every neuron switched off,
+        ``n_active_neurons_`` all 0, one non-zero) and keeps its depth.
     n_active_neurons_ : list of int
         Switched-on neurons per hidden layer.
     activations_ : list of list of str
@@ -209,11 +217,13 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     candidates_ : dict of ndarray
         One entry per depth and restart, and a last one with ``depth`` 0 for
         the constant network (the training mean, one parameter), which
-        competes in the selection: ``depth``, ``restart``, ``train_loss``,
-        ``validation_loss`` (NaN without a split), ``n_nonzero``,
-        ``selected``. ``pandas.DataFrame(candidates_)`` shows it. The
-        losses are (sample-weighted) mean squared errors on the target as
-        the search sees it, scaled to [-1, 1]: multiply by ``y_scale_ ** 2``
+        competes in the selection (a constant target, or a ``max_nonzero``
+        below 4, is fitted without a search: the constant entry alone):
+        ``depth``, ``restart``, ``train_loss``, ``validation_loss`` (NaN
+        without a split), ``n_nonzero``, ``selected``.
+        ``pandas.DataFrame(candidates_)`` shows it. The losses are
+        (sample-weighted) mean squared errors on the target as the search
+        sees it, scaled to [-1, 1]: multiply by ``y_scale_ ** 2``
         for the target's own units. The candidates that were polished and
         pruned (the selected one, and up to ``prune_candidates`` in all) are
         described as they ended.
