@@ -29,7 +29,7 @@ from sklearn_swat.benchmark import (
 )
 from sklearn_swat.benchmark.__main__ import main
 from sklearn_swat.benchmark._registry import QUICK_ENV
-from sklearn_swat.datasets import cornn_names
+from sklearn_swat.datasets import cornn_names, load_cornn
 
 HEADER = ",".join(COLUMNS) + "\n"
 
@@ -283,6 +283,49 @@ def test_pruned_mlp_regressor():
     as_text = PrunedMLPRegressor(n_nonzero=20, max_iter=3, retrain_iter=3, random_state=0)
     as_text.fit(X, y.astype(str))
     np.testing.assert_array_equal(as_text.predict(X), reg.predict(X))
+
+
+def test_pruning_counts_only_parameters_that_reach_the_output():
+    """Large first-layer weights and tiny output weights: plain magnitude pruning would keep
+    the first and cut every output weight, a constant network counted at full size."""
+    import torch
+    from torch import nn
+
+    from sklearn_swat.benchmark._pruned_mlp import _prune_to
+
+    torch.manual_seed(0)
+    module = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    with torch.no_grad():
+        module[0].weight.copy_(torch.tensor([[5.0, 4.0], [3.0, -6.0], [2.0, 7.0]]))
+        module[0].bias.copy_(torch.tensor([1.0, -2.0, 3.0]))
+        module[2].weight.copy_(torch.tensor([[0.01, -0.02, 0.03]]))
+        module[2].bias.fill_(0.001)
+    _prune_to(module, 6)
+    w1, b1, w2, b2 = (p.detach() for p in module.parameters())
+    n_live = sum(int(torch.count_nonzero(p)) for p in (w1, b1, w2, b2))
+    # Two neurons with all four parameters each do not fit in 6; one neuron's 4 (and no
+    # output bias, the smallest entry) is what fits: the count ends below the target.
+    assert n_live == 4
+    # Every neuron kept has an output weight, every output weight a neuron with an input.
+    kept = w2[0] != 0
+    assert kept.any()
+    assert torch.all((w1[~kept] == 0) & (b1[~kept] == 0))
+    assert torch.all(w1[kept].ne(0).any(dim=1))
+    # The network still depends on its inputs.
+    X = torch.tensor([[0.5, -0.5], [-0.5, 0.5]])
+    out = module(X)
+    assert not torch.equal(out[0], out[1])
+
+
+def test_pruned_mlp_keeps_a_connected_network_at_swat_sizes():
+    """On Rastrigin at 13 parameters (swat's size there) one-shot magnitude pruning left a
+    constant network counted at 13; the pruned network's output must depend on its inputs."""
+    X, _, y, _ = load_cornn("Rastrigin")
+    reg = PrunedMLPRegressor(n_nonzero=13, max_iter=50, retrain_iter=50, random_state=0)
+    reg.fit(X[:1000], y[:1000])
+    assert reg.n_nonzero_ <= 13
+    assert min(reg.n_active_neurons_) >= 1
+    assert np.ptp(reg.predict(X[:200])) > 0.1
 
 
 @pytest.mark.parametrize("params, match", [
