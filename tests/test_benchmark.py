@@ -500,6 +500,8 @@ def test_matched_size_comparison(tmp_path):
     text = write_report(tmp_path).read_text()
     assert "| pretrained wins (rule above) | 3 | 2 | 0 | 1 |" in text
     assert "| pairs | 4 | 2 | 1 | 1 |" in text
+    # The caps here were met exactly: every pair compares networks of the same size.
+    assert "| networks of equal size | 4 | 2 | 1 | 1 |" in text
     assert "pairs are left out" not in text
     # A pair whose capped row is missing is left out, and the report says so.
     (tmp_path / "results.csv").write_text(results + cut.replace(
@@ -536,6 +538,7 @@ def test_descent_comparison(tmp_path):
         "rival_constant": 1, "constant": 1,
         "median_mse_ratio": pytest.approx((0.25 + 1.05) / 2),
         "median_nonzero_ratio": pytest.approx((8 / 9 + 2.0) / 2),
+        "equal_size": 0,
     }
     text = write_report(tmp_path).read_text()
     assert "### Pretraining where it acts: the latent descent alone" in text

@@ -292,6 +292,7 @@ def _side_by_side(pairs: Sequence[tuple[dict, dict]]) -> dict:
         "constant": int(sum(p["n_nonzero"] == 1 < u["n_nonzero"] for p, u in pairs)),
         "median_mse_ratio": median("test_mse"),
         "median_nonzero_ratio": median("n_nonzero"),
+        "equal_size": int(sum(p["n_nonzero"] == u["n_nonzero"] for p, u in pairs)),
     }
 
 
@@ -621,13 +622,16 @@ def write_report(
         lines += [
             "### Pretraining at equal size",
             "",
-            "The two searches compared at the same size: on each "
+            "The two searches compared at a size cap: on each "
             f"{unit[:-1]}, the search whose network came out larger is run again with "
             "`max_nonzero` set to the other's size (`swat-sized`: `swat` capped at "
             "`swat-untrained`'s size; `swat-untrained-sized`: the reverse), and the test MSE says "
-            "which latent space found the better network of that size. Cutting a network below "
-            "the size its search stopped at costs accuracy, so each direction alone favours the "
-            "search that was not cut; the first column counts both.",
+            "which latent space found the better network within that size. `max_nonzero` is a "
+            "cap, not a size: the capped search keeps the smallest network within its "
+            "tolerance, often below the cap, so the two sizes can still differ (the last two "
+            "rows). Cutting a network below the size its search stopped at costs accuracy, so "
+            "each direction alone favours the search that was not cut; the first column counts "
+            "both.",
             "",
             "| | all | `swat` cut | `swat-untrained` cut | equal size, none cut |",
             "|---|---:|---:|---:|---:|",
@@ -638,6 +642,8 @@ def write_report(
             row("median test MSE ratio (pretrained / untrained)", "median_mse_ratio", "{:.3g}"),
             row("pretrained wins (rule above)", "wins"),
             row("untrained wins (rule above)", "rival_wins"),
+            row("networks of equal size", "equal_size"),
+            row("median non-zero ratio (pretrained / untrained)", "median_nonzero_ratio", "{:.3g}"),
             "",
         ]
         if z["missing"]:
