@@ -303,9 +303,9 @@ def test_pruning_counts_only_parameters_that_reach_the_output():
     _prune_to(module, 6)
     w1, b1, w2, b2 = (p.detach() for p in module.parameters())
     n_live = sum(int(torch.count_nonzero(p)) for p in (w1, b1, w2, b2))
-    # Two neurons with all four parameters each do not fit in 6; one neuron's 4 (and no
-    # output bias, the smallest entry) is what fits: the count ends below the target.
-    assert n_live == 4
+    # The output bias is always kept; two neurons with four parameters each do not fit in
+    # the 5 left, one neuron's 4 do: the count ends below the target.
+    assert n_live == 5 and b2.item() == pytest.approx(0.001)
     # Every neuron kept has an output weight, every output weight a neuron with an input.
     kept = w2[0] != 0
     assert kept.any()
@@ -315,6 +315,9 @@ def test_pruning_counts_only_parameters_that_reach_the_output():
     X = torch.tensor([[0.5, -0.5], [-0.5, 0.5]])
     out = module(X)
     assert not torch.equal(out[0], out[1])
+    # At one parameter the network is the constant one: the output bias alone.
+    _prune_to(module, 1)
+    assert [int(torch.count_nonzero(p)) for p in module.parameters()] == [0, 0, 0, 1]
 
 
 def test_pruned_mlp_keeps_a_connected_network_at_swat_sizes():

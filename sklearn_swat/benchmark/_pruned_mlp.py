@@ -102,16 +102,19 @@ def _drop_dead(linears: list[nn.Linear]) -> None:
 def _prune_to(module: nn.Sequential, target: int) -> None:
     """Prune by global magnitude, then drop dead parameters, keeping at most ``target``.
 
-    The most entries by magnitude whose live remainder (after
-    :func:`_drop_dead`) is at most ``target``: dropping dead parameters
-    frees room that larger magnitudes fill, as far as it goes.
+    The output bias and the most other entries by magnitude whose live
+    remainder (after :func:`_drop_dead`) is at most ``target``: dropping dead
+    parameters frees room that larger magnitudes fill, as far as it goes.
     """
     params = list(module.parameters())
     linears = [m for m in module if isinstance(m, nn.Linear)]
     start = [p.detach().clone() for p in params]
     n_live = sum(int(torch.count_nonzero(p)) for p in start)
+    # The output bias is kept: with it alone the network is the constant
+    # (SWAT's one-parameter network), never the zero function.
     for k in range(max(n_live, target), target - 1, -1):
-        for p, p0, m in zip(params, start, _magnitude_masks(start, k)):
+        masks = [*_magnitude_masks(start[:-1], k - 1), torch.ones_like(start[-1])]
+        for p, p0, m in zip(params, start, masks):
             p.copy_(p0 * m)
         _drop_dead(linears)
         if sum(int(torch.count_nonzero(p)) for p in params) <= target:
