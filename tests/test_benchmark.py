@@ -929,3 +929,16 @@ def test_empty_data_home_is_an_error_line(tmp_path, capsys):
                  "--estimators", "mlp"]) == 2
     assert "data_home must be the path of a folder" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_duplicate_reference_rows_size_as_the_report_reads_them():
+    """With two swat rows for one fit (hand-merged files), pruned-mlp is sized from the first,
+    the one the report compares it with."""
+    from sklearn_swat.benchmark._runner import _plan
+
+    rows = [
+        {"dataset": "Booth", "estimator": "swat", "seed": 0, "n_nonzero": 10},
+        {"dataset": "Booth", "estimator": "swat", "seed": 0, "n_nonzero": 20},
+    ]
+    first, later = _plan(["Booth"], ["pruned-mlp"], [0], rows)
+    assert later == [] and [t.target_n_nonzero for t in first] == [10]

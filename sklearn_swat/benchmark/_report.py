@@ -587,8 +587,9 @@ def write_report(
     if any(not np.isnan(w.interval[0]) for w in [*s.win_rates.values(), *s.seed_baseline.values()]):
         lines += [
             f"Each {100 * CONFIDENCE:.0f}% interval is a percentile bootstrap over the data sets "
-            f"({_N_RESAMPLES} draws of {len(s.datasets)} data sets with replacement, a data set's "
-            "seeds drawn together): how far the rate could move on other functions like these.",
+            f"({_N_RESAMPLES} draws of {len(s.datasets)} data sets with replacement"
+            + (", a data set's seeds drawn together" if len(s.seeds) > 1 else "")
+            + "): how far the rate could move on other functions like these.",
             "",
         ]
     if s.ratios:

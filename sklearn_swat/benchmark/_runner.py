@@ -424,7 +424,10 @@ def _plan(
 ) -> tuple[list[_Task], list[tuple[str, str, int]]]:
     """Phase-1 tasks and the (dataset, estimator, seed) waiting for a reference planned in phase 1."""
     done = {(r["dataset"], r["estimator"], r["seed"]) for r in existing}
-    sizes = {(r["dataset"], r["estimator"], r["seed"]): r["n_nonzero"] for r in existing}
+    # The first of duplicate rows, as the report reads them.
+    sizes: dict[tuple[str, str, int], int] = {}
+    for r in existing:
+        sizes.setdefault((r["dataset"], r["estimator"], r["seed"]), r["n_nonzero"])
     pending = [
         (d, e, s) for d in datasets for s in seeds for e in estimators if (d, e, s) not in done
     ]
