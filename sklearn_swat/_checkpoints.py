@@ -202,7 +202,7 @@ def load_autoencoder(name_or_path: str | os.PathLike = "cornn") -> MultiScaleAut
     """
     info = load_checkpoint_info(name_or_path)
     # Checked on every load, not only the first one the cache below remembers
-    # (about 2 ms for a bundled checkpoint).
+    # (about 1 ms for a bundled checkpoint).
     _check_sha256(info["path"], info["sha256"])
     return _load_cached(info["path"], info["sha256"], json.dumps(info["config"], sort_keys=True))
 

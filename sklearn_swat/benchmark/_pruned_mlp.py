@@ -64,7 +64,6 @@ def mlp_size(coefs, intercepts) -> tuple[int, list[int], int]:
 def _magnitude_masks(params: list[torch.Tensor], k: int) -> list[torch.Tensor]:
     """0/1 masks keeping the ``k`` entries of largest magnitude over all tensors."""
     flat = torch.cat([p.detach().reshape(-1) for p in params])
-    k = min(k, int(torch.count_nonzero(flat)))  # zeros are never kept: they are pruned already
     keep = torch.zeros_like(flat, dtype=torch.bool)
     keep[torch.argsort(flat.abs(), descending=True, stable=True)[:k]] = True
     masks, start = [], 0
@@ -137,10 +136,11 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
        survivors are retrained for a share of ``retrain_iter`` epochs, the
        pruned entries held at zero.
 
-    One step (``pruning_steps=1``) is one-shot pruning: on about half of
-    the CORNN functions it cut every path from the inputs to the output at
-    SWAT's sizes, leaving a constant that still counted its dead weights.
-    Each step keeps the most entries by magnitude whose live remainder fits
+    Plain one-shot magnitude pruning, this baseline until 2026-11-28, cut
+    every path from the inputs to the output on about half of the CORNN
+    functions at SWAT's sizes, leaving a constant network that still
+    counted its dead weights; ``pruning_steps=1`` is one shot with the
+    repair above. Each step keeps the most entries by magnitude whose live remainder fits
     its size, so the non-zero count ends at ``n_nonzero``, or below it
     where removing one more entry would leave more dead ones.
 
