@@ -16,7 +16,7 @@ import numpy as np
 from scipy.stats import bootstrap
 
 from ._registry import BenchmarkError, estimator_names
-from ._runner import RESULTS_FILE, read_results
+from ._runner import RESULTS_FILE, _index, read_results
 
 REPORT_FILE = "report.md"
 SCATTER_FIGURE = "mse_vs_nonzero.png"
@@ -173,19 +173,6 @@ class Summary:
     median_fit_seconds: dict[str, float] = field(default_factory=dict)
     n_fits: dict[str, int] = field(default_factory=dict)
     n_duplicates: int = 0
-
-
-def _index(rows: Sequence[dict]) -> tuple[dict[tuple[str, int, str], dict], int]:
-    """Rows by (dataset, seed, estimator), the first of duplicates kept."""
-    index: dict[tuple[str, int, str], dict] = {}
-    duplicates = 0
-    for r in rows:
-        key = (r["dataset"], r["seed"], r["estimator"])
-        if key in index:
-            duplicates += 1
-        else:
-            index[key] = r
-    return index, duplicates
 
 
 def _pairs(index, a: str, b: str) -> list[tuple[dict, dict]]:

@@ -419,17 +419,30 @@ class BenchmarkRun:
     failures: list[tuple[str, str, int, str]] = field(default_factory=list)
 
 
+def _index(rows: Sequence[dict]) -> tuple[dict[tuple[str, int, str], dict], int]:
+    """Rows by (dataset, seed, estimator), the first of duplicates kept.
+
+    The report reads the rows so, and the runner sizes a rival from its
+    reference row so: both see the same row.
+    """
+    index: dict[tuple[str, int, str], dict] = {}
+    duplicates = 0
+    for r in rows:
+        key = (r["dataset"], r["seed"], r["estimator"])
+        if key in index:
+            duplicates += 1
+        else:
+            index[key] = r
+    return index, duplicates
+
+
 def _plan(
     datasets: Sequence[str], estimators: Sequence[str], seeds: Sequence[int], existing: Iterable[dict]
 ) -> tuple[list[_Task], list[tuple[str, str, int]]]:
     """Phase-1 tasks and the (dataset, estimator, seed) waiting for a reference planned in phase 1."""
-    done = {(r["dataset"], r["estimator"], r["seed"]) for r in existing}
-    # The first of duplicate rows, as the report reads them.
-    sizes: dict[tuple[str, str, int], int] = {}
-    for r in existing:
-        sizes.setdefault((r["dataset"], r["estimator"], r["seed"]), r["n_nonzero"])
+    index, _ = _index(list(existing))
     pending = [
-        (d, e, s) for d in datasets for s in seeds for e in estimators if (d, e, s) not in done
+        (d, e, s) for d in datasets for s in seeds for e in estimators if (d, s, e) not in index
     ]
     planned = set(pending)
     first: list[_Task] = []
@@ -438,8 +451,8 @@ def _plan(
         ref = ESTIMATORS[e].reference
         if ref is None:
             first.append(_Task(d, e, s))
-        elif (d, ref, s) in sizes:
-            first.append(_Task(d, e, s, target_n_nonzero=sizes[(d, ref, s)]))
+        elif (d, s, ref) in index:
+            first.append(_Task(d, e, s, target_n_nonzero=index[(d, s, ref)]["n_nonzero"]))
         elif (d, ref, s) in planned:
             later.append((d, e, s))
         else:
