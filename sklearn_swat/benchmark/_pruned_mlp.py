@@ -73,6 +73,11 @@ def _magnitude_masks(params: list[torch.Tensor], k: int) -> list[torch.Tensor]:
     return masks
 
 
+def _n_live(params) -> int:
+    """Non-zero entries over all of ``params``."""
+    return sum(int(torch.count_nonzero(p)) for p in params)
+
+
 @torch.no_grad()
 def _drop_dead(linears: list[nn.Linear]) -> None:
     """Zero the parameters that cannot change the output, in place.
@@ -84,7 +89,7 @@ def _drop_dead(linears: list[nn.Linear]) -> None:
     non-zeros is the count of parameters that matter.
     """
     while True:
-        before = sum(int(torch.count_nonzero(p)) for lin in linears for p in lin.parameters())
+        before = _n_live(p for lin in linears for p in lin.parameters())
         for i in range(len(linears) - 1):
             silent = ~linears[i].weight.ne(0).any(dim=1) & linears[i].bias.eq(0)
             linears[i + 1].weight[:, silent] = 0.0
@@ -92,8 +97,7 @@ def _drop_dead(linears: list[nn.Linear]) -> None:
             unused = ~linears[i + 1].weight.ne(0).any(dim=0)
             linears[i].weight[unused, :] = 0.0
             linears[i].bias[unused] = 0.0
-        after = sum(int(torch.count_nonzero(p)) for lin in linears for p in lin.parameters())
-        if after == before:
+        if _n_live(p for lin in linears for p in lin.parameters()) == before:
             return
 
 
@@ -108,7 +112,7 @@ def _prune_to(module: nn.Sequential, target: int) -> None:
     params = list(module.parameters())
     linears = [m for m in module if isinstance(m, nn.Linear)]
     start = [p.detach().clone() for p in params]
-    n_live = sum(int(torch.count_nonzero(p)) for p in start)
+    n_live = _n_live(start)
     # The output bias is kept: with it alone the network is the constant
     # (SWAT's one-parameter network), never the zero function.
     for k in range(max(n_live, target), target - 1, -1):
@@ -116,7 +120,7 @@ def _prune_to(module: nn.Sequential, target: int) -> None:
         for p, p0, m in zip(params, start, masks):
             p.copy_(p0 * m)
         _drop_dead(linears)
-        if sum(int(torch.count_nonzero(p)) for p in params) <= target:
+        if _n_live(params) <= target:
             return
 
 
