@@ -105,6 +105,25 @@ def torch_threads(n: int):
                 torch.set_num_threads(_threads_state["saved"])
 
 
+# Modules built by torch (nn.Linear and the like) draw their initial weights
+# from its global generator. This lock keeps two fits in threads from drawing
+# from each other's seed, and the draws leave the user's generator as it was.
+_GLOBAL_RNG_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def seeded_global_rng(seed: int | None = None):
+    """Run a block that draws from torch's global generator, then restore it.
+
+    With ``seed``, the block's draws are those of ``torch.manual_seed(seed)``.
+    Blocks in other threads wait: only one runs at a time.
+    """
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng([]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        yield
+
+
 def resolve_device(device: str | None) -> torch.device:
     """``"auto"``/``None`` -> cuda if available else cpu; otherwise as given."""
     if device in (None, "auto"):

@@ -11,13 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 from functools import lru_cache
 from pathlib import Path
 
-import torch
-
 from ._autoencoder import AutoencoderConfig, MultiScaleAutoencoder
+from ._base import seeded_global_rng
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 
@@ -114,26 +112,14 @@ def load_checkpoint_info(name_or_path: str | os.PathLike) -> dict:
     return info
 
 
-# The modules draw their initial weights from torch's global generator; this
-# lock keeps two autoencoders made at once in threads (the ablation in
-# GridSearchCV with a threading backend) from drawing from each other's seed.
-_GLOBAL_RNG_LOCK = threading.Lock()
-
-
 def _build(config: AutoencoderConfig, seed: int | None = None) -> MultiScaleAutoencoder:
     """A new autoencoder, torch's global random state left as it was.
 
     With ``seed``, its initial weights are those of that seed; without, they
     are drawn (to be overwritten by a checkpoint's).
     """
-    with _GLOBAL_RNG_LOCK:
-        gen_state = torch.random.get_rng_state()
-        try:
-            if seed is not None:
-                torch.manual_seed(seed)
-            return MultiScaleAutoencoder(config)
-        finally:
-            torch.random.set_rng_state(gen_state)
+    with seeded_global_rng(seed):
+        return MultiScaleAutoencoder(config)
 
 
 def _check_sha256(weights: str, sha256: str) -> None:

@@ -620,7 +620,8 @@ class TorchSparseMLP(nn.Module):
         super().__init__()
         self.linears = nn.ModuleList()
         for c, b in zip(network.coefs, network.intercepts):
-            lin = nn.Linear(c.shape[0], c.shape[1], dtype=dtype)
+            # skip_init: no initial draw from torch's global generator (the weights are copied).
+            lin = nn.utils.skip_init(nn.Linear, c.shape[0], c.shape[1], dtype=dtype)
             with torch.no_grad():
                 lin.weight.copy_(torch.as_tensor(c.T, dtype=dtype))
                 lin.bias.copy_(torch.as_tensor(b, dtype=dtype))

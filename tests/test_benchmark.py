@@ -285,6 +285,31 @@ def test_pruned_mlp_regressor():
     np.testing.assert_array_equal(as_text.predict(X), reg.predict(X))
 
 
+def test_pruned_mlp_fits_in_threads_match_serial_fits():
+    """Fits at once in threads each draw their initial weights from their own seed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (200, 2))
+    y = np.tanh(2 * X[:, 0]) + 0.5 * X[:, 1]
+
+    def fit(seed):
+        reg = PrunedMLPRegressor(n_nonzero=20, max_iter=20, retrain_iter=10, random_state=seed)
+        return reg.fit(X, y).predict(X)
+
+    seeds = [1, 2, 3, 4]
+    torch.manual_seed(5)
+    before = torch.get_rng_state()
+    serial = [fit(s) for s in seeds]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(fit, seeds))
+    for a, b in zip(serial, threaded):
+        np.testing.assert_array_equal(a, b)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
 def test_pruning_counts_only_parameters_that_reach_the_output():
     """Large first-layer weights and tiny output weights: plain magnitude pruning would keep
     the first and cut every output weight, a constant network counted at full size."""

@@ -14,6 +14,7 @@ import torch
 
 from .._autoencoder import AutoencoderConfig, MultiScaleAutoencoder, hard_network, soft_network
 from .._base import resolve_device
+from .._checkpoints import _build
 from .._encoding import NetworkBatch, canonicalize
 from .._network import MAX_DEPTH
 from .._zoo import distill_networks, fitted_zoo, sample_networks, sample_points, sample_zoo_batch
@@ -658,7 +659,7 @@ def load_training_state(workdir: str | os.PathLike) -> tuple[MultiScaleAutoencod
     if not path.is_file():
         raise FileNotFoundError(f"no state.pt in {workdir}: pass the --workdir of a training run.")
     st = _read_state(path)
-    model = MultiScaleAutoencoder(st["config"])
+    model = _build(st["config"])  # torch's global generator left as it was
     try:
         model.load_state_dict(st["model"])
     except (RuntimeError, KeyError) as err:
