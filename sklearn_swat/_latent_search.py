@@ -1,8 +1,8 @@
 """The batched latent descent of DESIGN section 5 and the final hard decode.
 
 All restarts of all depths are optimised together: one latent code per
-candidate, one decode per depth and step, one batched forward of every
-candidate network over a mini-batch of rows.
+candidate, one decode and one batched forward of that depth's candidate
+networks per depth and step, over a mini-batch of rows.
 """
 
 from __future__ import annotations
@@ -276,16 +276,18 @@ def latent_search(
                 mse + s.alpha * sparsity - s.gate_weight * gate_std + s.compactness_weight * gate_mean
             )
         loss = torch.cat(losses)
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        opt.step()
         with torch.no_grad():
-            t.clamp_(0.0, _THRESHOLD_MAX)
+            # Keep the code and thresholds that gave this loss, before the step moves them.
             if step >= s.anneal_iter or step == s.max_iter - 1:
                 better = loss.detach() < best_loss
                 best_loss = torch.where(better, loss.detach(), best_loss)
                 best_z[better] = z.detach()[better]
                 best_t[better] = t.detach()[better]
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        opt.step()
+        with torch.no_grad():
+            t.clamp_(0.0, _THRESHOLD_MAX)
         curve.append(float(loss.detach().mean()))
         if progress is not None:
             progress(step + 1)

@@ -617,11 +617,12 @@ class SWATRegressor(BaseSparseNetworkRegressor):
 
         others = sorted((i for i in map(best_of_depth, np.unique(depths[:-1])) if not ok[i]),
                         key=lambda i: score[i])
-        finished = []
+        finished, before = [], {}
         for i in [*accepted, *others][: self.prune_candidates]:
             net = networks[i]
             if net is constant:
                 break
+            before[i] = (net, sizes[i], train_loss[i], val_loss[i], score[i])
             if self.polish_iter > 0:
                 net = polish(net, *fit_rows, max_iter=self.polish_iter)[0]
             if self.prune:
@@ -632,9 +633,15 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             score[i] = val_loss[i] if use_val else train_loss[i]
             finished.append(i)
         # The smallest finished network still within the budget (a polish
-        # can overfit), the most accurate of equal ones; else the first.
+        # can overfit), the most accurate of equal ones; else the smallest
+        # accepted candidate as the search left it, which is within it.
         within = [i for i in finished if score[i] <= budget]
-        pick = int(min(within, key=lambda i: (sizes[i], score[i])) if within else accepted[0])
+        if within:
+            pick = int(min(within, key=lambda i: (sizes[i], score[i])))
+        else:
+            pick = int(accepted[0])
+            if pick in before:
+                networks[pick], sizes[pick], train_loss[pick], val_loss[pick], score[pick] = before[pick]
         network = networks[pick]
         if self.max_nonzero is not None and network.n_nonzero > self.max_nonzero:
             # Over the cap: cut the best network of each depth (the chosen

@@ -1,5 +1,6 @@
 """SWATRegressor: fitting, fitted views, compatibility with scikit-learn tools, bad input."""
 
+import copy
 import pickle
 import subprocess
 import sys
@@ -90,6 +91,14 @@ def test_export_torch_matches_predict(fitted):
     with torch.no_grad():
         out = module(torch.as_tensor(X2)).numpy()
     np.testing.assert_allclose(out, fitted.predict(X2), rtol=1e-9, atol=1e-9)
+
+
+def test_torch_views_leave_torch_global_rng_alone(fitted):
+    torch.manual_seed(5)
+    before = torch.get_rng_state()
+    fitted.export_torch()
+    fitted.network_.forward_torch(torch.zeros(3, 2))
+    assert torch.equal(torch.get_rng_state(), before)
 
 
 def test_plot_network(fitted):
@@ -408,6 +417,34 @@ def test_the_constant_network_wins_unless_a_network_beats_it_by_the_tolerance(mo
     assert np.flatnonzero(c["selected"]).tolist() == [int(np.argmin(c["validation_loss"]))]
 
 
+def test_a_polish_that_overfits_falls_back_to_the_searched_network(monkeypatch):
+    """If the polish leaves no network within the budget, the chosen candidate is kept as found."""
+    import sklearn_swat._swat as swat_module
+    from sklearn_swat._latent_search import Candidate
+
+    rng = np.random.RandomState(3)
+    X = rng.uniform(-1, 1, (400, 2))
+    y = X[:, 0]
+    found = SparseMLP([np.array([[0.9], [0.0]]), np.array([[1.0]])], [np.zeros(1), np.zeros(1)],
+                      [["tanh"]])
+
+    def search(model, X, y, w, settings, seed, device, progress=None):
+        return [Candidate(1, 0, found, 0.0)], [0.0]
+
+    def bad_polish(net, X, y, w, max_iter):
+        worse = copy.deepcopy(net)
+        worse.intercepts[-1] += 0.5  # off by a constant: worse on held-out rows
+        return worse, None
+
+    monkeypatch.setattr(swat_module, "latent_search", search)
+    monkeypatch.setattr(swat_module, "polish", bad_polish)
+    reg = SWATRegressor(**dict(FAST, prune=False)).fit(X, y)
+    assert reg.network_ is found
+    c = reg.candidates_
+    assert c["selected"].tolist() == [True, False]
+    assert c["validation_loss"][0] <= 1.2 * c["validation_loss"].min() + 1e-12
+
+
 def test_target_error_gives_up_accuracy_it_does_not_need_for_size():
     """A network explaining enough of the variance is kept over a larger, more accurate one."""
     rng = np.random.RandomState(0)
@@ -550,6 +587,33 @@ def test_soft_candidates_smooth_spread_is_opt_in():
     (g,) = torch.autograd.grad(smooth.sum(), raw["gate_logits"], create_graph=True)
     (gg,) = torch.autograd.grad(g.sum(), raw["gate_logits"])
     assert torch.isfinite(gg).all()
+
+
+def test_kept_code_is_the_one_that_gave_the_best_loss(monkeypatch):
+    # The descent keeps, per candidate, the best penalised loss after the annealing and
+    # decodes the code and thresholds that gave it (not those one Adam step later).
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._checkpoints import load_autoencoder
+
+    captured = []
+    real = ls._hard_candidates
+
+    def spy(raw, t, in_mask):
+        captured.append((raw, t.clone(), in_mask))
+        return real(raw, t, in_mask)
+
+    monkeypatch.setattr(ls, "_hard_candidates", spy)
+    s = ls.SearchSettings(depths=(2,), n_restarts=2, max_iter=40, anneal_iter=15, refine_iter=0,
+                          polish_iter=0, init="random", activations="all")
+    Xs, ys = X2[:100] / 2, np.tanh(X2[:100, 0]) * X2[:100, 1] / 2
+    cands, _ = ls.latent_search(load_autoencoder("cornn"), Xs, ys, np.ones(100), s, seed=0)
+    (raw, t, in_mask), = captured
+    with torch.no_grad():
+        net, sparsity, spread, mean = ls._soft_candidates(raw, t, in_mask, s.temperature_end)
+        Xp = torch.nn.functional.pad(torch.as_tensor(Xs, dtype=torch.float32), (0, 5))
+        mse = ls._weighted_mse(net.forward(Xp), torch.as_tensor(ys, dtype=torch.float32), torch.ones(100))
+        loss = mse + s.alpha * sparsity - s.gate_weight * spread + s.compactness_weight * mean
+    np.testing.assert_allclose(loss.numpy(), [c.search_loss for c in cands], rtol=1e-5, atol=1e-6)
 
 
 def test_export_torch_refuses_a_non_float_dtype():
