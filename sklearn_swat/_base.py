@@ -21,7 +21,7 @@ from sklearn.utils.validation import (
 )
 from torch import nn
 
-from ._network import ACTIVATIONS, SparseMLP
+from ._network import ACTIVATIONS, SparseMLP, check_float_dtype
 
 if TYPE_CHECKING:  # annotations only
     import matplotlib.axes
@@ -120,7 +120,9 @@ def seeded_global_rng(seed: int | None = None):
     """
     with _GLOBAL_RNG_LOCK, torch.random.fork_rng([]):
         if seed is not None:
-            torch.manual_seed(seed)
+            # The CPU generator only: torch.manual_seed would reseed CUDA's too,
+            # which fork_rng([]) does not restore.
+            torch.random.default_generator.manual_seed(seed)
         yield
 
 
@@ -201,7 +203,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if np.any(sample_weight < 0):
             raise ValueError("sample_weight must be non-negative.")
-        if not sample_weight.sum() > 0:
+        if not np.any(sample_weight > 0):  # not sum(): weights near float64's limit overflow it
             raise ValueError("sample_weight sums to zero: at least one sample needs weight.")
         return X, y, sample_weight
 
@@ -228,14 +230,16 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         self._check_range(y, "y")
         lo, hi = X.min(axis=0), X.max(axis=0)
         span = hi - lo
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # 2 / a subnormal spread is inf
             varies = (span > _SCALE_EPS * np.maximum(np.abs(lo), np.abs(hi))) & np.isfinite(2.0 / span)
         span = np.where(varies, span, 2.0)
         self.x_scale_ = 2.0 / span
         self.x_offset_ = -(lo + hi) / 2.0 * self.x_scale_
         ylo, yhi = float(y.min()), float(y.max())
         yspan = yhi - ylo
-        if not (yspan > _SCALE_EPS * max(abs(ylo), abs(yhi)) and 2.0 / yspan < np.inf):
+        with np.errstate(divide="ignore", over="ignore"):
+            y_varies = yspan > _SCALE_EPS * max(abs(ylo), abs(yhi)) and 2.0 / yspan < np.inf
+        if not y_varies:
             yspan = 2.0
         self.y_scale_ = yspan / 2.0
         self.y_offset_ = (ylo + yhi) / 2.0
@@ -357,11 +361,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         True
         """
         check_is_fitted(self, "network_")
-        if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
-            raise ValueError(
-                f"dtype must be a torch floating point dtype such as torch.float32 or "
-                f"torch.float64; got {dtype!r}."
-            )
+        check_float_dtype(dtype)
         return nn.Sequential(
             _Affine(self.x_scale_, self.x_offset_, dtype),
             self.network_.to_torch(dtype),

@@ -211,6 +211,23 @@ def test_same_seed_same_predictions_across_processes(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "p0.npy"), np.load(tmp_path / "p1.npy"))
 
 
+def test_seeded_draws_leave_the_cuda_generators_alone(monkeypatch):
+    # torch.manual_seed reseeds every CUDA generator too, which forking the CPU
+    # generator does not restore: the seeded draws must seed the CPU one only.
+    import torch
+
+    from sklearn_swat.benchmark import PrunedMLPRegressor
+
+    calls = []
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", lambda seed: calls.append(seed))
+    X = np.random.RandomState(0).uniform(-1, 1, (60, 2))
+    y = X[:, 0] * X[:, 1]
+    PrunedMLPRegressor(hidden_layer_sizes=(3,), max_iter=2, retrain_iter=2, random_state=7).fit(X, y)
+    SWATRegressor(autoencoder="untrained:cornn", max_iter=3, polish_iter=3, n_restarts=1,
+                  depths=(1,), random_state=7).fit(X, y)
+    assert calls == []
+
+
 def test_first_load_in_a_process_leaves_torch_global_rng_alone():
     # Building the autoencoder that the checkpoint then fills draws initial weights:
     # the first fit in a fresh process (cache empty) must not move the user's generator.

@@ -348,9 +348,7 @@ def train(
     threads = torch.get_num_threads()
     torch.set_num_threads(settings.threads)
     try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(settings.seed)
-            model = MultiScaleAutoencoder(config)
+        model = _build(config, seed=settings.seed)
         return _run(model, config, settings, Path(workdir), resume, progress, max_minutes, init_from)
     finally:
         torch.set_num_threads(threads)
@@ -367,7 +365,6 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
         raise NotADirectoryError(f"--workdir {workdir} is a file, not a folder; pass a folder for the run.")
     if resume and not state_path.exists():
         raise FileNotFoundError(f"no state.pt in {workdir} to resume; leave out --resume to start a new run.")
-    workdir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(settings.device)
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
@@ -392,6 +389,8 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
         raise FileExistsError(f"{state_path} exists: pass --resume to continue it, or another workdir.")
     elif init_from is not None:
         log = _warm_start(model, config, init_from)
+    # Made only now, so that a run refused above leaves no empty folder behind.
+    workdir.mkdir(parents=True, exist_ok=True)
     # The pool of trained networks first (its making counts in the run's
     # time): one made with other settings stops the run before anything in
     # workdir is written.
