@@ -345,6 +345,12 @@ class SparseMLP:
         y : torch.Tensor of shape (n_samples,)
             Outputs.
 
+        Raises
+        ------
+        ValueError
+            If ``X`` is not a 2-D tensor with ``n_inputs`` columns, or not of a
+            floating point dtype.
+
         Examples
         --------
         >>> import numpy as np
@@ -355,6 +361,12 @@ class SparseMLP:
         >>> net.forward_torch(torch.tensor([[3.0, 1.0]], dtype=torch.float64))
         tensor([4.5000], dtype=torch.float64)
         """
+        if not isinstance(X, torch.Tensor) or X.ndim != 2 or X.shape[1] != self.n_inputs:
+            raise ValueError(
+                f"X must be a torch.Tensor of shape (n_samples, {self.n_inputs}); got "
+                f"{type(X).__name__} of shape {tuple(getattr(X, 'shape', ()))}. Use predict for "
+                "numpy arrays."
+            )
         with torch.no_grad():
             return self.to_torch(dtype=X.dtype)(X)
 
@@ -486,6 +498,11 @@ class SparseMLP:
         module : torch.nn.Module
             Maps a tensor of shape ``(n, n_inputs)`` to ``(n,)``.
 
+        Raises
+        ------
+        ValueError
+            If ``dtype`` is not a torch floating point dtype.
+
         Examples
         --------
         >>> import numpy as np
@@ -497,6 +514,7 @@ class SparseMLP:
         >>> module(torch.tensor([[3.0, 1.0]]))
         tensor([4.5000], grad_fn=<SelectBackward0>)
         """
+        check_float_dtype(dtype)
         return TorchSparseMLP(self.compact(), dtype=dtype)
 
     # -------------------------------------------------------------- display
@@ -603,6 +621,15 @@ class SparseMLP:
         ax.set_title(f"{net.n_nonzero} non-zero parameters", fontsize=10)
         ax.set_axis_off()
         return ax
+
+
+def check_float_dtype(dtype) -> None:
+    """Refuse anything but a torch floating point dtype, saying what to pass."""
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise ValueError(
+            f"dtype must be a torch floating point dtype such as torch.float32 or "
+            f"torch.float64; got {dtype!r}."
+        )
 
 
 class TorchSparseMLP(nn.Module):

@@ -68,7 +68,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         smallest bundled one that handles ``n_features`` (``"cornn"`` for up
         to 2 features, ``"general"`` for up to 8), a bundled name, the path of
         an exported ``.safetensors`` checkpoint, or ``"untrained:NAME"`` for
-        a randomly initialised model of ``NAME``'s config (an ablation),
+        a randomly initialised model of ``NAME``'s config (an ablation;
+        ``"untrained:auto"`` takes the config ``"auto"`` would),
         drawn with the seed of ``random_state``; its zoo starts (``init``)
         go through its random encoder and decoders like any code, and come
         back as other networks.
@@ -441,9 +442,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             ) from None
         limit = info["config"]["max_inputs"]
         if n_features > limit:
+            auto = "'untrained:auto'" if untrained else "'auto'"
             raise ValueError(
                 f"The autoencoder {name!r} handles at most {limit} features but X has "
-                f"{n_features}. Use autoencoder='auto', or reduce the features, for example "
+                f"{n_features}. Use autoencoder={auto}, or reduce the features, for example "
                 f"make_pipeline(StandardScaler(), PCA(n_components={limit}), SWATRegressor())."
             )
         if untrained:
@@ -498,7 +500,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples in the squared error. A sample of weight
-            zero is left out, as if it were not in ``X``.
+            zero is left out, as if it were not in ``X``. A weight of 2 is not
+            the same as the row twice: the held-out split and the mini-batches
+            draw rows, whatever their weights.
 
         Returns
         -------

@@ -229,6 +229,19 @@ def test_extreme_magnitudes_fit(scale):
     assert reg.score(X2 * scale, y2 * scale) > 0.5
 
 
+def test_extreme_but_valid_input_warns_nothing():
+    # Weights near float64's limit (their sum overflows) and spreads so small that their
+    # inverse overflows (counted as constant) are handled without numpy's RuntimeWarnings.
+    tiny = dict(FAST, max_iter=5, polish_iter=5, n_restarts=1, depths=(1,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        heavy = SWATRegressor(**tiny).fit(X2, y2, sample_weight=np.full(300, 1e308))
+        SWATRegressor(**tiny).fit(X2 * 1e-310, y2)
+        flat = SWATRegressor(**tiny).fit(X2, y2 * 1e-310)
+    np.testing.assert_array_equal(heavy.predict(X2), SWATRegressor(**tiny).fit(X2, y2).predict(X2))
+    assert flat.n_nonzero_ == 1
+
+
 def test_constant_target_predicts_the_constant():
     reg = SWATRegressor(**FAST).fit(X2, np.full(300, 7.0))
     np.testing.assert_allclose(reg.predict(X2), 7.0, rtol=1e-15)
@@ -616,13 +629,20 @@ def test_kept_code_is_the_one_that_gave_the_best_loss(monkeypatch):
     np.testing.assert_allclose(loss.numpy(), [c.search_loss for c in cands], rtol=1e-5, atol=1e-6)
 
 
-def test_export_torch_refuses_a_non_float_dtype():
+def test_torch_views_refuse_a_non_float_dtype_or_wrong_shape():
     import torch
 
     reg = SWATRegressor(**dict(FAST, max_iter=5, polish_iter=5, n_restarts=1, depths=(1,))).fit(X2, y2)
     for dtype in (torch.int64, "float32", np.float64):
         with pytest.raises(ValueError, match="floating point dtype"):
             reg.export_torch(dtype=dtype)
+        with pytest.raises(ValueError, match="floating point dtype"):
+            reg.network_.to_torch(dtype=dtype)
+    with pytest.raises(ValueError, match="floating point dtype"):
+        reg.network_.forward_torch(torch.tensor([[0, 1]]))
+    for X in (torch.zeros(1, 3), torch.zeros(2), np.zeros((1, 2))):
+        with pytest.raises(ValueError, match=r"torch.Tensor of shape \(n_samples, 2\)"):
+            reg.network_.forward_torch(X)
 
 
 @pytest.mark.parametrize("autoencoder, match", [
@@ -632,3 +652,12 @@ def test_export_torch_refuses_a_non_float_dtype():
 def test_autoencoder_names_that_are_not_checkpoints(autoencoder, match):
     with pytest.raises(CheckpointError, match=match):
         SWATRegressor(**FAST, autoencoder=autoencoder).fit(X2, y2)
+
+
+def test_too_many_features_for_the_untrained_ablation_suggests_untrained_auto():
+    X3 = np.column_stack([X2, X2[:, 0]])
+    with pytest.raises(ValueError, match="autoencoder='untrained:auto'"):
+        SWATRegressor(**FAST, autoencoder="untrained:cornn").fit(X3, y2)
+    reg = SWATRegressor(**dict(FAST, max_iter=3, polish_iter=3, n_restarts=1, depths=(1,)),
+                        autoencoder="untrained:auto").fit(X3, y2)
+    assert reg.autoencoder_ == "untrained:general"
