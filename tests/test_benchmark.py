@@ -7,6 +7,7 @@ generated data (no ``data_home``), one or two data sets and one torch thread.
 import csv
 import os
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -283,6 +284,15 @@ def test_pruned_mlp_regressor():
     as_text = PrunedMLPRegressor(n_nonzero=20, max_iter=3, retrain_iter=3, random_state=0)
     as_text.fit(X, y.astype(str))
     np.testing.assert_array_equal(as_text.predict(X), reg.predict(X))
+    # Read-only arrays (as pandas may give) are copied, without torch's warning.
+    X_ro, y_ro = X.copy(), y.copy()
+    X_ro.setflags(write=False)
+    y_ro.setflags(write=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_only = PrunedMLPRegressor(n_nonzero=20, max_iter=3, retrain_iter=3, random_state=0)
+        read_only.fit(X_ro, y_ro)
+    np.testing.assert_array_equal(read_only.predict(X), reg.predict(X))
 
 
 def test_pruned_mlp_fits_in_threads_match_serial_fits():
@@ -588,6 +598,7 @@ def test_report_only_estimators_present(tmp_path):
     text = path.read_text()
     assert "median test MSE ratio" in text
     assert "darts-admm" not in text and "win rate" not in text
+    assert "--quick" not in text  # no run.json here
 
 
 def test_report_from_a_run(quick_run):
@@ -595,6 +606,8 @@ def test_report_from_a_run(quick_run):
     text = write_report(quick_run).read_text()
     assert "`swat` vs `pruned-mlp`: win rate" in text and "share of data sets" in text
     assert "seed 0." in text and "(data set, seed) pair" not in text
+    # run.json records the quick settings, and the report says what they mean.
+    assert "fitted with `--quick`" in text and "say nothing about the estimators" in text
 
 
 def test_report_without_results(tmp_path, capsys):

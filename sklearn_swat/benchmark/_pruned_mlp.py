@@ -127,7 +127,7 @@ def _prune_to(module: nn.Sequential, target: int) -> None:
 class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
     """Dense tanh MLP, magnitude-pruned to ``n_nonzero`` parameters, then retrained.
 
-    Three phases, all with Adam on mini-batches of ``batch_size`` rows:
+    Two phases, both with Adam on mini-batches of ``batch_size`` rows:
 
     1. the dense network (tanh hidden layers, linear output) is trained for
        ``max_iter`` epochs;
@@ -158,7 +158,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         Neurons of each hidden layer.
     n_nonzero : int or None, default=None
         Parameters (weights and biases) kept by pruning; ``None``, or a number
-        at least the dense count, keeps the network dense and skips phase 3.
+        at least the dense count, keeps the network dense and skips phase 2.
     max_iter : int, default=200
         Epochs of dense training.
     retrain_iter : int, default=200
@@ -307,8 +307,9 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"n_nonzero must be a positive integer or None; got {self.n_nonzero!r}.")
         sizes = [X.shape[1], *(int(s) for s in hidden), 1]
         seed = seed_from_random_state(self.random_state)
-        Xt = torch.as_tensor(X, dtype=torch.float32)
-        yt = torch.as_tensor(y, dtype=torch.float32).reshape(-1, 1)
+        # Copies (torch.tensor): a read-only array, as pandas may give, is fine.
+        Xt = torch.tensor(X, dtype=torch.float32)
+        yt = torch.tensor(y, dtype=torch.float32).reshape(-1, 1)
         curve: list[float] = []
         with seeded_global_rng(seed):  # nn.Linear's initial draws
             layers: list[nn.Module] = []

@@ -7,6 +7,7 @@ the median over seeds.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import numpy as np
 from scipy.stats import bootstrap
 
 from ._registry import BenchmarkError, estimator_names
-from ._runner import RESULTS_FILE, _index, read_results
+from ._runner import RESULTS_FILE, SETTINGS_FILE, _index, read_results
 
 REPORT_FILE = "report.md"
 SCATTER_FIGURE = "mse_vs_nonzero.png"
@@ -448,6 +449,15 @@ def _pct(w: WinRate) -> str:
     return text + ")"
 
 
+def _run_settings(folder: Path) -> dict:
+    """What ``run.json`` records about the rows (empty when it is absent or unreadable)."""
+    try:
+        settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return settings if isinstance(settings, dict) else {}
+
+
 def write_report(
     folder: str | os.PathLike,
     *,
@@ -526,6 +536,10 @@ def write_report(
         f"{target_note}; non-zeros count weights and biases.",
         "",
     ]
+    run = _run_settings(folder)
+    if run.get("quick"):
+        lines += ["**These rows were fitted with `--quick`, the tiny settings of the tests: "
+                  "their figures say nothing about the estimators.**", ""]
     if several:
         lines += [
             f"With {len(s.seeds)} seeds, each comparison below is made per (data set, seed) pair "
