@@ -508,6 +508,14 @@ def test_cli_boolean_options_accept_the_usual_words(tmp_path, text, value):
     assert json.loads((tmp_path / "config.json").read_text())["config"]["variable_inputs"] is value
 
 
+def test_cli_help_names_each_presets_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--width WIDTH default the preset's: 7 for cornn, 8 for general" in text
+    assert "--d-model D_MODEL default 64" in text
+
+
 def test_cli_expected_errors_are_one_line_and_exit_2(tmp_path, capsys):
     """#10: an expected error is ``error: <message>`` on stderr with status 2, no traceback."""
     assert _cli_train(tmp_path / "run", "--steps", "2") == 0
@@ -526,6 +534,7 @@ def test_cli_expected_errors_are_one_line_and_exit_2(tmp_path, capsys):
         assert func(*args) == 2, message
         err = capsys.readouterr().err
         assert err.startswith("error: ") and re.search(message, err) and "Traceback" not in err, err
+    assert not (tmp_path / "b").exists()  # a refused run leaves no empty --workdir behind
 
 
 def test_cli_ctrl_c_keeps_the_checkpoint(tmp_path):

@@ -52,17 +52,23 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _add_dataclass_options(parser: argparse.ArgumentParser, cls, skip=()) -> None:
+def _add_dataclass_options(parser: argparse.ArgumentParser, cls, skip=(), presets=None) -> None:
+    """One option per field of ``cls``; a default the ``presets`` set is named per preset."""
     for f in fields(cls):
         if f.name in skip:
             continue
         flag = "--" + f.name.replace("_", "-")
+        values = {name: getattr(config, f.name) for name, config in (presets or {}).items()}
+        if len(set(values.values())) > 1:
+            default = "the preset's: " + ", ".join(f"{v} for {name}" for name, v in sorted(values.items()))
+        else:
+            default = f"{f.default}"
         if f.type in ("bool", bool):
             parser.add_argument(flag, type=_boolean, default=None, metavar="{true,false}",
-                                help=f"{f.name} (true/false; default {f.default})")
+                                help=f"{f.name} (true/false; default {default})")
         else:
             typ = type(f.default) if isinstance(f.default, (float, str)) else int
-            parser.add_argument(flag, type=typ, default=None, help=f"default {f.default}")
+            parser.add_argument(flag, type=typ, default=None, help=f"default {default}")
 
 
 def _pick(args, cls, base: dict) -> dict:
@@ -111,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         0 on success, 2 on bad input (an argument, a missing, corrupt or
         existing file, a resumed run of other settings), 130 when interrupted.
     """
-    parser = argparse.ArgumentParser(prog="python -m sklearn_swat.pretrain", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m sklearn_swat.pretrain",
+        description="Pretrain the autoencoder of SWATRegressor's latent space: train it on the random "
+                    "zoo, export a checkpoint, evaluate one, or write a run's report.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = train_parser = sub.add_parser("train", help="train an autoencoder on the random zoo")
@@ -128,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--init-from", default=None,
                    help="start from these weights (a training folder, a checkpoint name or path) "
                         "with a fresh optimizer and schedule; use another --seed than their run")
-    _add_dataclass_options(p, AutoencoderConfig)
+    _add_dataclass_options(p, AutoencoderConfig, presets=PRESETS)
     _add_dataclass_options(p, TrainSettings)
 
     p = sub.add_parser("export", help="write a training state as a package checkpoint")
