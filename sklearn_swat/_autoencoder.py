@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from ._encoding import N_ACT, NetworkBatch, canonicalize, n_columns, parse_matrix
+from ._encoding import N_ACT, Layout, NetworkBatch, canonicalize, n_columns, parse_matrix
 from ._network import MAX_DEPTH
 
 
@@ -17,21 +17,23 @@ class AutoencoderConfig:
 
     Parameters
     ----------
-    width : int
+    width : int, default=7
         Neurons per hidden layer ``W`` (and the most inputs).
-    max_inputs : int
+    max_inputs : int, default=2
         Number of inputs the zoo draws (at most ``width``).
-    variable_inputs : bool
+    variable_inputs : bool, default=False
         Whether the zoo draws each network's input count in ``1..max_inputs``.
-    d_model : int
+    d_model : int, default=64
         Token size; the latent code is ``width x d_model``.
-    n_heads : int
+    n_heads : int, default=4
         Attention heads.
-    encoder_layers, decoder_layers : int
-        Transformer layers of the encoder and of each of the four decoders.
-    dim_feedforward : int
+    encoder_layers : int, default=3
+        Transformer layers of the encoder.
+    decoder_layers : int, default=2
+        Transformer layers of each of the four decoders.
+    dim_feedforward : int, default=128
         Hidden size of the transformer's feed-forward blocks.
-    weight_scale : float
+    weight_scale : float, default=5.0
         Weights are divided by this before the encoder and the decoders'
         weight outputs multiplied by it.
     """
@@ -54,6 +56,11 @@ class AutoencoderConfig:
             raise ValueError(f"max_inputs must be in 1..width (1..{self.width}); got {self.max_inputs}.")
         if self.d_model % self.n_heads:
             raise ValueError("d_model must be a multiple of n_heads.")
+        for name in ("encoder_layers", "decoder_layers"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be at least 0; got {getattr(self, name)}.")
+        if not self.weight_scale > 0:
+            raise ValueError(f"weight_scale must be greater than 0; got {self.weight_scale}.")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -113,6 +120,7 @@ class MultiScaleAutoencoder(nn.Module):
     Parameters
     ----------
     config : AutoencoderConfig
+        Its sizes; the weights are drawn from torch's global generator.
     """
 
     def __init__(self, config: AutoencoderConfig) -> None:
@@ -145,8 +153,6 @@ class MultiScaleAutoencoder(nn.Module):
         """Canonical, scaled ``(values, mask)`` matrices in the 4-layer layout."""
         values, mask = canonicalize(networks).to_matrix(slots=MAX_DEPTH)
         scale = torch.ones(self.n_cols, dtype=values.dtype, device=values.device)
-        from ._encoding import Layout
-
         lay = Layout(self.config.width, MAX_DEPTH)
         for layer in range(MAX_DEPTH + 1):
             c = lay.weight(layer)

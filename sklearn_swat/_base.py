@@ -178,9 +178,10 @@ class _Affine(nn.Module):
 class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
     """Shared machinery of the estimators whose predictor is a :class:`SparseMLP`.
 
-    Subclasses implement ``_fit_network(X, y, sample_weight)`` on data scaled
-    to [-1, 1] and return the network; this class validates and scales the
-    data and exposes the network's views.
+    This class validates and scales the data (``_validate_fit_data``,
+    ``_fit_scalers``: inputs and target to [-1, 1]) and exposes the views of
+    the fitted ``network_`` (predict, summary, export, drawing); a subclass's
+    ``fit`` searches or trains the network on the scaled data.
     """
 
     _max_features: int | None = None
@@ -370,6 +371,12 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
 
     def summary(self) -> str:
         """Return a readable description of the fitted network.
+
+        Returns
+        -------
+        text : str
+            One line for the whole network, then one per layer (see
+            :meth:`SparseMLP.summary`).
 
         Examples
         --------

@@ -468,9 +468,10 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     Notes
     -----
     This is the DARTS+ADMM baseline of the SWAT-NN paper, rebuilt from its
-    description: same search space as SWAT with the ``"cornn"`` autoencoder
-    (depths 1 to 4, width at most 7, per-neuron choice among the same three
-    activations), size counted the same way (:attr:`n_nonzero_`). ``fit``
+    description: one fixed shape (``hidden_layer_sizes``, default (7, 7):
+    SWAT's ``"cornn"`` width; SWAT searches depths 1 to 4 besides), a
+    per-neuron choice among the same three activations, size counted the
+    same way (:attr:`n_nonzero_`). ``fit``
     does not take ``sample_weight``.
     An error or a ``KeyboardInterrupt`` in any phase stops ``fit`` (skorch alone
     would end only that phase on a ``KeyboardInterrupt``) and leaves a previously

@@ -14,7 +14,7 @@ the unused slots are padding.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
@@ -230,11 +230,6 @@ class NetworkBatch:
             intercepts.append(self.out_b[i : i + 1].detach().double().numpy())
             out.append(SparseMLP(coefs, intercepts, acts, gates))
         return out
-
-    def hard(self) -> NetworkBatch:
-        """Gates rounded to {0, 1} and activations to one-hot."""
-        act = torch.nn.functional.one_hot(self.act.argmax(-1), N_ACT).to(self.act.dtype)
-        return replace(self, act=act, gates=(self.gates >= 0.5).to(self.gates.dtype))
 
 
 def batch_from_networks(networks: list[SparseMLP], width: int, dtype=torch.float32) -> NetworkBatch:

@@ -106,6 +106,14 @@ class SparseMLP:
 
     Attributes
     ----------
+    coefs : list of ndarray
+        The weight matrices, float64 copies of those given.
+    intercepts : list of ndarray
+        The bias vectors, float64 copies.
+    activations : list of ndarray of int
+        Each hidden neuron's activation, as its index in :data:`ACTIVATIONS`.
+    gates : list of ndarray of bool
+        Whether each hidden neuron is on.
     depth : int
         Number of hidden layers (1 to 4).
     n_inputs : int

@@ -27,7 +27,6 @@ SINGLE_TRIES = 3
 """Single-weight removals tried per pruning round once groups are refused."""
 
 
-
 def subsample(n: int, seed: int, max_rows: int | None = None) -> np.ndarray:
     """Indices of at most ``max_rows`` of ``n`` rows: all of them in order when ``n`` is small enough.
 

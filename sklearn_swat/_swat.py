@@ -187,7 +187,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     device : str or None, default="cpu"
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` or ``None``
         (cuda when available).
-    n_jobs : int, default=None
+    n_jobs : int or None, default=None
         Torch threads during ``fit``; ``None`` means 1 (the networks are
         small: more threads rarely help), ``-1`` all cores. torch sums in
         another order on more threads, so the same ``random_state`` gives
@@ -543,7 +543,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         Xs, ys = self._fit_scalers(X, y)
 
         if np.all(ys == ys[0]):
-            return self._set_constant_fit(X.shape[1], name, sha, device, settings)
+            return self._set_constant_fit(X.shape[1], name, sha, device)
 
         n = X.shape[0]
         rng = np.random.RandomState(seed)
@@ -698,7 +698,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         self.autoencoder_sha256_ = sha
         self.device_ = device
 
-    def _set_constant_fit(self, n_features, name, sha, device, settings):
+    def _set_constant_fit(self, n_features, name, sha, device):
         # A constant target needs no search: the one-parameter network that
         # outputs the constant is exact and the smallest possible.
         net = self._constant_network(n_features)

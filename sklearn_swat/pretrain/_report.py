@@ -7,8 +7,6 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-import torch
-
 from .._checkpoints import (
     WEIGHTS_DIR,
     list_checkpoints,
@@ -133,7 +131,6 @@ def write_report(out: str | os.PathLike = "docs", n_networks: int = 1000) -> Pat
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     out = Path(out)
     (out / "_static").mkdir(parents=True, exist_ok=True)
     names = sorted(list_checkpoints())
