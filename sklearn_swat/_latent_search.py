@@ -28,27 +28,30 @@ _THRESHOLD_MAX = 3.0
 
 @dataclass
 class SearchSettings:
-    """Settings of one latent search (the estimator's parameters, resolved)."""
+    """Settings of one latent search (the estimator's parameters, resolved).
+
+    The defaults are those ``SWATRegressor()``'s defaults resolve to.
+    """
 
     depths: tuple[int, ...] = (1, 2, 3, 4)
     n_restarts: int = 4
-    max_iter: int = 400
+    max_iter: int = 120
     lr: float = 0.1
     threshold_lr: float = 0.02
     batch_size: int = 256
     temperature_start: float = 1.0
     temperature_end: float = 0.01
-    anneal_iter: int = 150
-    alpha: float = 1e-4
+    anneal_iter: int = 45
+    alpha: float = 1e-3
     gate_weight: float = 0.4
     compactness_weight: float = 1e-3
     init: str = "mixed"
-    activations: str = "all"
+    activations: str = "mixed"
     n_zoo: int = 1024
-    refine_iter: int = 300
-    refine_lr: float = 0.01
-    refine_top: int | None = None
-    polish_iter: int = 0
+    refine_iter: int = 0
+    refine_lr: float = 0.02
+    refine_top: int | None = 1
+    polish_iter: int = 250
 
 
 @dataclass
@@ -72,15 +75,11 @@ def _rows(n: int, batch_size: int, gen: torch.Generator, device="cpu") -> torch.
     return torch.randint(0, n, (batch_size,), generator=gen).to(device)
 
 
-@torch.no_grad()
-def best_fitting(nets: NetworkBatch, n: int, X: torch.Tensor, y: torch.Tensor,
-                 w: torch.Tensor) -> NetworkBatch:
-    """The ``n`` networks of ``nets`` that fit ``(X, y)`` best after an affine map of their output.
+def _affine_fit(nets: NetworkBatch, X: torch.Tensor, y: torch.Tensor,
+                w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Each network's weighted MSE after the best affine map ``a * f + c`` of its output.
 
-    Each network's output is matched to the target by the best affine map
-    (its output weights scaled, within the zoo's range, and its output bias
-    shifted), which the returned networks carry; they are ranked by the
-    weighted MSE that leaves. ``X`` is padded to the networks' width.
+    The scale ``a`` keeps the output weights inside the zoo's range.
     """
     f = nets.forward(torch.nn.functional.pad(X, (0, nets.width - X.shape[1])))  # (Z, n)
     wn = w / w.sum()
@@ -94,22 +93,54 @@ def best_fitting(nets: NetworkBatch, n: int, X: torch.Tensor, y: torch.Tensor,
     a = torch.maximum(torch.minimum(a, amax), -amax)
     c = ym - a * fm.squeeze(1)
     mse = (((a[:, None] * f + c[:, None]) - y) ** 2 * wn).sum(1)
-    best = torch.argsort(mse)[:n]
-    chosen = nets.index(best)
-    chosen.out_w = chosen.out_w * a[best, None]
-    chosen.out_b = chosen.out_b * a[best] + c[best]
+    return mse, a, c
+
+
+def _with_affine(nets: NetworkBatch, idx: torch.Tensor, a: torch.Tensor, c: torch.Tensor) -> NetworkBatch:
+    """Networks ``idx`` of ``nets`` with their output maps ``a * f + c`` folded in."""
+    chosen = nets.index(idx)
+    chosen.out_w = chosen.out_w * a[idx, None]
+    chosen.out_b = chosen.out_b * a[idx] + c[idx]
     return chosen
 
 
 @torch.no_grad()
+def best_fitting(nets: NetworkBatch, n: int, X: torch.Tensor, y: torch.Tensor,
+                 w: torch.Tensor) -> NetworkBatch:
+    """The ``n`` networks of ``nets`` that fit ``(X, y)`` best after an affine map of their output.
+
+    Each network's output is matched to the target by the best affine map
+    (its output weights scaled, within the zoo's range, and its output bias
+    shifted), which the returned networks carry; they are ranked by the
+    weighted MSE that leaves. ``X`` is padded to the networks' width.
+    """
+    mse, a, c = _affine_fit(nets, X, y, w)
+    return _with_affine(nets, torch.argsort(mse)[:n], a, c)
+
+
+def _smooth(nets: NetworkBatch) -> NetworkBatch:
+    """The same networks with every leaky ReLU neuron made a tanh one."""
+    act = nets.act.clone()
+    leaky, tanh = ACTIVATIONS.index("leaky_relu"), ACTIVATIONS.index("tanh")
+    act[..., tanh] += act[..., leaky]
+    act[..., leaky] = 0.0
+    return NetworkBatch(nets.weights, nets.biases, act, nets.gates, nets.out_w, nets.out_b,
+                        nets.in_mask, nets.unit_mask)
+
+
+@torch.no_grad()
 def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor, y: torch.Tensor,
-               w: torch.Tensor, n_zoo: int, gen: torch.Generator, device) -> torch.Tensor:
+               w: torch.Tensor, n_zoo: int, gen: torch.Generator, device, *,
+               smooth: list[bool] | None = None) -> torch.Tensor:
     """Latent codes of the zoo networks that already fit the data best.
 
     ``n_zoo`` random networks of the given depth are drawn, and the ``n``
-    that :func:`best_fitting` ranks first are encoded. An untrained model
-    cannot use this start: its decoders do not give back what its encoder
-    was shown.
+    that :func:`best_fitting` ranks first are encoded. Where ``smooth[j]``
+    is true (a start whose search may not use leaky ReLU), the ``j``-th
+    start is instead the best network not already taken once its leaky
+    ReLU neurons are made tanh ones, so that the start the search decodes
+    is a network that fits. An untrained model cannot use this start: its
+    decoders do not give back what its encoder was shown.
     """
     cfg = model.config
     per_level = -(-n_zoo // len(SPARSITY_LEVELS))
@@ -118,7 +149,26 @@ def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor
         for s in SPARSITY_LEVELS
     ]
     nets = NetworkBatch.cat(nets).to(device)
-    return model.encode(best_fitting(nets, n, X.to(device), y.to(device), w.to(device)))
+    X, y, w = X.to(device), y.to(device), w.to(device)
+    if smooth is None or not any(smooth):
+        return model.encode(best_fitting(nets, n, X, y, w))
+    fits = {False: (nets, *_affine_fit(nets, X, y, w))}
+    fits[True] = (_smooth(nets), *_affine_fit(_smooth(nets), X, y, w))
+    order = {k: torch.argsort(v[1]).tolist() for k, v in fits.items()}
+    taken: list[int] = []
+    starts = []
+    for j in range(n):
+        batch, _, a, c = fits[smooth[j]]
+        idx = next(i for i in order[smooth[j]] if i not in taken)
+        taken.append(idx)
+        starts.append(_with_affine(batch, torch.tensor([idx], device=batch.weights.device), a, c))
+    return model.encode(NetworkBatch.cat(starts))
+
+
+def _smooth_restarts(activations: str, n_restarts: int) -> list[bool]:
+    """Which restarts of a depth may not use leaky ReLU (see :func:`_allowed_activations`)."""
+    return {"all": [False] * n_restarts, "smooth": [True] * n_restarts,
+            "mixed": [r % 2 == 1 for r in range(n_restarts)]}[activations]
 
 
 def _allowed_activations(activations: str, n_depths: int, n_restarts: int) -> torch.Tensor:
@@ -127,8 +177,7 @@ def _allowed_activations(activations: str, n_depths: int, n_restarts: int) -> to
     ``"all"``: any; ``"smooth"``: sigmoid and tanh (no leaky ReLU);
     ``"mixed"``: the odd-numbered restarts of each depth smooth, the others any.
     """
-    smooth = {"all": [False] * n_restarts, "smooth": [True] * n_restarts,
-              "mixed": [r % 2 == 1 for r in range(n_restarts)]}[activations]
+    smooth = _smooth_restarts(activations, n_restarts)
     allowed = torch.ones(n_depths * n_restarts, 1, 1, N_ACT, dtype=torch.bool)
     allowed[torch.tensor(smooth * n_depths), ..., ACTIVATIONS.index("leaky_relu")] = False
     return allowed
@@ -221,8 +270,8 @@ def latent_search(
     Returns
     -------
     candidates : list of Candidate
-        One per depth and restart, hard-decoded, refined if asked, in the
-        unscaled-free network space of ``X``.
+        One per depth and restart, hard-decoded, refined and polished if
+        asked, on the inputs as given (``X``, already scaled by the caller).
     loss_curve : list of float
         Mean penalised loss over the candidates at each search step.
     """
@@ -242,12 +291,14 @@ def latent_search(
     # Starting codes: zoo networks that fit best, N(0, 1) draws (as the
     # paper), or half of each ("mixed": the zoo half first).
     n_from_zoo = {"zoo": R, "random": 0, "mixed": (R + 1) // 2}[s.init]
+    smooth_restarts = _smooth_restarts(s.activations, R)
     z0 = []
     for k in depths:
         if n_from_zoo:
             zrows = _rows(n, 512, gen)
             Xs, ys, ws = (Xt, yt, wt) if zrows is None else (Xt[zrows], yt[zrows], wt[zrows])
-            z0.append(_zoo_start(model, k, n_from_zoo, Xs, ys, ws, s.n_zoo, gen, device))
+            z0.append(_zoo_start(model, k, n_from_zoo, Xs, ys, ws, s.n_zoo, gen, device,
+                                 smooth=smooth_restarts[:n_from_zoo]))
         if n_from_zoo < R:
             z0.append(torch.randn((R - n_from_zoo, *model.latent_shape), generator=gen).to(device))
     yt, wt = yt.to(device), wt.to(device)

@@ -525,6 +525,41 @@ def test_init_sets_how_many_restarts_start_from_the_zoo(monkeypatch, init, from_
     assert len(reg.candidates_["depth"]) == 2 * 3 + 1
 
 
+def test_smooth_zoo_starts_are_smooth_zoo_networks_that_fit(monkeypatch):
+    # A start whose search may not use leaky ReLU is encoded from a zoo network without
+    # it (leaky neurons made tanh), the best-fitting one not already taken; the others
+    # are the best-fitting zoo networks as they are.
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._checkpoints import load_autoencoder
+    from sklearn_swat._network import ACTIVATIONS
+
+    model = load_autoencoder("cornn")
+    encoded = []
+    monkeypatch.setattr(model, "encode", lambda batch: encoded.append(batch) or torch.zeros(1))
+    X = torch.as_tensor(X2[:200] / 2, dtype=torch.float32)
+    y = torch.tanh(X[:, 0]) * X[:, 1]
+    w = torch.ones(200)
+    args = (model, 2, 3, X, y, w, 256)
+    ls._zoo_start(*args, torch.Generator().manual_seed(0), "cpu")
+    ls._zoo_start(*args, torch.Generator().manual_seed(0), "cpu", smooth=[False, True, True])
+    plain, mixed = encoded
+    leaky = ACTIVATIONS.index("leaky_relu")
+    on = mixed.gates > 0.5
+    uses_leaky = ((mixed.act[..., leaky] > 0.5) & on).flatten(1).any(1)
+    assert uses_leaky.tolist()[1:] == [False, False]
+    assert torch.equal(mixed.weights[0], plain.weights[0])
+    # At least as well as the old start: the second best network, its leaky neurons made tanh.
+    old_start = ls._smooth(plain.index(torch.tensor([1])))
+    assert ls._affine_fit(mixed, X, y, w)[0][1] <= ls._affine_fit(old_start, X, y, w)[0][0]
+    assert not torch.equal(mixed.weights[1], mixed.weights[2])
+
+
+def test_search_settings_defaults_are_the_estimators():
+    from sklearn_swat._latent_search import SearchSettings
+
+    assert SWATRegressor()._settings() == SearchSettings()
+
+
 @pytest.mark.parametrize("activations, smooth", [("smooth", {0, 1}), ("mixed", {1}), ("all", set())])
 def test_activations_sets_which_restarts_may_use_leaky_relu(monkeypatch, activations, smooth):
     from sklearn_swat import _swat
