@@ -118,12 +118,26 @@ def best_fitting(nets: NetworkBatch, n: int, X: torch.Tensor, y: torch.Tensor,
     return _with_affine(nets, torch.argsort(mse)[:n], a, c)
 
 
-def _smooth(nets: NetworkBatch) -> NetworkBatch:
-    """The same networks with every leaky ReLU neuron made a tanh one."""
+_ANY = (True,) * N_ACT
+_SMOOTH = tuple(name != "leaky_relu" for name in ACTIVATIONS)
+# The activation a neuron takes when its own is not allowed: the first allowed of these.
+_REPLACEMENT_ORDER = ("tanh", "sigmoid", "leaky_relu")
+
+
+def _only(nets: NetworkBatch, allowed: tuple[bool, ...]) -> NetworkBatch:
+    """The same networks with each neuron of an activation not ``allowed`` given an allowed one.
+
+    The replacement is tanh where it is allowed (a leaky ReLU is close to it
+    near 0), else the one activation allowed.
+    """
+    if all(allowed):
+        return nets
+    to = next(ACTIVATIONS.index(n) for n in _REPLACEMENT_ORDER if allowed[ACTIVATIONS.index(n)])
     act = nets.act.clone()
-    leaky, tanh = ACTIVATIONS.index("leaky_relu"), ACTIVATIONS.index("tanh")
-    act[..., tanh] += act[..., leaky]
-    act[..., leaky] = 0.0
+    for k in range(N_ACT):
+        if not allowed[k]:
+            act[..., to] += act[..., k]
+            act[..., k] = 0.0
     return NetworkBatch(nets.weights, nets.biases, act, nets.gates, nets.out_w, nets.out_b,
                         nets.in_mask, nets.unit_mask)
 
@@ -131,16 +145,17 @@ def _smooth(nets: NetworkBatch) -> NetworkBatch:
 @torch.no_grad()
 def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor, y: torch.Tensor,
                w: torch.Tensor, n_zoo: int, gen: torch.Generator, device, *,
-               smooth: list[bool] | None = None) -> torch.Tensor:
+               allowed: list[tuple[bool, ...]] | None = None) -> torch.Tensor:
     """Latent codes of the zoo networks that already fit the data best.
 
     ``n_zoo`` random networks of the given depth are drawn, and the ``n``
-    that :func:`best_fitting` ranks first are encoded. Where ``smooth[j]``
-    is true (a start whose search may not use leaky ReLU), the ``j``-th
-    start is instead the best network not already taken once its leaky
-    ReLU neurons are made tanh ones, so that the start the search decodes
-    is a network that fits. An untrained model cannot use this start: its
-    decoders do not give back what its encoder was shown.
+    that :func:`best_fitting` ranks first are encoded. Where ``allowed[j]``
+    (which of :data:`ACTIVATIONS` the ``j``-th start's search may use) leaves
+    an activation out, that start is instead the best network not already
+    taken once its neurons of left-out activations take an allowed one (see
+    :func:`_only`), so that the start the search decodes is a network that
+    fits. An untrained model cannot use this start: its decoders do not give
+    back what its encoder was shown.
     """
     cfg = model.config
     per_level = -(-n_zoo // len(SPARSITY_LEVELS))
@@ -150,37 +165,43 @@ def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor
     ]
     nets = NetworkBatch.cat(nets).to(device)
     X, y, w = X.to(device), y.to(device), w.to(device)
-    if smooth is None or not any(smooth):
+    if allowed is None or all(all(row) for row in allowed):
         return model.encode(best_fitting(nets, n, X, y, w))
-    fits = {False: (nets, *_affine_fit(nets, X, y, w))}
-    fits[True] = (_smooth(nets), *_affine_fit(_smooth(nets), X, y, w))
-    order = {k: torch.argsort(v[1]).tolist() for k, v in fits.items()}
+    fits = {}
+    for row in dict.fromkeys(allowed):
+        batch = _only(nets, row)
+        fits[row] = (batch, *_affine_fit(batch, X, y, w))
+    order = {row: torch.argsort(fit[1]).tolist() for row, fit in fits.items()}
     taken: list[int] = []
     starts = []
     for j in range(n):
-        batch, _, a, c = fits[smooth[j]]
-        idx = next(i for i in order[smooth[j]] if i not in taken)
+        batch, _, a, c = fits[allowed[j]]
+        idx = next(i for i in order[allowed[j]] if i not in taken)
         taken.append(idx)
         starts.append(_with_affine(batch, torch.tensor([idx], device=batch.weights.device), a, c))
     return model.encode(NetworkBatch.cat(starts))
 
 
-def _smooth_restarts(activations: str, n_restarts: int) -> list[bool]:
-    """Which restarts of a depth may not use leaky ReLU (see :func:`_allowed_activations`)."""
-    return {"all": [False] * n_restarts, "smooth": [True] * n_restarts,
-            "mixed": [r % 2 == 1 for r in range(n_restarts)]}[activations]
+def _restart_activations(activations: str, n_restarts: int) -> list[tuple[bool, ...]]:
+    """Which of :data:`ACTIVATIONS` each restart of a depth may use.
+
+    ``"all"``: any; ``"smooth"``: sigmoid and tanh (no leaky ReLU);
+    ``"mixed"``: the odd-numbered restarts smooth, the others any; the name
+    of an activation: that one only.
+    """
+    if activations in ACTIVATIONS:
+        return [tuple(name == activations for name in ACTIVATIONS)] * n_restarts
+    return {"all": [_ANY] * n_restarts, "smooth": [_SMOOTH] * n_restarts,
+            "mixed": [_SMOOTH if r % 2 else _ANY for r in range(n_restarts)]}[activations]
 
 
 def _allowed_activations(activations: str, n_depths: int, n_restarts: int) -> torch.Tensor:
     """Which activations each candidate's neurons may take, shape (C, 1, 1, N_ACT).
 
-    ``"all"``: any; ``"smooth"``: sigmoid and tanh (no leaky ReLU);
-    ``"mixed"``: the odd-numbered restarts of each depth smooth, the others any.
+    Per restart as :func:`_restart_activations` says, the same at every depth.
     """
-    smooth = _smooth_restarts(activations, n_restarts)
-    allowed = torch.ones(n_depths * n_restarts, 1, 1, N_ACT, dtype=torch.bool)
-    allowed[torch.tensor(smooth * n_depths), ..., ACTIVATIONS.index("leaky_relu")] = False
-    return allowed
+    rows = torch.tensor(_restart_activations(activations, n_restarts) * n_depths, dtype=torch.bool)
+    return rows[:, None, None, :]
 
 
 def _restrict(raw: dict, allowed: torch.Tensor) -> dict:
@@ -291,14 +312,14 @@ def latent_search(
     # Starting codes: zoo networks that fit best, N(0, 1) draws (as the
     # paper), or half of each ("mixed": the zoo half first).
     n_from_zoo = {"zoo": R, "random": 0, "mixed": (R + 1) // 2}[s.init]
-    smooth_restarts = _smooth_restarts(s.activations, R)
+    restart_activations = _restart_activations(s.activations, R)
     z0 = []
     for k in depths:
         if n_from_zoo:
             zrows = _rows(n, 512, gen)
             Xs, ys, ws = (Xt, yt, wt) if zrows is None else (Xt[zrows], yt[zrows], wt[zrows])
             z0.append(_zoo_start(model, k, n_from_zoo, Xs, ys, ws, s.n_zoo, gen, device,
-                                 smooth=smooth_restarts[:n_from_zoo]))
+                                 allowed=restart_activations[:n_from_zoo]))
         if n_from_zoo < R:
             z0.append(torch.randn((R - n_from_zoo, *model.latent_shape), generator=gen).to(device))
     yt, wt = yt.to(device), wt.to(device)

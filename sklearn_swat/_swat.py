@@ -83,13 +83,17 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         ``"random"`` starts from standard normal codes, as the paper;
         ``"mixed"`` starts half of the restarts of each depth (rounded up)
         from the zoo and the rest from standard normal codes.
-    activations : {"mixed", "all", "smooth"}, default="mixed"
+    activations : {"mixed", "all", "smooth", "sigmoid", "tanh", "leaky_relu"}, default="mixed"
         Which activations the searched neurons may take: ``"all"`` any of
         sigmoid, tanh and leaky ReLU; ``"smooth"`` sigmoid and tanh only (a
         smooth network, no kinks); ``"mixed"`` smooth for the odd-numbered
         restarts of each depth (one zoo start and one random start with the
-        defaults; none with ``n_restarts=1``) and any for the others, so that smooth and piecewise-linear
-        candidates compete in the selection.
+        defaults; none with ``n_restarts=1``) and any for the others, so that
+        smooth and piecewise-linear candidates compete in the selection; the
+        name of one activation: that one for every neuron (the
+        fixed-activation baseline of DESIGN section 7, through the same
+        latent space). A zoo start whose restart may not use an activation
+        is drawn among zoo networks with its neurons given an allowed one.
     max_iter : int, default=120
         Adam steps of the latent descent.
     learning_rate : float, default=0.1
@@ -313,7 +317,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         "depths": ["array-like"],
         "n_restarts": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions({"zoo", "random", "mixed"})],
-        "activations": [StrOptions({"all", "smooth", "mixed"})],
+        "activations": [StrOptions({"all", "smooth", "mixed", "sigmoid", "tanh", "leaky_relu"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "threshold_learning_rate": [Interval(Real, 0, None, closed="left")],

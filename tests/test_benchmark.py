@@ -231,9 +231,10 @@ def test_corrupt_results_file(tmp_path, capsys, text, line, message):
 def test_registry():
     """The registry builds the documented settings; sizes follow the counting rules."""
     assert estimator_names() == [
-        "swat", "swat-paper", "swat-untrained", "swat-sized", "swat-untrained-sized", "swat-descent",
-        "swat-descent-untrained", "darts-admm", "mlp", "pruned-mlp",
+        "swat", "swat-paper", "swat-tanh", "swat-untrained", "swat-sized", "swat-untrained-sized",
+        "swat-descent", "swat-descent-untrained", "darts-admm", "mlp", "pruned-mlp",
     ]
+    assert make_estimator("swat-tanh").activations == "tanh"
     sized = make_estimator("swat-sized", seed=2, target_n_nonzero=9)
     assert (sized.max_nonzero, sized.autoencoder, sized.random_state) == (9, "auto", 2)
     sized = make_estimator("swat-untrained-sized", seed=2, target_n_nonzero=9)

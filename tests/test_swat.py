@@ -541,7 +541,8 @@ def test_smooth_zoo_starts_are_smooth_zoo_networks_that_fit(monkeypatch):
     w = torch.ones(200)
     args = (model, 2, 3, X, y, w, 256)
     ls._zoo_start(*args, torch.Generator().manual_seed(0), "cpu")
-    ls._zoo_start(*args, torch.Generator().manual_seed(0), "cpu", smooth=[False, True, True])
+    ls._zoo_start(*args, torch.Generator().manual_seed(0), "cpu",
+                  allowed=[ls._ANY, ls._SMOOTH, ls._SMOOTH])
     plain, mixed = encoded
     leaky = ACTIVATIONS.index("leaky_relu")
     on = mixed.gates > 0.5
@@ -549,7 +550,7 @@ def test_smooth_zoo_starts_are_smooth_zoo_networks_that_fit(monkeypatch):
     assert uses_leaky.tolist()[1:] == [False, False]
     assert torch.equal(mixed.weights[0], plain.weights[0])
     # At least as well as the old start: the second best network, its leaky neurons made tanh.
-    old_start = ls._smooth(plain.index(torch.tensor([1])))
+    old_start = ls._only(plain.index(torch.tensor([1])), ls._SMOOTH)
     assert ls._affine_fit(mixed, X, y, w)[0][1] <= ls._affine_fit(old_start, X, y, w)[0][0]
     assert not torch.equal(mixed.weights[1], mixed.weights[2])
 
@@ -558,6 +559,14 @@ def test_search_settings_defaults_are_the_estimators():
     from sklearn_swat._latent_search import SearchSettings
 
     assert SWATRegressor()._settings() == SearchSettings()
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "leaky_relu"])
+def test_one_activation_for_every_neuron(activation):
+    # The fixed-activation baseline: every neuron of every candidate takes the one given.
+    tiny = dict(FAST, max_iter=10, polish_iter=10, depths=(1, 2))
+    reg = SWATRegressor(**tiny, activations=activation).fit(X2, y2)
+    assert set(sum(reg.activations_, [])) <= {activation}
 
 
 @pytest.mark.parametrize("activations, smooth", [("smooth", {0, 1}), ("mixed", {1}), ("all", set())])

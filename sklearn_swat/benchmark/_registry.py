@@ -33,7 +33,7 @@ class BenchmarkError(ValueError):
     ...     make_estimator("SWAT")
     ... except BenchmarkError as exc:
     ...     print(exc)
-    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (10): ...
+    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (11): ...
     >>> issubclass(BenchmarkError, ValueError)
     True
     """
@@ -100,6 +100,9 @@ _swat_paper = _swat_factory(init="random", activations="all", refine_iter=0, pol
 # pick ("cornn" for 2 features), so that only the training differs; each
 # seed of the benchmark draws another one.
 _swat_untrained = _swat_factory(autoencoder="untrained:auto")
+# DESIGN section 7's fixed-activation baseline: one activation for every
+# neuron, searched through the same latent space.
+_swat_tanh = _swat_factory(activations="tanh")
 _swat_sized = _swat_factory(sized=True)
 _swat_untrained_sized = _swat_factory(sized=True, autoencoder="untrained:auto")
 # The latent descent alone, without the weight-space polish and pruning that
@@ -133,6 +136,12 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
             'SWATRegressor as the paper: init="random", activations="all", no refinement, polish or pruning, '
             'selection="train"',
             _swat_paper,
+        ),
+        EstimatorSpec(
+            "swat-tanh",
+            'SWATRegressor with activations="tanh": one activation for every neuron (the '
+            "fixed-activation baseline, through the same latent space)",
+            _swat_tanh,
         ),
         EstimatorSpec(
             "swat-untrained",
@@ -188,8 +197,8 @@ def estimator_names() -> list[str]:
     --------
     >>> from sklearn_swat.benchmark import estimator_names
     >>> estimator_names()
-    ['swat', 'swat-paper', 'swat-untrained', 'swat-sized', 'swat-untrained-sized', 'swat-descent',
-     'swat-descent-untrained', 'darts-admm', 'mlp', 'pruned-mlp']
+    ['swat', 'swat-paper', 'swat-tanh', 'swat-untrained', 'swat-sized', 'swat-untrained-sized',
+     'swat-descent', 'swat-descent-untrained', 'darts-admm', 'mlp', 'pruned-mlp']
     """
     return list(ESTIMATORS)
 

@@ -25,7 +25,7 @@ BARS_FIGURE = "per_dataset.png"
 # swat "wins" when its network is no larger and its test MSE at most this
 # factor above the other's: comparable accuracy with fewer parameters.
 MSE_TOLERANCE = 1.1
-_WIN_RATE_AGAINST = ("darts-admm", "swat-untrained", "pruned-mlp")
+_WIN_RATE_AGAINST = ("darts-admm", "swat-untrained", "pruned-mlp", "swat-tanh")
 # The win rates' intervals: a percentile bootstrap over data sets, fixed draws.
 CONFIDENCE = 0.95
 _N_RESAMPLES = 9999
@@ -91,8 +91,8 @@ class Summary:
     seeds : list of int
         Seeds in the results.
     win_rates : dict of str to WinRate
-        ``swat`` against ``darts-admm``, ``swat-untrained`` and ``pruned-mlp``,
-        each present only when both estimators are in the results.
+        ``swat`` against ``darts-admm``, ``swat-untrained``, ``pruned-mlp`` and
+        ``swat-tanh``, each present only when both estimators are in the results.
     mlp_ratios : dict of str to float
         ``swat`` against ``mlp``: ``n_pairs``, ``median_mse_ratio`` (median of
         swat's test MSE over mlp's) and ``median_nonzero_ratio``; empty when
@@ -158,7 +158,7 @@ class Summary:
     (['Booth'], ['swat', 'mlp'], [0])
     >>> s.mlp_ratios["median_mse_ratio"], s.ratios["mlp"]["no_larger"]
     (2.0, 1)
-    >>> s.win_rates  # no darts-admm, swat-untrained or pruned-mlp rows
+    >>> s.win_rates  # no darts-admm, swat-untrained, pruned-mlp or swat-tanh rows
     {}
     """
 
