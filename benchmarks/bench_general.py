@@ -7,8 +7,9 @@ networks than the same descent through an untrained autoencoder? It runs the
 benchmark's own estimators (:func:`sklearn_swat.benchmark.make_estimator`:
 ``swat`` and ``swat-untrained`` pick ``general`` for more than two features;
 ``swat-sized`` is ``swat`` capped at ``swat-untrained``'s size and
-``swat-untrained-sized`` the reverse; ``darts-admm``,
-``mlp`` and ``pruned-mlp`` as in the CORNN benchmark) on multi-feature
+``swat-untrained-sized`` the reverse; ``swat-tanh`` (one activation for
+every neuron), ``darts-admm``, ``mlp`` and ``pruned-mlp`` as in the CORNN
+benchmark) on multi-feature
 regression problems: Friedman #1 to #3 and d-dimensional forms of classic
 test functions, inputs uniform over their usual domain, 3750 training and
 1250 test rows, the target scaled to unit variance on the training rows (so
@@ -40,7 +41,7 @@ from sklearn_swat.benchmark._runner import _run_task, _Task
 
 N_TRAIN, N_TEST = 3750, 1250
 # The second group needs a first-group fit's size (their registry reference).
-FIRST = ("swat", "swat-untrained", "darts-admm", "mlp")
+FIRST = ("swat", "swat-tanh", "swat-untrained", "darts-admm", "mlp")
 SECOND = ("swat-sized", "swat-untrained-sized", "pruned-mlp")
 TITLE = "The general latent space: 3 to 8 features"
 TARGET_NOTE = "Test MSE is on the target scaled to unit variance on the training rows (1 - R^2)"
