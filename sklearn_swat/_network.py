@@ -141,6 +141,9 @@ class SparseMLP:
         activations: Sequence,
         gates: Sequence | None = None,
     ) -> None:
+        for what, arrays in (("coefs", coefs), ("intercepts", intercepts)):
+            if any(np.iscomplexobj(a) for a in arrays):
+                raise ValueError(f"{what} must be real numbers; got complex values. Pass their real part.")
         coefs = [np.array(c, dtype=np.float64) for c in coefs]
         intercepts = [np.array(b, dtype=np.float64).reshape(-1) for b in intercepts]
         depth = len(coefs) - 1

@@ -195,6 +195,14 @@ def test_networks_outside_the_family_are_refused(kwargs, match):
         SparseMLP(coefs, intercepts, acts)
 
 
+def test_complex_parameters_are_refused():
+    coefs = [np.ones((2, 1)) * (1 + 1j), np.ones((1, 1))]
+    with pytest.raises(ValueError, match="coefs must be real numbers"):
+        SparseMLP(coefs, [np.zeros(1), np.zeros(1)], [["tanh"]])
+    with pytest.raises(ValueError, match="intercepts must be real numbers"):
+        SparseMLP([np.ones((2, 1)), np.ones((1, 1))], [np.zeros(1) + 0j, np.zeros(1)], [["tanh"]])
+
+
 def test_width_beyond_layout_is_refused(rng):
     net = random_network(rng, sizes=(9,))
     with pytest.raises(ValueError, match="does not fit width 8"):
