@@ -127,8 +127,8 @@ _REPLACEMENT_ORDER = ("tanh", "sigmoid", "leaky_relu")
 def _only(nets: NetworkBatch, allowed: tuple[bool, ...]) -> NetworkBatch:
     """The same networks with each neuron of an activation not ``allowed`` given an allowed one.
 
-    The replacement is tanh where it is allowed (a leaky ReLU is close to it
-    near 0), else the one activation allowed.
+    The replacement is tanh where it is allowed, else the one activation
+    allowed.
     """
     if all(allowed):
         return nets
