@@ -91,8 +91,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         defaults; none with ``n_restarts=1``) and any for the others, so that
         smooth and piecewise-linear candidates compete in the selection; the
         name of one activation: that one for every neuron (the paper's
-        fixed-activation baseline, through the same latent space). A zoo start whose restart may not use an activation
-        is drawn among zoo networks with its neurons given an allowed one.
+        fixed-activation baseline, through the same latent space). A zoo
+        start whose restart may not use an activation is drawn among zoo
+        networks with its neurons given an allowed one.
     max_iter : int, default=120
         Adam steps of the latent descent.
     learning_rate : float, default=0.1
