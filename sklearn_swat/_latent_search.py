@@ -2,7 +2,8 @@
 
 All restarts of all depths are optimised together: one latent code per
 candidate, one decode and one batched forward of that depth's candidate
-networks per depth and step, over a mini-batch of rows.
+networks per depth and step, over a mini-batch of rows. The code each
+candidate keeps is judged on fixed rows, the same every step.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _COUNT_SHARPNESS = 20.0
 _COUNT_WEIGHT = 0.01
 _L1_WEIGHT = 0.1
 _THRESHOLD_MAX = 3.0
+# Rows on which the descent judges which code to keep.
+_EVAL_ROWS = 1024
 
 
 @dataclass
@@ -67,6 +70,12 @@ class Candidate:
 def _weighted_mse(pred: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     """Per candidate weighted MSE; ``pred`` (C, n), ``y`` and ``w`` (n,)."""
     return ((pred - y) ** 2 * w).sum(-1) / w.sum()
+
+
+def _penalised(mse: torch.Tensor, s: SearchSettings, sparsity: torch.Tensor, gate_std: torch.Tensor,
+               gate_mean: torch.Tensor) -> torch.Tensor:
+    """The descent's loss of DESIGN section 5: MSE plus the sparsity, gate and compactness terms."""
+    return mse + s.alpha * sparsity - s.gate_weight * gate_std + s.compactness_weight * gate_mean
 
 
 def _rows(n: int, batch_size: int, gen: torch.Generator, device="cpu") -> torch.Tensor | None:
@@ -332,27 +341,35 @@ def latent_search(
     best_loss = torch.full((len(depths) * R,), float("inf"), device=device)
     best_z = z.detach().clone()
     best_t = t.detach().clone()
+    # The best code is judged on fixed rows (at most _EVAL_ROWS training
+    # rows, the same every step), not on each step's mini-batch: losses on
+    # different random batches do not compare.
+    eval_rows = torch.as_tensor(subsample(n, seed, max_rows=_EVAL_ROWS)).to(device)
+    xe, ye, we = Xp[eval_rows], yt[eval_rows], wt[eval_rows]
     curve = []
     for step in range(s.max_iter):
         frac = min(1.0, step / max(1, s.anneal_iter))
         temperature = s.temperature_start + frac * (s.temperature_end - s.temperature_start)
         rows = _rows(n, s.batch_size, gen, device)
         xb, yb, wb = (Xp, yt, wt) if rows is None else (Xp[rows], yt[rows], wt[rows])
-        losses = []
+        track = step >= s.anneal_iter or step == s.max_iter - 1
+        losses, tracked = [], []
         for i, k in enumerate(depths):
             sl = slice(i * R, (i + 1) * R)
             raw = _restrict(model.decode(z[sl], k), allowed[sl])
             net, sparsity, gate_std, gate_mean = _soft_candidates(raw, t[sl], in_mask, temperature)
-            mse = _weighted_mse(net.forward(xb), yb, wb)
-            losses.append(
-                mse + s.alpha * sparsity - s.gate_weight * gate_std + s.compactness_weight * gate_mean
-            )
+            terms = (s, sparsity, gate_std, gate_mean)
+            losses.append(_penalised(_weighted_mse(net.forward(xb), yb, wb), *terms))
+            if track and rows is not None:
+                with torch.no_grad():
+                    tracked.append(_penalised(_weighted_mse(net.forward(xe), ye, we), *terms))
         loss = torch.cat(losses)
         with torch.no_grad():
             # Keep the code and thresholds that gave this loss, before the step moves them.
-            if step >= s.anneal_iter or step == s.max_iter - 1:
-                better = loss.detach() < best_loss
-                best_loss = torch.where(better, loss.detach(), best_loss)
+            if track:
+                current = torch.cat(tracked) if tracked else loss.detach()
+                better = current < best_loss
+                best_loss = torch.where(better, current, best_loss)
                 best_z[better] = z.detach()[better]
                 best_t[better] = t.detach()[better]
         opt.zero_grad(set_to_none=True)

@@ -114,8 +114,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     temperature : tuple of float, default=(1.0, 0.01)
         Start and end temperature of the activation softmax.
     anneal_fraction : float, default=0.375
-        Share of ``max_iter`` over which the temperature falls linearly; the
-        best loss after it is kept.
+        Share of ``max_iter`` over which the temperature falls linearly;
+        each candidate's code with the lowest loss after it is kept (the
+        loss on the same training rows every step, a fixed 1024 of them
+        when there are more, not on the step's mini-batch).
     refine_iter : int, default=0
         Adam steps on the surviving weights of the best decoded networks
         (see ``refine_top``), zeros, gates and activations fixed, before

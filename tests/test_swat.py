@@ -646,9 +646,12 @@ def test_soft_candidates_smooth_spread_is_opt_in():
     assert torch.isfinite(gg).all()
 
 
-def test_kept_code_is_the_one_that_gave_the_best_loss(monkeypatch):
+@pytest.mark.parametrize("batch_size", [256, 32])
+def test_kept_code_is_the_one_that_gave_the_best_loss(monkeypatch, batch_size):
     # The descent keeps, per candidate, the best penalised loss after the annealing and
-    # decodes the code and thresholds that gave it (not those one Adam step later).
+    # decodes the code and thresholds that gave it (not those one Adam step later). The
+    # loss is that on the same rows every step (here all 100), also when each step
+    # descends on a mini-batch of 32: losses on different random batches do not compare.
     from sklearn_swat import _latent_search as ls
     from sklearn_swat._checkpoints import load_autoencoder
 
@@ -661,7 +664,7 @@ def test_kept_code_is_the_one_that_gave_the_best_loss(monkeypatch):
 
     monkeypatch.setattr(ls, "_hard_candidates", spy)
     s = ls.SearchSettings(depths=(2,), n_restarts=2, max_iter=40, anneal_iter=15, refine_iter=0,
-                          polish_iter=0, init="random", activations="all")
+                          polish_iter=0, init="random", activations="all", batch_size=batch_size)
     Xs, ys = X2[:100] / 2, np.tanh(X2[:100, 0]) * X2[:100, 1] / 2
     cands, _ = ls.latent_search(load_autoencoder("cornn"), Xs, ys, np.ones(100), s, seed=0)
     (raw, t, in_mask), = captured
