@@ -283,6 +283,21 @@ def test_corrupt_csv(tmp_path, corrupt, match):
     assert "Matyas_train_set.csv" in str(info.value) and "data_home=None" in str(info.value)
 
 
+@pytest.mark.parametrize("line", [3, 3000])
+def test_unmatched_quote_names_its_line(tmp_path, line):
+    # A stray '"' makes one field of the rest of the file: near the end, a field over
+    # several lines; early, one longer than the csv module's limit (its own csv.Error).
+    _write_data_home(tmp_path, "Booth")
+    path = tmp_path / "Booth_train_set.csv"
+    lines = path.read_text().split("\n")
+    lines[-line] = '"' + lines[-line]
+    path.write_text("\n".join(lines))
+    start = len(lines) - line + 1
+    with pytest.raises(ValueError, match=rf"Booth_train_set.csv', (from )?line {start}: .*unmatched") as info:
+        load_cornn("Booth", tmp_path)
+    assert "data_home=None" in str(info.value)
+
+
 def test_bom_and_non_utf8_csv(tmp_path):
     """A UTF-8 byte order mark is accepted; a file in another encoding is named, with the line."""
     expected = _write_data_home(tmp_path, "Booth")

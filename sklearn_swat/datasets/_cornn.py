@@ -580,7 +580,22 @@ def _read_csv(path: Path, n_rows: int, source: str = "data_home", name: str | No
             f"CORNN file {str(path)!r}, {exc}; it was probably saved in another encoding or is "
             f"not a CSV file. {remedy}"
         ) from None
-    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    while True:
+        start = reader.line_num + 1  # where the next row begins
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # an unmatched quote: one field of the rest of the file
+            raise ValueError(f"CORNN file {str(path)!r}, from line {start}: {exc}; an unmatched "
+                             f"'\"' on that line? {remedy}") from None
+        if any("\n" in cell or "\r" in cell for cell in row):
+            raise ValueError(f"CORNN file {str(path)!r}, line {start}: a quoted field runs over "
+                             f"lines {start}-{reader.line_num}; an unmatched '\"'? {remedy}")
+        if row:
+            rows.append(row)
     if not rows:
         raise ValueError(f"CORNN file {str(path)!r} is empty. {remedy}")
     header = tuple(cell.strip() for cell in rows[0])
