@@ -223,8 +223,14 @@ def check_names(kind: str, names: Iterable[str], valid: list[str]) -> list[str]:
     Raises
     ------
     BenchmarkError
-        If a name is not valid; the message suggests close matches.
+        If a name is not valid (the message suggests close matches), if
+        ``names`` is a string rather than a list of names, or if it is empty.
     """
+    if isinstance(names, str):
+        raise BenchmarkError(
+            f"The {kind} names must be a list of names; got the string {names!r}. "
+            f"Pass [{names!r}] for that one name."
+        )
     out: list[str] = []
     bad = []
     for name in names:
@@ -236,20 +242,24 @@ def check_names(kind: str, names: Iterable[str], valid: list[str]) -> list[str]:
         by_lower = {v.lower(): v for v in valid}
         lines = []
         for name in bad:
-            close = difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
-            if name.lower() in by_lower:
-                close = [by_lower[name.lower()]]
+            close = []
+            if isinstance(name, str):
+                close = difflib.get_close_matches(name, valid, n=3, cutoff=0.6)
+                if name.lower() in by_lower:
+                    close = [by_lower[name.lower()]]
             hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
             lines.append(f"unknown {kind} {name!r}{hint}")
         # "--estimators mlp,swat" is one name to argparse.
         commas = (
             f" Separate {kind} names with spaces, not commas (quote a name that holds a space)."
-            if any("," in name for name in bad) else ""
+            if any(isinstance(name, str) and "," in name for name in bad) else ""
         )
         raise BenchmarkError(
             "; ".join(lines) + f". Valid {kind} names ({len(valid)}): "
             + ", ".join(repr(v) for v in valid) + "." + commas
         )
+    if not out:
+        raise BenchmarkError(f"No {kind} name given: name at least one, or pass None for all.")
     return out
 
 

@@ -537,6 +537,13 @@ def write_report(
         "",
     ]
     run = _run_settings(folder)
+    source = {
+        "published": "Data: the published CORNN CSV files (`--data-home`).",
+        "generated": "Data: generated from the functions' closed forms and domains (no "
+                     "`--data-home`): the published files' sizes and domains, not their points.",
+    }.get(run.get("data"))
+    if source:
+        lines += [source, ""]
     if run.get("quick"):
         lines += ["**These rows were fitted with `--quick`, the tiny settings of the tests: "
                   "their figures say nothing about the estimators.**", ""]

@@ -15,6 +15,7 @@ import errno
 import io
 import json
 import math
+import numbers
 import os
 import re
 import time
@@ -121,8 +122,9 @@ def read_results(path: str | os.PathLike) -> list[dict]:
     Raises
     ------
     BenchmarkError
-        If the header or a row is malformed; the message names the file and
-        the line. The file is never changed.
+        If the header or a row is malformed, or the last row has no line end
+        (it may have been cut off by an interrupted write); the message names
+        the file and the line. The file is never changed.
 
     Examples
     --------
@@ -189,6 +191,14 @@ def read_results(path: str | os.PathLike) -> list[dict]:
             raise BenchmarkError(
                 f"Corrupt results file {str(path)!r}, line {reader.line_num}: {exc}.{hint} {remedy}"
             ) from None
+    if torn and text.rsplit("\n", 1)[-1].strip():
+        raise BenchmarkError(
+            f"Results file {str(path)!r}, line {n_lines}: the last line has no line end. Every "
+            "row the benchmark writes ends with one, so this row may have been cut off by an "
+            "interrupted write, even though it reads as a row (a cut seed or time is still a "
+            "number). If the row is complete (edited by hand), end it with a line end; if not, "
+            f"remove it (that fit will run again). {remedy}"
+        )
     return rows
 
 
@@ -197,19 +207,19 @@ class _ResultsWriter:
 
     def __init__(self, path: Path) -> None:
         new = not path.exists() or path.stat().st_size == 0
-        ends_open = False
         if not new:
             with open(path, "rb") as fh:
                 fh.seek(-1, os.SEEK_END)
                 ends_open = fh.read(1) != b"\n"
+            if ends_open:
+                # A row cut off by an interrupted write, or edited by hand: which
+                # one, only the user can tell. read_results refuses it, saying how
+                # to mend it.
+                read_results(path)
         self._fh = open(path, "a", newline="", encoding="utf-8")
         if new:
             self._write(",".join(COLUMNS) + "\n")
             self._sync_dir(path.parent)
-        elif ends_open:
-            # A last row that is complete but lacks its line end (edited by
-            # hand): end it, or the next row would be glued onto it.
-            self._write("\n")
 
     @staticmethod
     def _sync_dir(folder: Path) -> None:
@@ -683,11 +693,18 @@ def run_benchmark(
     )
     # Run order of the registry, whatever the order asked for.
     estimators = [e for e in estimator_names() if e in estimators]
-    seeds = list(dict.fromkeys(int(s) for s in seeds))
-    if not seeds or any(not 0 <= s < 2**31 for s in seeds):
-        raise BenchmarkError(f"seeds must be integers in [0, 2**31); got {seeds!r}.")
-    if n_jobs is not None and int(n_jobs) == 0:
-        raise BenchmarkError("n_jobs must be a positive number of fits, or negative (-1: all cores); got 0.")
+    given = list(seeds) if not isinstance(seeds, (str, bytes)) else [seeds]
+    if not given or any(
+        not isinstance(s, numbers.Integral) or isinstance(s, bool) or not 0 <= s < 2**31 for s in given
+    ):
+        raise BenchmarkError(f"seeds must be a list of integers in [0, 2**31); got {seeds!r}.")
+    seeds = list(dict.fromkeys(int(s) for s in given))
+    if n_jobs is not None and (
+        not isinstance(n_jobs, numbers.Integral) or isinstance(n_jobs, bool) or n_jobs == 0
+    ):
+        raise BenchmarkError(
+            f"n_jobs must be a positive number of fits, or negative (-1: all cores); got {n_jobs!r}."
+        )
     if scheduler is not None and not str(scheduler).strip():
         raise BenchmarkError(
             "The scheduler address is empty: give the dask scheduler's address "
@@ -788,12 +805,14 @@ def run_benchmark(
                             last = error.strip().splitlines()[-1]
                             bar.write(f"FAILED {task.dataset} / {task.estimator} / seed {task.seed}: {last}")
                             bar.update(1 + (task.fit_reference and not rows))
-                except TimeoutError as exc:
+                except TimeoutError:
                     if client is None:
                         raise
                     raise BenchmarkError(
                         f"The dask scheduler at {scheduler!r} has no worker after "
-                        f"{scheduler_timeout:g} s ({exc}). Start workers with `dask worker {scheduler}`."
+                        f"{scheduler_timeout:g} s. Start workers with `dask worker {scheduler}` "
+                        "(sklearn_swat must be importable on them), or wait longer for them with "
+                        "--scheduler-timeout (scheduler_timeout)."
                     ) from None
 
         try:
