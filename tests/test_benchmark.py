@@ -116,7 +116,7 @@ def test_a_last_row_without_line_end_is_refused_not_taken_as_done(tmp_path, caps
     path.write_text(torn)
     assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp", "--seeds", "1", "12") == 2
     err = capsys.readouterr().err
-    assert "line 3: the last line has no line end" in err and "remove it" in err
+    assert "line 3: the last row has no line end" in err and "remove it" in err
     assert path.read_text() == torn
     with pytest.raises(BenchmarkError, match="no line end"):
         read_results(path)
@@ -124,6 +124,10 @@ def test_a_last_row_without_line_end_is_refused_not_taken_as_done(tmp_path, caps
     path.write_text(torn + "\n")
     assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp", "--seeds", "1", "12") == 0
     assert [r["seed"] for r in read_results(path)] == [0, 1, 12]
+    # A header alone without its line end holds no row to doubt: the rows go below it.
+    path.write_text(HEADER.rstrip("\n"))
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 0
+    assert [r["seed"] for r in read_results(path)] == [0]
 
 
 def test_append_results_writes_the_header_once_and_refuses_a_torn_file(tmp_path):

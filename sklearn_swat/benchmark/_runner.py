@@ -178,27 +178,20 @@ def read_results(path: str | os.PathLike) -> list[dict]:
             ) from None
         if not cells:
             continue
+        if torn and reader.line_num == n_lines:
+            raise BenchmarkError(
+                f"Corrupt results file {str(path)!r}, line {n_lines}: the last row has no line "
+                "end. Every row the benchmark writes ends with one, so this row may have been cut "
+                "off by an interrupted write, even where it still reads as a row (a cut seed or "
+                "time is still a number). If the row is complete (edited by hand), end it with a "
+                f"line end; if not, remove it (that fit will run again). {remedy}"
+            )
         try:
             rows.append(_parse_row(cells))
         except ValueError as exc:
-            hint = ""
-            if torn and reader.line_num == n_lines:
-                hint = (
-                    " It is the last line and has no line end: probably a row cut off by an "
-                    "interrupted write (that fit was not recorded and will run again once the "
-                    "line is removed)."
-                )
             raise BenchmarkError(
-                f"Corrupt results file {str(path)!r}, line {reader.line_num}: {exc}.{hint} {remedy}"
+                f"Corrupt results file {str(path)!r}, line {reader.line_num}: {exc}. {remedy}"
             ) from None
-    if torn and text.rsplit("\n", 1)[-1].strip():
-        raise BenchmarkError(
-            f"Results file {str(path)!r}, line {n_lines}: the last line has no line end. Every "
-            "row the benchmark writes ends with one, so this row may have been cut off by an "
-            "interrupted write, even though it reads as a row (a cut seed or time is still a "
-            "number). If the row is complete (edited by hand), end it with a line end; if not, "
-            f"remove it (that fit will run again). {remedy}"
-        )
     return rows
 
 
@@ -214,12 +207,14 @@ class _ResultsWriter:
             if ends_open:
                 # A row cut off by an interrupted write, or edited by hand: which
                 # one, only the user can tell. read_results refuses it, saying how
-                # to mend it.
+                # to mend it; it lets a header alone pass.
                 read_results(path)
         self._fh = open(path, "a", newline="", encoding="utf-8")
         if new:
             self._write(",".join(COLUMNS) + "\n")
             self._sync_dir(path.parent)
+        elif ends_open:
+            self._write("\n")  # after the header, or the first row would be glued onto it
 
     @staticmethod
     def _sync_dir(folder: Path) -> None:
