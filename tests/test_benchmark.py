@@ -258,6 +258,8 @@ def test_data_home_without_files(tmp_path, capsys):
         (HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,0\nBooth,swat,inf,5,1,1,1.0,0\n", 3, "delete that line"),
         (HEADER + "Booth,mlp,-0.1,85,7-7,2,1.0,0\n", 2, "test_mse '-0.1' is not a finite number >= 0"),
         (HEADER + "Booth,mlp,0.1,85,7-7,2,nan,0\n", 2, "fit_seconds 'nan'"),
+        # No run fits such a seed (the command refuses it): a damaged line.
+        (HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,99999999999\n", 2, "not below 2**31"),
     ],
 )
 def test_corrupt_results_file(tmp_path, capsys, text, line, message):
@@ -665,6 +667,17 @@ def test_unwritable_out_says_what_to_do(tmp_path, capsys):
     assert _cornn(tmp_path / "afile" / "out", "--datasets", "Booth", "--estimators", "mlp") == 2
     err = capsys.readouterr().err
     assert "Not a directory" in err and "or give another --out" in err
+
+
+def test_out_with_a_tilde_is_the_home_folder(tmp_path, monkeypatch):
+    """--out=~/bench (no shell expands that "~") is the folder in the home, not a folder "~"."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    assert _cornn("~/bench", "--datasets", "Booth", "--estimators", "mlp") == 0
+    assert (tmp_path / "home" / "bench" / "results.csv").is_file()
+    assert main(["report", "~/bench"]) == 0
+    assert (tmp_path / "home" / "bench" / "report.md").is_file()
+    assert not (tmp_path / "~").exists()
 
 
 def test_repeated_flags_add_up(tmp_path):

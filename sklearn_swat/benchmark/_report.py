@@ -504,7 +504,7 @@ def write_report(
     report.md ['mse_vs_nonzero.png', 'per_dataset.png', 'report.md', 'results.csv']
     # CORNN benchmark
     """
-    folder = Path(folder)
+    folder = Path(folder).expanduser()
     results = folder / RESULTS_FILE
     if folder.exists() and not folder.is_dir():
         raise BenchmarkError(

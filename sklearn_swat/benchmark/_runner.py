@@ -94,6 +94,8 @@ def _parse_row(cells: list[str]) -> dict:
             raise ValueError(f"{key} {values[key]!r} is not an integer") from None
         if out[key] < 0:
             raise ValueError(f"{key} {values[key]!r} is negative")
+    if out["seed"] >= 2**31:
+        raise ValueError(f"seed {values['seed']!r} is not below 2**31, as every seed the benchmark fits is")
     if not _NEURONS_RE.match(values["n_active_neurons"]):
         raise ValueError(
             f"n_active_neurons {values['n_active_neurons']!r} is not of the form '7-7' "
@@ -717,7 +719,7 @@ def run_benchmark(
     if quick is None:
         quick = os.environ.get(QUICK_ENV, "") == "1"
 
-    out = Path(out)
+    out = Path(out).expanduser()  # "--out=~/bench" reaches us with its "~"
     if out.exists() and not out.is_dir():
         raise BenchmarkError(f"--out {str(out)!r} exists and is not a folder.")
     # Made now, to hold the lock while reading the rows already there; removed again
