@@ -1038,6 +1038,12 @@ def test_rows_of_other_data_or_settings_are_not_mixed(quick_run, tmp_path, capsy
     (tmp_path / "results.csv").write_text(HEADER + "Booth,mlp,0.5,85,7-7,2,1.000,0\n")
     assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 0
     assert "Nothing to do" in capsys.readouterr().err
+    # Values no run writes ("true" as a string, other data) are a corrupt file, not a mismatch
+    # whose message would name the same settings on both sides.
+    for saved in ({"data": "generated", "quick": "true"}, {"data": "mine", "quick": True}):
+        (tmp_path / "run.json").write_text(json.dumps(saved))
+        assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 2
+        assert "run.json' is corrupt" in capsys.readouterr().err
 
 
 def test_empty_data_home_is_an_error_line(tmp_path, capsys):

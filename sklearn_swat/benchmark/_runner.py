@@ -542,6 +542,8 @@ def _check_settings(folder: Path, settings: dict, has_rows: bool) -> None:
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
         saved = {key: saved[key] for key in settings}
+        if saved["data"] not in ("published", "generated") or not isinstance(saved["quick"], bool):
+            raise ValueError("not the values a run records")
     except (ValueError, TypeError, KeyError):
         raise BenchmarkError(
             f"{str(path)!r} is corrupt: it should record the data ({{\"data\": \"published\"}} "
