@@ -25,8 +25,9 @@ def peak_mb() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n-samples", type=int, default=1_000_000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n-samples", type=int, default=1_000_000,
+                        help="rows of the 8-feature problem (default: %(default)s)")
     args = parser.parse_args()
     rng = np.random.RandomState(0)
     X = rng.uniform(-1, 1, size=(args.n_samples, 8))

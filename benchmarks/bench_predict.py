@@ -14,6 +14,7 @@ Usage::
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
@@ -34,6 +35,7 @@ def rows_per_second(predict, X: np.ndarray, repeats: int = 5) -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help, no options
     rng = np.random.RandomState(0)
     X = rng.uniform(-1, 1, size=(2000, 2))
     y = np.sin(3 * X[:, 0]) * X[:, 1]

@@ -50,11 +50,14 @@ def mlp_nonzero(mlp: MLPRegressor) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-home", default=str(DEFAULT_HOME) if DEFAULT_HOME.exists() else None)
-    parser.add_argument("--datasets", nargs="*", default=sorted(cornn_names())[::11])
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-home", default=str(DEFAULT_HOME) if DEFAULT_HOME.exists() else None,
+                        help="folder of the published CORNN CSV files (default: %(default)s; "
+                             "none: generated data)")
+    parser.add_argument("--datasets", nargs="*", default=sorted(cornn_names())[::11],
+                        help="CORNN function names (default: every 11th of the sorted names, five)")
+    parser.add_argument("--seed", type=int, default=0, help="random_state of every fit (default: 0)")
     parser.add_argument("--n-jobs", type=int, default=None, help="torch threads per fit")
-    parser.add_argument("--skip-darts", action="store_true")
+    parser.add_argument("--skip-darts", action="store_true", help="fit swat and mlp only")
     parser.add_argument("--tuning", action="store_true", help="the 16 functions the defaults were tuned on")
     args = parser.parse_args()
     if args.tuning:
