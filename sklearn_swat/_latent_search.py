@@ -27,6 +27,8 @@ _L1_WEIGHT = 0.1
 _THRESHOLD_MAX = 3.0
 # Rows on which the descent judges which code to keep.
 _EVAL_ROWS = 1024
+# Rows per block of a full-data forward without gradient.
+_FORWARD_BLOCK = 65536
 
 
 @dataclass
@@ -70,6 +72,22 @@ class Candidate:
 def _weighted_mse(pred: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     """Per candidate weighted MSE; ``pred`` (C, n), ``y`` and ``w`` (n,)."""
     return ((pred - y) ** 2 * w).sum(-1) / w.sum()
+
+
+@torch.no_grad()
+def _weighted_mse_blocks(nets: NetworkBatch, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor,
+                         block: int = _FORWARD_BLOCK) -> torch.Tensor:
+    """:func:`_weighted_mse` of every network of ``nets`` on ``X``, a block of rows at a time.
+
+    The intermediate tensors of one forward hold (networks x rows x width)
+    values each; a block keeps them a few MB on large data. With at most
+    ``block`` rows it is one forward, as :func:`_weighted_mse`.
+    """
+    if X.shape[0] <= block:
+        return _weighted_mse(nets.forward(X), y, w)
+    total = sum(((nets.forward(X[i:i + block]) - y[i:i + block]) ** 2 * w[i:i + block]).sum(-1)
+                for i in range(0, X.shape[0], block))
+    return total / w.sum()
 
 
 def _penalised(mse: torch.Tensor, s: SearchSettings, sparsity: torch.Tensor, gate_std: torch.Tensor,
@@ -392,7 +410,7 @@ def latent_search(
     # network): the cost of a refinement step grows with the candidates,
     # and the others are rarely chosen; they are kept as decoded.
     with torch.no_grad():
-        picks = [torch.argsort(_weighted_mse(b.forward(Xp), yt, wt))[:top] for b in nets]
+        picks = [torch.argsort(_weighted_mse_blocks(b, Xp, yt, wt))[:top] for b in nets]
     if s.refine_iter > 0:
         refined = refine([b.index(p) for b, p in zip(nets, picks)], Xp, yt, wt, s.refine_iter,
                          s.refine_lr, s.batch_size, gen)

@@ -25,6 +25,9 @@ Leaky ReLU has slope 0.01 below zero.
 """
 MAX_DEPTH = 4
 LEAKY_SLOPE = 0.01
+# Rows per block of the numpy forward: the intermediate arrays of a block
+# stay a few MB, whatever the number of rows (one block up to this many).
+_PREDICT_BLOCK = 65536
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -328,11 +331,19 @@ class SparseMLP:
         >>> net.predict(np.array([[3.0, 1.0], [1.0, 3.0]]))
         array([4.5 , 0.46])
         """
-        h = np.asarray(X, dtype=np.float64)
-        if h.ndim != 2 or h.shape[1] != self.n_inputs:
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ValueError(
-                f"X must have shape (n_samples, {self.n_inputs}); got {h.shape}."
+                f"X must have shape (n_samples, {self.n_inputs}); got {X.shape}."
             )
+        if X.shape[0] <= _PREDICT_BLOCK:
+            return self._forward_numpy(X)
+        out = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], _PREDICT_BLOCK):
+            out[start:start + _PREDICT_BLOCK] = self._forward_numpy(X[start:start + _PREDICT_BLOCK])
+        return out
+
+    def _forward_numpy(self, h: np.ndarray) -> np.ndarray:
         for c, b, act, g in zip(self.coefs[:-1], self.intercepts[:-1], self.activations, self.gates):
             a = h @ c + b
             for k, f in enumerate(_NUMPY_ACTIVATIONS):

@@ -56,6 +56,27 @@ def test_numpy_and_torch_forward_match_reference(rng, sizes):
     np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("n_rows", [7, 20, 23])
+def test_predict_in_blocks_matches_reference(rng, monkeypatch, n_rows):
+    # Large inputs run a block of rows at a time (to bound memory); every
+    # row, the last partial block's too, must come out as in one pass.
+    monkeypatch.setattr("sklearn_swat._network._PREDICT_BLOCK", 7)
+    net = random_network(rng, sizes=(7, 5))
+    X = rng.uniform(-2, 2, (n_rows, 2))
+    np.testing.assert_allclose(net.predict(X), reference_forward(net, X), rtol=1e-12, atol=1e-12)
+
+
+def test_weighted_mse_in_blocks_matches_one_pass(rng):
+    from sklearn_swat._latent_search import _weighted_mse, _weighted_mse_blocks
+
+    nets = batch_from_networks([random_network(rng, sizes=(7, 5)) for _ in range(3)], width=8,
+                               dtype=torch.float64)
+    X = torch.nn.functional.pad(torch.as_tensor(rng.uniform(-2, 2, (23, 2))), (0, 6))
+    y, w = torch.as_tensor(rng.randn(23)), torch.as_tensor(rng.rand(23))
+    one = _weighted_mse(nets.forward(X), y, w)
+    torch.testing.assert_close(_weighted_mse_blocks(nets, X, y, w, block=7), one)
+
+
 def test_predict_saturates_without_overflow():
     # Pre-activations of +-2000: exp overflows in a naive sigmoid. Each
     # neuron must saturate exactly (sigmoid 1 and 0, tanh +-1, leaky ReLU
