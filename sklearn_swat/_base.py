@@ -43,20 +43,21 @@ def seed_from_random_state(random_state) -> int:
 def numeric_target(y: np.ndarray) -> np.ndarray:
     """``y`` from ``validate_data(..., y_numeric=True)`` as float64, or a clear error.
 
-    ``y_numeric`` converts only object arrays; numbers given as strings are
-    converted as X's are, anything else is refused by name, and "nan" or
-    "inf" written as strings are refused as NaN and infinity are.
+    ``y_numeric`` converts only object arrays, and after its check for NaN
+    and infinity; numbers given as strings are converted as X's are,
+    anything else is refused by name, and NaN or infinity, written as
+    numbers, strings or ``None``, are refused. A float16 or float32 target
+    becomes float64, as X does, so that its scaling is computed in float64.
     """
-    if y.dtype.kind == "f":
-        return y
-    try:
-        y = y.astype(np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"y must hold numbers, but it has dtype {y.dtype} and could not be "
-            f"converted to float ({error}). Encode the target as numbers first."
-        ) from None
-    return check_array(y, ensure_2d=False, input_name="y")
+    if y.dtype.kind != "f":
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"y must hold numbers, but it has dtype {y.dtype} and could not be "
+                f"converted to float ({error}). Encode the target as numbers first."
+            ) from None
+    return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
 
 
 def effective_n_threads(n_jobs: int | None) -> int:
@@ -212,6 +213,13 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
     def _check_range(values: np.ndarray, what: str) -> None:
         """Refuse values whose spread float64 cannot hold once scaled back."""
         largest = np.max(np.abs(values), axis=0)
+        if not np.all(np.isfinite(largest)):
+            # Only reached when the usual check was skipped, as under
+            # sklearn.config_context(assume_finite=True).
+            raise ValueError(
+                f"{what} contains NaN or infinity. Remove those rows or impute them, "
+                "for example with sklearn.impute.SimpleImputer."
+            )
         with np.errstate(over="ignore"):
             fits = np.all(np.isfinite(4.0 * largest))
         if not fits:
@@ -299,7 +307,18 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "network_")
         # C order: the same numbers give the same bits whatever the input's layout.
         X = validate_data(self, X, reset=False, dtype=np.float64, order="C")
-        Xs = X * self.x_scale_ + self.x_offset_
+        with np.errstate(over="ignore", invalid="ignore"):
+            Xs = X * self.x_scale_ + self.x_offset_
+        if not np.isfinite(Xs).all():
+            if not np.isfinite(X).all():  # assume_finite=True skipped the usual check
+                raise ValueError("X contains NaN or infinity. Remove those rows or impute them.")
+            rows = np.flatnonzero(~np.isfinite(Xs).all(axis=1))
+            raise ValueError(
+                f"X has {len(rows)} row(s) (the first: row {rows[0]}) too far outside the "
+                "training data's range to scale in float64 (a feature whose training values "
+                "barely varied has a huge scale). Check those rows, or fit on data that "
+                "covers them."
+            )
         return self.network_.predict(Xs) * self.y_scale_ + self.y_offset_
 
     # ------------------------------------------------------------ views
@@ -363,6 +382,15 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "network_")
         check_float_dtype(dtype)
+        largest = torch.finfo(dtype).max
+        scales = np.abs(np.concatenate([self.x_scale_, self.x_offset_, [self.y_scale_, self.y_offset_]]))
+        if np.any(scales > largest):
+            raise ValueError(
+                f"The scaling of the inputs or target (largest factor or offset "
+                f"{scales.max():.3g}) does not fit in {dtype}, whose largest number is "
+                f"{largest:.3g}: the module would output NaN or infinity. Pass "
+                "dtype=torch.float64, or fit on rescaled data."
+            )
         return nn.Sequential(
             _Affine(self.x_scale_, self.x_offset_, dtype),
             self.network_.to_torch(dtype),

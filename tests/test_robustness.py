@@ -51,6 +51,9 @@ CASES = {
     "'nan' as a string in target": (X, np.r_[["nan"], y[1:].astype(str)], "NaN"),
     "magnitudes near float64's limit": (X, y * 5e307, "too large to scale"),
     "nan in target": (X, np.r_[np.nan, y[1:]], "NaN"),
+    "None in an object target": (X, np.array([None, *y[1:]], dtype=object), "NaN"),
+    "'inf' in an object target": (X, np.array(["inf", *y[1:]], dtype=object), "infinity"),
+    "float16 target far from 0": (X, (2e4 + 1e3 * y).astype(np.float16), "fit"),
     "wrong length": (X, y[:-1], "inconsistent numbers of samples"),
     "two targets": (X, np.c_[y, -y], r"fits one target.*MultiOutputRegressor"),
 }
@@ -71,6 +74,49 @@ def test_hostile_inputs(name, case):
             est.fit(Xc, yc)
     np.testing.assert_array_equal(np.asarray(Xc), X_before)
     np.testing.assert_array_equal(np.asarray(yc), y_before)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_low_precision_target_fits_as_its_float64_copy(name, dtype):
+    """y is scaled in float64 whatever its dtype, as X is: the same numbers, the same model."""
+    y_low = (3 * y).astype(dtype)
+    low = ESTIMATORS[name]().fit(X, y_low)
+    ref = ESTIMATORS[name]().fit(X, y_low.astype(np.float64))
+    np.testing.assert_array_equal(low.predict(X), ref.predict(X))
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_nan_is_named_when_the_finiteness_check_is_off(name):
+    sklearn = pytest.importorskip("sklearn")
+    est = ESTIMATORS[name]().fit(X, y)
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError, match="X contains NaN or infinity"):
+            ESTIMATORS[name]().fit(_with(np.nan), y)
+        with pytest.raises(ValueError, match="y contains NaN or infinity"):
+            ESTIMATORS[name]().fit(X, np.r_[np.inf, y[1:]])
+        with pytest.raises(ValueError, match="X contains NaN or infinity"):
+            est.predict(_with(np.nan))
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_inputs_too_far_out_to_scale_are_refused_at_predict(name):
+    # Trained on spreads of 1e-300, the scale is 1e300: 1e10 scales beyond float64.
+    est = ESTIMATORS[name]().fit(X * 1e-300, y)
+    far = np.array([[0.0, 0.0], [1e10, 0.0]])
+    with pytest.raises(ValueError, match=r"1 row\(s\) \(the first: row 1\) too far outside"):
+        est.predict(far)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_export_refuses_a_dtype_the_scaling_does_not_fit(name):
+    torch = pytest.importorskip("torch")
+    est = ESTIMATORS[name]().fit(X, y * 1e39)
+    with pytest.raises(ValueError, match="does not fit in torch.float32.*dtype=torch.float64"):
+        est.export_torch()
+    with torch.no_grad():
+        out = est.export_torch(torch.float64)(torch.as_tensor(X)).numpy()
+    np.testing.assert_allclose(out, est.predict(X), rtol=1e-10)
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
