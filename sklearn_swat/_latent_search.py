@@ -71,7 +71,16 @@ class Candidate:
 
 def _weighted_mse(pred: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     """Per candidate weighted MSE; ``pred`` (C, n), ``y`` and ``w`` (n,)."""
-    return ((pred - y) ** 2 * w).sum(-1) / w.sum()
+    return ((pred - y) ** 2 * w).sum(-1) / _weight_sum(w)
+
+
+def _weight_sum(w: torch.Tensor) -> torch.Tensor:
+    """``w.sum()``, at least the dtype's smallest normal number.
+
+    Weights far below the largest (1e-50 of it) underflow to zero in
+    float32; a batch of such rows then has loss 0, not 0 / 0.
+    """
+    return w.sum().clamp(min=torch.finfo(w.dtype).tiny)
 
 
 @torch.no_grad()
@@ -87,7 +96,7 @@ def _weighted_mse_blocks(nets: NetworkBatch, X: torch.Tensor, y: torch.Tensor, w
         return _weighted_mse(nets.forward(X), y, w)
     total = sum(((nets.forward(X[i:i + block]) - y[i:i + block]) ** 2 * w[i:i + block]).sum(-1)
                 for i in range(0, X.shape[0], block))
-    return total / w.sum()
+    return total / _weight_sum(w)
 
 
 def _penalised(mse: torch.Tensor, s: SearchSettings, sparsity: torch.Tensor, gate_std: torch.Tensor,
@@ -109,7 +118,7 @@ def _affine_fit(nets: NetworkBatch, X: torch.Tensor, y: torch.Tensor,
     The scale ``a`` keeps the output weights inside the zoo's range.
     """
     f = nets.forward(torch.nn.functional.pad(X, (0, nets.width - X.shape[1])))  # (Z, n)
-    wn = w / w.sum()
+    wn = w / _weight_sum(w)
     fm = (f * wn).sum(1, keepdim=True)
     ym = (y * wn).sum()
     cov = ((f - fm) * (y - ym) * wn).sum(1)
@@ -185,7 +194,9 @@ def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor
     back what its encoder was shown.
     """
     cfg = model.config
-    per_level = -(-n_zoo // len(SPARSITY_LEVELS))
+    # At least n networks, so that n_restarts beyond the zoo's size get as
+    # many distinct starts.
+    per_level = -(-max(n_zoo, n) // len(SPARSITY_LEVELS))
     nets = [
         sample_networks(per_level, depth, s, cfg.width, X.shape[1], generator=gen)
         for s in SPARSITY_LEVELS

@@ -449,9 +449,11 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         limit = info["config"]["max_inputs"]
         if n_features > limit:
             auto = "'untrained:auto'" if untrained else "'auto'"
+            # 'auto' is worth naming only where a bundled autoencoder takes X.
+            other = f"Use autoencoder={auto}, or reduce" if n_features <= self._max_features else "Reduce"
             raise ValueError(
                 f"The autoencoder {name!r} handles at most {limit} features but X has "
-                f"{n_features}. Use autoencoder={auto}, or reduce the features, for example "
+                f"{n_features}. {other} the features, for example "
                 f"make_pipeline(StandardScaler(), PCA(n_components={limit}), SWATRegressor())."
             )
         if untrained:
@@ -538,10 +540,12 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         # convention): it sets no scale and takes no place in either split.
         # The weights are divided by the largest so that none underflows or
         # overflows as float32 in the descent.
+        # A weight that underflows to zero when divided by the largest is
+        # left out the same way.
+        sample_weight = sample_weight / sample_weight.max()
         keep = sample_weight > 0
         if not keep.all():
             X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
-        sample_weight = sample_weight / sample_weight.max()
         settings = self._settings()
         seed = seed_from_random_state(self.random_state)
         model, name, sha = self._load_model(X.shape[1], seed)

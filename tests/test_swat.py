@@ -127,6 +127,16 @@ def test_too_many_features_suggests_pca():
     assert pipe.predict(X).shape == (50,)
 
 
+@pytest.mark.parametrize("autoencoder, advice", [("general", "Reduce the features"),
+                                                   ("cornn", "Use autoencoder='auto', or reduce")])
+def test_named_autoencoder_too_narrow_names_auto_only_where_it_helps(autoencoder, advice):
+    # 'auto' takes 9 features no better than 'general' does: the error must not send the user there.
+    X = rng.uniform(size=(50, 9 if autoencoder == "general" else 3))
+    with pytest.raises(ValueError, match=advice) as info:
+        SWATRegressor(**FAST, autoencoder=autoencoder).fit(X, X[:, 0])
+    assert ("'auto'" in str(info.value)) == (autoencoder == "cornn")
+
+
 def test_grid_search_cross_val_and_transformed_target():
     small = dict(FAST, max_iter=10, polish_iter=10, n_restarts=1, depths=(1, 2))
     gs = GridSearchCV(SWATRegressor(**small), {"alpha": [1e-4, 1e-2]}, cv=2, n_jobs=2)
@@ -173,6 +183,36 @@ def test_sample_weight_scale_does_not_matter(scale):
     """Weights are relative: float32 in the descent must not flush tiny ones or overflow huge ones."""
     reg = SWATRegressor(**FAST).fit(X2, y2, sample_weight=np.full(len(y2), scale))
     np.testing.assert_array_equal(reg.predict(X2), SWATRegressor(**FAST).fit(X2, y2).predict(X2))
+
+
+def test_weights_below_float64_resolution_are_rows_left_out():
+    """A weight that is 0 once divided by the largest (1e-200 against 1e200) leaves its row out."""
+    w = np.full(len(y2), 1e-200)
+    w[:200] = 1e200
+    reg = SWATRegressor(**FAST).fit(X2, y2, sample_weight=w)
+    ref = SWATRegressor(**FAST).fit(X2, y2, sample_weight=(w > 1).astype(float))
+    np.testing.assert_array_equal(reg.predict(X2), ref.predict(X2))
+
+
+@pytest.mark.parametrize("heavy", ["some training rows", "held-out rows only"])
+def test_weights_below_float32_resolution_keep_the_descent_finite(heavy):
+    """Weights of 1e-50 of the largest are 0 in the float32 descent: its loss must stay a number."""
+    w = np.full(len(y2), 1e-50)
+    if heavy == "some training rows":
+        w[:5] = 1.0
+    else:  # the held-out split's rows (FAST's seed), so every training row is 0 in float32
+        w[np.random.RandomState(0).permutation(len(y2))[:30]] = 1.0
+    reg = SWATRegressor(**dict(FAST, batch_size=16)).fit(X2, y2, sample_weight=w)
+    assert np.all(np.isfinite(reg.loss_curve_))
+    assert np.all(np.isfinite(reg.predict(X2)))
+
+
+@pytest.mark.parametrize("activations", ["all", "mixed"])
+def test_more_restarts_than_zoo_networks(activations):
+    # Each depth draws 1024 zoo networks for its starts; more restarts than that draw more.
+    reg = SWATRegressor(n_restarts=1030, init="zoo", activations=activations, depths=(1,), max_iter=1,
+                        polish_iter=0, prune=False, random_state=0).fit(X2[:50], y2[:50])
+    assert len(reg.candidates_["depth"]) == 1031  # and the constant network
 
 
 def test_all_weight_on_one_sample_gives_its_constant():
