@@ -144,6 +144,8 @@ class SparseMLP:
         activations: Sequence,
         gates: Sequence | None = None,
     ) -> None:
+        # Lists first: a generator would be spent by the check below.
+        coefs, intercepts = list(coefs), list(intercepts)
         for what, arrays in (("coefs", coefs), ("intercepts", intercepts)):
             if any(np.iscomplexobj(a) for a in arrays):
                 raise ValueError(f"{what} must be real numbers; got complex values. Pass their real part.")
@@ -490,7 +492,7 @@ class SparseMLP:
             raise ValueError(f"layer must be a hidden layer's index in 0..{self.depth - 1}; got {layer!r}.")
         order = np.asarray(order)
         width = self.coefs[layer].shape[1]
-        if order.dtype == bool or sorted(order.tolist()) != list(range(width)):
+        if order.dtype.kind not in "iu" or sorted(order.tolist()) != list(range(width)):
             raise ValueError(
                 f"order must hold each of hidden layer {layer}'s {width} neuron indices once "
                 f"(a permutation of 0..{width - 1}); got {order.tolist()!r}."

@@ -275,7 +275,14 @@ def test_empty_or_flat_weight_matrices_are_refused(coefs):
 
 
 @pytest.mark.parametrize("layer, order", [(0, [0, 1]), (0, [0, 0, 1]), (0, [True, False, True]),
-                                          (1, [0, 1, 2]), (-1, [0, 1, 2])])
+                                          (0, [1.0, 0.0, 2.0]), (1, [0, 1, 2]), (-1, [0, 1, 2])])
 def test_permute_takes_only_permutations(layer, order):
     with pytest.raises(ValueError, match="layer must be|permutation"):
         _one_layer().permute(layer, order)
+
+
+def test_layers_may_come_as_generators():
+    # Any iterable of arrays, as the parameters' type says: the check for complex values must not use it up.
+    layers = [np.array([[1.0], [-1.0]]), np.array([[2.0]])]
+    net = SparseMLP((c for c in layers), (b for b in [np.zeros(1), np.array([0.5])]), [["leaky_relu"]])
+    assert net.depth == 1 and net.n_inputs == 2
