@@ -69,11 +69,6 @@ class Candidate:
     search_loss: float
 
 
-def _weighted_mse(pred: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """Per candidate weighted MSE; ``pred`` (C, n), ``y`` and ``w`` (n,)."""
-    return ((pred - y) ** 2 * w).sum(-1) / _weight_sum(w)
-
-
 def _weight_sum(w: torch.Tensor) -> torch.Tensor:
     """``w.sum()``, at least the dtype's smallest normal number.
 
@@ -81,6 +76,11 @@ def _weight_sum(w: torch.Tensor) -> torch.Tensor:
     float32; a batch of such rows then has loss 0, not 0 / 0.
     """
     return w.sum().clamp(min=torch.finfo(w.dtype).tiny)
+
+
+def _weighted_mse(pred: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Per candidate weighted MSE; ``pred`` (C, n), ``y`` and ``w`` (n,)."""
+    return ((pred - y) ** 2 * w).sum(-1) / _weight_sum(w)
 
 
 @torch.no_grad()

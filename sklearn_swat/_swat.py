@@ -538,10 +538,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight)
         # A sample of weight zero is a sample left out (scikit-learn's
         # convention): it sets no scale and takes no place in either split.
-        # The weights are divided by the largest so that none underflows or
-        # overflows as float32 in the descent.
-        # A weight that underflows to zero when divided by the largest is
-        # left out the same way.
+        # The weights are divided by the largest, so that float32 in the
+        # descent neither overflows nor flushes weights of ordinary ratios;
+        # one that this division makes zero is left out the same way.
         sample_weight = sample_weight / sample_weight.max()
         keep = sample_weight > 0
         if not keep.all():
