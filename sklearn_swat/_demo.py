@@ -140,7 +140,8 @@ def plot_surface(reg, function, domain, target_range, n_grid: int = 120):
     (x_lo, x_hi), (y_lo, y_hi) = domain
     t_lo, t_hi = target_range
     gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, n_grid), np.linspace(y_lo, y_hi, n_grid))
-    truth = 2.0 * (CORNN_FUNCTIONS[function](gx, gy) - t_lo) / (t_hi - t_lo) - 1.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        truth = 2.0 * (CORNN_FUNCTIONS[function](gx, gy) - t_lo) / (t_hi - t_lo) - 1.0
     # The estimator was fitted on inputs scaled from the domain to [-1, 1].
     sx = 2.0 * (gx - x_lo) / (x_hi - x_lo) - 1.0
     sy = 2.0 * (gy - y_lo) / (y_hi - y_lo) - 1.0
@@ -149,7 +150,10 @@ def plot_surface(reg, function, domain, target_range, n_grid: int = 120):
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
     # Colour levels at quantiles of the true surface: many CORNN functions are flat but for
     # steep corners, and evenly spaced levels would paint most of the domain one colour.
-    levels = np.unique(np.round(np.quantile(truth, np.linspace(0, 1, 25)), 3))
+    # A function can be undefined at points of the grid (Keane at the origin, a corner of its
+    # domain): those points are left blank.
+    truth = np.ma.masked_invalid(truth)
+    levels = np.unique(np.round(np.quantile(truth.compressed(), np.linspace(0, 1, 25)), 3))
     levels[0] = min(levels[0], pred.min()) - 1e-9
     levels[-1] = max(levels[-1], pred.max()) + 1e-9
     norm = BoundaryNorm(levels, ncolors=256)

@@ -25,6 +25,17 @@ def test_demo_command_prints_report_and_writes_pngs(tmp_path, capsys):
         assert (image[..., :3] < 0.5).any()
 
 
+def test_demo_draws_a_function_undefined_at_a_grid_point(tmp_path):
+    # Keane divides by the distance to the origin, a corner of its domain: that point is left
+    # blank, not a crash after the fit (nor a numpy warning).
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        run_demo("Keane", tmp_path, random_state=0, quick=True, print_fn=lambda line: None)
+    assert (tmp_path / "surface.png").stat().st_size > 0
+
+
 def test_run_demo_returns_fitted_estimator(tmp_path):
     # The figures printed are the estimator's own.
     lines = []
