@@ -59,8 +59,8 @@ class AutoencoderConfig:
         for name in ("encoder_layers", "decoder_layers"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be at least 0; got {getattr(self, name)}.")
-        if not self.weight_scale > 0:
-            raise ValueError(f"weight_scale must be greater than 0; got {self.weight_scale}.")
+        if not 0 < self.weight_scale < float("inf"):
+            raise ValueError(f"weight_scale must be a finite number greater than 0; got {self.weight_scale}.")
 
     def to_dict(self) -> dict:
         return asdict(self)

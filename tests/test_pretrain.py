@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from sklearn_swat._autoencoder import AutoencoderConfig, MultiScaleAutoencoder
-from sklearn_swat._checkpoints import load_autoencoder
+from sklearn_swat._checkpoints import load_autoencoder, untrained_autoencoder
 from sklearn_swat._zoo import (
     fit_networks,
     fitted_zoo,
@@ -24,7 +24,7 @@ from sklearn_swat._zoo import (
     sample_zoo_batch,
 )
 from sklearn_swat.pretrain.__main__ import main
-from sklearn_swat.pretrain._train import TrainSettings, evaluate, fitted_pool, train
+from sklearn_swat.pretrain._train import PRESETS, TrainSettings, config_options, evaluate, fitted_pool, train
 
 TINY = AutoencoderConfig(width=4, max_inputs=2, d_model=16, n_heads=2, encoder_layers=1,
                          decoder_layers=1, dim_feedforward=16)
@@ -102,7 +102,14 @@ def test_zoo_weight_scales_shrink_hidden_weights_only():
     ("--n-points", "1", "n_points must be at least 2"),
     ("--n-points", "0", "n_points must be at least 2"),
     ("--lr", "-1", "lr must be greater than 0"),
-    ("--lr", "nan", "lr must be greater than 0"),
+    ("--lr", "nan", "lr must be a finite number; got nan"),
+    ("--lr", "inf", "lr must be a finite number; got inf"),
+    ("--rec-weight", "inf", "rec_weight must be a finite number"),
+    ("--weight-scale", "inf", "weight_scale must be"),
+    ("--all-decoders-weight", "nan", "all_decoders_weight must be a finite number"),
+    ("--distill-weight", "nan", "distill_weight must be a finite number"),
+    ("--seed", "20000000000000", "seed must be in 0..4294967295; got 20000000000000"),
+    ("--seed", "-1", "seed must be in 0..4294967295"),
     ("--warmup", "-1", "warmup must be at least 0"),
     ("--grad-clip", "0", "grad_clip must be greater than 0"),
     ("--min-lr-ratio", "2", "min_lr_ratio must be in \\[0, 1\\]"),
@@ -575,7 +582,7 @@ def test_resume_without_a_state_is_refused(tmp_path, capsys):
         run_train(tmp_path / "missing", 2, resume=True)
 
 
-@pytest.mark.parametrize("damage", ["empty", "truncated", "other"])
+@pytest.mark.parametrize("damage", ["empty", "truncated", "truncated-5000", "other"])
 def test_corrupt_state_is_a_clear_error(tmp_path, capsys, damage):
     """#12: a damaged state.pt is named as such by ``--resume`` and ``export``, not torch's error."""
     work = tmp_path / "run"
@@ -585,6 +592,8 @@ def test_corrupt_state_is_a_clear_error(tmp_path, capsys, damage):
         state.write_bytes(b"")
     elif damage == "truncated":
         state.write_bytes(state.read_bytes()[:2000])
+    elif damage == "truncated-5000":  # where torch raises an OSError, which is not a missing file
+        state.write_bytes(state.read_bytes()[:5000])
     else:
         torch.save({"model": {}}, state)
     capsys.readouterr()
@@ -629,11 +638,12 @@ def test_export_warns_about_an_unfinished_run_and_checks_the_name(tmp_path, caps
     work = tmp_path / "run"
     assert _cli_train(work, "--steps", "6", "--max-minutes", "1e-9") == 0
     capsys.readouterr()
-    for name in ("", "../x", "sub/x", ".."):
+    for name in ("", "../x", "sub/x", "..", "x.safetensors", "x.json"):
         assert main(["export", "--workdir", str(tmp_path / "nope"), "--name", name, "--out",
                      str(tmp_path)]) == 2
         err = capsys.readouterr().err
-        assert err == f"error: --name must be a plain file name such as cornn; got {name!r}.\n"
+        assert err == ("error: --name must be a plain file name without extension, such as cornn; "
+                       f"got {name!r}.\n")
     assert main(["export", "--workdir", str(work), "--name", "tiny", "--out", str(tmp_path),
                  "--n-networks", "5"]) == 0
     err = capsys.readouterr().err
@@ -650,3 +660,74 @@ def test_n_networks_must_be_positive(capsys, command, value):
         main([*command, "--n-networks", value])
     assert exc.value.code == 2
     assert "--n-networks: must be a whole number of at least 1" in capsys.readouterr().err
+
+
+def test_diverged_training_stops_and_is_not_exported(tmp_path, capsys):
+    """A non-finite loss stops the run with the last good checkpoint kept; NaN weights are not exported."""
+    work = tmp_path / "run"
+    assert _cli_train(work, "--steps", "6", "--lr", "1e30") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Training diverged: the loss at step ") and "Lower --lr" in err, err
+    # A state whose weights went non-finite (as a run without the check would save) is refused.
+    assert _cli_train(tmp_path / "ok", "--steps", "2") == 0
+    state = torch.load(tmp_path / "ok" / "state.pt", weights_only=True)
+    key = next(iter(state["model"]))
+    state["model"][key] = torch.full_like(state["model"][key], float("nan"))
+    torch.save(state, tmp_path / "ok" / "state.pt")
+    capsys.readouterr()
+    assert main(["export", "--workdir", str(tmp_path / "ok"), "--name", "x", "--out", str(tmp_path),
+                 "--n-networks", "5"]) == 2
+    assert "has non-finite weights" in capsys.readouterr().err
+    assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_resume_refuses_init_from_and_fewer_steps_than_done(tmp_path, capsys):
+    work = tmp_path / "run"
+    assert _cli_train(work, "--steps", "4") == 0
+    with pytest.raises(SystemExit):
+        main(["train", "--workdir", str(work), "--resume", "--init-from", "/no/such/thing"])
+    assert "--init-from starts a new run" in capsys.readouterr().err
+    before = (work / "config.json").read_text()
+    assert main(["train", "--workdir", str(work), "--resume", "--steps", "2", "--no-progress"]) == 2
+    assert "is at step 4, past --steps 2" in capsys.readouterr().err
+    assert (work / "config.json").read_text() == before
+
+
+def test_stop_after_max_minutes_says_how_to_go_on(tmp_path, capsys):
+    assert _cli_train(tmp_path / "run", "--steps", "6", "--max-minutes", "1e-9") == 0
+    err = capsys.readouterr().err
+    assert "Stopped after --max-minutes at step 1 of 6" in err and "--resume" in err
+
+
+def test_exported_command_rebuilds_a_config_of_no_preset(tmp_path, capsys):
+    # The tiny config is no preset: the command written with the checkpoint names its sizes.
+    work = tmp_path / "run"
+    assert _cli_train(work, "--steps", "1") == 0
+    assert main(["export", "--workdir", str(work), "--name", "tiny", "--out", str(tmp_path),
+                 "--n-networks", "8"]) == 0
+    info = json.loads((tmp_path / "tiny.json").read_text())
+    options = info["training"]["command"].split(" train ")[1].split(" --workdir ")[0].split()
+    again = tmp_path / "again"
+    assert main(["train", *options, "--workdir", str(again), "--steps", "1", "--no-progress"]) == 0
+    assert json.loads((again / "config.json").read_text())["config"] == info["config"]
+    assert config_options(PRESETS["general"]) == "--preset general"
+
+
+def test_evaluate_draws_every_depth_from_few_networks():
+    model = untrained_autoencoder(TINY)
+    figures = evaluate(model, n_networks=8, n_points=50)
+    assert figures["share_below_0.1_shallower"] is not None  # networks of depth 2 to 4 were drawn
+    one = evaluate(model, n_networks=1, n_points=50)
+    assert one["share_below_0.1_shallower"] is None  # JSON's null: no network of depth 2 to 4
+    json.dumps(one, allow_nan=False)
+
+
+def test_corrupt_pool_file_is_a_clear_error(tmp_path):
+    from sklearn_swat.pretrain._train import _kept_pool
+
+    path = tmp_path / "fitted_zoo.pt"
+    settings = TrainSettings()
+    for junk in (b"junk", b""):
+        path.write_bytes(junk)
+        with pytest.raises(ValueError, match="fitted_zoo.pt is corrupt or not a pool of networks.*remove it"):
+            _kept_pool(path, TINY, settings, {}, make=lambda: {})

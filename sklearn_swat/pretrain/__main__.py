@@ -9,13 +9,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from .._autoencoder import AutoencoderConfig
-from ._train import RESUME_FREE, TrainSettings, load_run_settings
-
-PRESETS = {
-    "cornn": AutoencoderConfig(width=7, max_inputs=2, variable_inputs=False),
-    "general": AutoencoderConfig(width=8, max_inputs=8, variable_inputs=True),
-}
-
+from ._train import PRESETS, RESUME_FREE, TrainSettings, load_run_settings, load_training_state
 
 _FREE = ", ".join("--" + name.replace("_", "-") for name in RESUME_FREE)
 
@@ -92,6 +86,9 @@ def _train(args, parser: argparse.ArgumentParser) -> int:
         base_config = PRESETS[args.preset or "cornn"]
     if args.steps is not None and args.steps < 1:  # the library's 0 (no step) writes nothing here
         parser.error(f"steps must be at least 1; got {args.steps}.")
+    if args.resume and args.init_from is not None:
+        parser.error("--init-from starts a new run from other weights; a resumed run (--resume) goes on "
+                     "from its own state.pt. Leave out one of them.")
     try:
         config = AutoencoderConfig.from_dict(_pick(args, AutoencoderConfig, base_config.to_dict()))
         settings = TrainSettings(**_pick(args, TrainSettings, saved[1] if saved is not None else {}))
@@ -100,6 +97,11 @@ def _train(args, parser: argparse.ArgumentParser) -> int:
     train(config, settings, args.workdir, resume=args.resume,
           progress=not args.no_progress, max_minutes=args.max_minutes,
           init_from=args.init_from)
+    step = load_training_state(args.workdir)[1]["step"]
+    if step < settings.steps:
+        print(f"Stopped after --max-minutes at step {step} of {settings.steps}; the checkpoint "
+              f"{Path(args.workdir) / 'state.pt'} is kept: run the same command with --resume to "
+              "continue.", file=sys.stderr, flush=True)
     return 0
 
 

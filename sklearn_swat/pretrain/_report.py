@@ -7,6 +7,9 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import torch
+
+from .._autoencoder import AutoencoderConfig
 from .._checkpoints import (
     WEIGHTS_DIR,
     list_checkpoints,
@@ -15,7 +18,7 @@ from .._checkpoints import (
     save_checkpoint,
     untrained_autoencoder,
 )
-from ._train import TrainSettings, cpu_name, evaluate, load_training_state
+from ._train import TrainSettings, config_options, cpu_name, evaluate, load_training_state
 
 
 def _earlier_stages(origins: list[str]) -> list[dict]:
@@ -75,9 +78,14 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
     path : Path
         The written ``.safetensors`` file.
     """
-    if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
-        raise ValueError(f"--name must be a plain file name such as cornn; got {name!r}.")
+    if (name in ("", ".", "..") or Path(name).name != name or "\\" in name
+            or name.endswith((".json", ".safetensors"))):
+        raise ValueError(f"--name must be a plain file name without extension, such as cornn; got {name!r}.")
     model, log, settings = load_training_state(workdir)
+    bad = [k for k, v in model.state_dict().items() if not torch.isfinite(v).all()]
+    if bad:
+        raise ValueError(f"the run in {workdir} has non-finite weights ({len(bad)} tensors, e.g. {bad[0]}): "
+                         "it diverged, and is not exported. Train again with a lower --lr.")
     if "steps" in settings and log["step"] < settings["steps"]:
         message = (f"the run in {workdir} stopped at step {log['step']} of {settings['steps']}; "
                    "exporting it as it is (train --resume finishes it)")
@@ -92,8 +100,8 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
             "train_minutes": round(log["seconds"] / 60, 1),
             "train_device": log.get("device") or cpu_name(settings.get("threads", 1)),
             "settings": settings,
-            "command": "python -m sklearn_swat.pretrain train --preset "
-                       f"{name} --workdir {Path(workdir).name} ...",
+            "command": f"python -m sklearn_swat.pretrain train {config_options(model.config)} "
+                       f"--workdir {Path(workdir).name} ...",
             "log": {k: log[k] for k in ("steps", "loss", "functional", "reconstruction")},
             "init_from": log.get("init_from", []),
             "stages": log.get("stages") or _earlier_stages(log.get("init_from", [])),
@@ -111,8 +119,9 @@ def evaluate_checkpoint(name_or_path: str, n_networks: int = 1000) -> dict:
     base = evaluate(untrained_autoencoder(model.config), n_networks=n_networks)
     figures["random_init_relative_error_median"] = base["relative_error_median"]
     figures["random_init_permutation_ratio"] = base["permutation_ratio"]
+    trained, untrained = figures["relative_error_median"], base["relative_error_median"]
     figures["improvement_over_random_init"] = (
-        base["relative_error_median"] / max(figures["relative_error_median"], 1e-12)
+        None if trained is None or untrained is None else untrained / max(trained, 1e-12)
     )
     figures["n_parameters"] = int(sum(p.numel() for p in model.parameters()))
     figures["checkpoint_mb"] = round(Path(info["path"]).stat().st_size / 2**20, 2)
@@ -259,12 +268,13 @@ def write_report(out: str | os.PathLike = "docs", n_networks: int = 1000) -> Pat
         "```bash",
     ]
     for name in names:
-        training = load_checkpoint_info(name)["training"]
+        info = load_checkpoint_info(name)
+        training, preset = info["training"], config_options(AutoencoderConfig.from_dict(info["config"]))
         stages = [*training.get("stages", []), training["settings"]]
         for i, s in enumerate(stages):
             workdir = f"runs/{name}" if len(stages) == 1 else f"runs/{name}-{i + 1}"
             lines.append(
-                f"python -m sklearn_swat.pretrain train --preset {name} --workdir {workdir} "
+                f"python -m sklearn_swat.pretrain train {preset} --workdir {workdir} "
                 + (f"--init-from runs/{name}-{i} " if i else "") + _options(s)
             )
         lines.append(f"python -m sklearn_swat.pretrain export --workdir {workdir} --name {name}")

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -34,6 +35,27 @@ _POOL_SEED = 2**41 + 11
 _DISTILL_SEED = 2**41 + 29
 # The (deeper, shallower) depth pairs of the distilled pool.
 _DISTILL_PAIRS = [(d, k) for d in range(2, MAX_DEPTH + 1) for k in range(1, d)]
+
+
+# The configurations of the bundled checkpoints, by name (``train --preset``).
+PRESETS = {
+    "cornn": AutoencoderConfig(width=7, max_inputs=2, variable_inputs=False),
+    "general": AutoencoderConfig(width=8, max_inputs=8, variable_inputs=True),
+}
+
+
+def config_options(config: AutoencoderConfig) -> str:
+    """Options of ``train`` that give ``config``: its preset, and each size that differs from it."""
+    preset = next((name for name, c in PRESETS.items() if c == config), None)
+    if preset is not None:
+        return f"--preset {preset}"
+    base = next((name for name, c in PRESETS.items() if c.max_inputs == config.max_inputs), "cornn")
+    differ = [f"--{f.name.replace('_', '-')} {str(getattr(config, f.name)).lower()}"
+              if isinstance(getattr(config, f.name), bool)
+              else f"--{f.name.replace('_', '-')} {getattr(config, f.name)}"
+              for f in fields(AutoencoderConfig)
+              if getattr(config, f.name) != getattr(PRESETS[base], f.name)]
+    return " ".join([f"--preset {base}", *differ])
 
 
 @dataclass
@@ -68,6 +90,12 @@ class TrainSettings:
 
     def __post_init__(self):
         resolve_device(self.device)  # a clear ValueError for an unknown device
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{f.name} must be a finite number; got {value}.")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be in 0..{2**32 - 1}; got {self.seed}.")
         # ``not x >= low`` rather than ``x < low``: NaN is refused too. steps may be 0
         # (no step: with ``init_from``, the loaded weights); the command line asks for 1.
         for name, low in (("steps", 0), ("batch_size", 1), ("n_points", 2), ("warmup", 0),
@@ -233,9 +261,9 @@ def _read_state(path: Path) -> dict:
         return {"model": st["model"], "optimizer": st["optimizer"], "step": int(st["step"]),
                 "log": json.loads(st["log"]), "settings": json.loads(st["settings"]),
                 "config": AutoencoderConfig.from_dict(json.loads(st["config"]))}
-    except OSError:
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise  # missing or unreadable: the caller's error, not the file's content
-    except Exception as err:
+    except Exception as err:  # torch raises OSError too for some truncations
         raise _corrupt(path, err) from err
 
 
@@ -385,6 +413,9 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
         except (RuntimeError, ValueError, KeyError) as err:
             raise _corrupt(state_path, err) from err
         step, log = st["step"], st["log"]
+        if settings.steps < step:
+            raise ValueError(f"{state_path} is at step {step}, past --steps {settings.steps}: a resumed run "
+                             f"cannot go back. Give --steps {step} or more, or leave it out.")
     elif state_path.exists():
         raise FileExistsError(f"{state_path} exists: pass --resume to continue it, or another workdir.")
     elif init_from is not None:
@@ -429,6 +460,13 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
         if distilled is not None:
             loss = loss + settings.distill_weight * distill_loss(
                 model, distilled, max(1, settings.batch_size // 4), gen, device)
+        if not torch.isfinite(loss):
+            kept = (f"the last checkpoint, {state_path}, is kept" if state_path.exists()
+                    else "no checkpoint was written")
+            raise ValueError(
+                f"Training diverged: the loss at step {step + 1} is {float(loss.detach())}; {kept}. "
+                "Lower --lr (or --grad-clip, or the loss weights) and start a new --workdir, or "
+                "--init-from the last good checkpoint.")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
@@ -518,12 +556,23 @@ def _kept_pool(path: Path, config: AutoencoderConfig, settings: TrainSettings, o
                           "sparsity_levels": settings.sparsity_levels, "gate_prob": settings.gate_prob,
                           **own}, sort_keys=True)
     if path.exists():
-        saved = torch.load(path, weights_only=True, map_location="cpu")
-        if saved.get("made_by") != made_by:
-            raise ValueError(f"{path} was made with other settings ({saved.get('made_by')}) than this "
+        try:
+            saved = torch.load(path, weights_only=True, map_location="cpu")
+            made = saved.get("made_by")
+        except (FileNotFoundError, PermissionError, IsADirectoryError):
+            raise
+        except Exception as err:
+            raise ValueError(f"{path} is corrupt or not a pool of networks ({type(err).__name__}); "
+                             "remove it to make the pool again.") from err
+        if made != made_by:
+            raise ValueError(f"{path} was made with other settings ({made}) than this "
                              f"run's ({made_by}); remove it to make the pool again.")
         keys = sorted({k.rsplit(".", 1)[0] for k in saved if k != "made_by"})
-        return {key: NetworkBatch(*(saved[f"{key}.{n}"] for n in names)) for key in keys}
+        try:
+            return {key: NetworkBatch(*(saved[f"{key}.{n}"] for n in names)) for key in keys}
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"{path} is corrupt or not a pool of networks (missing {err}); "
+                             "remove it to make the pool again.") from err
     pool = make()
     saved = {"made_by": made_by}
     for key, nets in pool.items():
@@ -728,6 +777,10 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
         of another depth: ``share_below_0.1_true_depth`` (the decoder of the
         network's own depth alone) and ``share_below_0.1_shallower`` (the
         best decoder of a smaller depth, over the networks of depth 2 to 4).
+        A figure no network defines (with one network, the shallower share
+        and the permutation ratio) is None. Fewer than 200
+        networks are drawn in smaller groups per depth, so that every depth
+        is drawn from 4 networks on.
     """
     if not n_networks >= 1 or not n_points >= 2:
         raise ValueError(f"n_networks must be at least 1 and n_points at least 2; got {n_networks} "
@@ -736,7 +789,9 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
     model.eval()
     gen = torch.Generator().manual_seed(_EVAL_SEED + seed)
     rel, rel_true, rel_shallow, d_perm, d_other = [], [], [], [], []
-    chunk = 50
+    # Networks of one depth at a time, the depths in turn: chunks of 50, smaller
+    # when there are fewer than 200 networks, so that every depth is drawn.
+    chunk = min(50, max(1, n_networks // MAX_DEPTH))
     for start in range(0, n_networks, chunk):
         n = min(chunk, n_networks - start)
         depth = 1 + (start // chunk) % MAX_DEPTH
@@ -762,14 +817,19 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
         r = r[~np.isnan(r)]
         return float(np.mean(r < 0.1)) if len(r) else float("nan")
 
-    return {
-        "relative_error_median": float(np.median(rel)),
-        "relative_error_mean": float(np.mean(rel)),
-        "share_below_0.1": float(np.mean(rel < 0.1)),
-        "share_below_0.1_true_depth": share(rel_true),
-        "share_below_0.1_shallower": share(rel_shallow),
-        "n_constant_excluded": constant,
-        "permutation_ratio": float(torch.cat(d_perm).mean() / torch.cat(d_other).mean()),
-        "n_networks": n_networks,
-        "n_points": n_points,
-    }
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the median of no network
+        figures = {
+            "relative_error_median": float(np.median(rel)),
+            "relative_error_mean": float(np.mean(rel)),
+            "share_below_0.1": float(np.mean(rel < 0.1)),
+            "share_below_0.1_true_depth": share(rel_true),
+            "share_below_0.1_shallower": share(rel_shallow),
+            "n_constant_excluded": constant,
+            "permutation_ratio": float(torch.cat(d_perm).mean() / torch.cat(d_other).mean()),
+            "n_networks": n_networks,
+            "n_points": n_points,
+        }
+    # A figure that no network defines (one network has no unrelated other) is
+    # None, JSON's null, not NaN, which JSON cannot hold.
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in figures.items()}
