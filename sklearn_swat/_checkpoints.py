@@ -62,11 +62,9 @@ def list_checkpoints() -> dict[str, dict]:
     >>> sorted(list_checkpoints())
     ['cornn', 'general']
     """
-    out = {}
-    for meta in sorted(WEIGHTS_DIR.glob("*.json")):
-        info = json.loads(meta.read_text())
-        out[info["name"]] = info
-    return out
+    # By file name, as load_autoencoder finds them; a broken description is
+    # a CheckpointError that names its file.
+    return {meta.stem: _read_info(meta) for meta in sorted(WEIGHTS_DIR.glob("*.json"))}
 
 
 def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
@@ -75,7 +73,7 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
     if os.sep not in s and "/" not in s and not s.endswith((".json", ".safetensors")):
         meta = WEIGHTS_DIR / f"{s}.json"
         if not meta.exists():
-            names = sorted(list_checkpoints())
+            names = sorted(m.stem for m in WEIGHTS_DIR.glob("*.json"))
             raise CheckpointError(
                 f"Unknown autoencoder checkpoint {s!r}. Bundled checkpoints: {names}; "
                 "or pass the path of a .safetensors file made by "
@@ -88,7 +86,9 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
                 f"{str(p)!r} is a folder; pass the path of the NAME.safetensors file in it "
                 "(with its NAME.json beside it)."
             )
-        meta = p.with_suffix(".json")
+        # NAME.json or NAME.safetensors names the pair; any other path is NAME
+        # itself (a dotted name such as model.v2 keeps its dot).
+        meta = p.with_suffix(".json") if p.suffix in (".json", ".safetensors") else Path(f"{p}.json")
     weights = meta.with_suffix(".safetensors")
     for f in (meta, weights):
         if not f.is_file():
@@ -102,13 +102,22 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
 def load_checkpoint_info(name_or_path: str | os.PathLike) -> dict:
     """The JSON description of a checkpoint, with its resolved ``path``."""
     meta, weights = _resolve(name_or_path)
+    info = _read_info(meta)
+    info["path"] = str(weights)
+    return info
+
+
+def _read_info(meta: Path) -> dict:
+    """A checkpoint's JSON description, checked for the entries the package reads."""
     try:
         info = json.loads(meta.read_text())
         AutoencoderConfig.from_dict(info["config"])
-        info["sha256"]
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        for key, kind in (("name", str), ("sha256", str), ("training", dict), ("quality", dict)):
+            if key in ("name", "sha256") or key in info:
+                if not isinstance(info[key], kind):
+                    raise TypeError(f"{key!r} must be a {kind.__name__}, not {type(info[key]).__name__}")
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CheckpointError(f"Checkpoint description {meta} is corrupt: {exc}.") from exc
-    info["path"] = str(weights)
     return info
 
 
@@ -216,6 +225,11 @@ def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.Pa
     weights = folder / f"{name}.safetensors"
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     save_file(state, str(weights))
+    # safetensors writes the file readable by its owner only; give it the
+    # permissions of any file made here (the umask's), as the JSON gets.
+    umask = os.umask(0)
+    os.umask(umask)
+    weights.chmod(0o666 & ~umask)
     info = {
         "name": name,
         "file": weights.name,

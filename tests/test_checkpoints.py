@@ -125,3 +125,62 @@ def test_corrupt_description_is_refused(copy_of):
     path.with_suffix(".json").write_text("{not json")
     with pytest.raises(CheckpointError, match="description .* is corrupt"):
         load_autoencoder(path)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda info: info.pop("name"), "'name'"),
+    (lambda info: info.update(training="x"), "'training' must be a dict"),
+    (lambda info: info.update(sha256=5), "'sha256' must be a str"),
+])
+def test_description_missing_what_the_package_reads_is_refused(copy_of, edit, message):
+    path = copy_of()
+    info = json.loads(path.with_suffix(".json").read_text())
+    edit(info)
+    path.with_suffix(".json").write_text(json.dumps(info))
+    with pytest.raises(CheckpointError, match=f"description .* is corrupt: .*{message}"):
+        load_autoencoder(path)
+
+
+def test_listing_is_by_file_name_and_names_a_broken_description(copy_of, tmp_path, monkeypatch):
+    import sklearn_swat._checkpoints as checkpoints
+
+    copy_of("cornn")
+    info = json.loads((tmp_path / "cornn.json").read_text())
+    (tmp_path / "cornn.json").write_text(json.dumps({**info, "name": "other"}))
+    monkeypatch.setattr(checkpoints, "WEIGHTS_DIR", tmp_path)
+    # Listed under the name load_autoencoder finds it by.
+    assert list(list_checkpoints()) == ["cornn"]
+    load_autoencoder("cornn")
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="broken.json is corrupt"):
+        list_checkpoints()
+    # An unknown name still says which names there are, whatever their descriptions hold.
+    with pytest.raises(CheckpointError, match=r"checkpoint 'nope'.*\['broken', 'cornn'\]"):
+        load_autoencoder("nope")
+
+
+def test_a_path_names_its_own_files_only(copy_of, tmp_path):
+    path = copy_of()
+    # Another extension is not a way to name the .safetensors beside it.
+    with pytest.raises(CheckpointError, match=r"cornn.pt.json does not exist"):
+        load_autoencoder(tmp_path / "cornn.pt")
+    # A dotted name keeps its dot.
+    for suffix in (".safetensors", ".json"):
+        path.with_suffix(suffix).rename(tmp_path / f"model.v2{suffix}")
+    load_autoencoder(tmp_path / "model.v2")
+    load_autoencoder(tmp_path / "model.v2.safetensors")
+
+
+def test_saved_checkpoint_is_readable_as_the_umask_allows(tmp_path):
+    import os
+
+    from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
+
+    model = untrained_autoencoder(load_autoencoder("cornn").config)
+    umask = os.umask(0o022)
+    try:
+        weights = save_checkpoint(model, "x", tmp_path)
+    finally:
+        os.umask(umask)
+    assert weights.stat().st_mode & 0o777 == 0o644
+    assert weights.with_suffix(".json").stat().st_mode & 0o777 == 0o644
