@@ -731,3 +731,16 @@ def test_corrupt_pool_file_is_a_clear_error(tmp_path):
         path.write_bytes(junk)
         with pytest.raises(ValueError, match="fitted_zoo.pt is corrupt or not a pool of networks.*remove it"):
             _kept_pool(path, TINY, settings, {}, make=lambda: {})
+
+
+def test_export_checks_its_folder_before_evaluating(tmp_path, capsys, monkeypatch):
+    import sklearn_swat.pretrain._report as report
+
+    work = tmp_path / "run"
+    assert _cli_train(work, "--steps", "1") == 0
+    (tmp_path / "afile").write_text("")
+    monkeypatch.setattr(report, "evaluate", lambda *a, **k: pytest.fail("evaluated before the folder check"))
+    capsys.readouterr()
+    out = tmp_path / "afile" / "x"
+    assert main(["export", "--workdir", str(work), "--name", "x", "--out", str(out)]) == 2
+    assert "Not a directory" in capsys.readouterr().err

@@ -155,7 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n-networks", type=_positive_int, default=1000)
 
     p = sub.add_parser("report", help="write docs/pretraining.md and the loss curves")
-    p.add_argument("--out", default="docs", help="docs folder")
+    p.add_argument("--out", default="docs",
+                   help="docs folder (default: docs, under the current folder); its pretraining.md and "
+                        "_static/pretraining_loss.png are written over")
     p.add_argument("--n-networks", type=_positive_int, default=1000)
 
     args = parser.parse_args(argv)

@@ -86,6 +86,11 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
     if bad:
         raise ValueError(f"the run in {workdir} has non-finite weights ({len(bad)} tensors, e.g. {bad[0]}): "
                          "it diverged, and is not exported. Train again with a lower --lr.")
+    # The folder is made (or found unwritable) before the minutes of evaluation.
+    folder = Path(out) if out is not None else WEIGHTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"--out {folder} is not a folder you may write to; give another --out.")
     if "steps" in settings and log["step"] < settings["steps"]:
         message = (f"the run in {workdir} stopped at step {log['step']} of {settings['steps']}; "
                    "exporting it as it is (train --resume finishes it)")
@@ -108,7 +113,7 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
         },
         "quality": quality,
     }
-    return save_checkpoint(model, name, out or WEIGHTS_DIR, extra)
+    return save_checkpoint(model, name, folder, extra)
 
 
 def evaluate_checkpoint(name_or_path: str, n_networks: int = 1000) -> dict:

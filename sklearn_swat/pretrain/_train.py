@@ -231,10 +231,23 @@ def training_step_loss(model, batch, settings: TrainSettings, gen: torch.Generat
     return loss, float(func.detach()), float(rec.detach())
 
 
+def _to_cpu(value):
+    """``value`` with every tensor in it (in dicts and lists) on the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.cpu()
+    if isinstance(value, dict):
+        return {k: _to_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_cpu(v) for v in value)
+    return value
+
+
 def _state(model, opt, step, log, settings, config):
     return {
         "model": {k: v.cpu() for k, v in model.state_dict().items()},
-        "optimizer": opt.state_dict(),
+        # On the CPU, as the model: a GPU run's state loads anywhere (the
+        # optimizer moves its state to the parameters' device on loading).
+        "optimizer": _to_cpu(opt.state_dict()),
         "step": step,
         "log": json.dumps(log),
         "settings": json.dumps(settings.__dict__),
