@@ -744,3 +744,33 @@ def test_export_checks_its_folder_before_evaluating(tmp_path, capsys, monkeypatc
     out = tmp_path / "afile" / "x"
     assert main(["export", "--workdir", str(work), "--name", "x", "--out", str(out)]) == 2
     assert "Not a directory" in capsys.readouterr().err
+
+
+def test_resume_messages_name_where_a_value_came_from(tmp_path, capsys):
+    work = tmp_path / "run"
+    assert _cli_train(work, "--steps", "2") == 0
+    capsys.readouterr()
+    # --preset's sizes, not options the user typed, differ from the run's.
+    with pytest.raises(SystemExit):
+        main(["train", "--workdir", str(work), "--resume", "--preset", "cornn"])
+    err = capsys.readouterr().err
+    assert "--preset cornn gives other sizes than the run" in err and "--d-model (saved 16, now 64)" in err
+    if not torch.cuda.is_available():
+        # A run saved on a GPU, resumed here: the device is the saved run's, and --device cpu goes on.
+        state = torch.load(work / "state.pt", weights_only=True)
+        state["settings"] = json.dumps({**json.loads(state["settings"]), "device": "cuda"})
+        torch.save(state, work / "state.pt")
+        with pytest.raises(SystemExit):
+            main(["train", "--workdir", str(work), "--resume"])
+        assert "the saved run's (cuda): pass --device cpu" in capsys.readouterr().err
+        assert main(["train", "--workdir", str(work), "--resume", "--device", "cpu", "--steps", "3",
+                     "--no-progress"]) == 0
+
+
+def test_init_from_takes_a_state_file_and_names_a_folder_without_one(tmp_path, capsys):
+    assert _cli_train(tmp_path / "a", "--steps", "2") == 0
+    assert _cli_train(tmp_path / "b", "--steps", "1", "--init-from", str(tmp_path / "a" / "state.pt")) == 0
+    (tmp_path / "empty").mkdir()
+    capsys.readouterr()
+    assert _cli_train(tmp_path / "c", "--steps", "1", "--init-from", str(tmp_path / "empty")) == 2
+    assert "no state.pt in this folder" in capsys.readouterr().err

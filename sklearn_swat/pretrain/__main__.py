@@ -91,8 +91,19 @@ def _train(args, parser: argparse.ArgumentParser) -> int:
                      "from its own state.pt. Leave out one of them.")
     try:
         config = AutoencoderConfig.from_dict(_pick(args, AutoencoderConfig, base_config.to_dict()))
+    except ValueError as err:
+        parser.error(str(err))
+    if saved is not None and args.preset is not None and config != saved[0]:
+        differ = ", ".join(f"--{k.replace('_', '-')} (saved {v}, now {getattr(config, k)})"
+                           for k, v in saved[0].to_dict().items() if getattr(config, k) != v)
+        parser.error(f"--preset {args.preset} gives other sizes than the run in {args.workdir}: {differ}. "
+                     "Leave out --preset: a resumed run keeps its own sizes.")
+    try:
         settings = TrainSettings(**_pick(args, TrainSettings, saved[1] if saved is not None else {}))
     except ValueError as err:
+        if saved is not None and args.device is None and "device" in str(err):
+            err = (f"{err} The device is the saved run's ({saved[1].get('device')}): pass --device cpu "
+                   "to go on here.")
         parser.error(str(err))
     train(config, settings, args.workdir, resume=args.resume,
           progress=not args.no_progress, max_minutes=args.max_minutes,

@@ -687,6 +687,13 @@ def _warm_start(model: MultiScaleAutoencoder, config: AutoencoderConfig,
     from .._checkpoints import load_autoencoder, load_checkpoint_info
 
     source = Path(init_from)
+    if source.name == "state.pt" and source.is_file():
+        source = source.parent  # a run's state file names its run
+    # A plain name is a bundled checkpoint's, even where a folder of that name is here.
+    named = os.sep not in str(init_from) and "/" not in str(init_from)
+    if source.is_dir() and not (source / "state.pt").exists() and not named:
+        raise FileNotFoundError(f"--init-from {init_from}: no state.pt in this folder. Pass a training "
+                                "folder (with its state.pt), a checkpoint name or a .safetensors path.")
     if (source / "state.pt").exists():
         earlier, old, settings = load_training_state(source)
         steps, seconds, origin = old["step"] + old.get("step_offset", 0), old["seconds"], str(source)
