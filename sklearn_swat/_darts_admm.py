@@ -197,10 +197,27 @@ def _cycle(loader):
 
 
 def _project_top_k(weights: list[torch.Tensor], k: int) -> list[torch.Tensor]:
-    """Keep the ``k`` entries of largest magnitude over all tensors, zero the rest."""
+    """Keep the ``k`` entries of largest magnitude over all tensors, zero the rest.
+
+    Every tensor (layer) keeps at least its largest entry when ``k`` allows:
+    a layer with no weight left cuts the network, which is then a constant.
+    Where the ``k`` largest already reach every layer, that changes nothing;
+    else the smallest kept entries of layers keeping more than one make way.
+    """
     flat = torch.cat([w.reshape(-1) for w in weights])
     keep = torch.zeros_like(flat, dtype=torch.bool)
-    keep[torch.argsort(flat.abs(), descending=True, stable=True)[:k]] = True
+    order = torch.argsort(flat.abs(), descending=True, stable=True)
+    keep[order[:k]] = True
+    layer = torch.cat([torch.full((w.numel(),), i) for i, w in enumerate(weights)])
+    if k >= len(weights):
+        for i in range(len(weights)):
+            if keep[layer == i].any():
+                continue
+            count = torch.bincount(layer[keep], minlength=len(weights))
+            # The smallest kept entry of a layer that keeps more than one.
+            drop = next(j for j in order.flip(0).tolist() if keep[j] and count[layer[j]] > 1)
+            keep[drop] = False
+            keep[next(j for j in order.tolist() if layer[j] == i)] = True
     out, start = [], 0
     for w in weights:
         n = w.numel()
@@ -339,9 +356,10 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     2. **ADMM pruning** (``admm_epochs``, all training rows). The weights are
        trained on the data loss plus ``rho / 2 * ||W - Z + U||^2``; after every
        epoch ``Z`` is the projection of ``W + U`` onto its ``k`` largest
-       entries (by magnitude, over all layers' weights together), ``U += W -
-       Z`` and ``rho *= rho_growth``. ``k`` keeps ``1 - sparsity`` of the
-       weights.
+       entries (by magnitude, over all layers' weights together, each layer
+       keeping at least its largest one, since a layer with none cuts the
+       network to a constant), ``U += W - Z`` and ``rho *= rho_growth``.
+       ``k`` keeps ``1 - sparsity`` of the weights.
     3. **Retraining** (``retrain_epochs``, all training rows). All but the
        ``k`` largest weights are set to zero and stay zero; the others and
        the biases are trained again, the learning rate following a cosine

@@ -202,6 +202,28 @@ def test_project_top_k_is_global():
     assert [m.tolist() for m in masks] == [[[0.0, 1.0]], [[1.0], [0.0]]]
 
 
+def test_project_top_k_leaves_no_layer_empty():
+    """A layer with no weight cuts the network: its largest entry is kept, in place of the
+    smallest kept entry of a layer that keeps more than one."""
+    w = [torch.tensor([[4.0, -5.0], [3.0, 0.5]]), torch.tensor([[0.1], [-0.2]])]
+    masks = _project_top_k(w, 3)
+    assert [m.tolist() for m in masks] == [[[1.0, 1.0], [0.0, 0.0]], [[0.0], [1.0]]]
+    assert sum(int(m.sum()) for m in masks) == 3
+    # Fewer weights than layers: the plain top k.
+    assert [m.tolist() for m in _project_top_k(w, 1)] == [[[0.0, 1.0], [0.0, 0.0]], [[0.0], [0.0]]]
+
+
+def test_small_network_is_not_cut_to_a_constant():
+    # 2-2-1 with 3 of its 6 weights: the top 3 were all in the first layer, a constant network.
+    rng = np.random.RandomState(0)
+    X2 = rng.uniform(-1, 1, (200, 2))
+    y2 = np.sin(2 * X2[:, 0]) + X2[:, 1] ** 2
+    reg = DARTSADMMRegressor(hidden_layer_sizes=(2,), search_epochs=5, admm_epochs=10, retrain_epochs=5,
+                             batch_size=64, random_state=3).fit(X2, y2)
+    assert [int(m.sum()) for m in reg.weight_masks_] == [2, 1]
+    assert np.ptp(reg.predict(X2)) > 0.1 and reg.score(X2, y2) > 0  # a function of X, not the mean
+
+
 def test_final_network_folds_constant_and_drops_dead_neurons():
     """Switching off dead neurons and folding constant ones keeps the function."""
     module = _MixedActivationMLP(2, (3, 3), torch.Generator().manual_seed(0))
