@@ -112,10 +112,11 @@ def _read_info(meta: Path) -> dict:
     try:
         info = json.loads(meta.read_text())
         AutoencoderConfig.from_dict(info["config"])
+        # name and sha256 are required (a KeyError names the one missing); training and quality optional.
         for key, kind in (("name", str), ("sha256", str), ("training", dict), ("quality", dict)):
-            if key in ("name", "sha256") or key in info:
-                if not isinstance(info[key], kind):
-                    raise TypeError(f"{key!r} must be a {kind.__name__}, not {type(info[key]).__name__}")
+            value = info[key] if key in ("name", "sha256") else info.get(key, {})
+            if not isinstance(value, kind):
+                raise TypeError(f"{key!r} must be a {kind.__name__}, not {type(value).__name__}")
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CheckpointError(f"Checkpoint description {meta} is corrupt: {exc}.") from exc
     return info

@@ -45,17 +45,16 @@ PRESETS = {
 
 
 def config_options(config: AutoencoderConfig) -> str:
-    """Options of ``train`` that give ``config``: its preset, and each size that differs from it."""
-    preset = next((name for name, c in PRESETS.items() if c == config), None)
-    if preset is not None:
-        return f"--preset {preset}"
-    base = next((name for name, c in PRESETS.items() if c.max_inputs == config.max_inputs), "cornn")
-    differ = [f"--{f.name.replace('_', '-')} {str(getattr(config, f.name)).lower()}"
-              if isinstance(getattr(config, f.name), bool)
-              else f"--{f.name.replace('_', '-')} {getattr(config, f.name)}"
-              for f in fields(AutoencoderConfig)
-              if getattr(config, f.name) != getattr(PRESETS[base], f.name)]
-    return " ".join([f"--preset {base}", *differ])
+    """Options of ``train`` that give ``config``: a preset, and each size that differs from it."""
+    base = next((name for name, c in PRESETS.items() if c == config),
+                next((name for name, c in PRESETS.items() if c.max_inputs == config.max_inputs), "cornn"))
+    options = [f"--preset {base}"]
+    for f in fields(AutoencoderConfig):
+        value = getattr(config, f.name)
+        if value != getattr(PRESETS[base], f.name):
+            text = str(value).lower() if isinstance(value, bool) else value  # as --variable-inputs reads it
+            options.append(f"--{f.name.replace('_', '-')} {text}")
+    return " ".join(options)
 
 
 @dataclass
