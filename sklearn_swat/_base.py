@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from numbers import Integral
 from typing import TYPE_CHECKING
 
+import joblib
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
@@ -68,9 +68,10 @@ def effective_n_threads(n_jobs: int | None) -> int:
     than it saves (measured: a default SWAT fit on a busy 2-core machine
     took 8-14 s on one thread and several times longer on two), and it keeps
     ``GridSearchCV(n_jobs=2)`` from oversubscribing the cores. ``-1`` means
-    all cores, ``-2`` all but one, and so on.
+    all cores, ``-2`` all but one, and so on: the cores this process may use
+    (joblib's count, which respects CPU affinity and container limits).
     """
-    n_cores = os.cpu_count() or 1
+    n_cores = joblib.cpu_count(only_physical_cores=False)
     if n_jobs is None:
         return 1
     if n_jobs < 0:
@@ -203,6 +204,8 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         )
         y = numeric_target(y)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if not np.isfinite(sample_weight).all():  # assume_finite=True skipped the usual check
+            raise ValueError("sample_weight contains NaN or infinity.")
         if np.any(sample_weight < 0):
             raise ValueError("sample_weight must be non-negative.")
         if not np.any(sample_weight > 0):  # not sum(): weights near float64's limit overflow it
@@ -253,7 +256,9 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         self.y_scale_ = yspan / 2.0
         self.y_offset_ = (ylo + yhi) / 2.0
         Xs = X * self.x_scale_ + self.x_offset_
-        ys = (y - self.y_offset_) / self.y_scale_
+        # A target that counts as constant is its midpoint, exactly: the
+        # estimators then fit a constant, not the rounding noise around it.
+        ys = (y - self.y_offset_) / self.y_scale_ if y_varies else np.zeros_like(y)
         return Xs, ys
 
     @staticmethod
@@ -382,14 +387,15 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "network_")
         check_float_dtype(dtype)
-        largest = torch.finfo(dtype).max
-        scales = np.abs(np.concatenate([self.x_scale_, self.x_offset_, [self.y_scale_, self.y_offset_]]))
-        if np.any(scales > largest):
+        info = torch.finfo(dtype)
+        values = np.abs(np.concatenate([self.x_scale_, self.x_offset_, [self.y_scale_, self.y_offset_]]))
+        factors = np.abs(np.append(self.x_scale_, self.y_scale_))
+        if np.any(values > info.max) or np.any(factors < info.tiny):
             raise ValueError(
-                f"The scaling of the inputs or target (largest factor or offset "
-                f"{scales.max():.3g}) does not fit in {dtype}, whose largest number is "
-                f"{largest:.3g}: the module would output NaN or infinity. Pass "
-                "dtype=torch.float64, or fit on rescaled data."
+                f"The scaling of the inputs or target (factors from {factors.min():.3g} to "
+                f"{factors.max():.3g}, offsets up to {values.max():.3g}) does not fit in {dtype}, "
+                f"whose normal numbers span {info.tiny:.3g} to {info.max:.3g}: the module would "
+                "output NaN, infinity or zeros. Pass dtype=torch.float64, or fit on rescaled data."
             )
         return nn.Sequential(
             _Affine(self.x_scale_, self.x_offset_, dtype),

@@ -97,6 +97,11 @@ def test_nan_is_named_when_the_finiteness_check_is_off(name):
             ESTIMATORS[name]().fit(X, np.r_[np.inf, y[1:]])
         with pytest.raises(ValueError, match="X contains NaN or infinity"):
             est.predict(_with(np.nan))
+        if name == "swat":
+            w = np.ones(len(y))
+            w[3] = np.nan
+            with pytest.raises(ValueError, match="sample_weight contains NaN or infinity"):
+                ESTIMATORS[name]().fit(X, y, sample_weight=w)
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
@@ -108,15 +113,32 @@ def test_inputs_too_far_out_to_scale_are_refused_at_predict(name):
         est.predict(far)
 
 
+@pytest.mark.parametrize("scale", [1e39, 1e-50], ids=["overflow", "underflow"])
 @pytest.mark.parametrize("name", list(ESTIMATORS))
-def test_export_refuses_a_dtype_the_scaling_does_not_fit(name):
+def test_export_refuses_a_dtype_the_scaling_does_not_fit(name, scale):
+    # A target of 1e39 overflows float32's scale factor; one of 1e-50 flushes it to zero.
     torch = pytest.importorskip("torch")
-    est = ESTIMATORS[name]().fit(X, y * 1e39)
+    est = ESTIMATORS[name]().fit(X, y * scale)
     with pytest.raises(ValueError, match="does not fit in torch.float32.*dtype=torch.float64"):
         est.export_torch()
     with torch.no_grad():
         out = est.export_torch(torch.float64)(torch.as_tensor(X)).numpy()
     np.testing.assert_allclose(out, est.predict(X), rtol=1e-10)
+
+
+def test_threads_count_the_cores_the_process_may_use():
+    # Limited to one core (CPU affinity, as taskset or a container sets), -1 means one thread.
+    import os
+    import subprocess
+    import sys
+
+    if not hasattr(os, "sched_setaffinity"):
+        pytest.skip("no CPU affinity on this platform")
+    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "from sklearn_swat._base import effective_n_threads; "
+            "print(effective_n_threads(-1), effective_n_threads(8))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["1", "1"]
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))

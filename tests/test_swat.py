@@ -282,6 +282,14 @@ def test_extreme_but_valid_input_warns_nothing():
     assert flat.n_nonzero_ == 1
 
 
+def test_target_constant_but_for_rounding_is_fitted_without_a_search():
+    # A spread of 1e-13 of the target's size is rounding: the midpoint, exactly, no search.
+    y = 1e6 + 1e-7 * X2[:, 0]
+    reg = SWATRegressor(**FAST).fit(X2, y)
+    assert reg.n_iter_ == 0 and reg.n_nonzero_ == 1 and len(reg.candidates_["depth"]) == 1
+    np.testing.assert_allclose(reg.predict(X2[:3]), y.min() / 2 + y.max() / 2, rtol=1e-15)
+
+
 def test_constant_target_predicts_the_constant():
     reg = SWATRegressor(**FAST).fit(X2, np.full(300, 7.0))
     np.testing.assert_allclose(reg.predict(X2), 7.0, rtol=1e-15)
