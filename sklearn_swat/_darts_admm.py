@@ -356,10 +356,11 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     2. **ADMM pruning** (``admm_epochs``, all training rows). The weights are
        trained on the data loss plus ``rho / 2 * ||W - Z + U||^2``; after every
        epoch ``Z`` is the projection of ``W + U`` onto its ``k`` largest
-       entries (by magnitude, over all layers' weights together, each layer
-       keeping at least its largest one, since a layer with none cuts the
-       network to a constant), ``U += W - Z`` and ``rho *= rho_growth``.
-       ``k`` keeps ``1 - sparsity`` of the weights.
+       entries (by magnitude, over all layers' weights together; when ``k``
+       is at least the number of layers, each layer keeps at least its
+       largest one, since a layer with none cuts the network to a
+       constant), ``U += W - Z`` and ``rho *= rho_growth``. ``k`` keeps
+       ``1 - sparsity`` of the weights.
     3. **Retraining** (``retrain_epochs``, all training rows). All but the
        ``k`` largest weights are set to zero and stay zero; the others and
        the biases are trained again, the learning rate following a cosine

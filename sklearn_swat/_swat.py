@@ -137,16 +137,19 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     prune : bool, default=True
         After the polish, remove the weights that matter least, a group at a
         time, each removal followed by a short polish (a fifth of
-        ``polish_iter``), as long as the held-out MSE stays within the
+        ``polish_iter``, at least one iteration), as long as the held-out MSE stays within the
         selection's budget (``selection_tolerance`` of the best candidate's,
         or ``target_error`` where that is more).
     prune_candidates : int, default=1
         How many candidates are polished and pruned before the choice:
         first those the selection accepts (within ``selection_tolerance`` of
         the best), smallest first, then the best of each other depth, most
-        accurate first. The smallest result within the tolerance is kept.
-        The pruning is greedy, so where it ends depends on where it starts,
-        and each more candidate costs one more polish and pruning. 1 prunes
+        accurate first. The smallest result within the tolerance is kept: the
+        tolerance of the best candidate as the search left it, before any
+        polish (a polished candidate can end more accurate than that best,
+        and ``candidates_`` shows it as it ended). The pruning is greedy, so
+        where it ends depends on where it starts, and each more candidate
+        costs one more polish and pruning. 1 prunes
         the smallest accepted candidate only. On the 54 CORNN functions with
         three seeds, 4 gave a smaller network on 31 of 162 (function, seed)
         pairs and a larger one on 1 (mean non-zeros 16.9 -> 15.9), the
@@ -162,7 +165,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         Choose the candidate by held-out MSE, or by training MSE (the paper).
     selection_tolerance : float, default=0.2
         Among candidates whose selection MSE is within this relative margin
-        of the best (0.2: at most 1.2 times the best), the one with the fewest
+        of the best (0.2: at most 1.2 times the best; the candidates as the
+        search left them, before the polish), the one with the fewest
         non-zero parameters is kept, and pruning goes on while the held-out
         MSE stays within the same margin (or under ``target_error``). The
         constant network (the training mean) is a candidate too. Smaller
