@@ -260,6 +260,7 @@ def test_data_home_without_files(tmp_path, capsys):
         (HEADER + "Booth,mlp,0.1,85,7-7,2,nan,0\n", 2, "fit_seconds 'nan'"),
         # No run fits such a seed (the command refuses it): a damaged line.
         (HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,99999999999\n", 2, "not below 2**31"),
+        (HEADER + "Booth,mlp,0.1,85,7-7,3,1.0,0\n", 2, "counts 2 hidden layer(s) but depth is 3"),
     ],
 )
 def test_corrupt_results_file(tmp_path, capsys, text, line, message):

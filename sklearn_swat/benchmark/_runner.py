@@ -103,6 +103,11 @@ def _parse_row(cells: list[str]) -> dict:
         )
     neurons = values["n_active_neurons"]
     out["n_active_neurons"] = [int(n) for n in neurons.split("-")] if neurons else []
+    if len(out["n_active_neurons"]) != out["depth"]:
+        raise ValueError(
+            f"n_active_neurons {neurons!r} counts {len(out['n_active_neurons'])} hidden layer(s) but "
+            f"depth is {out['depth']}, as no fit writes"
+        )
     return out
 
 
