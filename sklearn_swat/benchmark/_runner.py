@@ -68,6 +68,10 @@ def _format_row(row: dict) -> str:
     return buf.getvalue()
 
 
+# Seeds a run fits are in [0, 2**31); a results row with another is damaged.
+_SEED_LIMIT = 2**31
+
+
 def _parse_row(cells: list[str]) -> dict:
     """One data row as typed values; raises ValueError saying what is wrong."""
     if len(cells) != len(COLUMNS):
@@ -94,7 +98,7 @@ def _parse_row(cells: list[str]) -> dict:
             raise ValueError(f"{key} {values[key]!r} is not an integer") from None
         if out[key] < 0:
             raise ValueError(f"{key} {values[key]!r} is negative")
-    if out["seed"] >= 2**31:
+    if out["seed"] >= _SEED_LIMIT:
         raise ValueError(f"seed {values['seed']!r} is not below 2**31, as every seed the benchmark fits is")
     if not _NEURONS_RE.match(values["n_active_neurons"]):
         raise ValueError(
@@ -699,7 +703,7 @@ def run_benchmark(
     estimators = [e for e in estimator_names() if e in estimators]
     given = list(seeds) if not isinstance(seeds, (str, bytes)) else [seeds]
     if not given or any(
-        not isinstance(s, numbers.Integral) or isinstance(s, bool) or not 0 <= s < 2**31 for s in given
+        not isinstance(s, numbers.Integral) or isinstance(s, bool) or not 0 <= s < _SEED_LIMIT for s in given
     ):
         raise BenchmarkError(f"seeds must be a list of integers in [0, 2**31); got {seeds!r}.")
     seeds = list(dict.fromkeys(int(s) for s in given))
