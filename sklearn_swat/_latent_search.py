@@ -377,7 +377,8 @@ def latent_search(
     xe, ye, we = Xp[eval_rows], yt[eval_rows], wt[eval_rows]
     curve = []
     for step in range(s.max_iter):
-        frac = min(1.0, step / max(1, s.anneal_iter))
+        # No annealing phase (anneal_iter 0): every step at the end temperature.
+        frac = min(1.0, step / s.anneal_iter) if s.anneal_iter > 0 else 1.0
         temperature = s.temperature_start + frac * (s.temperature_end - s.temperature_start)
         rows = _rows(n, s.batch_size, gen, device)
         xb, yb, wb = (Xp, yt, wt) if rows is None else (Xp[rows], yt[rows], wt[rows])

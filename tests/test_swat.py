@@ -724,6 +724,32 @@ def test_kept_code_is_the_one_that_gave_the_best_loss(monkeypatch, batch_size):
     np.testing.assert_allclose(loss.numpy(), [c.search_loss for c in cands], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("anneal_iter, max_iter", [(0, 3), (2, 4)])
+def test_temperature_falls_over_the_annealing_steps_only(monkeypatch, anneal_iter, max_iter):
+    # The activation temperature falls linearly from its start to its end over the first
+    # anneal_iter steps and stays at the end after them; with no annealing phase
+    # (anneal_fraction=0, or a max_iter so small that it rounds to 0) every step runs at
+    # the end temperature, which the code kept after it is judged at.
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._checkpoints import load_autoencoder
+
+    seen = []
+    real = ls._soft_candidates
+
+    def spy(raw, t, in_mask, temperature, *args, **kwargs):
+        seen.append(temperature)
+        return real(raw, t, in_mask, temperature, *args, **kwargs)
+
+    monkeypatch.setattr(ls, "_soft_candidates", spy)
+    s = ls.SearchSettings(depths=(2,), n_restarts=2, max_iter=max_iter, anneal_iter=anneal_iter,
+                          refine_iter=0, polish_iter=0, init="random", activations="all")
+    ls.latent_search(load_autoencoder("cornn"), X2[:50] / 2, y2[:50], np.ones(50), s, seed=0)
+    start, end = s.temperature_start, s.temperature_end
+    expected = [start + min(1.0, i / anneal_iter) * (end - start) if anneal_iter else end
+                for i in range(max_iter)]
+    np.testing.assert_allclose(seen, expected)
+
+
 def test_torch_views_refuse_a_non_float_dtype_or_wrong_shape():
     import torch
 
