@@ -285,7 +285,9 @@ class SparseMLP:
         counted. A switched-on neuron whose output reaches nothing (all its
         outgoing weights zero) is counted as it stands; :meth:`compact`
         removes it, and :meth:`plot` and :meth:`to_torch` count and build
-        the compacted network. The estimators' fitted networks are compact.
+        the compacted network. ``SWATRegressor``'s fitted networks are
+        compact; ``DARTSADMMRegressor``'s keep their full width with dead
+        neurons switched off (the count is the same either way).
 
         Examples
         --------

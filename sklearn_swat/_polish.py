@@ -68,8 +68,9 @@ def _activate(a: np.ndarray, act: np.ndarray, gate: np.ndarray) -> tuple[np.ndar
 class _Objective:
     """Weighted mean squared error of a sparse network and its gradient.
 
-    The free parameters are the non-zero weights and biases of ``network``;
-    zeros stay zero, so the non-zero count never grows.
+    The free parameters are the non-zero weights of ``network`` and the
+    biases of its active neurons and output (counted whether zero or not);
+    zero weights stay zero, so the non-zero count never grows.
     """
 
     def __init__(self, network: SparseMLP, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
@@ -77,7 +78,8 @@ class _Objective:
         self.X, self.y = X, y
         self.w = w / w.sum()
         self.arrays = [c.copy() for c in network.coefs] + [b.copy() for b in network.intercepts]
-        self.masks = [a != 0 for a in self.arrays]
+        self.masks = ([c != 0 for c in network.coefs]
+                      + [g.copy() for g in network.gates] + [np.ones(1, dtype=bool)])
         self.sizes = [int(m.sum()) for m in self.masks]
 
     def theta(self) -> np.ndarray:
@@ -141,7 +143,7 @@ def polish(
     sample_weight: np.ndarray | None = None,
     max_iter: int = 500,
 ) -> tuple[SparseMLP, float, float]:
-    """Train the non-zero parameters of ``network`` with full-batch L-BFGS.
+    """Train the non-zero weights and the active biases of ``network`` with full-batch L-BFGS.
 
     Parameters
     ----------

@@ -52,6 +52,21 @@ def test_polish_is_deterministic_and_leaves_inputs_alone():
     assert all(np.array_equal(p, q) for p, q in zip(copies, (X, y, w, *net.coefs)))
 
 
+def test_polish_trains_an_active_bias_that_is_zero():
+    # An active neuron's bias is counted whether it is zero or not, so the polish must
+    # train it: a tanh(2x + 1) + 0.3 target needs both biases. A switched-off neuron's
+    # bias, which is not counted, stays as it is.
+    X = np.linspace(-1, 1, 60)[:, None]
+    y = np.tanh(2 * X[:, 0] + 1) + 0.3
+    net = SparseMLP([np.array([[1.0, 1.0]]), np.array([[1.0], [0.5]])], [np.zeros(2), np.zeros(1)],
+                    [["tanh", "tanh"]], gates=[[True, False]])
+    new, before, after = polish(net, X, y, max_iter=300)
+    assert after < 1e-10 * before
+    np.testing.assert_allclose([new.intercepts[0][0], new.intercepts[1][0]], [1.0, 0.3], atol=1e-4)
+    assert new.intercepts[0][1] == 0.0 and new.coefs[1][1, 0] == 0.5
+    assert new.n_nonzero == net.n_nonzero == 4
+
+
 def test_polish_of_an_optimum_returns_the_network_unchanged():
     X = np.linspace(-1, 1, 40)[:, None]
     net = SparseMLP([np.array([[2.0]]), np.array([[1.0]])], [np.zeros(1), np.zeros(1)], [["tanh"]])
