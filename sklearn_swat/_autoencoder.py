@@ -84,12 +84,13 @@ class _Block(nn.Module):
     def __init__(self, d: int, n_heads: int, dim_feedforward: int) -> None:
         super().__init__()
         self.n_heads = n_heads
-        self.ln1 = nn.LayerNorm(d)
-        self.qkv = nn.Linear(d, 3 * d)
-        self.proj = nn.Linear(d, d)
-        self.ln2 = nn.LayerNorm(d)
-        self.ff1 = nn.Linear(d, dim_feedforward)
-        self.ff2 = nn.Linear(dim_feedforward, d)
+        f32 = {"dtype": torch.float32}
+        self.ln1 = nn.LayerNorm(d, **f32)
+        self.qkv = nn.Linear(d, 3 * d, **f32)
+        self.proj = nn.Linear(d, d, **f32)
+        self.ln2 = nn.LayerNorm(d, **f32)
+        self.ff1 = nn.Linear(d, dim_feedforward, **f32)
+        self.ff2 = nn.Linear(dim_feedforward, d, **f32)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, T, d = x.shape
@@ -120,7 +121,8 @@ class MultiScaleAutoencoder(nn.Module):
     Parameters
     ----------
     config : AutoencoderConfig
-        Its sizes; the weights are drawn from torch's global generator.
+        Its sizes; the weights are drawn from torch's global generator, in
+        float32 whatever torch's default dtype.
     """
 
     def __init__(self, config: AutoencoderConfig) -> None:
@@ -128,20 +130,21 @@ class MultiScaleAutoencoder(nn.Module):
         self.config = config
         W, d = config.width, config.d_model
         self.n_cols = n_columns(W, MAX_DEPTH)
-        self.embed = nn.Linear(2 * self.n_cols, d)
-        self.enc_pos = nn.Parameter(torch.randn(W, d) * 0.02)
+        f32 = {"dtype": torch.float32}
+        self.embed = nn.Linear(2 * self.n_cols, d, **f32)
+        self.enc_pos = nn.Parameter(torch.randn(W, d, **f32) * 0.02)
         self.encoder = _transformer(config, config.encoder_layers)
-        self.enc_norm = nn.LayerNorm(d)
-        self.latent_norm = nn.LayerNorm(d, elementwise_affine=False)
+        self.enc_norm = nn.LayerNorm(d, **f32)
+        self.latent_norm = nn.LayerNorm(d, elementwise_affine=False, **f32)
         self.dec_pos = nn.ParameterList(
-            [nn.Parameter(torch.randn(W, d) * 0.02) for _ in range(MAX_DEPTH)]
+            [nn.Parameter(torch.randn(W, d, **f32) * 0.02) for _ in range(MAX_DEPTH)]
         )
         self.decoders = nn.ModuleList(
             [_transformer(config, config.decoder_layers) for _ in range(MAX_DEPTH)]
         )
-        self.dec_norms = nn.ModuleList([nn.LayerNorm(d) for _ in range(MAX_DEPTH)])
+        self.dec_norms = nn.ModuleList([nn.LayerNorm(d, **f32) for _ in range(MAX_DEPTH)])
         self.heads = nn.ModuleList(
-            [nn.Linear(d, n_columns(W, k)) for k in range(1, MAX_DEPTH + 1)]
+            [nn.Linear(d, n_columns(W, k), **f32) for k in range(1, MAX_DEPTH + 1)]
         )
 
     @property

@@ -79,9 +79,11 @@ def effective_n_threads(n_jobs: int | None) -> int:
     return max(1, min(int(n_jobs), n_cores))
 
 
-# torch's thread count is one setting for the whole process. Fits running at
-# once in threads (joblib's threading backend) share it: the count from
-# before the first of them is restored when the last one ends.
+# Fits running at once in threads (joblib's threading backend) share torch's
+# thread count: the count from before the first of them is restored when the
+# last one ends. (How torch shares it between threads depends on its build:
+# with OpenMP a thread can keep its own, so a worker thread whose fit ended
+# while others still ran may keep that fit's count.)
 _THREADS_LOCK = threading.Lock()
 _threads_state = {"active": 0, "saved": None}
 
@@ -163,6 +165,17 @@ def atomic_fit(estimator):
         estimator.__dict__.clear()
         estimator.__dict__.update(saved)
         raise
+
+
+@contextlib.contextmanager
+def autograd_enabled():
+    """Run a fit's training with autograd on, whatever mode the caller is in.
+
+    A ``fit`` called under ``torch.no_grad()`` or ``torch.inference_mode()``
+    trains as it would outside them; the caller's mode is back afterwards.
+    """
+    with torch.inference_mode(False), torch.enable_grad():
+        yield
 
 
 class _Affine(nn.Module):
@@ -469,6 +482,7 @@ __all__ = [
     "BaseSparseNetworkRegressor",
     "SparseMLP",
     "atomic_fit",
+    "autograd_enabled",
     "effective_n_threads",
     "resolve_device",
     "seed_from_random_state",

@@ -14,6 +14,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+import torch
+
 from ._autoencoder import AutoencoderConfig, MultiScaleAutoencoder
 from ._base import seeded_global_rng
 
@@ -126,9 +128,11 @@ def _build(config: AutoencoderConfig, seed: int | None = None) -> MultiScaleAuto
     """A new autoencoder, torch's global random state left as it was.
 
     With ``seed``, its initial weights are those of that seed; without, they
-    are drawn (to be overwritten by a checkpoint's).
+    are drawn (to be overwritten by a checkpoint's). Its parameters are
+    ordinary tensors even under the caller's ``torch.inference_mode()``, so
+    that a later search can differentiate through them.
     """
-    with seeded_global_rng(seed):
+    with seeded_global_rng(seed), torch.inference_mode(False):
         return MultiScaleAutoencoder(config)
 
 
@@ -155,7 +159,8 @@ def _load_cached(weights: str, sha256: str, config_json: str) -> MultiScaleAutoe
     config = AutoencoderConfig.from_dict(json.loads(config_json))
     try:
         model = _build(config)
-        model.load_state_dict(state, strict=True)
+        with torch.inference_mode(False):
+            model.load_state_dict(state, strict=True)
     except (RuntimeError, TypeError, ValueError) as exc:
         raise CheckpointError(
             f"Checkpoint file {weights} does not match its config {config}: {exc}"

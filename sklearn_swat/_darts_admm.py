@@ -37,6 +37,7 @@ from torch.nn.utils import skip_init
 from ._base import (
     BaseSparseNetworkRegressor,
     atomic_fit,
+    autograd_enabled,
     effective_n_threads,
     resolve_device,
     seed_from_random_state,
@@ -63,7 +64,7 @@ class _MixedActivationMLP(nn.Module):
         # nn.Linear's own initialisation, drawn from the fit's generator instead
         # of torch's global one (which fits running in threads would share).
         self.linears = nn.ModuleList(
-            skip_init(nn.Linear, a, b) for a, b in itertools.pairwise(sizes)
+            skip_init(nn.Linear, a, b, dtype=torch.float32) for a, b in itertools.pairwise(sizes)
         )
         with torch.no_grad():
             for lin in self.linears:
@@ -72,7 +73,7 @@ class _MixedActivationMLP(nn.Module):
                 nn.init.uniform_(lin.bias, -bound, bound, generator=generator)
         # DARTS initialises the architecture logits at 1e-3 * N(0, 1).
         self.arch_logits = nn.ParameterList(
-            nn.Parameter(1e-3 * torch.randn(w, len(ACTIVATIONS), generator=generator))
+            nn.Parameter(1e-3 * torch.randn(w, len(ACTIVATIONS), generator=generator, dtype=torch.float32))
             for w in hidden_layer_sizes
         )
         for i, lin in enumerate(self.linears):
@@ -672,7 +673,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         True
         """
         # An error part-way leaves a previously fitted estimator as it was.
-        with atomic_fit(self):
+        with atomic_fit(self), autograd_enabled():
             return self._fit(X, y)
 
     def _fit(self, X, y) -> DARTSADMMRegressor:

@@ -359,15 +359,16 @@ def latent_search(
             z0.append(_zoo_start(model, k, n_from_zoo, Xs, ys, ws, s.n_zoo, gen, device,
                                  allowed=restart_activations[:n_from_zoo]))
         if n_from_zoo < R:
-            z0.append(torch.randn((R - n_from_zoo, *model.latent_shape), generator=gen).to(device))
+            shape = (R - n_from_zoo, *model.latent_shape)
+            z0.append(torch.randn(shape, generator=gen, dtype=torch.float32).to(device))
     yt, wt = yt.to(device), wt.to(device)
     allowed = _allowed_activations(s.activations, len(depths), R).to(device)
     z = torch.nn.Parameter(torch.cat(z0))
-    t = torch.nn.Parameter(torch.zeros(len(depths) * R, device=device))
+    t = torch.nn.Parameter(torch.zeros(len(depths) * R, dtype=torch.float32, device=device))
     opt = torch.optim.Adam(
         [{"params": [z], "lr": s.lr}, {"params": [t], "lr": s.threshold_lr}], foreach=True
     )
-    best_loss = torch.full((len(depths) * R,), float("inf"), device=device)
+    best_loss = torch.full((len(depths) * R,), float("inf"), dtype=torch.float32, device=device)
     best_z = z.detach().clone()
     best_t = t.detach().clone()
     # The best code is judged on fixed rows (at most _EVAL_ROWS training

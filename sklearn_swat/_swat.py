@@ -15,6 +15,7 @@ from ._autoencoder import AutoencoderConfig
 from ._base import (
     BaseSparseNetworkRegressor,
     atomic_fit,
+    autograd_enabled,
     effective_n_threads,
     resolve_device,
     seed_from_random_state,
@@ -535,7 +536,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         >>> reg.depth_, reg.n_iter_
         (1, 5)
         """
-        with atomic_fit(self):
+        with atomic_fit(self), autograd_enabled():
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X, y, sample_weight):

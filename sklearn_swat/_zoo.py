@@ -83,16 +83,16 @@ def sample_networks(
         n_in = torch.full((n,), max_inputs)
     in_mask = (torch.arange(width)[None, :] < n_in[:, None]).to(dtype)
     weights = _uniform((n, depth, width, width), -WEIGHT_RANGE, WEIGHT_RANGE, g, dtype)
-    weights = weights * (torch.rand(weights.shape, generator=g) >= sparsity)
+    weights = weights * (torch.rand(weights.shape, generator=g, dtype=torch.float32) >= sparsity)
     weights[:, 0] *= in_mask[:, :, None]
     if tuple(weight_scales) != (1.0,):
         scales = torch.as_tensor(weight_scales, dtype=dtype)
         weights = weights * scales[torch.randint(0, len(scales), (n,), generator=g)].view(n, 1, 1, 1)
     out_w = _uniform((n, width), -WEIGHT_RANGE, WEIGHT_RANGE, g, dtype)
-    out_w = out_w * (torch.rand(out_w.shape, generator=g) >= sparsity)
+    out_w = out_w * (torch.rand(out_w.shape, generator=g, dtype=torch.float32) >= sparsity)
     biases = _uniform((n, depth, width), -BIAS_RANGE, BIAS_RANGE, g, dtype)
     out_b = _uniform((n,), -BIAS_RANGE, BIAS_RANGE, g, dtype)
-    gates = (torch.rand((n, depth, width), generator=g) < gate_prob).to(dtype)
+    gates = (torch.rand((n, depth, width), generator=g, dtype=torch.float32) < gate_prob).to(dtype)
     rescue = torch.randint(0, width, (n, depth), generator=g)
     dead = gates.sum(-1) == 0
     gates[dead.nonzero(as_tuple=True) + (rescue[dead],)] = 1.0

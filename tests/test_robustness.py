@@ -1,6 +1,8 @@
 """Hostile inputs, table-driven, for every estimator: a correct fit or a clear error, never a
 torch traceback, and no input array mutated."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -230,7 +232,7 @@ def test_fits_in_joblib_workers_use_one_thread_each():
 
 
 def test_concurrent_fits_restore_the_thread_count():
-    """Fits in threads share torch's one thread setting; the last to end restores it."""
+    """Fits in threads share torch's thread setting; the last to end restores it."""
     import threading
 
     import torch
@@ -367,3 +369,71 @@ def test_darts_keyboard_interrupt_propagates_and_keeps_state(phase, fitted, monk
     else:
         with pytest.raises(NotFittedError):
             est.predict(X)
+
+
+def _torch_mode_fits():
+    """Predictions of fits that exercise every torch path: both bundled autoencoders with
+    zoo starts, an untrained one, DARTS+ADMM and the pruned-MLP rival."""
+    from sklearn_swat.benchmark import PrunedMLPRegressor
+
+    X3 = np.c_[X, X[:, 0] * X[:, 1]]
+    kw = dict(max_iter=6, polish_iter=5, n_restarts=2, depths=(1, 2), random_state=0)
+    fits = [
+        (SWATRegressor(**kw), X),
+        (SWATRegressor(autoencoder="general", **kw), X3),
+        (SWATRegressor(autoencoder="untrained:cornn", **kw), X),
+        (ESTIMATORS["darts"](), X),
+        (PrunedMLPRegressor(hidden_layer_sizes=(3,), max_iter=3, retrain_iter=3, random_state=0), X),
+    ]
+    return np.array([est.fit(Xf, y).predict(Xf) for est, Xf in fits])
+
+
+def test_fits_do_not_depend_on_torch_default_dtype(tmp_path):
+    # A user who set torch's default dtype to float64 gets the same models, bit for bit
+    # (the package builds its modules and tensors in float32 itself), and putting the
+    # default back leaves nothing behind (the autoencoder a first fit loads is cached).
+    # A fresh process: the cache must be empty when the float64 default is on.
+    import subprocess
+    import sys
+
+    expected = _torch_mode_fits()
+    code = (
+        "import sys, numpy as np, torch; sys.path.insert(0, sys.argv[2]);"
+        "import test_robustness as t;"
+        "torch.set_default_dtype(torch.float64); a = t._torch_mode_fits();"
+        "torch.set_default_dtype(torch.float32); b = t._torch_mode_fits();"
+        "np.save(sys.argv[1], np.stack([a, b]))"
+    )
+    out = tmp_path / "p.npy"
+    subprocess.run([sys.executable, "-c", code, str(out), str(Path(__file__).parent)], check=True)
+    a, b = np.load(out)
+    np.testing.assert_array_equal(a, expected)
+    np.testing.assert_array_equal(b, expected)
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+def test_fits_under_a_callers_no_grad_block(mode):
+    # fit trains with autograd whatever mode the caller is in: the same models as outside.
+    import torch
+
+    expected = _torch_mode_fits()
+    with getattr(torch, mode)():
+        got = _torch_mode_fits()
+        assert not torch.is_grad_enabled()  # the caller's mode is back after the fits
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_autoencoder_first_loaded_under_inference_mode_still_searches(tmp_path):
+    # The cached autoencoder holds ordinary tensors even when the process's first load
+    # happens under the caller's inference_mode (inference tensors cannot be used in the
+    # descent's backward pass). A fresh process: the cache must be empty.
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, torch; from sklearn_swat import SWATRegressor, load_autoencoder\n"
+        "with torch.inference_mode(): load_autoencoder('cornn')\n"
+        "X = np.random.RandomState(0).uniform(-1, 1, (60, 2));"
+        "SWATRegressor(max_iter=3, polish_iter=3, n_restarts=1, depths=(1,)).fit(X, X[:, 0])"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from .._base import numeric_target, seed_from_random_state, seeded_global_rng, torch_threads
+from .._base import autograd_enabled, numeric_target, seed_from_random_state, seeded_global_rng, torch_threads
 
 
 def mlp_size(coefs, intercepts) -> tuple[int, list[int], int]:
@@ -311,12 +311,12 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         Xt = torch.tensor(X, dtype=torch.float32)
         yt = torch.tensor(y, dtype=torch.float32).reshape(-1, 1)
         curve: list[float] = []
-        with seeded_global_rng(seed):  # nn.Linear's initial draws
+        with seeded_global_rng(seed), autograd_enabled():  # nn.Linear's initial draws
             layers: list[nn.Module] = []
             for a, b in itertools.pairwise(sizes):
-                layers += [nn.Linear(a, b), nn.Tanh()]
+                layers += [nn.Linear(a, b, dtype=torch.float32), nn.Tanh()]
             module = nn.Sequential(*layers[:-1])
-        with torch_threads(1):
+        with torch_threads(1), autograd_enabled():
             gen = torch.Generator().manual_seed(seed)
             self._train(module, Xt, yt, self.max_iter, None, gen, curve)
             n_params = sum(p.numel() for p in module.parameters())
