@@ -103,14 +103,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--untrained", required=True, help="results.csv with swat-untrained rows")
     parser.add_argument("runs", nargs="+", metavar="NAME=PATH", help="results.csv with swat rows")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None,
+                        help="only the rows of these seeds (default: all)")
     args = parser.parse_args(argv)
+
+    def read(path: str) -> pd.DataFrame:
+        frame = pd.read_csv(path)
+        return frame if args.seeds is None else frame[frame.seed.isin(args.seeds)]
+
     runs = {}
     for item in args.runs:
         name, sep, path = item.partition("=")
         if not sep:
             parser.error(f"expected NAME=PATH, got {item!r}")
-        runs[name] = pd.read_csv(path)
-    untrained = pd.read_csv(args.untrained)
+        runs[name] = read(path)
+    untrained = read(args.untrained)
     rival = untrained[untrained.estimator == "swat-untrained"]
     table = compare(untrained, runs)
     with pd.option_context("display.width", 200, "display.max_columns", 20):

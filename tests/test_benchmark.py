@@ -755,6 +755,12 @@ def test_compare_checkpoints_applies_the_win_rule(tmp_path, capsys):
     first.to_csv(tmp_path / "f.csv", index=False)
     assert cc.main(["--untrained", str(tmp_path / "u.csv"), f"first={tmp_path / 'f.csv'}"]) == 0
     assert "constant network on 1 of 3" in capsys.readouterr().out
+    # --seeds keeps only those seeds' rows in every file.
+    args = ["--untrained", str(tmp_path / "u.csv"), f"first={tmp_path / 'f.csv'}"]
+    assert cc.main(["--seeds", "1", *args]) == 0
+    out = capsys.readouterr().out
+    assert "constant network on 0 of 1" in out
+    assert out.splitlines()[1].split()[:4] == ["first", "1", "0", "0"]  # pairs, wins, wins per seed
     with pytest.raises(SystemExit):
         cc.main(["--untrained", str(tmp_path / "u.csv"), str(tmp_path / "f.csv")])
 
