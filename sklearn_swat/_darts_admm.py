@@ -499,8 +499,8 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
 
     How the defaults were chosen. The networks are tiny, so on a CPU each
     optimiser step costs about the same up to a few hundred rows: the time
-    budget (a fit of 3750 rows in seconds on one thread; 2 s is the median
-    of the 54-function benchmark on a 2-core AMD EPYC) is a number
+    budget (a fit of 3750 rows in seconds on one thread; 3.4 s is the
+    median of the 54-function benchmark on a 2-core AMD EPYC) is a number
     of steps, and larger batches buy accuracy for free. The defaults come
     from a short tuning run on three CORNN functions (inputs scaled by
     their domain, target by the training set's minimum and maximum, test
