@@ -154,8 +154,10 @@ def plot_surface(reg, function, domain, target_range, n_grid: int = 120):
     # domain): those points are left blank.
     truth = np.ma.masked_invalid(truth)
     levels = np.unique(np.round(np.quantile(truth.compressed(), np.linspace(0, 1, 25)), 3))
-    levels[0] = min(levels[0], pred.min()) - 1e-9
-    levels[-1] = max(levels[-1], pred.max()) + 1e-9
+    # The outer levels take in both surfaces whole: the quantiles are rounded, and a rounded
+    # lowest quantile above the true minimum would leave the minimum's neighbourhood blank.
+    levels[0] = min(levels[0], truth.min(), pred.min()) - 1e-9
+    levels[-1] = max(levels[-1], truth.max(), pred.max()) + 1e-9
     norm = BoundaryNorm(levels, ncolors=256)
     for ax, values, title in ((axes[0], truth, f"{function}: true f(x, y), scaled"),
                               (axes[1], pred, "SWATRegressor prediction")):

@@ -36,6 +36,29 @@ def test_demo_draws_a_function_undefined_at_a_grid_point(tmp_path):
     assert (tmp_path / "surface.png").stat().st_size > 0
 
 
+@pytest.mark.parametrize("function", ["McCormick", "Booth", "Easom"])
+def test_surface_levels_fill_both_surfaces_whole(function):
+    # The colour levels are rounded quantiles of the true surface: the outer ones must take
+    # in the whole true surface and prediction, or points beyond them are drawn blank
+    # (McCormick's minimum was a white hole).
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+
+    from sklearn_swat._demo import plot_surface, y_train_raw_range
+    from sklearn_swat.datasets import cornn_domain
+
+    class Flat:  # a prediction inside the true range, so only the truth sets the bounds
+        def predict(self, X):
+            return np.zeros(len(X))
+
+    fig = plot_surface(Flat(), function, cornn_domain(function), y_train_raw_range(function))
+    for ax in fig.axes[:2]:
+        (cs,) = [c for c in ax.collections if hasattr(c, "levels")]
+        assert cs.levels[0] <= cs.zmin and cs.levels[-1] >= cs.zmax
+
+
 def test_run_demo_returns_fitted_estimator(tmp_path):
     # The figures printed are the estimator's own.
     lines = []
