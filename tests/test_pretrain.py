@@ -699,6 +699,14 @@ def test_stop_after_max_minutes_says_how_to_go_on(tmp_path, capsys):
     assert "Stopped after --max-minutes at step 1 of 6" in err and "--resume" in err
 
 
+def test_finished_training_says_where_the_state_is(tmp_path, capsys):
+    # Also with --no-progress, a finished run ends with a line naming its state and the export.
+    assert _cli_train(tmp_path / "run", "--steps", "2") == 0
+    err = capsys.readouterr().err
+    assert f"Trained to step 2; the state is {tmp_path / 'run' / 'state.pt'}" in err
+    assert f"export --workdir {tmp_path / 'run'}" in err
+
+
 def test_exported_command_rebuilds_a_config_of_no_preset(tmp_path, capsys):
     # The tiny config is no preset: the command written with the checkpoint names its sizes.
     work = tmp_path / "run"

@@ -113,6 +113,10 @@ def _train(args, parser: argparse.ArgumentParser) -> int:
         print(f"Stopped after --max-minutes at step {step} of {settings.steps}; the checkpoint "
               f"{Path(args.workdir) / 'state.pt'} is kept: run the same command with --resume to "
               "continue.", file=sys.stderr, flush=True)
+    else:
+        print(f"Trained to step {step}; the state is {Path(args.workdir) / 'state.pt'}. Export it with: "
+              f"python -m sklearn_swat.pretrain export --workdir {args.workdir} --name NAME --out DIR",
+              file=sys.stderr, flush=True)
     return 0
 
 
@@ -133,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_swat.pretrain",
         description="Pretrain the autoencoder of SWATRegressor's latent space: train it on the random "
-                    "zoo, export a checkpoint, evaluate one, or write a run's report.")
+                    "zoo, export a checkpoint, evaluate one, or write the pretraining page of the "
+                    "bundled checkpoints.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = train_parser = sub.add_parser("train", help="train an autoencoder on the random zoo")
@@ -165,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--n-networks", type=_positive_int, default=1000)
 
-    p = sub.add_parser("report", help="write docs/pretraining.md and the loss curves")
+    p = sub.add_parser("report", help="evaluate the bundled checkpoints; write docs/pretraining.md "
+                                      "and the loss curves")
     p.add_argument("--out", default="docs",
                    help="docs folder (default: docs, under the current folder); its pretraining.md and "
                         "_static/pretraining_loss.png are written over")
