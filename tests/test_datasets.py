@@ -11,11 +11,13 @@ import pytest
 from sklearn_swat.datasets import CORNN_FUNCTIONS, cornn_domain, cornn_names, load_cornn
 from sklearn_swat.datasets._cornn import DATA_HOME_ENV, N_TEST, N_TRAIN
 
-# The published CORNN files sit in ../shared/cornn next to the repository (read-only, GPL data:
-# read them in place, never copy them into the package).
-CORNN_DIR = Path(__file__).parents[1].parent / "shared" / "cornn"
+# The published CORNN files: the folder SKLEARN_SWAT_CORNN_HOME names, or this project's
+# ../shared/cornn next to the repository (read-only, GPL data: read them in place, never copy
+# them into the package).
+CORNN_DIR = Path(os.environ.get(DATA_HOME_ENV) or Path(__file__).parents[1].parent / "shared" / "cornn")
 needs_published = pytest.mark.skipif(
-    not CORNN_DIR.is_dir(), reason=f"published CORNN files not found at {CORNN_DIR}"
+    not CORNN_DIR.is_dir(),
+    reason=f"published CORNN files not found at {CORNN_DIR} (set {DATA_HOME_ENV} to their folder)",
 )
 NAMES = cornn_names()
 

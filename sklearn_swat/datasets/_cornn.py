@@ -36,7 +36,7 @@ N_TRAIN = 3750
 N_TEST = 1250
 DATA_HOME_ENV = "SKLEARN_SWAT_CORNN_HOME"
 _COLUMNS = ("x", "y", "f(x,y)")
-_CORNN_URL = "https://github.com/CWCleghornAI/CORNN (folder data_sets/)"
+_CORNN_URL = "https://github.com/CWCleghornAI/CORNN (folder lib/data_sets/, data_sets/ in earlier versions)"
 # Base seed of the generated data; each function mixes in a checksum of its name so
 # that two functions with the same domain do not share their sample points.
 _SEED = 0
@@ -723,7 +723,8 @@ def load_cornn(
     data_home : str or path-like, default=None
         Folder holding the published files ``<name>_train_set.csv`` and
         ``<name>_test_set.csv`` (columns ``x, y, f(x,y)``), as found in the
-        ``data_sets/`` folder of https://github.com/CWCleghornAI/CORNN. When
+        ``lib/data_sets/`` folder of https://github.com/CWCleghornAI/CORNN
+        (``data_sets/`` in earlier versions). When
         None, the environment variable ``SKLEARN_SWAT_CORNN_HOME`` is used if
         set and non-empty, and otherwise the data are generated.
     scaled : bool, default=True
