@@ -451,6 +451,9 @@ def test_polish_and_prune_use_at_most_max_polish_rows(monkeypatch):
     reg = SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2)
     assert seen and max(seen) == 100
     assert reg.score(X2, y2) > 0.5
+    # The subset is drawn from the fit's seed: the same random_state, the same model.
+    again = SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2)
+    np.testing.assert_array_equal(again.predict(X2), reg.predict(X2))
 
 
 def test_the_constant_network_wins_unless_a_network_beats_it_by_the_tolerance(monkeypatch):
@@ -748,6 +751,76 @@ def test_temperature_falls_over_the_annealing_steps_only(monkeypatch, anneal_ite
     expected = [start + min(1.0, i / anneal_iter) * (end - start) if anneal_iter else end
                 for i in range(max_iter)]
     np.testing.assert_allclose(seen, expected)
+
+
+def test_hard_decode_zeroes_exactly_the_weights_below_each_threshold():
+    # The final network of a code: weights (hidden and output) with |w| below the
+    # candidate's threshold are 0, those at or above it kept as decoded.
+    import torch
+
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._checkpoints import load_autoencoder
+
+    model = load_autoencoder("cornn")
+    z = torch.randn((3, *model.latent_shape), generator=torch.Generator().manual_seed(0))
+    t = torch.tensor([0.5, 1.0, 2.0])
+    in_mask = (torch.arange(model.config.width) < 2).float()[None, :]
+    with torch.no_grad():
+        raw = model.decode(z, 2)
+        soft_free = ls.hard_network(raw, in_mask.expand(3, -1))
+        net = ls._hard_candidates(raw, t, in_mask)
+    for c in range(3):
+        for hard, free in ((net.weights[c], soft_free.weights[c]), (net.out_w[c], soft_free.out_w[c])):
+            keep = free.abs() >= t[c]
+            assert torch.equal(hard[keep], free[keep])
+            assert (hard[~keep] == 0).all()
+        assert ((soft_free.weights[c].abs() < t[c]) & (soft_free.weights[c] != 0)).any()
+
+
+def test_sample_weights_reach_the_search_the_selection_and_the_constant(monkeypatch):
+    # Non-uniform weights (not only 0/1): the descent gets them divided by the largest,
+    # the candidates' errors are weighted means, and the constant network is the weighted mean.
+    from sklearn_swat import _swat as swat_module
+
+    w = np.where(X2[:, 0] > 0, 10.0, 1.0)
+    seen = []
+    real = swat_module.latent_search
+
+    def spy(model, X, y, sample_weight, *args, **kwargs):
+        seen.append(np.array(sample_weight))
+        return real(model, X, y, sample_weight, *args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "latent_search", spy)
+    reg = SWATRegressor(**dict(FAST, max_iter=5, polish_iter=5), selection="train").fit(X2, y2, w)
+    np.testing.assert_array_equal(seen[0], w / w.max())
+    ys = (y2 - reg.y_offset_) / reg.y_scale_
+    constant_mse = np.average((ys - np.average(ys, weights=w)) ** 2, weights=w)
+    assert reg.candidates_["train_loss"][-1] == pytest.approx(constant_mse, rel=1e-9)
+    const = SWATRegressor(max_nonzero=1, selection="train", random_state=0).fit(X2, y2, w)
+    assert const.predict(X2[:1])[0] == pytest.approx(np.average(y2, weights=w), rel=1e-9)
+
+
+def test_default_n_jobs_fits_on_one_torch_thread(monkeypatch):
+    # n_jobs=None: one torch thread in the search, whatever the process's count.
+    import torch
+
+    from sklearn_swat import _swat as swat_module
+
+    seen = []
+    real = swat_module.latent_search
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "latent_search", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        SWATRegressor(**dict(FAST, max_iter=3, polish_iter=3)).fit(X2, y2)
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1]
 
 
 def test_torch_views_refuse_a_non_float_dtype_or_wrong_shape():
