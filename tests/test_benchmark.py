@@ -502,6 +502,16 @@ def _win_loss_rows(n_datasets, n_seeds):
     return rows
 
 
+@pytest.mark.parametrize("ratio, win", [(1.05, True), (1.1, True), (1.15, False), (1.5, False)])
+def test_win_rule_takes_test_mse_up_to_exactly_1_1_times_the_rivals(ratio, win):
+    # swat smaller, its test MSE ``ratio`` times darts-admm's: a win up to 1.1x, not beyond.
+    rows = [dict(dataset="Booth", estimator="swat", seed=0, test_mse=0.01 * ratio, n_nonzero=10,
+                 fit_seconds=1.0),
+            dict(dataset="Booth", estimator="darts-admm", seed=0, test_mse=0.01, n_nonzero=30,
+                 fit_seconds=1.0)]
+    assert summarize(rows).win_rates["darts-admm"].wins == int(win)
+
+
 def test_win_rate_interval_draws_data_sets_not_pairs():
     """The interval is a bootstrap over data sets: repeated seeds of a function add no certainty."""
     clustered = summarize(_win_loss_rows(10, 3))
@@ -695,7 +705,6 @@ def test_report_without_results(tmp_path, capsys):
     assert "python -m sklearn_swat.benchmark cornn" in capsys.readouterr().err
 
 
-@pytest.mark.slow
 def test_loky_processes_match_sequential(quick_run, tmp_path):
     """--n-jobs 2 runs the fits in joblib's worker processes, with the same rows (slow: spawns)."""
     assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "swat", "mlp", "pruned-mlp",

@@ -67,6 +67,20 @@ def test_wrong_sha256_is_refused(copy_of):
         load_autoencoder(path)
 
 
+def test_bundled_checkpoint_loaded_by_name_is_checked_too(copy_of, tmp_path, monkeypatch):
+    # The sha256 check is not only for paths: a bundled checkpoint damaged in place (a
+    # broken install) is refused when loaded by its name.
+    import sklearn_swat._checkpoints as checkpoints
+
+    path = copy_of()
+    monkeypatch.setattr(checkpoints, "WEIGHTS_DIR", tmp_path)
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=r"cornn.safetensors is corrupt or was replaced"):
+        load_autoencoder("cornn")
+
+
 def test_file_changed_after_a_load_is_refused(copy_of):
     # The loaded model is cached; the file's sha256 is still checked on every load.
     path = copy_of()

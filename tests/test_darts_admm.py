@@ -209,6 +209,8 @@ def test_project_top_k_leaves_no_layer_empty():
     masks = _project_top_k(w, 3)
     assert [m.tolist() for m in masks] == [[[1.0, 1.0], [0.0, 0.0]], [[0.0], [1.0]]]
     assert sum(int(m.sum()) for m in masks) == 3
+    # As many weights as layers: one in each.
+    assert [m.tolist() for m in _project_top_k(w, 2)] == [[[0.0, 1.0], [0.0, 0.0]], [[0.0], [1.0]]]
     # Fewer weights than layers: the plain top k.
     assert [m.tolist() for m in _project_top_k(w, 1)] == [[[0.0, 1.0], [0.0, 0.0]], [[0.0], [0.0]]]
 

@@ -724,7 +724,7 @@ def test_exported_command_rebuilds_a_config_of_no_preset(tmp_path, capsys):
 def test_evaluate_draws_every_depth_from_few_networks():
     model = untrained_autoencoder(TINY)
     figures = evaluate(model, n_networks=8, n_points=50)
-    assert figures["share_below_0.1_shallower"] is not None  # networks of depth 2 to 4 were drawn
+    assert 0 <= figures["share_below_0.1_shallower"] <= 1  # networks of depth 2 to 4 were drawn
     one = evaluate(model, n_networks=1, n_points=50)
     assert one["share_below_0.1_shallower"] is None  # JSON's null: no network of depth 2 to 4
     json.dumps(one, allow_nan=False)
