@@ -401,6 +401,14 @@ def test_fit_uses_n_jobs_threads_and_restores(monkeypatch):
     SWATRegressor(**FAST, n_jobs=1).fit(X2, y2)
     assert seen == [1]
     assert torch.get_num_threads() == before
+    # n_jobs=None (the default): one thread too, whatever the process's count.
+    torch.set_num_threads(2)
+    try:
+        SWATRegressor(**dict(FAST, max_iter=3, polish_iter=3)).fit(X2, y2)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1, 1]
 
 
 def test_verbose_progress_bar(capsys):
@@ -799,29 +807,6 @@ def test_sample_weights_reach_the_search_the_selection_and_the_constant(monkeypa
     assert reg.candidates_["train_loss"][-1] == pytest.approx(constant_mse, rel=1e-9)
     const = SWATRegressor(max_nonzero=1, selection="train", random_state=0).fit(X2, y2, w)
     assert const.predict(X2[:1])[0] == pytest.approx(np.average(y2, weights=w), rel=1e-9)
-
-
-def test_default_n_jobs_fits_on_one_torch_thread(monkeypatch):
-    # n_jobs=None: one torch thread in the search, whatever the process's count.
-    import torch
-
-    from sklearn_swat import _swat as swat_module
-
-    seen = []
-    real = swat_module.latent_search
-
-    def spy(*args, **kwargs):
-        seen.append(torch.get_num_threads())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(swat_module, "latent_search", spy)
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        SWATRegressor(**dict(FAST, max_iter=3, polish_iter=3)).fit(X2, y2)
-    finally:
-        torch.set_num_threads(before)
-    assert seen == [1]
 
 
 def test_torch_views_refuse_a_non_float_dtype_or_wrong_shape():
