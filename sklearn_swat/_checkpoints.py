@@ -188,6 +188,8 @@ def load_autoencoder(name_or_path: str | os.PathLike = "cornn") -> MultiScaleAut
     Returns
     -------
     MultiScaleAutoencoder
+        The autoencoder, frozen (evaluation mode, no gradients) and shared:
+        later loads of the same file return the same cached module.
 
     Raises
     ------
