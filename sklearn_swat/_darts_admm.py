@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 import numpy as np
@@ -576,22 +577,22 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
 
     def __init__(
         self,
-        hidden_layer_sizes=(7, 7),
+        hidden_layer_sizes: int | Sequence[int] = (7, 7),
         *,
-        sparsity=0.5,
-        search_epochs=50,
-        admm_epochs=80,
-        retrain_epochs=120,
-        batch_size=256,
-        lr=0.03,
-        arch_lr=0.03,
-        rho=1e-3,
-        rho_growth=1.1,
-        random_state=None,
-        device="cpu",
-        n_jobs=1,
-        verbose=0,
-    ):
+        sparsity: float = 0.5,
+        search_epochs: int = 50,
+        admm_epochs: int = 80,
+        retrain_epochs: int = 120,
+        batch_size: int = 256,
+        lr: float = 0.03,
+        arch_lr: float = 0.03,
+        rho: float = 1e-3,
+        rho_growth: float = 1.1,
+        random_state: int | np.random.RandomState | None = None,
+        device: str | None = "cpu",
+        n_jobs: int | None = 1,
+        verbose: int | bool = 0,
+    ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.sparsity = sparsity
         self.search_epochs = search_epochs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 import numpy as np
@@ -358,36 +359,36 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     def __init__(
         self,
         *,
-        autoencoder="auto",
-        depths=(1, 2, 3, 4),
-        n_restarts=4,
-        init="mixed",
-        activations="mixed",
-        max_iter=120,
-        learning_rate=0.1,
-        threshold_learning_rate=0.02,
-        batch_size=256,
-        alpha=1e-3,
-        gate_weight=0.4,
-        compactness=1e-3,
-        temperature=(1.0, 0.01),
-        anneal_fraction=0.375,
-        refine_iter=0,
-        refine_learning_rate=0.02,
-        refine_top=1,
-        polish_iter=1000,
-        prune=True,
-        prune_candidates=1,
-        validation_fraction=0.1,
-        selection="validation",
-        selection_tolerance=0.2,
-        target_error=None,
-        max_nonzero=None,
-        device="cpu",
-        n_jobs=None,
-        random_state=None,
-        verbose=0,
-    ):
+        autoencoder: str | os.PathLike = "auto",
+        depths: Sequence[int] = (1, 2, 3, 4),
+        n_restarts: int = 4,
+        init: str = "mixed",
+        activations: str = "mixed",
+        max_iter: int = 120,
+        learning_rate: float = 0.1,
+        threshold_learning_rate: float = 0.02,
+        batch_size: int = 256,
+        alpha: float = 1e-3,
+        gate_weight: float = 0.4,
+        compactness: float = 1e-3,
+        temperature: tuple[float, float] = (1.0, 0.01),
+        anneal_fraction: float = 0.375,
+        refine_iter: int = 0,
+        refine_learning_rate: float = 0.02,
+        refine_top: int | None = 1,
+        polish_iter: int = 1000,
+        prune: bool = True,
+        prune_candidates: int = 1,
+        validation_fraction: float = 0.1,
+        selection: str = "validation",
+        selection_tolerance: float = 0.2,
+        target_error: float | None = None,
+        max_nonzero: int | None = None,
+        device: str | None = "cpu",
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int | bool = 0,
+    ) -> None:
         self.autoencoder = autoencoder
         self.depths = depths
         self.n_restarts = n_restarts

@@ -9,6 +9,7 @@ non-zero entries of ``coefs_`` and ``intercepts_``.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 import numpy as np
@@ -226,15 +227,15 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        hidden_layer_sizes=(7, 7),
-        n_nonzero=None,
-        max_iter=200,
-        retrain_iter=200,
-        pruning_steps=5,
-        batch_size=256,
-        learning_rate=0.01,
-        random_state=None,
-    ):
+        hidden_layer_sizes: Sequence[int] = (7, 7),
+        n_nonzero: int | None = None,
+        max_iter: int = 200,
+        retrain_iter: int = 200,
+        pruning_steps: int = 5,
+        batch_size: int = 256,
+        learning_rate: float = 0.01,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_nonzero = n_nonzero
         self.max_iter = max_iter
