@@ -150,6 +150,32 @@ def test_grid_search_cross_val_and_transformed_target():
     assert c.get_params() == SWATRegressor(**small).get_params()
 
 
+def test_sample_weight_routed_through_pipeline_and_grid_search():
+    # scikit-learn's metadata routing: a requested sample_weight reaches the estimator
+    # inside a Pipeline (the same model as a direct weighted fit) and inside GridSearchCV;
+    # an unrequested one is an error, not silently dropped.
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    small = dict(FAST, max_iter=10, polish_iter=10, n_restarts=1, depths=(1,))
+    w = np.where(X2[:, 0] > 0, 5.0, 1.0)
+    Xs = StandardScaler().fit_transform(X2)
+    direct = SWATRegressor(**small).fit(Xs, y2, sample_weight=w)
+    with sklearn.config_context(enable_metadata_routing=True):
+        scaler = StandardScaler().set_fit_request(sample_weight=False)
+        pipe = make_pipeline(scaler, SWATRegressor(**small).set_fit_request(sample_weight=True))
+        pipe.fit(X2, y2, sample_weight=w)
+        np.testing.assert_array_equal(pipe.predict(X2), direct.predict(Xs))
+        requested = SWATRegressor(**small).set_fit_request(sample_weight=True).set_score_request(
+            sample_weight=True)
+        gs = GridSearchCV(requested, {"alpha": [1e-3]}, cv=2).fit(X2, y2, sample_weight=w)
+        np.testing.assert_array_equal(gs.predict(X2), SWATRegressor(**small).fit(X2, y2, w).predict(X2))
+        with pytest.raises(UnsetMetadataPassedError, match="SWATRegressor.fit"):
+            make_pipeline(clone(scaler), SWATRegressor(**small)).fit(X2, y2, sample_weight=w)
+
+
 def test_column_y_is_flattened_with_a_warning():
     with pytest.warns(DataConversionWarning):
         reg = SWATRegressor(**FAST).fit(X2, y2[:, None])
