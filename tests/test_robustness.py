@@ -388,7 +388,13 @@ def _torch_mode_fits():
     return np.array([est.fit(Xf, y).predict(Xf) for est, Xf in fits])
 
 
-def test_fits_do_not_depend_on_torch_default_dtype(tmp_path):
+@pytest.fixture(scope="module")
+def torch_mode_reference():
+    """The fits of :func:`_torch_mode_fits` in the default modes, made once for the tests below."""
+    return _torch_mode_fits()
+
+
+def test_fits_do_not_depend_on_torch_default_dtype(tmp_path, torch_mode_reference):
     # A user who set torch's default dtype to float64 gets the same models, bit for bit
     # (the package builds its modules and tensors in float32 itself), and putting the
     # default back leaves nothing behind (the autoencoder a first fit loads is cached).
@@ -396,7 +402,7 @@ def test_fits_do_not_depend_on_torch_default_dtype(tmp_path):
     import subprocess
     import sys
 
-    expected = _torch_mode_fits()
+    expected = torch_mode_reference
     code = (
         "import sys, numpy as np, torch; sys.path.insert(0, sys.argv[2]);"
         "import test_robustness as t;"
@@ -412,11 +418,11 @@ def test_fits_do_not_depend_on_torch_default_dtype(tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
-def test_fits_under_a_callers_no_grad_block(mode):
+def test_fits_under_a_callers_no_grad_block(mode, torch_mode_reference):
     # fit trains with autograd whatever mode the caller is in: the same models as outside.
     import torch
 
-    expected = _torch_mode_fits()
+    expected = torch_mode_reference
     with getattr(torch, mode)():
         got = _torch_mode_fits()
         assert not torch.is_grad_enabled()  # the caller's mode is back after the fits
