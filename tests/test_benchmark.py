@@ -146,6 +146,13 @@ def test_append_results_writes_the_header_once_and_refuses_a_torn_file(tmp_path)
     with pytest.raises(BenchmarkError, match="no line end"):
         append_results(path, [{**row, "seed": 3}])
     assert path.read_text() == before
+    # A bad row among good ones is refused before anything is written: it names what is wrong.
+    path.write_text(before + "\n")
+    lacking = {k: v for k, v in row.items() if k != "depth"}
+    for bad, message in [(lacking, r"lacks \['depth'\]"), ({**row, "test_mse": float("nan")}, "test_mse")]:
+        with pytest.raises(ValueError, match=message):
+            append_results(path, [{**row, "seed": 4}, bad])
+        assert path.read_text() == before + "\n"
 
 
 class _Broken:

@@ -44,12 +44,19 @@ SETTINGS_FILE = "run.json"
 COLUMNS: tuple[str, ...] = (
     "dataset", "estimator", "test_mse", "n_nonzero", "n_active_neurons", "depth", "fit_seconds", "seed",
 )
+"""The columns of ``results.csv``, in order: one row per fit.
+
+``dataset, estimator, test_mse, n_nonzero, n_active_neurons, depth, fit_seconds, seed``.
+"""
 SCHEDULER_TIMEOUT = 10.0
 _NEURONS_RE = re.compile(r"^(\d+(-\d+)*)?$")
 
 
 # ---------------------------------------------------------------- results file
 def _format_row(row: dict) -> str:
+    missing = [key for key in COLUMNS if key not in row]
+    if missing:
+        raise ValueError(f"A results row needs the keys {list(COLUMNS)}; this one lacks {missing}.")
     for key in ("test_mse", "fit_seconds"):
         value = float(row[key])
         if not (math.isfinite(value) and value >= 0):
@@ -247,7 +254,11 @@ class _ResultsWriter:
         os.fsync(self._fh.fileno())
 
     def write(self, row: dict) -> None:
-        self._write(_format_row(row))
+        self.write_line(_format_row(row))
+
+    def write_line(self, line: str) -> None:
+        """Append one row already formatted by :func:`_format_row`."""
+        self._write(line)
 
     def close(self) -> None:
         self._fh.close()
@@ -268,6 +279,15 @@ def append_results(path: str | os.PathLike, rows: Sequence[dict]) -> None:
         Rows with the keys of :data:`COLUMNS`; ``n_active_neurons`` is a
         sequence of neurons per hidden layer.
 
+    Raises
+    ------
+    ValueError
+        If a row lacks a key of :data:`COLUMNS`, or its ``test_mse`` or
+        ``fit_seconds`` is not a finite number >= 0. The rows are checked
+        before any is written, so a bad one appends nothing.
+    BenchmarkError
+        If the file's last row has no line end (see :func:`read_results`).
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -280,10 +300,12 @@ def append_results(path: str | os.PathLike, rows: Sequence[dict]) -> None:
     ...     read_results(path)[0]["n_active_neurons"]
     [7, 7]
     """
+    # Every row checked before the first is written: a bad one appends nothing.
+    lines = [_format_row(row) for row in rows]
     writer = _ResultsWriter(Path(path))
     try:
-        for row in rows:
-            writer.write(row)
+        for line in lines:
+            writer.write_line(line)
     finally:
         writer.close()
 
@@ -656,9 +678,11 @@ def run_benchmark(
     Raises
     ------
     BenchmarkError
-        For an unknown data set or estimator, a corrupt ``results.csv``, an
-        empty or unreachable scheduler, another run writing to ``out``, or rows
-        in ``out`` fitted on other data or settings, before any fit runs.
+        For an unknown data set or estimator, a seed outside [0, 2**31), an
+        ``n_jobs`` of 0, a ``scheduler_timeout`` that is not positive, an
+        empty ``data_home``, a corrupt ``results.csv``, an empty or
+        unreachable scheduler, another run writing to ``out``, or rows in
+        ``out`` fitted on other data or settings, before any fit runs.
     FileNotFoundError
         If ``data_home`` lacks a data set's files.
 
