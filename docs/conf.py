@@ -5,6 +5,7 @@ gallery runs every ``examples/plot_*.py`` (a few minutes on two cores).
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -86,6 +87,44 @@ def _escape_trailing_underscore(app, what, name, obj, options, lines):
         lines[i] = line.replace("(n_features_in_,)", "(n_features_in\\_,)")
 
 
+def _scikit_learn_refs(app, what, name, obj, options, lines):
+    # Methods inherited from scikit-learn (``score``) cite labels of scikit-learn's own
+    # documentation, which this one does not have: link to that page instead.
+    if getattr(obj, "__module__", "").startswith("sklearn."):
+        for i, line in enumerate(lines):
+            lines[i] = _SKLEARN_REF.sub(
+                lambda m: f"`{m[1]} <{_SKLEARN_LABELS.get(m[2], 'https://scikit-learn.org/stable/')}>`__",
+                line,
+            )
+
+
+_SKLEARN_REF = re.compile(r":ref:`([^`<]+?)\s*<([^>`]+)>`")
+_SKLEARN_LABELS = {"r2_score": "https://scikit-learn.org/stable/modules/model_evaluation.html#r2-score"}
+
+
+def _constant_docstring(app, what, name, obj, options, lines):
+    """Give a re-exported constant the docstring written where it is defined.
+
+    ``sklearn_swat.ACTIVATIONS`` and the like are imported from private modules; autodoc
+    looks for their docstrings in the public module, finds none there, and would print the
+    docstring of the value's type (``tuple``, ``float``) instead.
+    """
+    if what != "data":
+        return
+    from sphinx.pycode import ModuleAnalyzer
+
+    attr = name.rpartition(".")[2]
+    for module_name, module in sorted(sys.modules.items()):
+        if not module_name.startswith("sklearn_swat.") or getattr(module, attr, None) is not obj:
+            continue
+        docs = ModuleAnalyzer.for_module(module_name).find_attr_docs()
+        if ("", attr) in docs:
+            lines[:] = [line.rstrip("\n") for line in docs[("", attr)]]
+            return
+
+
 def setup(app):
+    app.connect("autodoc-process-docstring", _constant_docstring, priority=300)
+    app.connect("autodoc-process-docstring", _scikit_learn_refs, priority=300)
     # Before numpydoc (priority 500) turns the sections into RST.
     app.connect("autodoc-process-docstring", _escape_trailing_underscore, priority=400)

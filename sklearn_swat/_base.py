@@ -342,7 +342,11 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------ views
     @property
     def n_nonzero_(self) -> int:
-        """Non-zero parameters of the fitted network (DESIGN section 5 count)."""
+        """Non-zero parameters of the fitted network: the weights and biases it uses.
+
+        Weights and biases of switched-off neurons do not count; see
+        :attr:`SparseMLP.n_nonzero <sklearn_swat.SparseMLP.n_nonzero>`.
+        """
         check_is_fitted(self, "network_")
         return self.network_.n_nonzero
 

@@ -55,8 +55,11 @@ def list_checkpoints() -> dict[str, dict]:
     Returns
     -------
     checkpoints : dict
-        For each name, its config, ``n_inputs`` limit (``max_inputs``),
-        training summary and quality figures.
+        For each name, a dict with ``name``, ``file`` (the ``.safetensors``
+        file's name), ``sha256`` (of that file), ``config`` (the
+        architecture, ``max_inputs`` among it: the most input features the
+        checkpoint encodes), ``training`` (how it was trained) and
+        ``quality`` (reconstruction figures).
 
     Examples
     --------
@@ -188,8 +191,10 @@ def load_autoencoder(name_or_path: str | os.PathLike = "cornn") -> MultiScaleAut
     Returns
     -------
     MultiScaleAutoencoder
-        The autoencoder, frozen (evaluation mode, no gradients) and shared:
-        later loads of the same file return the same cached module.
+        The autoencoder, a :class:`torch.nn.Module` (the class itself is
+        private: its ``encode`` and ``decode`` are the search's internals),
+        frozen (evaluation mode, no gradients) and shared: later loads of
+        the same file return the same cached module.
 
     Raises
     ------

@@ -370,7 +370,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
 
     Inputs and target are scaled to [-1, 1] before training (from the
     training data's minimum and maximum) and predictions are mapped back.
-    The fitted network, :attr:`network_`, is a :class:`~sklearn_swat.SparseMLP`
+    The fitted network, ``network_``, is a :class:`~sklearn_swat.SparseMLP`
     in the scaled space with the pruned weights exactly zero.
 
     Parameters

@@ -19,7 +19,9 @@ if TYPE_CHECKING:  # annotations only
     import matplotlib.axes
 
 ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "leaky_relu")
-"""The three activations a hidden neuron can have; a neuron's activation id indexes this tuple.
+"""The three activations a hidden neuron can have, ``("sigmoid", "tanh", "leaky_relu")``.
+
+A neuron's activation id indexes this tuple.
 
 Leaky ReLU has slope 0.01 below zero.
 """

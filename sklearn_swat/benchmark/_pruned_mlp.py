@@ -195,6 +195,8 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         Epochs run, both phases.
     n_features_in_ : int
         Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when ``X`` has string column names.
 
     See Also
     --------

@@ -134,7 +134,8 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
         EstimatorSpec(
             "swat-paper",
             'SWATRegressor as the paper: init="random", activations="all", no refinement, polish or pruning, '
-            'selection="train"',
+            'selection="train" (with the default selection_tolerance=0.2: the smallest network within 1.2x '
+            "the lowest training MSE)",
             _swat_paper,
         ),
         EstimatorSpec(
@@ -183,6 +184,11 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
         ),
     )
 }
+"""The benchmark's estimators by name, in run order: each an :class:`EstimatorSpec`.
+
+``python -m sklearn_swat.benchmark cornn --help`` prints their descriptions;
+:func:`make_estimator` builds one.
+"""
 
 
 def estimator_names() -> list[str]:

@@ -22,9 +22,10 @@ from ._runner import RESULTS_FILE, SETTINGS_FILE, _index, read_results
 REPORT_FILE = "report.md"
 SCATTER_FIGURE = "mse_vs_nonzero.png"
 BARS_FIGURE = "per_dataset.png"
-# swat "wins" when its network is no larger and its test MSE at most this
-# factor above the other's: comparable accuracy with fewer parameters.
 MSE_TOLERANCE = 1.1
+"""The win rule's factor, 1.1: ``swat`` wins against a rival on a data set when its network
+is no larger and its test MSE is at most 1.1 times the rival's (comparable accuracy with no
+more parameters)."""
 _WIN_RATE_AGAINST = ("darts-admm", "swat-untrained", "pruned-mlp", "swat-tanh")
 # The win rates' intervals: a percentile bootstrap over data sets, fixed draws.
 CONFIDENCE = 0.95
@@ -115,10 +116,14 @@ class Summary:
         ``n_pairs``, ``wins`` (the win rule, the pretrained side first),
         ``rival_wins`` (reversed), ``lower_mse`` and ``higher_mse`` (pairs
         where the pretrained side's test MSE is more than 1.1x lower, or
-        higher), ``both_constant``, ``median_mse_ratio`` (pretrained over
-        untrained), ``missing`` (pairs whose capped row is absent, left
-        out), and ``by_cut``: the same counts for the pairs where ``"swat"``
-        was cut, where ``"untrained"`` was, and where the sizes were
+        higher), ``both_constant``, ``rival_constant`` (the untrained side
+        returned the constant network, 1 non-zero, and the pretrained one
+        did not), ``constant`` (the reverse), ``equal_size`` (pairs of
+        networks with as many non-zeros), ``median_mse_ratio`` and
+        ``median_nonzero_ratio`` (pretrained over untrained), ``missing``
+        (pairs whose capped row is absent, left out), and ``by_cut``: the
+        same counts, but ``missing``, for the pairs where ``"swat"`` was
+        cut, where ``"untrained"`` was, and where the sizes were
         ``"equal"``. Empty without ``swat``, ``swat-untrained`` and a capped
         estimator.
     descent : dict
@@ -126,10 +131,10 @@ class Summary:
         prune=False``) through the pretrained autoencoder against the same
         through an untrained one (``swat-descent-untrained``): where
         pretraining acts before the weight-space polish and pruning. The
-        counts of ``sized`` (without ``missing`` and ``by_cut``), and
-        ``median_nonzero_ratio``, ``rival_constant`` (the untrained descent
-        ended at the constant network and the pretrained one did not) and
-        ``constant`` (the reverse). Empty without both estimators.
+        counts of ``sized`` (without ``missing`` and ``by_cut``): among them
+        ``rival_constant`` (the untrained descent ended at the constant
+        network and the pretrained one did not) and ``constant`` (the
+        reverse). Empty without both estimators.
     seed_baseline : dict of str to WinRate
         The win rule between two fits of one estimator that differ only in
         the seed: for ``swat`` and each estimator of ``win_rates``, over

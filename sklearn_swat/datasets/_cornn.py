@@ -430,7 +430,8 @@ CORNN_FUNCTIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 Each value is a vectorised ``f(x, y)``: it takes two arrays of one shape (or scalars) and
 returns ``f`` elementwise. They are the definitions behind the published CORNN data; five of
 them (Deckkers-Aarts, Goldstein-Price, Qing, Shubert, Styblinski-Tang) depart from the
-textbook formula, and their docstrings say how (see the module docstring for an example).
+textbook formula, and their docstrings say how (``help(CORNN_FUNCTIONS["Qing"])``). For
+example ``CORNN_FUNCTIONS["Booth"](1.0, 3.0)`` is 0, Booth's minimum.
 """
 
 # Sorted as the published files are listed: "Ackley N.2_train_set.csv" comes before
@@ -500,6 +501,8 @@ def cornn_domain(name: str) -> tuple[tuple[float, float], tuple[float, float]]:
     ------
     ValueError
         If ``name`` is not a CORNN function.
+    TypeError
+        If ``name`` is not a string.
 
     Examples
     --------
@@ -752,7 +755,11 @@ def load_cornn(
         wrong columns, wrong number of rows, non-numeric values), or is not
         ``name``'s data: a point outside :func:`cornn_domain`, or a target that
         is not the closed form's value at its point. A UTF-8 byte order mark
-        is accepted.
+        is accepted. Also if ``scaled=True`` and the training targets are
+        all equal (nothing to scale them by).
+    TypeError
+        If ``name`` is not a string, or ``data_home`` is neither a path nor
+        None.
     FileNotFoundError
         If the data folder or one of its two files is missing.
 
