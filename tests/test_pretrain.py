@@ -226,6 +226,51 @@ def test_fitted_zoo_run_keeps_its_pool_and_resumes_exactly(tmp_path):
     assert (tmp_path / "b" / "config.json").read_text() == written
 
 
+def test_training_ignores_the_callers_torch_modes(tmp_path):
+    """Under no_grad, inference_mode or a float64 default dtype, a run trains the same weights
+    (latent noise and the fitted pool's permuted copies drawn as in float32), and the
+    caller's modes are back afterwards; evaluate leaves a model in the mode it found it."""
+    def run(workdir):
+        settings = TrainSettings(steps=3, batch_size=8, n_points=16, warmup=1, checkpoint_every=3, seed=3,
+                                 latent_noise=0.1, fitted_share=0.5, fitted_pool=16, fitted_steps=2)
+        return train(TINY, settings, workdir, progress=False).state_dict()
+
+    reference = run(tmp_path / "plain")
+    with torch.no_grad():
+        under_no_grad = run(tmp_path / "no_grad")
+        assert not torch.is_grad_enabled()
+    with torch.inference_mode():
+        under_inference = run(tmp_path / "inference")
+        assert torch.is_inference_mode_enabled()
+    torch.set_default_dtype(torch.float64)
+    try:
+        under_float64 = run(tmp_path / "float64")
+        model = MultiScaleAutoencoder(TINY)
+        figures64 = evaluate(model, n_networks=8, n_points=16)
+    finally:
+        torch.set_default_dtype(torch.float32)
+    for other in (under_no_grad, under_inference, under_float64):
+        for key, value in reference.items():
+            assert torch.equal(other[key], value), key
+    assert evaluate(model, n_networks=8, n_points=16) == figures64
+    assert model.training
+    model.eval()
+    evaluate(model, n_networks=8, n_points=16)
+    assert not model.training
+
+
+def test_train_settings_take_numpy_numbers_and_refuse_other_types():
+    settings = TrainSettings(steps=np.int64(4), lr=np.float32(0.5), warmup=np.int32(1))
+    assert type(settings.steps) is int and type(settings.lr) is float and settings.lr == 0.5
+    json.dumps(settings.__dict__)  # as a run saves them
+    for kwargs, message in [(dict(batch_size=4.0), "batch_size must be an int; got 4.0"),
+                            (dict(steps=True), "steps must be an int"),
+                            (dict(lr="0.1"), "lr must be a float; got '0.1'"),
+                            (dict(sparsity_levels=0.2), "sparsity_levels must be a str")]:
+        with pytest.raises(TypeError, match=message):
+            TrainSettings(**kwargs)
+
+
 def test_latent_shape_and_decoders():
     model = MultiScaleAutoencoder(TINY)
     nets, _, _ = sample_zoo_batch(5, 4, 2, variable_inputs=False, n_points=8,
@@ -686,11 +731,27 @@ def test_resume_refuses_init_from_and_fewer_steps_than_done(tmp_path, capsys):
     assert _cli_train(work, "--steps", "4") == 0
     with pytest.raises(SystemExit):
         main(["train", "--workdir", str(work), "--resume", "--init-from", "/no/such/thing"])
-    assert "--init-from starts a new run" in capsys.readouterr().err
+    assert "--init-from starts a new run" in capsys.readouterr().err  # this run did not start so
     before = (work / "config.json").read_text()
     assert main(["train", "--workdir", str(work), "--resume", "--steps", "2", "--no-progress"]) == 2
     assert "is at step 4, past --steps 2" in capsys.readouterr().err
     assert (work / "config.json").read_text() == before
+
+
+def test_a_stage_from_other_weights_resumes_with_the_same_command(tmp_path, capsys):
+    """What a stopped run says to do, "the same command with --resume", works with --init-from too."""
+    assert _cli_train(tmp_path / "a", "--steps", "2") == 0
+    stage = ("--steps", "5", "--seed", "1", "--init-from", str(tmp_path / "a"))
+    assert _cli_train(tmp_path / "whole", *stage) == 0
+    assert _cli_train(tmp_path / "cut", *stage, "--max-minutes", "1e-9") == 0
+    assert "run the same command with --resume" in capsys.readouterr().err
+    assert _cli_train(tmp_path / "cut", *stage, "--max-minutes", "1e-9", "--resume") == 0
+    assert _cli_train(tmp_path / "cut", *stage, "--resume") == 0
+    assert f"it started from {tmp_path / 'a'}" in capsys.readouterr().err
+    whole, cut = (torch.load(tmp_path / d / "state.pt", weights_only=True) for d in ("whole", "cut"))
+    assert cut["step"] == whole["step"] == 5
+    for key, value in whole["model"].items():
+        assert torch.equal(cut["model"][key], value), key
 
 
 def test_stop_after_max_minutes_says_how_to_go_on(tmp_path, capsys):

@@ -9,7 +9,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from .._autoencoder import AutoencoderConfig
-from ._train import PRESETS, RESUME_FREE, TrainSettings, load_run_settings, load_training_state
+from ._train import PRESETS, RESUME_FREE, TrainSettings, _read_state, load_run_settings, load_training_state
 
 _FREE = ", ".join("--" + name.replace("_", "-") for name in RESUME_FREE)
 
@@ -86,9 +86,17 @@ def _train(args, parser: argparse.ArgumentParser) -> int:
         base_config = PRESETS[args.preset or "cornn"]
     if args.steps is not None and args.steps < 1:  # the library's 0 (no step) writes nothing here
         parser.error(f"steps must be at least 1; got {args.steps}.")
-    if args.resume and args.init_from is not None:
-        parser.error("--init-from starts a new run from other weights; a resumed run (--resume) goes on "
-                     "from its own state.pt. Leave out one of them.")
+    if args.resume and args.init_from is not None and saved is not None:
+        # "The same command with --resume" of a run that started from other weights:
+        # it goes on from its own state.pt. A run that did not start so is another run.
+        started_from = _read_state(Path(args.workdir) / "state.pt")["log"].get("init_from") or []
+        if not started_from:
+            parser.error(f"--init-from starts a new run from other weights, but the run in {args.workdir} "
+                         "did not start from any; a resumed run (--resume) goes on from its own state.pt. "
+                         "Leave out --init-from.")
+        print(f"note: --init-from {args.init_from} is not read again: the run in {args.workdir} goes on "
+              f"from its own state.pt (it started from {started_from[-1]}).", file=sys.stderr, flush=True)
+        args.init_from = None
     try:
         config = AutoencoderConfig.from_dict(_pick(args, AutoencoderConfig, base_config.to_dict()))
     except ValueError as err:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .._autoencoder import AutoencoderConfig, MultiScaleAutoencoder, hard_network, soft_network
-from .._base import resolve_device
+from .._base import autograd_enabled, resolve_device
 from .._checkpoints import _build
 from .._encoding import NetworkBatch, canonicalize
 from .._network import MAX_DEPTH
@@ -88,6 +88,24 @@ class TrainSettings:
     distill_steps: int = 300
 
     def __post_init__(self):
+        # numpy numbers become Python ones (the settings are saved as JSON); another
+        # type is refused here, not by a torch call or json.dumps later in the run.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "device" and value is None:
+                continue  # as resolve_device reads it: "auto"
+            kind = {"int": int, "float": float, "str": str}[f.type]
+            if kind is str:
+                ok = isinstance(value, str)
+            elif kind is int:
+                ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+            else:
+                ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+                    value, (bool, np.bool_))
+            if not ok:
+                raise TypeError(f"{f.name} must be {'an' if kind is int else 'a'} {kind.__name__}; "
+                                f"got {value!r} ({type(value).__name__}).")
+            setattr(self, f.name, kind(value))
         resolve_device(self.device)  # a clear ValueError for an unknown device
         for f in fields(self):
             value = getattr(self, f.name)
@@ -220,7 +238,7 @@ def training_step_loss(model, batch, settings: TrainSettings, gen: torch.Generat
     z = model.encode_matrix(values, mask)
     if settings.latent_noise:
         # Drawn on the CPU, so that every device sees the same noise.
-        z = z + settings.latent_noise * torch.randn(z.shape, generator=gen).to(z.device)
+        z = z + settings.latent_noise * torch.randn(z.shape, generator=gen, dtype=z.dtype).to(z.device)
     errs = functional_errors(model, z, nets, x, y)
     func = torch.log1p(errs.min(dim=1).values).mean()
     rec = reconstruction_loss(model, z, canonicalize(nets))
@@ -388,8 +406,10 @@ def train(
     threads = torch.get_num_threads()
     torch.set_num_threads(settings.threads)
     try:
-        model = _build(config, seed=settings.seed)
-        return _run(model, config, settings, Path(workdir), resume, progress, max_minutes, init_from)
+        # Trained with gradients whatever the caller's no_grad or inference mode.
+        with autograd_enabled():
+            model = _build(config, seed=settings.seed)
+            return _run(model, config, settings, Path(workdir), resume, progress, max_minutes, init_from)
     finally:
         torch.set_num_threads(threads)
 
@@ -741,7 +761,7 @@ def _permute_hidden(nets: NetworkBatch, gen: torch.Generator) -> NetworkBatch:
     """The same functions with every hidden layer's neurons randomly permuted."""
     B, k, W, _ = nets.weights.shape
     for layer in range(k):
-        nets = nets.reorder(layer, torch.argsort(torch.rand(B, W, generator=gen), dim=1))
+        nets = nets.reorder(layer, torch.argsort(torch.rand(B, W, generator=gen, dtype=torch.float32), dim=1))
     return nets
 
 
@@ -805,7 +825,18 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
         raise ValueError(f"n_networks must be at least 1 and n_points at least 2; got {n_networks} "
                          f"and {n_points}.")
     cfg = model.config
+    # Evaluated in eval mode; the caller's model goes back to the mode it was in.
+    was_training = model.training
     model.eval()
+    try:
+        return _evaluate(model, cfg, n_networks, n_points, seed)
+    finally:
+        model.train(was_training)
+
+
+def _evaluate(model: MultiScaleAutoencoder, cfg: AutoencoderConfig, n_networks: int, n_points: int,
+              seed: int) -> dict:
+    """The figures of :func:`evaluate`, ``model`` in eval mode."""
     gen = torch.Generator().manual_seed(_EVAL_SEED + seed)
     rel, rel_true, rel_shallow, d_perm, d_other = [], [], [], [], []
     # Networks of one depth at a time, the depths in turn: chunks of 50, smaller
