@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -49,6 +50,21 @@ class AutoencoderConfig:
     weight_scale: float = 5.0
 
     def __post_init__(self):
+        # Types first: a checkpoint's JSON description is read into this, and a
+        # 3.0 or a "no" would otherwise fail later and obscurely (or not at all).
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type == "bool":
+                ok = isinstance(value, (bool, np.bool_))
+            elif f.type == "int":
+                ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+            else:
+                ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+                    value, (bool, np.bool_))
+            if not ok:
+                kind = {"int": "an int", "bool": "a bool"}.get(f.type, "a number")
+                raise TypeError(f"autoencoder config {f.name} must be {kind}; got {value!r}.")
+            object.__setattr__(self, f.name, {"bool": bool, "int": int}.get(f.type, float)(value))
         for name in ("width", "d_model", "n_heads", "dim_feedforward"):
             if not getattr(self, name) >= 1:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}.")
@@ -71,6 +87,11 @@ class AutoencoderConfig:
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"Unknown autoencoder config keys: {sorted(unknown)}.")
+        # Every key: a missing one would silently take its default, another
+        # architecture than the weights were trained with.
+        missing = sorted(known - set(d))
+        if missing:
+            raise ValueError(f"The autoencoder config lacks the keys {missing}.")
         return cls(**d)
 
 

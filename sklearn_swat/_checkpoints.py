@@ -159,6 +159,12 @@ def _load_cached(weights: str, sha256: str, config_json: str) -> MultiScaleAutoe
         raise CheckpointError(
             f"Checkpoint file {weights} is not a readable safetensors file: {exc}."
         ) from exc
+    bad = [k for k, v in state.items() if v.dtype != torch.float32 or not bool(torch.isfinite(v).all())]
+    if bad:
+        raise CheckpointError(
+            f"Checkpoint file {weights} holds tensors that are not finite float32 values: {bad[:5]}"
+            f"{' ...' if len(bad) > 5 else ''}. Export the checkpoint again from a healthy training state."
+        )
     config = AutoencoderConfig.from_dict(json.loads(config_json))
     try:
         model = _build(config)
@@ -230,25 +236,39 @@ def untrained_autoencoder(config: AutoencoderConfig, seed: int = 0) -> MultiScal
 
 def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.PathLike,
                     extra: dict | None = None) -> Path:
-    """Write ``folder/NAME.safetensors`` and ``folder/NAME.json``."""
+    """Write ``folder/NAME.safetensors`` and ``folder/NAME.json``.
+
+    Both are written whole to temporary files first and then renamed into
+    place, weights first: a failure while writing (a full disk, say) leaves
+    a checkpoint of that name as it was.
+    """
     from safetensors.torch import save_file
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / f"{name}.safetensors"
-    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    save_file(state, str(weights))
-    # safetensors writes the file readable by its owner only; give it the
-    # permissions of any file made here (the umask's), as the JSON gets.
-    umask = os.umask(0)
-    os.umask(umask)
-    weights.chmod(0o666 & ~umask)
-    info = {
-        "name": name,
-        "file": weights.name,
-        "sha256": sha256_file(weights),
-        "config": model.config.to_dict(),
-        **(extra or {}),
-    }
-    (folder / f"{name}.json").write_text(json.dumps(info, indent=1) + "\n")
+    meta = folder / f"{name}.json"
+    # Not matched by "*.json" or "*.safetensors", so never read as a checkpoint.
+    tmp_weights, tmp_meta = folder / f".{name}.safetensors.tmp", folder / f".{name}.json.tmp"
+    try:
+        state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+        save_file(state, str(tmp_weights))
+        # safetensors writes the file readable by its owner only; give it the
+        # permissions of any file made here (the umask's), as the JSON gets.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp_weights.chmod(0o666 & ~umask)
+        info = {
+            "name": name,
+            "file": weights.name,
+            "sha256": sha256_file(tmp_weights),
+            "config": model.config.to_dict(),
+            **(extra or {}),
+        }
+        tmp_meta.write_text(json.dumps(info, indent=1) + "\n")
+        os.replace(tmp_weights, weights)
+        os.replace(tmp_meta, meta)
+    finally:
+        tmp_weights.unlink(missing_ok=True)
+        tmp_meta.unlink(missing_ok=True)
     return weights

@@ -2,6 +2,7 @@
 
 import json
 import pickle
+import re
 import shutil
 
 import pytest
@@ -155,6 +156,34 @@ def test_description_missing_what_the_package_reads_is_refused(copy_of, edit, me
         load_autoencoder(path)
 
 
+@pytest.mark.parametrize("edit, message", [
+    # A missing key would take its default: another architecture than the weights'.
+    (lambda config: config.pop("n_heads"), r"lacks the keys \['n_heads'\]"),
+    (lambda config: config.update(width=7.0), "width must be an int; got 7.0"),
+    (lambda config: config.update(variable_inputs="no"), "variable_inputs must be a bool; got 'no'"),
+])
+def test_config_without_a_key_or_of_a_wrong_type_is_refused(copy_of, edit, message):
+    path = copy_of()
+    info = json.loads(path.with_suffix(".json").read_text())
+    edit(info["config"])
+    path.with_suffix(".json").write_text(json.dumps(info))
+    with pytest.raises(CheckpointError, match=f"description .* is corrupt: .*{message}"):
+        load_autoencoder(path)
+
+
+@pytest.mark.parametrize("spoil", ["nan", "float64"])
+def test_weights_that_are_not_finite_float32_are_refused(copy_of, spoil):
+    from safetensors.torch import load_file, save
+
+    path = copy_of()
+    state = load_file(path)
+    key = sorted(state)[0]
+    state[key] = state[key].double() if spoil == "float64" else torch.full_like(state[key], float("nan"))
+    _replace_weights(path, save(state))
+    with pytest.raises(CheckpointError, match=rf"not finite float32 values: \['{re.escape(key)}'\]"):
+        load_autoencoder(path)
+
+
 def test_listing_is_by_file_name_and_names_a_broken_description(copy_of, tmp_path, monkeypatch):
     import sklearn_swat._checkpoints as checkpoints
 
@@ -198,3 +227,32 @@ def test_saved_checkpoint_is_readable_as_the_umask_allows(tmp_path):
         os.umask(umask)
     assert weights.stat().st_mode & 0o777 == 0o644
     assert weights.with_suffix(".json").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_failed_save_leaves_the_checkpoint_of_that_name_loadable(tmp_path, monkeypatch):
+    """Exporting over a checkpoint (as ``export --name cornn`` does) and failing on the way
+    (a full disk while writing the description) leaves the old pair whole, no stray files."""
+    import json
+    import pathlib
+
+    from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
+
+    config = load_autoencoder("cornn").config
+    save_checkpoint(untrained_autoencoder(config, seed=1), "x", tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    real_write = pathlib.Path.write_text
+
+    def full_disk(self, *args, **kwargs):
+        if self.name.endswith(".json.tmp"):
+            raise OSError(28, "No space left on device")
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        save_checkpoint(untrained_autoencoder(config, seed=2), "x", tmp_path)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    loaded = load_autoencoder(tmp_path / "x.safetensors")
+    expected = untrained_autoencoder(config, seed=1).state_dict()
+    assert all(torch.equal(v, expected[k]) for k, v in loaded.state_dict().items())
+    assert json.loads((tmp_path / "x.json").read_text())["name"] == "x"
