@@ -148,6 +148,11 @@ def resolve_device(device: str | None) -> torch.device:
             f"device={device!r} was asked for but CUDA is not available; "
             "use device='cpu' or device='auto'."
         )
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(
+            f"device={device!r}: there is no GPU of index {dev.index}; this machine has "
+            f"{torch.cuda.device_count()} (cuda:0 to cuda:{torch.cuda.device_count() - 1})."
+        )
     return dev
 
 

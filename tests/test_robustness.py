@@ -159,6 +159,20 @@ def test_unknown_device_is_refused_by_name(name, device):
         ESTIMATORS[name]().set_params(device=device).fit(X, y)
 
 
+def test_a_gpu_index_the_machine_lacks_is_refused_by_name(monkeypatch):
+    """cuda:N past the last GPU is a clear error before any work (here two GPUs pretended)."""
+    import torch
+
+    from sklearn_swat._base import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert resolve_device("cuda:1") == torch.device("cuda:1")
+    assert resolve_device("cuda") == torch.device("cuda")
+    with pytest.raises(ValueError, match=r"no GPU of index 2; this machine has 2 \(cuda:0 to cuda:1\)"):
+        resolve_device("cuda:2")
+
+
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_memmap_input(name, tmp_path):
     path = tmp_path / "X.npy"
