@@ -836,6 +836,25 @@ def test_resume_messages_name_where_a_value_came_from(tmp_path, capsys):
                      "--no-progress"]) == 0
 
 
+def test_init_from_a_bundled_name_means_the_bundled_checkpoint(tmp_path, monkeypatch, capsys):
+    """A plain name is a training folder here unless a bundled checkpoint has it: then the
+    bundled one (with a warning naming the folder and how to pick it: ./NAME)."""
+    monkeypatch.chdir(tmp_path)
+    assert _cli_train("cornn", "--steps", "2") == 0
+    assert _cli_train("myrun", "--steps", "2") == 0
+    capsys.readouterr()
+    with pytest.warns(UserWarning, match=r"bundled checkpoint 'cornn', not from the training folder cornn/"):
+        # The bundled cornn is of another config than these tiny runs: refused as such.
+        assert _cli_train("b", "--steps", "1", "--init-from", "cornn") == 2
+    assert "has config" in capsys.readouterr().err
+    assert _cli_train("c", "--steps", "1", "--init-from", "./cornn") == 0
+    assert _cli_train("d", "--steps", "1", "--init-from", "myrun") == 0
+    from sklearn_swat.pretrain._train import load_training_state
+
+    for run, origin in (("c", "cornn"), ("d", "myrun")):
+        assert load_training_state(tmp_path / run)[1]["init_from"] == [origin]
+
+
 def test_init_from_takes_a_state_file_and_names_a_folder_without_one(tmp_path, capsys):
     assert _cli_train(tmp_path / "a", "--steps", "2") == 0
     assert _cli_train(tmp_path / "b", "--steps", "1", "--init-from", str(tmp_path / "a" / "state.pt")) == 0

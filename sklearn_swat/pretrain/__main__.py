@@ -161,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="stop after this many minutes (after a checkpoint); resume later")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--init-from", default=None,
-                   help="start from these weights (a training folder, a checkpoint name or path) "
-                        "with a fresh optimizer and schedule; use another --seed than their run")
+                   help="start from these weights (a training folder, a checkpoint name or path; a "
+                        "bundled checkpoint's name means it even where a folder of that name is here: "
+                        "./NAME for the folder) with a fresh optimizer and schedule; use another --seed "
+                        "than their run")
     _add_dataclass_options(p, AutoencoderConfig, presets=PRESETS)
     _add_dataclass_options(p, TrainSettings)
 

@@ -703,17 +703,23 @@ def cpu_name(threads: int) -> str:
 def _warm_start(model: MultiScaleAutoencoder, config: AutoencoderConfig,
                 init_from: str | os.PathLike) -> dict:
     """Load ``init_from``'s weights into ``model``; the log that continues its log."""
-    from .._checkpoints import load_autoencoder, load_checkpoint_info
+    from .._checkpoints import WEIGHTS_DIR, load_autoencoder, load_checkpoint_info
 
     source = Path(init_from)
     if source.name == "state.pt" and source.is_file():
         source = source.parent  # a run's state file names its run
-    # A plain name is a bundled checkpoint's, even where a folder of that name is here.
+    # A bundled checkpoint's plain name means that checkpoint, even where a
+    # training folder of that name is here (./NAME names the folder).
     named = os.sep not in str(init_from) and "/" not in str(init_from)
+    bundled = named and (WEIGHTS_DIR / f"{init_from}.json").is_file()
+    if bundled and (source / "state.pt").exists():
+        warnings.warn(f"--init-from {init_from}: starting from the bundled checkpoint {init_from!r}, not "
+                      f"from the training folder {init_from}/ here; pass ./{init_from} for the folder.",
+                      stacklevel=2)
     if source.is_dir() and not (source / "state.pt").exists() and not named:
         raise FileNotFoundError(f"--init-from {init_from}: no state.pt in this folder. Pass a training "
                                 "folder (with its state.pt), a checkpoint name or a .safetensors path.")
-    if (source / "state.pt").exists():
+    if not bundled and (source / "state.pt").exists():
         earlier, old, settings = load_training_state(source)
         steps, seconds, origin = old["step"] + old.get("step_offset", 0), old["seconds"], str(source)
     else:
