@@ -191,6 +191,7 @@ def test_dask_local_cluster(quick_run, tmp_path, monkeypatch):
 
 def test_unreachable_scheduler(tmp_path):
     """An address where no scheduler listens fails with a clear error within the timeout."""
+    pytest.importorskip("distributed")
     start = time.perf_counter()
     with pytest.raises(BenchmarkError, match=r"Could not reach the dask scheduler at 'tcp://127.0.0.1:1'"):
         run_benchmark(
