@@ -836,6 +836,32 @@ def test_resume_messages_name_where_a_value_came_from(tmp_path, capsys):
                      "--no-progress"]) == 0
 
 
+def test_export_without_out_leaves_an_installed_packages_checkpoints_alone(tmp_path, monkeypatch, capsys):
+    """Installed (weights/ under site-packages), export needs --out: it would replace the
+    bundled checkpoints in place, and its files would outlive an uninstall."""
+    from sklearn_swat.pretrain import _report
+
+    weights = tmp_path / "lib" / "python3.11" / "site-packages" / "sklearn_swat" / "weights"
+    weights.mkdir(parents=True)
+    monkeypatch.setattr(_report, "WEIGHTS_DIR", weights)
+    assert _cli_train(tmp_path / "run", "--steps", "1") == 0
+    capsys.readouterr()
+    assert main(["export", "--workdir", str(tmp_path / "run"), "--name", "cornn", "--n-networks", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "--out is needed: sklearn_swat is installed" in err
+    assert "autoencoder='DIR/cornn.safetensors'" in err
+    assert list(weights.iterdir()) == []
+    assert main(["export", "--workdir", str(tmp_path / "run"), "--name", "cornn", "--n-networks", "4",
+                 "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "cornn.safetensors").is_file()
+    # In a source checkout (no site-packages on the path) the default stays the package's weights/.
+    checkout = tmp_path / "src" / "sklearn_swat" / "weights"
+    checkout.mkdir(parents=True)
+    monkeypatch.setattr(_report, "WEIGHTS_DIR", checkout)
+    assert main(["export", "--workdir", str(tmp_path / "run"), "--name", "x", "--n-networks", "4"]) == 0
+    assert (checkout / "x.safetensors").is_file()
+
+
 def test_init_from_a_bundled_name_means_the_bundled_checkpoint(tmp_path, monkeypatch, capsys):
     """A plain name is a training folder here unless a bundled checkpoint has it: then the
     bundled one (with a warning naming the folder and how to pick it: ./NAME)."""

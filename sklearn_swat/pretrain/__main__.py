@@ -171,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("export", help="write a training state as a package checkpoint")
     p.add_argument("--workdir", required=True)
     p.add_argument("--name", required=True, help="checkpoint name, a plain file name such as cornn")
-    p.add_argument("--out", default=None, help="folder (default: the package's weights/)")
+    p.add_argument("--out", default=None,
+                   help="folder (default: the package's weights/, in a source checkout only; an "
+                        "installed package needs --out)")
     p.add_argument("--n-networks", type=_positive_int, default=1000,
                    help="zoo networks for the quality figures stored with it")
 

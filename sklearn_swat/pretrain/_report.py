@@ -52,6 +52,11 @@ def _options(settings: dict) -> str:
     return " ".join(out)
 
 
+def _installed(folder: Path) -> bool:
+    """Whether ``folder`` lies in a Python installation's packages, not in a source checkout."""
+    return any(part in ("site-packages", "dist-packages") for part in folder.resolve().parts)
+
+
 def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None = None,
            n_networks: int = 1000, warn: Callable[[str], None] | None = None) -> Path:
     """Write the training state of ``workdir`` as checkpoint ``name``.
@@ -66,7 +71,9 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
     name : str
         The checkpoint's name: a plain file name, without a folder.
     out : str or path-like, default=None
-        Folder of the checkpoint; None: the package's bundled weights.
+        Folder of the checkpoint; None: the package's bundled weights, in a
+        source checkout (an editable install) only: an installed package's
+        are not replaced (a ValueError asks for ``out``).
     n_networks : int, default=1000
         Zoo networks of the quality figures.
     warn : callable, default=None
@@ -86,6 +93,13 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
     if bad:
         raise ValueError(f"the run in {workdir} has non-finite weights ({len(bad)} tensors, e.g. {bad[0]}): "
                          "it diverged, and is not exported. Train again with a lower --lr.")
+    if out is None and _installed(WEIGHTS_DIR):
+        # Only a source checkout's weights/ is the project's to replace: an installed
+        # package's would be overwritten in place and outlive an uninstall.
+        raise ValueError(f"--out is needed: sklearn_swat is installed ({WEIGHTS_DIR} is in the Python "
+                         "installation, not a source checkout), and an export there would replace its "
+                         "bundled checkpoints. Give --out DIR and load the result by its path, e.g. "
+                         f"SWATRegressor(autoencoder='DIR/{name}.safetensors').")
     # The folder is made (or found unwritable) before the minutes of evaluation.
     folder = Path(out) if out is not None else WEIGHTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
