@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _num_samples,
     check_array,
     check_is_fitted,
     validate_data,
@@ -208,8 +209,20 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------ data
     def _validate_fit_data(self, X, y, sample_weight):
-        shape = getattr(y, "shape", ())
-        if isinstance(shape, tuple) and len(shape) == 2 and shape[1] > 1:
+        shape = getattr(y, "shape", None)
+        if shape is None:  # a list of lists has a shape too; a ragged one is left to validate_data
+            try:
+                shape = np.shape(y)
+            except ValueError:
+                shape = ()
+        try:
+            n_samples = _num_samples(X)
+        except TypeError:  # not array-like: validate_data says so
+            n_samples = None
+        # Several targets, one per column; a y of one row and as many columns as X has
+        # rows is one target transposed (validate_data names the sample counts).
+        if (isinstance(shape, tuple) and len(shape) == 2 and shape[1] > 1
+                and not (shape[0] == 1 and shape[1] == n_samples)):
             name = type(self).__name__
             raise ValueError(
                 f"{name} fits one target, but y has shape {shape} ({shape[1]} targets). "

@@ -58,6 +58,9 @@ CASES = {
     "float16 target far from 0": (X, (2e4 + 1e3 * y).astype(np.float16), "fit"),
     "wrong length": (X, y[:-1], "inconsistent numbers of samples"),
     "two targets": (X, np.c_[y, -y], r"fits one target.*MultiOutputRegressor"),
+    "two targets as lists": (X, np.c_[y, -y].tolist(), r"fits one target.*MultiOutputRegressor"),
+    # One target transposed: not several targets (MultiOutputRegressor would not help).
+    "target as one row": (X, y.reshape(1, -1), r"y should be a 1d array, got an array of shape \(1, 60\)"),
 }
 
 
