@@ -23,6 +23,7 @@ from ._base import (
     torch_threads,
 )
 from ._checkpoints import (
+    WEIGHTS_DIR,
     CheckpointError,
     list_checkpoints,
     load_autoencoder,
@@ -49,6 +50,18 @@ def _depths_ok(depths) -> bool:
     if not all(isinstance(d, Integral) and not isinstance(d, bool) for d in ds):
         return False
     return len(ds) > 0 and all(1 <= d <= MAX_DEPTH for d in ds) and len(set(ds)) == len(ds)
+
+
+def _bundled_checkpoints() -> dict[str, dict]:
+    """:func:`list_checkpoints`, or a CheckpointError where the package has none."""
+    checkpoints = list_checkpoints()
+    if not checkpoints:
+        raise CheckpointError(
+            f"No bundled autoencoder checkpoint in {WEIGHTS_DIR}: this installation of sklearn-swat "
+            "lacks its package data (weights/*.safetensors and *.json). Reinstall the package, or pass "
+            "autoencoder= the path of an exported .safetensors file."
+        )
+    return checkpoints
 
 
 class SWATRegressor(BaseSparseNetworkRegressor):
@@ -425,7 +438,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     # ------------------------------------------------------------ helpers
     @property
     def _max_features(self) -> int:
-        return max(info["config"]["max_inputs"] for info in list_checkpoints().values())
+        return max((info["config"]["max_inputs"] for info in list_checkpoints().values()), default=0)
 
     def _load_model(self, n_features: int, seed: int):
         """The autoencoder to search, its name and the sha256 of its weights.
@@ -440,7 +453,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         if name == "auto":
             fitting = [
                 (info["config"]["max_inputs"], n)
-                for n, info in list_checkpoints().items()
+                for n, info in _bundled_checkpoints().items()
                 if info["config"]["max_inputs"] >= n_features
             ]
             if not fitting:

@@ -256,3 +256,19 @@ def test_a_failed_save_leaves_the_checkpoint_of_that_name_loadable(tmp_path, mon
     expected = untrained_autoencoder(config, seed=1).state_dict()
     assert all(torch.equal(v, expected[k]) for k, v in loaded.state_dict().items())
     assert json.loads((tmp_path / "x.json").read_text())["name"] == "x"
+
+
+@pytest.mark.parametrize("autoencoder", ["auto", "untrained:auto"])
+def test_an_installation_without_its_checkpoints_says_so(tmp_path, monkeypatch, autoencoder):
+    """Package data lost (a broken or vendored copy): a fit says what is missing, not max()'s error."""
+    import numpy as np
+
+    import sklearn_swat._checkpoints as checkpoints
+    import sklearn_swat._swat as swat
+    from sklearn_swat import SWATRegressor
+
+    monkeypatch.setattr(checkpoints, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr(swat, "WEIGHTS_DIR", tmp_path)
+    X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
+    with pytest.raises(CheckpointError, match=r"No bundled autoencoder checkpoint in .*lacks its package"):
+        SWATRegressor(autoencoder=autoencoder).fit(X, X[:, 0])
