@@ -210,10 +210,10 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------ data
     def _validate_fit_data(self, X, y, sample_weight):
         shape = getattr(y, "shape", None)
-        if shape is None:  # a list of lists has a shape too; a ragged one is left to validate_data
+        if shape is None and isinstance(y, (list, tuple)):  # a list of lists has a shape too
             try:
                 shape = np.shape(y)
-            except ValueError:
+            except ValueError:  # ragged: left to validate_data
                 shape = ()
         try:
             n_samples = _num_samples(X)
