@@ -35,6 +35,16 @@ from sklearn_swat.datasets import cornn_names, load_cornn
 HEADER = ",".join(COLUMNS) + "\n"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _generated_data():
+    """These runs fit generated data: a developer's SKLEARN_SWAT_CORNN_HOME is set aside."""
+    from sklearn_swat.datasets._cornn import DATA_HOME_ENV
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(DATA_HOME_ENV, raising=False)
+        yield
+
+
 def _cornn(out, *args):
     return main(["cornn", "--out", str(out), "--quick", "--no-progress", *args])
 
