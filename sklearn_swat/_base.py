@@ -22,7 +22,7 @@ from sklearn.utils.validation import (
 )
 from torch import nn
 
-from ._network import ACTIVATIONS, SparseMLP, check_float_dtype
+from ._network import _PREDICT_BLOCK, ACTIVATIONS, SparseMLP, check_float_dtype
 
 if TYPE_CHECKING:  # annotations only
     import matplotlib.axes
@@ -341,21 +341,41 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         (3,)
         """
         check_is_fitted(self, "network_")
-        # C order: the same numbers give the same bits whatever the input's layout.
-        X = validate_data(self, X, reset=False, dtype=np.float64, order="C")
+        # float32 is kept here and converted a block at a time, as the scaling is
+        # done: memory of a few MB beyond X and the output, whatever the rows. The
+        # blocks are the network's own (_PREDICT_BLOCK rows), in C order: the same
+        # bits as one float64 copy scaled whole, whatever the input's dtype or layout.
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        out = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], _PREDICT_BLOCK):
+            Xs = self._scaled_block(X, start)
+            if not np.isfinite(Xs).all():
+                self._refuse_unscalable(X)
+            out[start:start + _PREDICT_BLOCK] = self.network_.predict(Xs)
+        out *= self.y_scale_  # in place: the same bits as out * y_scale_ + y_offset_
+        out += self.y_offset_
+        return out
+
+    def _scaled_block(self, X: np.ndarray, start: int) -> np.ndarray:
+        """Rows ``start`` to ``start + _PREDICT_BLOCK`` of ``X``, in float64, scaled as in fit."""
+        block = np.ascontiguousarray(X[start:start + _PREDICT_BLOCK], dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
-            Xs = X * self.x_scale_ + self.x_offset_
-        if not np.isfinite(Xs).all():
-            if not np.isfinite(X).all():  # assume_finite=True skipped the usual check
+            return block * self.x_scale_ + self.x_offset_
+
+    def _refuse_unscalable(self, X: np.ndarray) -> None:
+        """Raise the error for rows that do not scale to finite numbers, counted over all of X."""
+        rows = []
+        for start in range(0, X.shape[0], _PREDICT_BLOCK):
+            block = X[start:start + _PREDICT_BLOCK]
+            if not np.isfinite(block).all():  # assume_finite=True skipped the usual check
                 raise ValueError("X contains NaN or infinity. Remove those rows or impute them.")
-            rows = np.flatnonzero(~np.isfinite(Xs).all(axis=1))
-            raise ValueError(
-                f"X has {len(rows)} row(s) (the first: row {rows[0]}) too far outside the "
-                "training data's range to scale in float64 (a feature whose training values "
-                "barely varied has a huge scale). Check those rows, or fit on data that "
-                "covers them."
-            )
-        return self.network_.predict(Xs) * self.y_scale_ + self.y_offset_
+            rows.extend(start + np.flatnonzero(~np.isfinite(self._scaled_block(X, start)).all(axis=1)))
+        raise ValueError(
+            f"X has {len(rows)} row(s) (the first: row {rows[0]}) too far outside the "
+            "training data's range to scale in float64 (a feature whose training values "
+            "barely varied has a huge scale). Check those rows, or fit on data that "
+            "covers them."
+        )
 
     # ------------------------------------------------------------ views
     @property

@@ -118,6 +118,43 @@ def test_inputs_too_far_out_to_scale_are_refused_at_predict(name):
         est.predict(far)
 
 
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_rows_too_far_out_are_counted_over_every_block(name, monkeypatch):
+    """predict scales a block of rows at a time: the error still counts all of X's bad rows."""
+    import sklearn
+
+    est = ESTIMATORS[name]().fit(X * 1e-300, y)
+    monkeypatch.setattr("sklearn_swat._base._PREDICT_BLOCK", 2)
+    monkeypatch.setattr("sklearn_swat._network._PREDICT_BLOCK", 2)
+    far = np.zeros((7, 2))
+    far[[3, 6], 0] = 1e10
+    with pytest.raises(ValueError, match=r"2 row\(s\) \(the first: row 3\) too far outside"):
+        est.predict(far)
+    far[5, 1] = np.nan  # after the first bad block: a NaN is named as such
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError, match="X contains NaN or infinity"):
+            est.predict(far)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_predict_memory_does_not_grow_with_the_rows(name):
+    """Beyond X and the output, predict holds one block of rows at a time: float32 X is not
+    copied whole to float64, nor scaled whole (tracemalloc's peak at 4 and at 16 blocks)."""
+    import tracemalloc
+
+    from sklearn_swat._network import _PREDICT_BLOCK
+
+    est = ESTIMATORS[name]().fit(X, y)
+    peaks = []
+    for blocks in (4, 16):
+        big = np.random.RandomState(0).uniform(-1, 1, (blocks * _PREDICT_BLOCK, 2)).astype(np.float32)
+        tracemalloc.start()
+        est.predict(big)
+        peaks.append(tracemalloc.get_traced_memory()[1] - 8 * len(big))  # less the output
+        tracemalloc.stop()
+    assert peaks[1] - peaks[0] < 2**20, peaks  # 12 more blocks of float64 X alone would be 12 MB
+
+
 @pytest.mark.parametrize("scale", [1e39, 1e-50], ids=["overflow", "underflow"])
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_export_refuses_a_dtype_the_scaling_does_not_fit(name, scale):
