@@ -596,11 +596,17 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         else:
             val, train = np.array([], dtype=int), np.arange(n)
 
+        # Each split's rows gathered once: on large data the gathers, not the
+        # networks' forwards, were most of the cost of the many scorings below.
+        train_rows = (Xs[train], ys[train], sample_weight[train])
+        val_rows = (Xs[val], ys[val], sample_weight[val])
+
         def mse(net, rows):
-            if len(rows) == 0:
+            X_rows, y_rows, w_rows = rows
+            if len(y_rows) == 0:
                 return np.nan
-            err = (net.predict(Xs[rows]) - ys[rows]) ** 2
-            return float(np.average(err, weights=sample_weight[rows]))
+            err = (net.predict(X_rows) - y_rows) ** 2
+            return float(np.average(err, weights=w_rows))
 
         # The constant network (one parameter: the training mean) competes
         # too, so a searched network has to beat predicting the mean by more
@@ -617,7 +623,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         try:
             with torch_threads(effective_n_threads(self.n_jobs)):
                 candidates, curve = latent_search(
-                    model, Xs[train], ys[train], sample_weight[train], settings,
+                    model, *train_rows, settings,
                     seed=int(rng.randint(0, 2**31 - 1)), device=device,
                     progress=(lambda i: bar.update(1)) if bar is not None else None,
                 )
@@ -629,8 +635,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         depths = np.array([c.depth for c in candidates] + [0])
         restarts = np.array([c.restart for c in candidates] + [0])
 
-        train_loss = np.array([mse(net, train) for net in networks])
-        val_loss = np.array([mse(net, val) for net in networks])
+        train_loss = np.array([mse(net, train_rows) for net in networks])
+        val_loss = np.array([mse(net, val_rows) for net in networks])
         sizes = np.array([net.n_nonzero for net in networks])
         score = val_loss if use_val else train_loss
         score = np.where(np.isfinite(score), score, np.inf)
@@ -668,7 +674,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 net = prune(net, fit_rows, check_rows, budget=budget, polish_iter=polish_each)
             networks[i] = net
             sizes[i] = net.n_nonzero
-            train_loss[i], val_loss[i] = mse(net, train), mse(net, val)
+            train_loss[i], val_loss[i] = mse(net, train_rows), mse(net, val_rows)
             score[i] = val_loss[i] if use_val else train_loss[i]
             finished.append(i)
         # The smallest finished network still within the budget (a polish
@@ -693,7 +699,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                     net = polish(net, *fit_rows, max_iter=self.polish_iter)[0]
                 networks[i] = prune(net, fit_rows, check_rows, budget=-np.inf,
                                     polish_iter=polish_each, max_nonzero=self.max_nonzero)
-                train_loss[i], val_loss[i] = mse(networks[i], train), mse(networks[i], val)
+                train_loss[i], val_loss[i] = mse(networks[i], train_rows), mse(networks[i], val_rows)
                 sizes[i] = networks[i].n_nonzero
             score = val_loss if use_val else train_loss
             score = np.where(np.isfinite(score) & (sizes <= self.max_nonzero), score, np.inf)
@@ -704,8 +710,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             if network is not constant and self.prune:
                 network = prune(network, fit_rows, check_rows, budget=budget, polish_iter=polish_each)
         sizes[pick] = network.n_nonzero
-        train_loss[pick] = mse(network, train)
-        val_loss[pick] = mse(network, val)
+        train_loss[pick] = mse(network, train_rows)
+        val_loss[pick] = mse(network, val_rows)
 
         self._set_fitted(network, name, sha, device, curve)
         self.candidates_ = {
