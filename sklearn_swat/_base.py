@@ -423,7 +423,9 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         module : torch.nn.Module
-            Maps a tensor of shape ``(n, n_features)`` to ``(n,)``.
+            Maps a tensor of shape ``(n, n_features)`` to ``(n,)``, all rows
+            in one batch (unlike :meth:`predict`, which works through large
+            inputs a block at a time): split very large inputs yourself.
 
         Examples
         --------

@@ -145,16 +145,19 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         whose decoded network fits the training rows best; ``None`` all.
     polish_iter : int, default=1000
         Full-batch L-BFGS iterations on the chosen network's non-zero
-        weights and biases (its zeros, gates and activations fixed); each
+        weights and biases (its zeros, gates and activations fixed), on the
+        training rows (a fixed random 8192 of them when there are more); each
         depth's best decoded networks get a quarter of them before the
         choice. 0, with ``refine_iter=0`` and ``prune=False``, gives the
         paper's pure latent descent.
     prune : bool, default=True
         After the polish, remove the weights that matter least, a group at a
         time, each removal followed by a short polish (a fifth of
-        ``polish_iter``, at least one iteration), as long as the held-out MSE stays within the
-        selection's budget (``selection_tolerance`` of the best candidate's,
-        or ``target_error`` where that is more).
+        ``polish_iter``, at least one iteration), as long as the held-out MSE
+        (on a fixed random 8192 of the held-out rows when there are more)
+        stays within the selection's budget (``selection_tolerance`` of the
+        best candidate's, or ``target_error`` where that is more). The chosen
+        network is then scored on every held-out row.
     prune_candidates : int, default=1
         How many candidates are polished and pruned before the choice:
         first those the selection accepts (within ``selection_tolerance`` of
