@@ -85,13 +85,14 @@ def _weighted_mse(pred: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch
 
 @torch.no_grad()
 def _weighted_mse_blocks(nets: NetworkBatch, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor,
-                         block: int = _FORWARD_BLOCK) -> torch.Tensor:
+                         block: int | None = None) -> torch.Tensor:
     """:func:`_weighted_mse` of every network of ``nets`` on ``X``, a block of rows at a time.
 
     The intermediate tensors of one forward hold (networks x rows x width)
     values each; a block keeps them a few MB on large data. With at most
     ``block`` rows it is one forward, as :func:`_weighted_mse`.
     """
+    block = _FORWARD_BLOCK if block is None else block
     if X.shape[0] <= block:
         return _weighted_mse(nets.forward(X), y, w)
     total = sum(((nets.forward(X[i:i + block]) - y[i:i + block]) ** 2 * w[i:i + block]).sum(-1)
@@ -480,7 +481,8 @@ def refine(batches: list[NetworkBatch], X: torch.Tensor, y: torch.Tensor, w: tor
         return NetworkBatch(ps[0] * wm, ps[1], b.act, b.gates, ps[2] * om, ps[3], b.in_mask, b.unit_mask)
 
     with torch.no_grad():
-        start = [_weighted_mse(b.forward(X), y, w) for b in batches]
+        # A block of rows at a time on large data, as the ranking of restarts.
+        start = [_weighted_mse_blocks(b, X, y, w) for b in batches]
     n = X.shape[0]
     for _ in range(n_iter):
         rows = _rows(n, batch_size, gen, X.device)
@@ -494,7 +496,7 @@ def refine(batches: list[NetworkBatch], X: torch.Tensor, y: torch.Tensor, w: tor
         for i, ps in enumerate(params):
             refined = build(i, [p.detach() for p in ps])
             # Keep the refinement only where it lowered the full-data loss.
-            keep = _weighted_mse(refined.forward(X), y, w) < start[i]
+            keep = _weighted_mse_blocks(refined, X, y, w) < start[i]
             fields_ = []
             for new, old in zip((refined.weights, refined.biases, refined.out_w, refined.out_b),
                                 (batches[i].weights, batches[i].biases, batches[i].out_w, batches[i].out_b)):

@@ -77,6 +77,38 @@ def test_weighted_mse_in_blocks_matches_one_pass(rng):
     torch.testing.assert_close(_weighted_mse_blocks(nets, X, y, w, block=7), one)
 
 
+def test_refine_scores_large_data_a_block_at_a_time(rng, monkeypatch):
+    """refine judges its networks on all rows, a block at a time on large data: the same
+    refined networks as one pass (here blocks of 7 rows against one of 23)."""
+    from sklearn_swat import _latent_search
+    from sklearn_swat._latent_search import refine
+
+    nets = batch_from_networks([random_network(rng, sizes=(7, 5)) for _ in range(3)], width=8,
+                               dtype=torch.float64)
+    X = torch.nn.functional.pad(torch.as_tensor(rng.uniform(-2, 2, (23, 2))), (0, 6))
+    y, w = torch.as_tensor(rng.randn(23)), torch.as_tensor(rng.rand(23))
+
+    def run():
+        out = refine([nets], X, y, w, n_iter=5, lr=0.05, batch_size=8, gen=torch.Generator().manual_seed(0))
+        return out[0]
+
+    one_pass = run()
+    forwards = []
+    real_forward = type(nets).forward
+
+    def spy(self, X):
+        forwards.append(X.shape[0])
+        return real_forward(self, X)
+
+    monkeypatch.setattr(_latent_search, "_FORWARD_BLOCK", 7)
+    monkeypatch.setattr(type(nets), "forward", spy)
+    blocked = run()
+    assert 23 not in forwards and forwards.count(2) == 2  # 7 + 7 + 7 + 2 rows, before and after
+    for a, b in zip((one_pass.weights, one_pass.biases, one_pass.out_w, one_pass.out_b),
+                    (blocked.weights, blocked.biases, blocked.out_w, blocked.out_b)):
+        torch.testing.assert_close(a, b)
+
+
 def test_predict_saturates_without_overflow():
     # Pre-activations of +-2000: exp overflows in a naive sigmoid. Each
     # neuron must saturate exactly (sigmoid 1 and 0, tanh +-1, leaky ReLU
