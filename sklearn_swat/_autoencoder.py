@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-import numpy as np
 import torch
 from torch import nn
 
+from ._base import typed_field
 from ._encoding import N_ACT, Layout, NetworkBatch, canonicalize, n_columns, parse_matrix
 from ._network import MAX_DEPTH
 
@@ -53,18 +53,8 @@ class AutoencoderConfig:
         # Types first: a checkpoint's JSON description is read into this, and a
         # 3.0 or a "no" would otherwise fail later and obscurely (or not at all).
         for f in fields(self):
-            value = getattr(self, f.name)
-            if f.type == "bool":
-                ok = isinstance(value, (bool, np.bool_))
-            elif f.type == "int":
-                ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-            else:
-                ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-                    value, (bool, np.bool_))
-            if not ok:
-                kind = {"int": "an int", "bool": "a bool"}.get(f.type, "a number")
-                raise TypeError(f"autoencoder config {f.name} must be {kind}; got {value!r}.")
-            object.__setattr__(self, f.name, {"bool": bool, "int": int}.get(f.type, float)(value))
+            value = typed_field(f"autoencoder config {f.name}", f.type, getattr(self, f.name))
+            object.__setattr__(self, f.name, value)
         for name in ("width", "d_model", "n_heads", "dim_feedforward"):
             if not getattr(self, name) >= 1:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}.")

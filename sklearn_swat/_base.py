@@ -131,6 +131,26 @@ def seeded_global_rng(seed: int | None = None):
         yield
 
 
+def typed_field(what: str, kind: str, value):
+    """``value`` as the Python ``kind`` ("int", "float", "bool" or "str") of a settings field.
+
+    numpy numbers become Python ones (settings are saved as JSON); a bool is
+    not an int here, nor an int a bool. Anything else is a TypeError naming
+    ``what``: refused where it is given, not by a torch call later.
+    """
+    if kind == "str":
+        ok = isinstance(value, str)
+    elif kind == "bool":
+        ok = isinstance(value, (bool, np.bool_))
+    else:
+        numbers = (int, np.integer) if kind == "int" else (int, float, np.integer, np.floating)
+        ok = isinstance(value, numbers) and not isinstance(value, (bool, np.bool_))
+    if not ok:
+        article = "an" if kind == "int" else "a"
+        raise TypeError(f"{what} must be {article} {kind}; got {value!r} ({type(value).__name__}).")
+    return {"int": int, "float": float, "bool": bool, "str": str}[kind](value)
+
+
 def resolve_device(device: str | None) -> torch.device:
     """``"auto"``/``None`` -> cuda if available else cpu; otherwise as given."""
     if device in (None, "auto"):

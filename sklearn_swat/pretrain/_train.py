@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .._autoencoder import AutoencoderConfig, MultiScaleAutoencoder, hard_network, soft_network
-from .._base import autograd_enabled, resolve_device
+from .._base import autograd_enabled, resolve_device, typed_field
 from .._checkpoints import _build
 from .._encoding import NetworkBatch, canonicalize
 from .._network import MAX_DEPTH
@@ -91,21 +91,8 @@ class TrainSettings:
         # numpy numbers become Python ones (the settings are saved as JSON); another
         # type is refused here, not by a torch call or json.dumps later in the run.
         for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "device" and value is None:
-                continue  # as resolve_device reads it: "auto"
-            kind = {"int": int, "float": float, "str": str}[f.type]
-            if kind is str:
-                ok = isinstance(value, str)
-            elif kind is int:
-                ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-            else:
-                ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-                    value, (bool, np.bool_))
-            if not ok:
-                raise TypeError(f"{f.name} must be {'an' if kind is int else 'a'} {kind.__name__}; "
-                                f"got {value!r} ({type(value).__name__}).")
-            setattr(self, f.name, kind(value))
+            if not (f.name == "device" and self.device is None):  # None: "auto", as resolve_device reads it
+                setattr(self, f.name, typed_field(f.name, f.type, getattr(self, f.name)))
         resolve_device(self.device)  # a clear ValueError for an unknown device
         for f in fields(self):
             value = getattr(self, f.name)
