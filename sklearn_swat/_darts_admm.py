@@ -518,8 +518,9 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
 
     How the defaults were chosen. The networks are tiny, so on a CPU each
     optimiser step costs about the same up to a few hundred rows: the time
-    budget (a fit of 3750 rows in seconds on one thread; 3.4 s is the
-    median of the 54-function benchmark on a 2-core AMD EPYC) is a number
+    budget (a fit of 3750 rows in seconds on one thread; 4.3 s is the
+    median of the 54-function benchmark on a 2-core AMD EPYC, the polish
+    included) is a number
     of steps, and larger batches buy accuracy for free. The defaults come
     from a short tuning run on three CORNN functions (inputs scaled by
     their domain, target by the training set's minimum and maximum, test
@@ -542,8 +543,11 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     of wall time on the busy machine). For comparison, the same estimator
     with ``sparsity=0`` (85 parameters) reached 0.0013, 0.0036 and 0.00082,
     and scikit-learn's ``MLPRegressor(hidden_layer_sizes=(7, 7))`` with its
-    defaults 0.029, 0.062 and 0.021: the baseline is not starved of
-    training, and pruning half of the weights costs little accuracy.
+    defaults 0.029, 0.062 and 0.021: pruning half of the weights costs
+    little accuracy. These figures are without the polish, which came
+    later (2026-12-05): a review found the mini-batch retraining stops
+    short of the minimum, and SWAT's L-BFGS polish takes the same three
+    fits to 0.00024, 0.0036 and 0.00054 (sizes unchanged).
 
     References
     ----------
