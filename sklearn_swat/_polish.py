@@ -70,16 +70,22 @@ class _Objective:
 
     The free parameters are the non-zero weights of ``network`` and the
     biases of its active neurons and output (counted whether zero or not);
-    zero weights stay zero, so the non-zero count never grows.
+    zero weights stay zero, so the non-zero count never grows. With
+    ``zero_biases_fixed``, zero biases stay zero too (for networks whose size
+    counts non-zero biases, as ``mlp_size`` does).
     """
 
-    def __init__(self, network: SparseMLP, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
+    def __init__(
+        self, network: SparseMLP, X: np.ndarray, y: np.ndarray, w: np.ndarray, zero_biases_fixed: bool = False
+    ) -> None:
         self.network = network
         self.X, self.y = X, y
         self.w = w / w.sum()
         self.arrays = [c.copy() for c in network.coefs] + [b.copy() for b in network.intercepts]
-        self.masks = ([c != 0 for c in network.coefs]
-                      + [g.copy() for g in network.gates] + [np.ones(1, dtype=bool)])
+        bias_masks = [g.copy() for g in network.gates] + [np.ones(1, dtype=bool)]
+        if zero_biases_fixed:
+            bias_masks = [m & (b != 0) for m, b in zip(bias_masks, network.intercepts)]
+        self.masks = [c != 0 for c in network.coefs] + bias_masks
         self.sizes = [int(m.sum()) for m in self.masks]
 
     def theta(self) -> np.ndarray:
@@ -142,6 +148,7 @@ def polish(
     y: np.ndarray,
     sample_weight: np.ndarray | None = None,
     max_iter: int = 500,
+    zero_biases_fixed: bool = False,
 ) -> tuple[SparseMLP, float, float]:
     """Train the non-zero weights and the active biases of ``network`` with full-batch L-BFGS.
 
@@ -155,6 +162,11 @@ def polish(
         Weights of the squared errors; uniform when None.
     max_iter : int, default=500
         L-BFGS iterations.
+    zero_biases_fixed : bool, default=False
+        Keep zero biases at zero, as zero weights are. By default every
+        active neuron's bias and the output bias are trained, as SWAT's size
+        counts them whether zero or not; a size that counts non-zero biases
+        only (``mlp_size``) needs them fixed to stay the same.
 
     Returns
     -------
@@ -180,7 +192,7 @@ def polish(
     w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if not w.sum() > 0:
         w = np.ones(len(y))
-    obj = _Objective(network, X, y, w)
+    obj = _Objective(network, X, y, w, zero_biases_fixed)
     theta0 = obj.theta()
     before = obj.loss(theta0)
     if theta0.size == 0 or max_iter <= 0:

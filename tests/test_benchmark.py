@@ -434,6 +434,34 @@ def test_pruned_mlp_keeps_a_connected_network_at_swat_sizes():
     assert np.ptp(reg.predict(X[:200])) > 0.1
 
 
+def test_pruned_mlp_polish_finishes_the_weights_and_keeps_the_pruned_zeros():
+    """The L-BFGS polish (as SWAT's and DARTS+ADMM's) lowers the training error of the
+    Adam-retrained network without reviving a pruned weight or bias: the size stays."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (300, 2))
+    y = np.tanh(2 * X[:, 0]) * X[:, 1] + 0.5 * X[:, 1]
+    params = dict(n_nonzero=15, max_iter=20, retrain_iter=20, random_state=0)
+    adam = PrunedMLPRegressor(polish_iter=0, **params).fit(X, y)
+    polished = PrunedMLPRegressor(**params).fit(X, y)
+    assert PrunedMLPRegressor().polish_iter == 1000
+    assert polished.n_nonzero_ == adam.n_nonzero_ <= 15
+    for a, b in zip(adam.coefs_ + adam.intercepts_, polished.coefs_ + polished.intercepts_):
+        np.testing.assert_array_equal(a == 0, b == 0)
+    # Some biases were pruned: the polish had zero biases to keep.
+    assert any((b == 0).any() for b in adam.intercepts_)
+    mse = lambda reg: np.mean((reg.predict(X) - y) ** 2)  # noqa: E731
+    assert mse(polished) < 0.5 * mse(adam)
+    assert adam.loss_curve_ == polished.loss_curve_
+
+
+def test_pruned_mlp_polish_refuses_more_layers_than_it_handles():
+    X = np.random.RandomState(0).uniform(-1, 1, (20, 2))
+    deep = dict(hidden_layer_sizes=(3,) * 5, max_iter=1, retrain_iter=1)
+    with pytest.raises(ValueError, match="at most 4 hidden layers.*polish_iter=0"):
+        PrunedMLPRegressor(**deep).fit(X, X[:, 0])
+    assert PrunedMLPRegressor(polish_iter=0, **deep).fit(X, X[:, 0]).depth_ == 5
+
+
 @pytest.mark.parametrize("params, match", [
     ({"hidden_layer_sizes": ()}, "hidden_layer_sizes"),
     ({"hidden_layer_sizes": (2.5,)}, "hidden_layer_sizes"),

@@ -75,6 +75,23 @@ def test_polish_of_an_optimum_returns_the_network_unchanged():
     assert new is net  # no better point found: the network itself, as documented
 
 
+def test_polish_can_keep_zero_biases_at_zero():
+    """SWAT's size counts every active neuron's bias, so the polish trains zero ones; a size
+    that counts non-zero biases only (the pruned MLP's) needs them kept at zero."""
+    rng = np.random.RandomState(3)
+    net = random_network(rng, sizes=(5, 4), sparsity=0.3, p_on=1.0)
+    net.intercepts[0][[0, 2]] = 0.0
+    net.intercepts[1][1] = 0.0
+    X, y, w = data(rng)
+    trained = polish(net, X, y, w, max_iter=100)[0]
+    assert trained.intercepts[0][0] != 0 and trained.intercepts[1][1] != 0
+    kept, before, after = polish(net, X, y, w, max_iter=100, zero_biases_fixed=True)
+    assert after < 0.8 * before
+    for old, new in zip(net.coefs + net.intercepts, kept.coefs + kept.intercepts):
+        np.testing.assert_array_equal(old == 0, new == 0)
+    assert not np.array_equal(kept.intercepts[0], net.intercepts[0])
+
+
 def test_prune_keeps_the_budget_and_shrinks_the_network():
     rng = np.random.RandomState(2)
     X, y, w = data(rng, 600)

@@ -21,6 +21,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from .._base import autograd_enabled, numeric_target, seed_from_random_state, seeded_global_rng, torch_threads
+from .._network import MAX_DEPTH, SparseMLP
+from .._polish import polish, subsample
 
 
 def mlp_size(coefs, intercepts) -> tuple[int, list[int], int]:
@@ -128,7 +130,8 @@ def _prune_to(module: nn.Sequential, target: int) -> None:
 class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
     """Dense tanh MLP, magnitude-pruned to ``n_nonzero`` parameters, then retrained.
 
-    Two phases, both with Adam on mini-batches of ``batch_size`` rows:
+    Two phases, both with Adam on mini-batches of ``batch_size`` rows, and a
+    polish:
 
     1. the dense network (tanh hidden layers, linear output) is trained for
        ``max_iter`` epochs;
@@ -139,7 +142,14 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
        whose outgoing weights are all pruned, and the outgoing weights of a
        neuron left with no input and no bias) are pruned too, and the
        survivors are retrained for a share of ``retrain_iter`` epochs, the
-       pruned entries held at zero.
+       pruned entries held at zero;
+    3. the non-zero weights and biases are polished with ``SWATRegressor``'s
+       full-batch L-BFGS (``polish_iter`` iterations, on a fixed random 8192
+       of the rows when there are more), zeros held at zero, so the size
+       stays as pruned. SWAT's networks and ``DARTSADMMRegressor``'s get the
+       same polish: mini-batch Adam stops short of the minimum on smooth
+       targets, and a baseline left there would be compared with less
+       finished weights (this phase came on 2026-12-05).
 
     Plain one-shot magnitude pruning, this baseline until 2026-11-28, cut
     every path from the inputs to the output on about half of the CORNN
@@ -171,6 +181,10 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         Rows per Adam step.
     learning_rate : float, default=0.01
         Adam learning rate, both phases.
+    polish_iter : int, default=1000
+        L-BFGS iterations of the polish (the default of ``SWATRegressor`` and
+        ``DARTSADMMRegressor``); 0 skips it. The polish handles at most 4
+        hidden layers, as SWAT's networks have.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights and the order of the mini-batches. Pass an
         int for reproducible output across multiple function calls. The global
@@ -190,9 +204,10 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
     depth_ : int
         Number of hidden layers.
     loss_curve_ : list of float
-        Mean training MSE of each epoch, both phases.
+        Mean training MSE of each epoch, both Adam phases (the polish not
+        included).
     n_iter_ : int
-        Epochs run, both phases.
+        Epochs run, both Adam phases.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -223,6 +238,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         "pruning_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "polish_iter": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -236,6 +252,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         pruning_steps: int = 5,
         batch_size: int = 256,
         learning_rate: float = 0.01,
+        polish_iter: int = 1000,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -245,6 +262,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         self.pruning_steps = pruning_steps
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.polish_iter = polish_iter
         self.random_state = random_state
 
     def _train(self, module, X, y, epochs, masks, gen, curve) -> None:
@@ -308,6 +326,11 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
             )
         if isinstance(self.n_nonzero, bool):
             raise ValueError(f"n_nonzero must be a positive integer or None; got {self.n_nonzero!r}.")
+        if self.polish_iter > 0 and len(hidden) > MAX_DEPTH:
+            raise ValueError(
+                f"The polish handles at most {MAX_DEPTH} hidden layers; got {len(hidden)} "
+                f"(hidden_layer_sizes={self.hidden_layer_sizes!r}). Pass polish_iter=0 or fewer layers."
+            )
         sizes = [X.shape[1], *(int(s) for s in hidden), 1]
         seed = seed_from_random_state(self.random_state)
         # Copies (torch.tensor): a read-only array, as pandas may give, is fine.
@@ -338,8 +361,16 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("Training diverged (non-finite weights); lower learning_rate.")
         linears = [m for m in module if isinstance(m, nn.Linear)]
         # "+ 0.0" turns the -0.0 of pruned negative entries into 0.0.
-        self.coefs_ = [lin.weight.detach().double().numpy().T + 0.0 for lin in linears]
-        self.intercepts_ = [lin.bias.detach().double().numpy() + 0.0 for lin in linears]
+        coefs = [lin.weight.detach().double().numpy().T + 0.0 for lin in linears]
+        intercepts = [lin.bias.detach().double().numpy() + 0.0 for lin in linears]
+        if self.polish_iter > 0:
+            network = SparseMLP(coefs, intercepts, [["tanh"] * c.shape[1] for c in coefs[:-1]])
+            rows = subsample(len(X), seed)
+            network = polish(network, X[rows], y[rows], max_iter=self.polish_iter, zero_biases_fixed=True)[0]
+            coefs = [c + 0.0 for c in network.coefs]
+            intercepts = [b + 0.0 for b in network.intercepts]
+        self.coefs_ = coefs
+        self.intercepts_ = intercepts
         self.loss_curve_ = curve
         self.n_iter_ = len(curve)
         return self
