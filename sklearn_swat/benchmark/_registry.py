@@ -178,7 +178,7 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
         EstimatorSpec(
             "pruned-mlp",
             "dense 7-7 tanh MLP, pruned by magnitude in 5 steps to swat's size on the same data and "
-            "seed (parameters that cannot reach the output dropped), retrained",
+            "seed (parameters that cannot reach the output dropped), retrained, then polished by L-BFGS",
             _pruned_mlp,
             reference="swat",
         ),
