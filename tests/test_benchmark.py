@@ -319,10 +319,10 @@ def test_registry():
         assert d.get_params() == SWATRegressor(random_state=3, n_jobs=1, polish_iter=0, prune=False,
                                                autoencoder=autoencoder).get_params()
     assert isinstance(make_estimator("darts-admm"), DARTSADMMRegressor)
-    mlp = make_estimator("mlp", seed=2)
+    mlp = make_estimator("mlp", seed=2)[-1]
     assert (mlp.hidden_layer_sizes, mlp.max_iter, mlp.random_state) == ((7, 7), 2000, 2)
-    assert make_estimator("mlp", quick=True).max_iter == 20
-    assert make_estimator("pruned-mlp", target_n_nonzero=17).n_nonzero == 17
+    assert make_estimator("mlp", quick=True)[-1].max_iter == 20
+    assert make_estimator("pruned-mlp", target_n_nonzero=17)[-1].n_nonzero == 17
     with pytest.raises(BenchmarkError, match="did you mean 'mlp'"):
         make_estimator("MLP")
 
@@ -332,6 +332,26 @@ def test_registry():
     assert network_size(reg) == (85, [7, 7], 2)
     reg.coefs_[2][:, 0] = [0, 0, 0, 0, 0, 0, 1.0]  # only neuron 7 of layer 2 reaches the output
     assert network_size(reg) == (79, [7, 1], 2)
+
+
+@pytest.mark.parametrize("name", ["mlp", "pruned-mlp"])
+def test_plain_mlp_baselines_do_not_depend_on_the_inputs_units(name):
+    """SWAT and DARTS+ADMM scale their inputs inside; the plain MLPs get the same [-1, 1]
+    scaling first, so inputs in other units (the general benchmark's domains) fit as well."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (300, 2))
+    y = np.tanh(2 * X[:, 0]) * X[:, 1]
+    raw = X * [300.0, 5.0] + [1000.0, -2.0]  # a range as Friedman #2's
+    params = dict(seed=0, target_n_nonzero=15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning
+        scaled = make_estimator(name, **params).fit(X, y)
+        unscaled = make_estimator(name, **params).fit(raw, y)
+    assert network_size(unscaled) == network_size(scaled)
+    assert network_size(unscaled)[0] == (85 if name == "mlp" else 15)
+    mse = lambda reg, inputs: np.mean((reg.predict(inputs) - y) ** 2)  # noqa: E731
+    assert mse(unscaled, raw) == pytest.approx(mse(scaled, X), rel=0.05)
+    assert mse(unscaled, raw) < 0.3 * np.var(y)
 
 
 def test_pruned_mlp_regressor():

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from sklearn.base import BaseEstimator
 from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import MinMaxScaler
 
 from .._darts_admm import DARTSADMMRegressor
 from .._swat import SWATRegressor
@@ -62,7 +64,7 @@ class EstimatorSpec:
     >>> spec = ESTIMATORS["pruned-mlp"]
     >>> spec.reference
     'swat'
-    >>> spec.factory(0, True, 30)
+    >>> spec.factory(0, True, 30)[-1]
     PrunedMLPRegressor(max_iter=2, n_nonzero=30, random_state=0, retrain_iter=2)
     >>> from sklearn.linear_model import Ridge
     >>> EstimatorSpec("ridge", "Ridge regression", lambda seed, quick, target: Ridge())
@@ -116,15 +118,24 @@ def _darts_admm(seed: int, quick: bool, target: int | None) -> BaseEstimator:
     return DARTSADMMRegressor(random_state=seed, n_jobs=1, **quick_params)
 
 
+# The plain MLPs get their inputs min-max scaled to [-1, 1], as SWATRegressor
+# and DARTSADMMRegressor scale them inside: tanh networks on raw inputs of
+# another range (the general benchmark's domains reach 10, Friedman #2's
+# 1700) saturate, and the baseline would be handicapped by its input's units.
+# The CORNN inputs already lie in [-1, 1].
+def _scaled(estimator: BaseEstimator) -> Pipeline:
+    return make_pipeline(MinMaxScaler(feature_range=(-1, 1)), estimator)
+
+
 def _mlp(seed: int, quick: bool, target: int | None) -> BaseEstimator:
-    return MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=20 if quick else 2000, random_state=seed)
+    return _scaled(MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=20 if quick else 2000, random_state=seed))
 
 
 def _pruned_mlp(seed: int, quick: bool, target: int | None) -> BaseEstimator:
     quick_params = dict(max_iter=2, retrain_iter=2) if quick else {}
-    return PrunedMLPRegressor(
+    return _scaled(PrunedMLPRegressor(
         hidden_layer_sizes=(7, 7), n_nonzero=target, random_state=seed, **quick_params
-    )
+    ))
 
 
 ESTIMATORS: dict[str, EstimatorSpec] = {
@@ -173,12 +184,14 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
         ),
         EstimatorSpec("darts-admm", "DARTSADMMRegressor with its defaults", _darts_admm),
         EstimatorSpec(
-            "mlp", "sklearn MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000)", _mlp
+            "mlp", "sklearn MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000), inputs min-max scaled to "
+            "[-1, 1]", _mlp
         ),
         EstimatorSpec(
             "pruned-mlp",
-            "dense 7-7 tanh MLP, pruned by magnitude in 5 steps to swat's size on the same data and "
-            "seed (parameters that cannot reach the output dropped), retrained, then polished by L-BFGS",
+            "dense 7-7 tanh MLP, inputs min-max scaled to [-1, 1], pruned by magnitude in 5 steps to "
+            "swat's size on the same data and seed (parameters that cannot reach the output dropped), "
+            "retrained, then polished by L-BFGS",
             _pruned_mlp,
             reference="swat",
         ),
@@ -302,7 +315,9 @@ def make_estimator(
     --------
     >>> from sklearn_swat.benchmark import make_estimator
     >>> make_estimator("mlp", seed=3)
-    MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=3)
+    Pipeline(steps=[('minmaxscaler', MinMaxScaler(feature_range=(-1, 1))),
+                    ('mlpregressor',
+                     MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=3))])
     >>> make_estimator("swat-untrained").autoencoder
     'untrained:auto'
     """
@@ -319,7 +334,9 @@ def network_size(estimator: BaseEstimator) -> tuple[int, list[int], int]:
         A fitted estimator with ``n_nonzero_``, ``n_active_neurons_`` and
         ``depth_`` (the package's estimators, :class:`PrunedMLPRegressor`), or
         a fitted ``MLPRegressor``, whose size is the non-zero entries of
-        ``coefs_`` and ``intercepts_`` (85 for a dense 2-7-7-1 network).
+        ``coefs_`` and ``intercepts_`` (85 for a dense 2-7-7-1 network), or a
+        fitted ``Pipeline`` ending in one of these (the size of its last step:
+        the benchmark's ``mlp`` and ``pruned-mlp`` scale their inputs first).
 
     Returns
     -------
@@ -346,6 +363,9 @@ def network_size(estimator: BaseEstimator) -> tuple[int, list[int], int]:
     >>> n_nonzero <= 30, depth
     (True, 2)
     """
+    if isinstance(estimator, Pipeline):
+        # The network is the last step; a scaler before it adds no parameter.
+        estimator = estimator[-1]
     if isinstance(estimator, MLPRegressor):
         return mlp_size(estimator.coefs_, estimator.intercepts_)
     return (
