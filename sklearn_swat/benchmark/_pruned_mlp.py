@@ -162,7 +162,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
     No scaling is applied: give it inputs and target of order one, as the
     CORNN data are, or put a scaler before it (the benchmark's ``pruned-mlp``
     scales its inputs to [-1, 1] with ``MinMaxScaler``). With the defaults a
-    fit of 3750 rows takes about 4 s on one thread (a median 3.9 s in the
+    fit of 3750 rows takes about 4 s on one thread (a median 3.8 s in the
     54-function benchmark, the polish included).
 
     Parameters
