@@ -5,6 +5,7 @@ the clone: the checkpoints and ``py.typed`` are in the wheel, and a fit works fr
 """
 
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,8 @@ assert sorted(list_checkpoints()) == ["cornn", "general"], sorted(list_checkpoin
 for name in ("cornn", "general"):
     load_autoencoder(name)  # its sha256 checked against the description
 assert (package / "py.typed").is_file(), "py.typed is missing from the wheel"
+# The version is written once, in __init__.py; the wheel's metadata takes it from there.
+assert version("sklearn-swat") == sklearn_swat.__version__, (version("sklearn-swat"), sklearn_swat.__version__)
 
 rng = np.random.RandomState(0)
 X = rng.uniform(-1, 1, size=(200, 2))
