@@ -21,7 +21,8 @@ for name in ("cornn", "general"):
     load_autoencoder(name)  # its sha256 checked against the description
 assert (package / "py.typed").is_file(), "py.typed is missing from the wheel"
 # The version is written once, in __init__.py; the wheel's metadata takes it from there.
-assert version("sklearn-swat") == sklearn_swat.__version__, (version("sklearn-swat"), sklearn_swat.__version__)
+wheel_version = version("sklearn-swat")
+assert wheel_version == sklearn_swat.__version__, (wheel_version, sklearn_swat.__version__)
 
 rng = np.random.RandomState(0)
 X = rng.uniform(-1, 1, size=(200, 2))
