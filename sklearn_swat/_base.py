@@ -213,6 +213,11 @@ class _Affine(nn.Module):
         self.register_buffer("offset", torch.as_tensor(offset, dtype=dtype))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                f"The exported module takes a torch tensor; got {type(x).__name__}. Convert it "
+                f"with torch.as_tensor(X, dtype={self.scale.dtype})."
+            )
         return x * self.scale + self.offset
 
 
@@ -443,9 +448,14 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         module : torch.nn.Module
-            Maps a tensor of shape ``(n, n_features)`` to ``(n,)``, all rows
-            in one batch (unlike :meth:`predict`, which works through large
-            inputs a block at a time): split very large inputs yourself.
+            Maps a tensor of shape ``(n, n_features)`` and of ``dtype`` to
+            ``(n,)``, all rows in one batch (unlike :meth:`predict`, which
+            works through large inputs a block at a time): split very large
+            inputs yourself. Like any torch module it takes tensors of its
+            own dtype: a float64 numpy array ``X`` goes in as
+            ``torch.as_tensor(X, dtype=torch.float32)`` with the default, or
+            as ``torch.as_tensor(X)`` with ``dtype=torch.float64``, which
+            matches :meth:`predict` to float64 rounding.
 
         Examples
         --------
@@ -460,6 +470,10 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         >>> with torch.no_grad():
         ...     out = module(torch.as_tensor(X)).numpy()
         >>> bool(np.allclose(out, reg.predict(X)))
+        True
+        >>> with torch.no_grad():  # the default float32 module takes float32 tensors
+        ...     out32 = reg.export_torch()(torch.as_tensor(X, dtype=torch.float32)).numpy()
+        >>> bool(np.allclose(out32, reg.predict(X), atol=1e-5))
         True
         """
         check_is_fitted(self, "network_")

@@ -91,6 +91,10 @@ def test_export_torch_matches_predict(fitted):
     with torch.no_grad():
         out = module(torch.as_tensor(X2)).numpy()
     np.testing.assert_allclose(out, fitted.predict(X2), rtol=1e-9, atol=1e-9)
+    # A numpy array is not a tensor: the error says how to convert it.
+    message = r"takes a torch tensor; got ndarray.*torch.as_tensor\(X, dtype=torch.float64\)"
+    with pytest.raises(TypeError, match=message):
+        module(X2)
 
 
 def test_torch_views_leave_torch_global_rng_alone(fitted):
