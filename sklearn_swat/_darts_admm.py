@@ -371,7 +371,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     4. **Polish** (``polish_iter``): the surviving weights and biases are
        trained by full-batch L-BFGS, zeros and activations fixed, as
        ``SWATRegressor`` polishes its networks (the baseline's retraining
-       finished as precisely as SWAT's; DESIGN asks only for retraining
+       finished as precisely as SWAT's; the paper asks only for retraining
        with the mask fixed, and mini-batch Adam alone stops short of the
        minimum on these smooth functions).
 
