@@ -95,12 +95,17 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
         # itself (a dotted name such as model.v2 keeps its dot).
         meta = p.with_suffix(".json") if p.suffix in (".json", ".safetensors") else Path(f"{p}.json")
     weights = meta.with_suffix(".safetensors")
-    for f in (meta, weights):
-        if not f.is_file():
-            raise CheckpointError(
-                f"Checkpoint file {f} does not exist. A checkpoint is a NAME.safetensors file "
-                "with its NAME.json beside it."
-            )
+    missing = [f for f in (weights, meta) if not f.is_file()]
+    if len(missing) == 2:
+        raise CheckpointError(
+            f"No checkpoint at {s!r}: neither {weights} nor {meta} exists. A checkpoint is a "
+            "NAME.safetensors file with its NAME.json beside it; check the path."
+        )
+    if missing:
+        raise CheckpointError(
+            f"Checkpoint file {missing[0]} does not exist. A checkpoint is a NAME.safetensors file "
+            "with its NAME.json beside it."
+        )
     return meta, weights
 
 

@@ -52,11 +52,15 @@ def test_unknown_name_lists_the_bundled_ones():
         load_autoencoder("gpt2")
 
 
-def test_missing_file(copy_of):
+def test_missing_file(copy_of, tmp_path):
     path = copy_of()
     path.unlink()
     with pytest.raises(CheckpointError, match="does not exist"):
         load_autoencoder(path)
+    # A mistyped path: the error names the file the user typed, not only its .json.
+    typo = tmp_path / "nope.safetensors"
+    with pytest.raises(CheckpointError, match=r"No checkpoint at '\S*nope.safetensors': neither"):
+        load_autoencoder(typo)
 
 
 def test_wrong_sha256_is_refused(copy_of):
@@ -205,7 +209,7 @@ def test_listing_is_by_file_name_and_names_a_broken_description(copy_of, tmp_pat
 def test_a_path_names_its_own_files_only(copy_of, tmp_path):
     path = copy_of()
     # Another extension is not a way to name the .safetensors beside it.
-    with pytest.raises(CheckpointError, match=r"cornn.pt.json does not exist"):
+    with pytest.raises(CheckpointError, match=r"neither \S*cornn.pt.safetensors nor \S*cornn.pt.json exists"):
         load_autoencoder(tmp_path / "cornn.pt")
     # A dotted name keeps its dot.
     for suffix in (".safetensors", ".json"):
