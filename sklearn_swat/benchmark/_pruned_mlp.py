@@ -369,8 +369,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
             network = SparseMLP(coefs, intercepts, [["tanh"] * c.shape[1] for c in coefs[:-1]])
             rows = subsample(len(X), seed)
             network = polish(network, X[rows], y[rows], max_iter=self.polish_iter, zero_biases_fixed=True)[0]
-            coefs = [c + 0.0 for c in network.coefs]
-            intercepts = [b + 0.0 for b in network.intercepts]
+            coefs, intercepts = network.coefs, network.intercepts  # zeros kept as the +0.0 given
         self.coefs_ = coefs
         self.intercepts_ = intercepts
         self.loss_curve_ = curve
