@@ -61,6 +61,37 @@ def numeric_target(y: np.ndarray) -> np.ndarray:
     return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
 
 
+@contextlib.contextmanager
+def numeric_inputs(X):
+    """Turn scikit-learn's bare "could not convert string to float" for ``X`` into advice.
+
+    A DataFrame's message names the columns that are not numbers. An error
+    that ``X`` did not cause (a ``y`` of strings) passes through unchanged.
+    """
+    try:
+        yield
+    except ValueError as error:
+        if "could not convert" not in str(error):
+            raise
+        dtypes = getattr(X, "dtypes", None)
+        if dtypes is not None and hasattr(dtypes, "items"):
+            bad = [str(c) for c, t in dtypes.items() if getattr(t, "kind", "O") not in "biuf"]
+            where = f"its non-numeric columns {bad}" if bad else None
+        else:
+            try:
+                kind = np.asarray(X).dtype.kind
+            except (TypeError, ValueError):  # ragged: not an array at all
+                kind = "O"
+            where = "X" if kind in "OUS" else None
+        if where is None:
+            raise
+        raise ValueError(
+            f"X must hold numbers, but {where} could not be converted to float ({error}). Encode text "
+            "or categorical features first, for example with sklearn.preprocessing.OneHotEncoder or "
+            "OrdinalEncoder in a sklearn.compose.ColumnTransformer, before this estimator in a Pipeline."
+        ) from None
+
+
 def effective_n_threads(n_jobs: int | None) -> int:
     """Threads for torch inside one fit.
 
@@ -254,10 +285,11 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
                 f"Fit one model per target with "
                 f"sklearn.multioutput.MultiOutputRegressor({name}())."
             )
-        X, y = validate_data(
-            self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
-            accept_sparse=False, order="C",
-        )
+        with numeric_inputs(X):
+            X, y = validate_data(
+                self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
+                accept_sparse=False, order="C",
+            )
         y = numeric_target(y)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if not np.isfinite(sample_weight).all():  # assume_finite=True skipped the usual check
@@ -370,7 +402,8 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         # done: memory of a few MB beyond X and the output, whatever the rows. The
         # blocks are the network's own (_PREDICT_BLOCK rows), in C order: the same
         # bits as one float64 copy scaled whole, whatever the input's dtype or layout.
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        with numeric_inputs(X):
+            X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         out = np.empty(X.shape[0])
         for start in range(0, X.shape[0], _PREDICT_BLOCK):
             Xs = self._scaled_block(X, start)

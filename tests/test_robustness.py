@@ -45,7 +45,7 @@ CASES = {
     "tiny magnitudes": (X * 1e-12, y * 1e-12, "fit"),
     "integer dtype": ((X * 10).astype(np.int64), y, "fit"),
     "boolean dtype": (X > 0, y, "fit"),
-    "strings": (np.array([["a", "b"]] * 60, dtype=object), y, "could not convert|dtype"),
+    "strings": (np.array([["a", "b"]] * 60, dtype=object), y, r"X must hold numbers.*OneHotEncoder"),
     "read-only": (_readonly(X), _readonly(y), "fit"),
     "non-contiguous": (np.asfortranarray(np.c_[X, X])[:, ::2], y, "fit"),
     "numbers as strings in target": (X, y.astype(str), "fit"),
@@ -79,6 +79,24 @@ def test_hostile_inputs(name, case):
             est.fit(Xc, yc)
     np.testing.assert_array_equal(np.asarray(Xc), X_before)
     np.testing.assert_array_equal(np.asarray(yc), y_before)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_text_columns_are_named_with_what_to_do(name):
+    """A DataFrame with text or categorical columns: the error names them and says how to encode
+    them, at fit and at predict; a target of strings is not blamed on X."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"x0": X[:, 0], "colour": ["red", "blue"] * 30,
+                          "size": pd.Categorical(["S", "M", "L"] * 20)})
+    message = r"X must hold numbers, but its non-numeric columns \['colour', 'size'\].*OneHotEncoder"
+    with pytest.raises(ValueError, match=message):
+        ESTIMATORS[name]().fit(frame, y)
+    est = ESTIMATORS[name]().fit(frame[["x0"]].assign(x1=X[:, 1]), y)
+    with pytest.raises(ValueError, match=r"X must hold numbers, but its non-numeric columns \['x1'\]"):
+        est.predict(frame[["x0"]].assign(x1="a"))
+    with pytest.raises(ValueError) as info:
+        ESTIMATORS[name]().fit(X, np.array(["a", "b"] * 30, dtype=object))
+    assert "X must hold numbers" not in str(info.value)
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
