@@ -417,6 +417,28 @@ def test_corrupt_csv(tmp_path, corrupt, match):
     assert "Matyas_train_set.csv" in str(info.value) and "data_home=None" in str(info.value)
 
 
+@pytest.mark.parametrize("corrupt, match", [
+    ("text", r"line 5: non-numeric value"),
+    ("nan", r"line 5: non-finite value"),
+    ("fields", r"line 5: 2 fields; expected 3"),
+    ("outside", r"line 5: x = 1000 lies outside the domain"),
+])
+def test_corrupt_csv_names_the_files_line_after_blank_lines(tmp_path, corrupt, match):
+    """Blank lines count: the line named is the one an editor shows (it was one less per blank
+    line above the fault)."""
+    X, _, y, _ = _write_data_home(tmp_path, "Matyas")
+    rows = np.column_stack([X, y]).tolist()
+    rows[1] = {"text": [rows[1][0], rows[1][1], "oops"], "nan": ["nan", *rows[1][1:]],
+               "fields": rows[1][:2], "outside": [1000, 1000, 5]}[corrupt]
+    lines = ['x,y,"f(x,y)"'] + [",".join(map(str, row)) for row in rows]
+    # Header on line 1, a blank line 2, rows[0] on line 3, a blank line 4, rows[1] on line 5.
+    lines[1:1] = [""]
+    lines[3:3] = [""]
+    (tmp_path / "Matyas_train_set.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=match):
+        load_cornn("Matyas", tmp_path)
+
+
 @pytest.mark.parametrize("line", [3, 3000])
 def test_unmatched_quote_names_its_line(tmp_path, line):
     # A stray '"' makes one field of the rest of the file: near the end, a field over

@@ -584,7 +584,7 @@ def _read_csv(path: Path, n_rows: int, source: str = "data_home", name: str | No
             f"not a CSV file. {remedy}"
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows = []
+    rows, lines = [], []  # the non-empty rows and the file line each starts on
     while True:
         start = reader.line_num + 1  # where the next row begins
         try:
@@ -599,6 +599,7 @@ def _read_csv(path: Path, n_rows: int, source: str = "data_home", name: str | No
                              f"lines {start}-{reader.line_num}; an unmatched '\"'? {remedy}")
         if row:
             rows.append(row)
+            lines.append(start)
     if not rows:
         raise ValueError(f"CORNN file {str(path)!r} is empty. {remedy}")
     header = tuple(cell.strip() for cell in rows[0])
@@ -606,14 +607,14 @@ def _read_csv(path: Path, n_rows: int, source: str = "data_home", name: str | No
         raise ValueError(
             f"CORNN file {str(path)!r} has columns {list(header)}; expected {list(_COLUMNS)}. {remedy}"
         )
-    body = rows[1:]
+    body, body_lines = rows[1:], lines[1:]
     if len(body) != n_rows:
         raise ValueError(f"CORNN file {str(path)!r} has {len(body)} data rows; expected {n_rows}. {remedy}")
-    # Line numbers count the header as line 1, as an editor shows them.
+    # Line numbers are the file's, as an editor shows them (blank lines counted).
     for i, row in enumerate(body):
         if len(row) != 3:
             raise ValueError(
-                f"CORNN file {str(path)!r}, line {i + 2}: {len(row)} fields; expected 3. {remedy}"
+                f"CORNN file {str(path)!r}, line {body_lines[i]}: {len(row)} fields; expected 3. {remedy}"
             )
     try:
         data = np.array(body, dtype=np.float64)
@@ -624,19 +625,21 @@ def _read_csv(path: Path, n_rows: int, source: str = "data_home", name: str | No
                 [float(cell) for cell in row]
             except ValueError:
                 raise ValueError(
-                    f"CORNN file {str(path)!r}, line {i + 2}: non-numeric value in {row}. {remedy}"
+                    f"CORNN file {str(path)!r}, line {body_lines[i]}: non-numeric value in {row}. {remedy}"
                 ) from None
         raise
     bad = np.flatnonzero(~np.isfinite(data).all(axis=1))
     if bad.size:
         i = int(bad[0])
-        raise ValueError(f"CORNN file {str(path)!r}, line {i + 2}: non-finite value in {body[i]}. {remedy}")
+        raise ValueError(
+            f"CORNN file {str(path)!r}, line {body_lines[i]}: non-finite value in {body[i]}. {remedy}"
+        )
     if name is not None:
-        _check_values(data, body, name, path, remedy)
+        _check_values(data, body, body_lines, name, path, remedy)
     return data
 
 
-def _check_values(data: np.ndarray, body: list, name: str, path: Path, remedy: str) -> None:
+def _check_values(data: np.ndarray, body: list, body_lines: list, name: str, path: Path, remedy: str) -> None:
     """Refuse points outside ``name``'s domain and targets that are not its values there.
 
     This catches another function's file copied in under ``name`` (the columns and row
@@ -650,8 +653,8 @@ def _check_values(data: np.ndarray, body: list, name: str, path: Path, remedy: s
             i = int(outside[0])
             rows = f"{outside.size} row{'s' if outside.size > 1 else ''} outside"
             raise ValueError(
-                f"CORNN file {str(path)!r}, line {i + 2}: {column} = {body[i][j].strip()} lies outside "
-                f"the domain of {name!r}, {column} in [{low:g}, {high:g}] ({rows}): "
+                f"CORNN file {str(path)!r}, line {body_lines[i]}: {column} = {body[i][j].strip()} lies "
+                f"outside the domain of {name!r}, {column} in [{low:g}, {high:g}] ({rows}): "
                 f"it is not {name}'s data (another function's file?). {remedy}"
             )
     with np.errstate(all="ignore"):
@@ -661,7 +664,7 @@ def _check_values(data: np.ndarray, body: list, name: str, path: Path, remedy: s
     if wrong.size:
         i = int(wrong[0])
         raise ValueError(
-            f"CORNN file {str(path)!r}, line {i + 2}: f(x,y) = {body[i][2].strip()} but {name} at "
+            f"CORNN file {str(path)!r}, line {body_lines[i]}: f(x,y) = {body[i][2].strip()} but {name} at "
             f"x = {body[i][0].strip()}, y = {body[i][1].strip()} is {float(f[i])!r} "
             f"({wrong.size} rows differ by more than {_TARGET_RTOL:g} of the largest |f|): it is "
             f"not {name}'s data (another function's file?). {remedy}"
