@@ -100,6 +100,33 @@ def test_pruned_mlp_fits_its_missing_reference(quick_run, tmp_path):
             assert got[key] == reference[name][key]
 
 
+def test_an_interrupt_keeps_the_reference_fit_it_needed(tmp_path, monkeypatch):
+    """pruned-mlp alone fits swat first; an interrupt during the pruned-mlp fit keeps the swat
+    row (both came back from one task, and the finished swat fit was lost with it)."""
+    from sklearn_swat.benchmark import _runner
+
+    fit_row = _runner._fit_row
+
+    def interrupted(name, *args, **kwargs):
+        if name == "pruned-mlp":
+            raise KeyboardInterrupt
+        return fit_row(name, *args, **kwargs)
+
+    monkeypatch.setattr(_runner, "_fit_row", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_benchmark(tmp_path, datasets=["Booth"], estimators=["pruned-mlp", "swat-untrained-sized"],
+                      seeds=[0, 1], quick=True, progress=False)
+    kept = [(r["estimator"], r["seed"]) for r in _rows(tmp_path / "results.csv")]
+    assert kept[:2] == [("swat", "0"), ("swat", "1")] and ("pruned-mlp", "0") not in kept
+    # One swat fit per seed serves both estimators that are sized by it.
+    first, later = _runner._plan(["Booth"], ["pruned-mlp", "swat-untrained-sized"], [0, 1], [])
+    assert [(t.estimator, t.seed) for t in first] == [("swat", 0), ("swat", 1)]
+    assert later == [("Booth", "pruned-mlp", 0), ("Booth", "swat-untrained-sized", 0),
+                     ("Booth", "pruned-mlp", 1), ("Booth", "swat-untrained-sized", 1)]
+    # A reference has no reference of its own: one phase fits them all.
+    assert all(ESTIMATORS[spec.reference].reference is None for spec in ESTIMATORS.values() if spec.reference)
+
+
 def test_killed_run_keeps_its_rows(tmp_path):
     """A partial file from a killed run keeps its rows verbatim; only the missing fits run."""
     kept = (

@@ -316,10 +316,8 @@ class _Task:
     dataset: str
     estimator: str
     seed: int
-    # Size of the reference estimator's network when known; when the reference
-    # row is missing and not planned, ``fit_reference`` fits it first.
+    # Size of the reference estimator's network, for an estimator that has one.
     target_n_nonzero: int | None = None
-    fit_reference: bool = False
 
 
 def fit_row(est: BaseEstimator, name: str, dataset: str, seed: int, data: tuple) -> dict:
@@ -408,12 +406,7 @@ def _run_task(task: _Task, data, quick: bool) -> tuple[_Task, list[dict], str | 
         # One thread per fit: the parallelism is across fits.
         with torch_threads(1), threadpool_limits(1), warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            target = task.target_n_nonzero
-            if task.fit_reference:
-                ref = ESTIMATORS[task.estimator].reference
-                rows.append(_fit_row(ref, task.dataset, task.seed, data, quick, None))
-                target = rows[-1]["n_nonzero"]
-            rows.append(_fit_row(task.estimator, task.dataset, task.seed, data, quick, target))
+            rows.append(_fit_row(task.estimator, task.dataset, task.seed, data, quick, task.target_n_nonzero))
         return task, rows, None
     except Exception:
         return task, rows, traceback.format_exc()
@@ -477,7 +470,12 @@ def _index(rows: Sequence[dict]) -> tuple[dict[tuple[str, int, str], dict], int]
 def _plan(
     datasets: Sequence[str], estimators: Sequence[str], seeds: Sequence[int], existing: Iterable[dict]
 ) -> tuple[list[_Task], list[tuple[str, str, int]]]:
-    """Phase-1 tasks and the (dataset, estimator, seed) waiting for a reference planned in phase 1."""
+    """Phase-1 tasks and the (dataset, estimator, seed) waiting for a reference planned in phase 1.
+
+    A reference row neither in the file nor asked for is planned in phase 1 as
+    a task of its own, so that its row is written as soon as it is fitted: an
+    interrupted run keeps it.
+    """
     index, _ = _index(list(existing))
     pending = [
         (d, e, s) for d in datasets for s in seeds for e in estimators if (d, s, e) not in index
@@ -491,10 +489,11 @@ def _plan(
             first.append(_Task(d, e, s))
         elif (d, s, ref) in index:
             first.append(_Task(d, e, s, target_n_nonzero=index[(d, s, ref)]["n_nonzero"]))
-        elif (d, ref, s) in planned:
-            later.append((d, e, s))
         else:
-            first.append(_Task(d, e, s, fit_reference=True))
+            if (d, ref, s) not in planned:
+                planned.add((d, ref, s))
+                first.append(_Task(d, ref, s))
+            later.append((d, e, s))
     return first, later
 
 
@@ -690,8 +689,8 @@ def run_benchmark(
     -----
     An estimator with a reference (``pruned-mlp`` needs ``swat``'s size on the
     same data set and seed) runs after the reference's fits of this run; if
-    the reference row is neither in the file nor asked for, it is fitted in
-    the same task and its row is written too.
+    the reference row is neither in the file nor asked for, it is fitted
+    first too, and its row written as soon as it is done.
 
     One run at a time writes to a folder: the run holds a lock (``flock``,
     where the system has it) on ``out/.results.csv.lock``, removed at the end
@@ -783,7 +782,7 @@ def run_benchmark(
         except ValueError as exc:  # a malformed CSV file; load_cornn says which and where
             raise BenchmarkError(str(exc)) from exc
         first, later = _plan(datasets, estimators, seeds, existing)
-        n_fits = len(first) + len(later) + sum(t.fit_reference for t in first)
+        n_fits = len(first) + len(later)
         # Connect even when nothing is left to do: a wrong address is an error
         # of the command, whatever the state of the file.
         client = _connect(scheduler, scheduler_timeout) if scheduler else None
@@ -836,7 +835,7 @@ def run_benchmark(
                             run.failures.append((task.dataset, task.estimator, task.seed, error))
                             last = error.strip().splitlines()[-1]
                             bar.write(f"FAILED {task.dataset} / {task.estimator} / seed {task.seed}: {last}")
-                            bar.update(1 + (task.fit_reference and not rows))
+                            bar.update(1)
                 except TimeoutError:
                     if client is None:
                         raise
