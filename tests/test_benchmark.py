@@ -226,6 +226,36 @@ def test_dask_local_cluster(quick_run, tmp_path, monkeypatch):
     assert rows["mlp"]["test_mse"] == local["mlp"]["test_mse"]
 
 
+def test_a_scheduler_lost_mid_run_is_a_clear_error(tmp_path, monkeypatch):
+    """joblib's dask backend fails with an AttributeError when the scheduler goes away mid-run
+    (a review's run: a raw traceback and exit 1, which reads as "some fits failed"); the error
+    names the scheduler and the rows kept."""
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    real_call = joblib.Parallel.__call__
+
+    def call(self, iterable):
+        results = real_call(self, iterable)
+
+        def first_then_lost():
+            yield next(iter(results))
+            raise AttributeError("'NoneType' object has no attribute 'ncores'")
+
+        return first_then_lost()
+
+    monkeypatch.setattr(joblib.Parallel, "__call__", call)
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        message = (rf"dask scheduler at '{cluster.scheduler_address}' stopped \(AttributeError: .*ncores.*"
+                   r"1 rows written are kept .*run the same command again")
+        with pytest.raises(BenchmarkError, match=message):
+            run_benchmark(tmp_path, datasets=["Booth", "Sphere"], estimators=["mlp"], quick=True,
+                          progress=False, scheduler=cluster.scheduler_address)
+    assert len(_rows(tmp_path / "results.csv")) == 1
+
+
 def test_unreachable_scheduler(tmp_path):
     """An address where no scheduler listens fails with a clear error within the timeout."""
     pytest.importorskip("distributed")

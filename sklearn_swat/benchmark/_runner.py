@@ -845,6 +845,17 @@ def run_benchmark(
                         "(sklearn_swat must be importable on them), or wait longer for them with "
                         "--scheduler-timeout (scheduler_timeout)."
                     ) from None
+                except Exception as exc:
+                    if client is None:
+                        raise
+                    # joblib's dask backend fails in its own ways when the
+                    # scheduler goes away mid-run (an AttributeError on a
+                    # client with no scheduler info, a CancelledError...).
+                    raise BenchmarkError(
+                        f"The run on the dask scheduler at {scheduler!r} stopped ({type(exc).__name__}: "
+                        f"{exc}); was the scheduler lost? The {run.n_existing + run.n_written} rows "
+                        f"written are kept in {path}: run the same command again to resume."
+                    ) from exc
 
         try:
             run_phase(first)
