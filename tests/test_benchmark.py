@@ -231,7 +231,14 @@ def test_a_scheduler_lost_mid_run_is_a_clear_error(tmp_path, monkeypatch):
     (a review's run: a raw traceback and exit 1, which reads as "some fits failed"); the error
     names the scheduler and the rows kept."""
     distributed = pytest.importorskip("distributed")
+    import errno
+
     import joblib
+
+    from sklearn_swat.benchmark import _runner
+
+    def full(self, row):  # the header is written, the first row is not
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     real_call = joblib.Parallel.__call__
 
@@ -244,10 +251,16 @@ def test_a_scheduler_lost_mid_run_is_a_clear_error(tmp_path, monkeypatch):
 
         return first_then_lost()
 
-    monkeypatch.setattr(joblib.Parallel, "__call__", call)
     with distributed.LocalCluster(
         processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
     ) as cluster:
+        # A failure to write the rows is not the scheduler's: it is raised as it is.
+        with monkeypatch.context() as patch:
+            patch.setattr(_runner._ResultsWriter, "write", full)
+            with pytest.raises(OSError, match="No space left"):
+                run_benchmark(tmp_path / "full", datasets=["Booth"], estimators=["mlp"], quick=True,
+                              progress=False, scheduler=cluster.scheduler_address)
+        monkeypatch.setattr(joblib.Parallel, "__call__", call)
         message = (rf"dask scheduler at '{cluster.scheduler_address}' stopped \(AttributeError: .*ncores.*"
                    r"1 rows written are kept .*run the same command again")
         with pytest.raises(BenchmarkError, match=message):

@@ -819,23 +819,12 @@ def run_benchmark(
                 else {}
             )
             jobs = n_jobs if n_jobs is not None else (-1 if client is not None else 1)
-            with parallel_config(**backend):
-                # batch_size=1: each fit comes back, and is written, on its own.
-                parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1)
+
+            def results(parallel):
+                # The fits as they come back. Only the dask backend's own failures are
+                # caught here, not those of writing the rows (a full disk is no lost scheduler).
                 try:
-                    results = parallel(delayed(_run_task)(t, data[t.dataset], quick) for t in tasks)
-                    for task, rows, error in results:
-                        for row in rows:
-                            writer.write(row)
-                            run.n_written += 1
-                            sizes[(row["dataset"], row["estimator"], row["seed"])] = row["n_nonzero"]
-                            bar.set_postfix_str(f"{row['dataset']} / {row['estimator']}", refresh=False)
-                            bar.update(1)
-                        if error is not None:
-                            run.failures.append((task.dataset, task.estimator, task.seed, error))
-                            last = error.strip().splitlines()[-1]
-                            bar.write(f"FAILED {task.dataset} / {task.estimator} / seed {task.seed}: {last}")
-                            bar.update(1)
+                    yield from parallel(delayed(_run_task)(t, data[t.dataset], quick) for t in tasks)
                 except TimeoutError:
                     if client is None:
                         raise
@@ -848,14 +837,29 @@ def run_benchmark(
                 except Exception as exc:
                     if client is None:
                         raise
-                    # joblib's dask backend fails in its own ways when the
-                    # scheduler goes away mid-run (an AttributeError on a
-                    # client with no scheduler info, a CancelledError...).
+                    # joblib's dask backend fails in its own ways when the scheduler goes
+                    # away mid-run (an AttributeError on a client with no scheduler info).
                     raise BenchmarkError(
                         f"The run on the dask scheduler at {scheduler!r} stopped ({type(exc).__name__}: "
                         f"{exc}); was the scheduler lost? The {run.n_existing + run.n_written} rows "
                         f"written are kept in {path}: run the same command again to resume."
                     ) from exc
+
+            with parallel_config(**backend):
+                # batch_size=1: each fit comes back, and is written, on its own.
+                parallel = Parallel(n_jobs=jobs, return_as="generator_unordered", batch_size=1)
+                for task, rows, error in results(parallel):
+                    for row in rows:
+                        writer.write(row)
+                        run.n_written += 1
+                        sizes[(row["dataset"], row["estimator"], row["seed"])] = row["n_nonzero"]
+                        bar.set_postfix_str(f"{row['dataset']} / {row['estimator']}", refresh=False)
+                        bar.update(1)
+                    if error is not None:
+                        run.failures.append((task.dataset, task.estimator, task.seed, error))
+                        last = error.strip().splitlines()[-1]
+                        bar.write(f"FAILED {task.dataset} / {task.estimator} / seed {task.seed}: {last}")
+                        bar.update(1)
 
         try:
             run_phase(first)
