@@ -576,18 +576,12 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         device = resolve_device(self.device)
         Xs, ys = self._fit_scalers(X, y)
 
-        if np.all(ys == ys[0]):
-            return self._set_constant_fit(X.shape[1], name, sha, device)
-
-        if self.max_nonzero is not None and self.max_nonzero < _SMALLEST_NETWORK:
-            # Only the constant network fits under such a cap: no search, so
-            # no rows held out for one; the mean of them all.
-            constant = self._constant_network(X.shape[1])
-            constant.intercepts[-1][0] = np.average(ys, weights=sample_weight)
-            self._set_fitted(constant, name, sha, device, [])
-            train_loss = float(np.average((ys - constant.intercepts[-1][0]) ** 2, weights=sample_weight))
-            self.candidates_ = self._constant_candidates(constant, train_loss, np.nan)
-            return self
+        # A constant target needs no search: the one-parameter network that
+        # outputs it is exact and the smallest possible. Under a cap below the
+        # smallest other network only the constant one fits: no search, so no
+        # rows held out for one; the mean of them all.
+        if np.all(ys == ys[0]) or (self.max_nonzero is not None and self.max_nonzero < _SMALLEST_NETWORK):
+            return self._set_constant_fit(X.shape[1], name, sha, device, ys, sample_weight)
 
         n = X.shape[0]
         rng = np.random.RandomState(seed)
@@ -742,12 +736,13 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         self.autoencoder_sha256_ = sha
         self.device_ = device
 
-    def _set_constant_fit(self, n_features, name, sha, device):
-        # A constant target needs no search: the one-parameter network that
-        # outputs the constant is exact and the smallest possible.
+    def _set_constant_fit(self, n_features, name, sha, device, ys, sample_weight):
+        """Fit the constant network, the weighted mean of every row (0 for a constant target)."""
         net = self._constant_network(n_features)
+        net.intercepts[-1][0] = np.average(ys, weights=sample_weight)
         self._set_fitted(net, name, sha, device, [])
-        self.candidates_ = self._constant_candidates(net, 0.0, np.nan)
+        train_loss = float(np.average((ys - net.intercepts[-1][0]) ** 2, weights=sample_weight))
+        self.candidates_ = self._constant_candidates(net, train_loss, np.nan)
         return self
 
     @staticmethod
