@@ -16,9 +16,9 @@ benchmark:
   a user would pick, with 85 parameters.
 
 All three use their default settings (one thread each), except the MLP's ``max_iter=2000``
-(the benchmark's; it stops earlier by its tolerance). Each fit takes a few seconds; the
-whole example about half a minute on a two-core CPU. The full benchmark on all 54 functions is in
-the :doc:`benchmark report </benchmarks/report>`.
+(the benchmark's; it stops earlier by its tolerance). Each SWATRegressor fit takes ten to
+fifteen seconds, the others a few; the whole example about a minute on a two-core CPU. The
+full benchmark on all 54 functions is in the :doc:`benchmark report </benchmarks/report>`.
 """
 
 # %%

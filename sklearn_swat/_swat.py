@@ -300,7 +300,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     ``selection_tolerance`` was chosen among 0.1, 0.2 and 0.5 on all 54
     (``swat`` and ``swat-untrained`` runs): 0.2 was at least as good on
     the 16 tuning functions and best on the other 38, so the benchmark is
-    not held out for it either. Its budget counts from the best network
+    not held out for it either (that choice was made with the budget
+    counted before the polish). Its budget counts from the best network
     *polished* (with ``prune_candidates=5``), where it counted from the
     best as the search left it and pruned one candidate: the polish lowers
     the error about tenfold, and that budget let the pruning spend the gain
