@@ -714,10 +714,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 net = networks[i]
                 if i not in finished and self.polish_iter > 0:
                     net = polish(net, *fit_rows, max_iter=self.polish_iter)[0]
-                networks[i] = prune(net, fit_rows, check_rows, budget=-np.inf,
-                                    polish_iter=polish_each, max_nonzero=self.max_nonzero)
-                train_loss[i], val_loss[i] = mse(networks[i], train_rows), mse(networks[i], val_rows)
-                sizes[i] = networks[i].n_nonzero
+                rescore(i, prune(net, fit_rows, check_rows, budget=-np.inf,
+                                 polish_iter=polish_each, max_nonzero=self.max_nonzero))
             score = val_loss if use_val else train_loss
             score = np.where(np.isfinite(score) & (sizes <= self.max_nonzero), score, np.inf)
             budget = self._budget(score.min(), score[-1])
@@ -726,9 +724,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             network = networks[pick]
             if network is not constant and self.prune:
                 network = prune(network, fit_rows, check_rows, budget=budget, polish_iter=polish_each)
-        sizes[pick] = network.n_nonzero
-        train_loss[pick] = mse(network, train_rows)
-        val_loss[pick] = mse(network, val_rows)
+                rescore(pick, network)
 
         self._set_fitted(network, name, sha, device, curve)
         self.candidates_ = {
