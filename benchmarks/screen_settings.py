@@ -1,4 +1,4 @@
-"""Screen SWATRegressor settings on the CORNN functions, with both searches.
+"""Screen settings of two benchmark estimators on the CORNN functions, set in both.
 
 The issue's test of pretraining compares ``swat`` with ``swat-untrained``, the
 same search through an untrained autoencoder. A setting of the search
@@ -12,6 +12,11 @@ more non-zeros, test MSE at most 1.1 times), per seed, the same rule the other
 way round, the pairs where ``swat``'s test MSE is more than 1.1 times lower or
 higher and where its network is smaller or larger, and the median size and
 test MSE of each search.
+
+``--pair A B`` screens another pair the same way (default ``swat
+swat-untrained``): ``--pair swat darts-admm`` with a setting both estimators
+take, such as ``polish_solver``, compares SWAT with DARTS+ADMM with that
+setting in both.
 
 Usage::
 
@@ -48,23 +53,28 @@ def one_fit(dataset: str, estimator: str, seed: int, params: dict, data_home: st
     return fit_row(est, estimator, dataset, seed, load_cornn(dataset, data_home=data_home))
 
 
-def score(frame: pd.DataFrame) -> dict:
-    """The win rule both ways (the benchmark's :func:`summarize`) and the counts behind it."""
+def score(frame: pd.DataFrame, pair: tuple[str, str] = PAIR) -> dict:
+    """The win rule both ways (the benchmark's :func:`summarize`) and the counts behind it.
+
+    ``pair[0]`` is ``swat`` (the benchmark's win rates are ``swat``'s), ``pair[1]`` its rival.
+    """
     summary = summarize(frame.to_dict("records"))
-    against = summary.ratios[PAIR[1]]
-    per_seed = [summarize(frame[frame.seed == seed].to_dict("records")).win_rates[PAIR[1]].wins
+    against = summary.ratios[pair[1]]
+    per_seed = [summarize(frame[frame.seed == seed].to_dict("records")).win_rates[pair[1]].wins
                 for seed in summary.seeds]
-    both = pd.merge(frame[frame.estimator == PAIR[0]], frame[frame.estimator == PAIR[1]],
+    both = pd.merge(frame[frame.estimator == pair[0]], frame[frame.estimator == pair[1]],
                     on=["dataset", "seed"], suffixes=("", "_u"))
+    rival = "untrained" if pair == PAIR else pair[1]
     return {
-        "pairs": against["n_pairs"], "wins": summary.win_rates[PAIR[1]].wins,
+        "pairs": against["n_pairs"], "wins": summary.win_rates[pair[1]].wins,
         "per seed": " ".join(str(w) for w in per_seed), "reverse": against["rival_wins"],
         "more accurate": int((both.test_mse * MSE_TOLERANCE < both.test_mse_u).sum()),
         "less accurate": int((both.test_mse > MSE_TOLERANCE * both.test_mse_u).sum()),
         "smaller": int((both.n_nonzero < both.n_nonzero_u).sum()),
         "larger": int((both.n_nonzero > both.n_nonzero_u).sum()),
-        "nnz swat": both.n_nonzero.median(), "nnz untrained": both.n_nonzero_u.median(),
-        "mse swat": both.test_mse.median(), "mse untrained": both.test_mse_u.median(),
+        "nnz swat": both.n_nonzero.median(), f"nnz {rival}": both.n_nonzero_u.median(),
+        "mse swat": both.test_mse.median(), f"mse {rival}": both.test_mse_u.median(),
+        "fit s swat": both.fit_seconds.median(), f"fit s {rival}": both.fit_seconds_u.median(),
     }
 
 
@@ -76,7 +86,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--datasets", nargs="+", default=None, help="default: all 54")
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--pair", nargs=2, default=list(PAIR), metavar=("SWAT", "RIVAL"),
+                        help="the two estimators (default: %(default)s); the first must be swat")
     args = parser.parse_args(argv)
+    pair = tuple(args.pair)
+    if pair[0] != "swat":
+        parser.error(f"--pair: the first must be swat (the win rates are swat's); got {pair[0]!r}")
     variants = {}
     for spec in args.variant:
         tag, sep, text = spec.partition("=")
@@ -92,11 +107,12 @@ def main(argv: list[str] | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         rows = read_results(path) if path.exists() else []
         done = {(r["dataset"], r["estimator"], r["seed"]) for r in rows}
-        tasks = [(d, e, s) for s in args.seeds for d in datasets for e in PAIR if (d, e, s) not in done]
+        tasks = [(d, e, s) for s in args.seeds for d in datasets for e in pair if (d, e, s) not in done]
         jobs = (delayed(one_fit)(d, e, s, params, args.data_home) for d, e, s in tasks)
         for row in Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs):
             append_results(path, [row])
-        table[tag] = score(pd.read_csv(path))
+        frame = pd.read_csv(path)
+        table[tag] = score(frame[frame.estimator.isin(pair)], pair)
         print(f"{tag} {params}: {len(tasks)} new fits", flush=True)
     print(pd.DataFrame(table).T.to_string())
 

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from numpy.typing import ArrayLike
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback, LRScheduler
 from skorch.dataset import Dataset
@@ -45,7 +45,7 @@ from ._base import (
     torch_threads,
 )
 from ._network import _NUMPY_ACTIVATIONS, ACTIVATIONS, LEAKY_SLOPE, MAX_DEPTH, SparseMLP
-from ._polish import polish, subsample
+from ._polish import SOLVERS, polish, subsample
 
 
 class _MixedActivationMLP(nn.Module):
@@ -409,6 +409,11 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         the same polish, with the same default, as ``SWATRegressor``'s, so
         that the two are compared with equally finished weights. 0: none.
 
+    polish_solver : {"lbfgs", "lm"}, default="lbfgs"
+        The polish's optimiser, as ``SWATRegressor``'s: L-BFGS-B
+        (``polish_iter`` iterations) or Levenberg-Marquardt (``polish_iter``
+        evaluations of the residuals; 100 is its usual count).
+
     batch_size : int, default=256
         Rows per mini-batch, in every phase.
 
@@ -585,6 +590,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         "admm_epochs": [Interval(Integral, 0, None, closed="left")],
         "retrain_epochs": [Interval(Integral, 0, None, closed="left")],
         "polish_iter": [Interval(Integral, 0, None, closed="left")],
+        "polish_solver": [StrOptions(set(SOLVERS))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "arch_lr": [Interval(Real, 0, None, closed="neither")],
@@ -609,6 +615,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         admm_epochs: int = 80,
         retrain_epochs: int = 120,
         polish_iter: int = 1000,
+        polish_solver: str = "lbfgs",
         batch_size: int = 256,
         lr: float = 0.03,
         arch_lr: float = 0.03,
@@ -625,6 +632,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         self.admm_epochs = admm_epochs
         self.retrain_epochs = retrain_epochs
         self.polish_iter = polish_iter
+        self.polish_solver = polish_solver
         self.batch_size = batch_size
         self.lr = lr
         self.arch_lr = arch_lr
@@ -788,6 +796,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
             # SWAT's polish, on at most as many rows as SWAT's (a fixed random
             # 8192): the weights finished as precisely as SWAT's, the mask kept.
             rows = subsample(len(Xs64), seed)
-            network = polish(network, Xs64[rows], ys64[rows], max_iter=self.polish_iter)[0]
+            network = polish(network, Xs64[rows], ys64[rows], max_iter=self.polish_iter,
+                             solver=self.polish_solver)[0]
         self.network_ = network
         return self

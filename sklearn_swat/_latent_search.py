@@ -57,6 +57,7 @@ class SearchSettings:
     refine_lr: float = 0.02
     refine_top: int | None = 1
     polish_iter: int = 250
+    polish_solver: str = "lbfgs"
 
 
 @dataclass
@@ -439,7 +440,8 @@ def latent_search(
         for r, net in enumerate(batch.to_networks(n_inputs=n_in)):
             net = net.compact()
             if s.polish_iter > 0 and r in chosen:
-                net = polish(net, X[sub], y[sub], sample_weight[sub], max_iter=s.polish_iter)[0]
+                net = polish(net, X[sub], y[sub], sample_weight[sub], max_iter=s.polish_iter,
+                             solver=s.polish_solver)[0]
             candidates.append(Candidate(k, r, net, float(best_loss[i * R + r])))
     return candidates, curve
 

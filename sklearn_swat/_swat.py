@@ -32,7 +32,7 @@ from ._checkpoints import (
 )
 from ._latent_search import SearchSettings, latent_search
 from ._network import MAX_DEPTH
-from ._polish import polish, prune, subsample
+from ._polish import SOLVERS, polish, prune, subsample
 
 # Below this many samples no validation split is made: it would be too small
 # to choose with, and the candidates are chosen by training loss instead.
@@ -144,12 +144,19 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         How many restarts of each depth are refined and polished: those
         whose decoded network fits the training rows best; ``None`` all.
     polish_iter : int, default=1000
-        Full-batch L-BFGS iterations on the chosen network's non-zero
-        weights and biases (its zeros, gates and activations fixed), on the
-        training rows (a fixed random 8192 of them when there are more); each
-        depth's best decoded networks get a quarter of them before the
-        choice. 0, with ``refine_iter=0`` and ``prune=False``, gives the
-        paper's pure latent descent.
+        Full-batch polish steps (``polish_solver``'s) on the chosen network's
+        non-zero weights and biases (its zeros, gates and activations fixed),
+        on the training rows (a fixed random 8192 of them when there are
+        more); each depth's best decoded networks get a quarter of them
+        before the choice. 0, with ``refine_iter=0`` and ``prune=False``,
+        gives the paper's pure latent descent.
+    polish_solver : {"lbfgs", "lm"}, default="lbfgs"
+        The polish's optimiser, in every polish of the fit (before the
+        choice, after it, and after each pruning removal). ``"lbfgs"``:
+        L-BFGS-B, ``polish_iter`` iterations. ``"lm"``: Levenberg-Marquardt
+        on the residuals, ``polish_iter`` evaluations; each costs more, and
+        gets much further on these small networks, so 100 is its usual
+        count (see Notes).
     prune : bool, default=True
         After the polish, remove the weights that matter least, a group at a
         time, each removal followed by a short polish (a fifth of
@@ -367,6 +374,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         "refine_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "refine_top": [Interval(Integral, 1, None, closed="left"), None],
         "polish_iter": [Interval(Integral, 0, None, closed="left")],
+        "polish_solver": [StrOptions(set(SOLVERS))],
         "prune": ["boolean"],
         "prune_candidates": [Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
@@ -405,6 +413,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         refine_learning_rate: float = 0.02,
         refine_top: int | None = 1,
         polish_iter: int = 1000,
+        polish_solver: str = "lbfgs",
         prune: bool = True,
         prune_candidates: int = 5,
         validation_fraction: float = 0.1,
@@ -435,6 +444,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         self.refine_learning_rate = refine_learning_rate
         self.refine_top = refine_top
         self.polish_iter = polish_iter
+        self.polish_solver = polish_solver
         self.prune = prune
         self.prune_candidates = prune_candidates
         self.validation_fraction = validation_fraction
@@ -527,6 +537,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             refine_lr=self.refine_learning_rate,
             refine_top=self.refine_top,
             polish_iter=self.polish_iter // 4,
+            polish_solver=self.polish_solver,
         )
 
     # ------------------------------------------------------------ fit
@@ -658,6 +669,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         check = check[subsample(len(check), (seed + 1) % 2**32)]
         check_rows = (Xs[check], ys[check], sample_weight[check])
         polish_each = max(1, self.polish_iter // 5)
+        solver = self.polish_solver
 
         def rescore(i: int, net) -> None:
             networks[i], sizes[i] = net, net.n_nonzero
@@ -682,7 +694,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 break
             before[i] = (networks[i], sizes[i], train_loss[i], val_loss[i], score[i])
             if self.polish_iter > 0:
-                rescore(i, polish(networks[i], *fit_rows, max_iter=self.polish_iter)[0])
+                rescore(i, polish(networks[i], *fit_rows, max_iter=self.polish_iter, solver=solver)[0])
             finished.append(i)
         # The tolerance counts from the most accurate network the fit has
         # held, polished or not: the polish often lowers the error tenfold,
@@ -695,7 +707,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             for i in finished:
                 if score[i] <= budget:
                     rescore(i, prune(networks[i], fit_rows, check_rows, budget=budget,
-                                     polish_iter=polish_each))
+                                     polish_iter=polish_each, solver=solver))
         # The smallest finished network within the budget, the most accurate
         # of equal ones; else (the polish overfitted every one) the smallest
         # accepted candidate as the search left it.
@@ -715,9 +727,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 i = pick if depths[pick] == d else best_of_depth(d)
                 net = networks[i]
                 if i not in finished and self.polish_iter > 0:
-                    net = polish(net, *fit_rows, max_iter=self.polish_iter)[0]
+                    net = polish(net, *fit_rows, max_iter=self.polish_iter, solver=solver)[0]
                 rescore(i, prune(net, fit_rows, check_rows, budget=-np.inf,
-                                 polish_iter=polish_each, max_nonzero=self.max_nonzero))
+                                 polish_iter=polish_each, max_nonzero=self.max_nonzero, solver=solver))
             score = val_loss if use_val else train_loss
             score = np.where(np.isfinite(score) & (sizes <= self.max_nonzero), score, np.inf)
             budget = self._budget(score.min(), score[-1])
@@ -725,7 +737,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             pick = int(np.flatnonzero(ok)[np.lexsort((score[ok], sizes[ok]))[0]])
             network = networks[pick]
             if network is not constant and self.prune:
-                network = prune(network, fit_rows, check_rows, budget=budget, polish_iter=polish_each)
+                network = prune(network, fit_rows, check_rows, budget=budget, polish_iter=polish_each,
+                                solver=solver)
                 rescore(pick, network)
 
         self._set_fitted(network, name, sha, device, curve)

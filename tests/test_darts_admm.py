@@ -76,13 +76,15 @@ def test_sparsity_achieved_and_pruned_weights_exactly_zero(sparsity):
     assert reg.n_nonzero_ <= k + 7 + 7 + 1
 
 
-def test_polish_finishes_the_retrained_weights_with_the_mask_kept():
-    """polish_iter trains the surviving weights by L-BFGS, as SWAT's polish: a lower training
-    error, the same zeros, activations and size; polish_iter=0 is the retrained network itself."""
+@pytest.mark.parametrize("solver", ["lbfgs", "lm"])
+def test_polish_finishes_the_retrained_weights_with_the_mask_kept(solver):
+    """polish_iter trains the surviving weights by L-BFGS or Levenberg-Marquardt, as SWAT's
+    polish: a lower training error, the same zeros, activations and size; polish_iter=0 is the
+    retrained network itself."""
     from sklearn_swat._polish import polish
 
     raw = DARTSADMMRegressor(random_state=0, polish_iter=0, **CHEAP).fit(X, y)
-    done = DARTSADMMRegressor(random_state=0, polish_iter=200, **CHEAP).fit(X, y)
+    done = DARTSADMMRegressor(random_state=0, polish_iter=200, polish_solver=solver, **CHEAP).fit(X, y)
     assert done.score(X, y) > raw.score(X, y) + 0.05
     assert done.n_nonzero_ == raw.n_nonzero_
     assert [a.tolist() for a in done.network_.activations] == [a.tolist() for a in raw.network_.activations]
@@ -91,7 +93,7 @@ def test_polish_finishes_the_retrained_weights_with_the_mask_kept():
     # It is SWAT's polish, on the scaled training rows, from the unpolished network.
     Xs = X * raw.x_scale_ + raw.x_offset_
     ys = (y - raw.y_offset_) / raw.y_scale_
-    expected = polish(raw.network_, Xs, ys, max_iter=200)[0]
+    expected = polish(raw.network_, Xs, ys, max_iter=200, solver=solver)[0]
     np.testing.assert_array_equal(done.network_.predict(Xs), expected.predict(Xs))
 
 

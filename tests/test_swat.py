@@ -494,6 +494,33 @@ def test_polish_and_prune_use_at_most_max_polish_rows(monkeypatch):
     np.testing.assert_array_equal(again.predict(X2), reg.predict(X2))
 
 
+def test_the_lm_polish_solver_runs_every_polish_of_the_fit(monkeypatch):
+    """polish_solver="lm" reaches the polish before the choice, the one after it and those of
+    the pruning, each with polish_iter (or its share of it) as its count; the same
+    random_state gives the same model."""
+    import sklearn_swat._latent_search as ls
+    import sklearn_swat._polish as pol
+    import sklearn_swat._swat as swat
+
+    calls = []
+    real = pol.polish
+
+    def spy(network, X, *args, **kwargs):
+        calls.append((kwargs.get("solver"), kwargs.get("max_iter")))
+        return real(network, X, *args, **kwargs)
+
+    for module in (ls, swat, pol):
+        monkeypatch.setattr(module, "polish", spy)
+    reg = SWATRegressor(**dict(FAST, polish_iter=20, polish_solver="lm")).fit(X2, y2)
+    assert {solver for solver, _ in calls} == {"lm"}
+    assert {n for _, n in calls} == {20 // 4, 20, 20 // 5}  # before the choice, after, pruning
+    assert reg.score(X2, y2) > 0.5
+    again = SWATRegressor(**dict(FAST, polish_iter=20, polish_solver="lm")).fit(X2, y2)
+    np.testing.assert_array_equal(again.predict(X2), reg.predict(X2))
+    assert not np.array_equal(SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2).predict(X2),
+                              reg.predict(X2))
+
+
 def test_the_constant_network_wins_unless_a_network_beats_it_by_the_tolerance(monkeypatch):
     """A searched network must beat the training mean by more than the tolerance."""
     import sklearn_swat._swat as swat_module
@@ -533,7 +560,7 @@ def test_a_polish_that_overfits_falls_back_to_the_searched_network(monkeypatch):
     def search(model, X, y, w, settings, seed, device, progress=None):
         return [Candidate(1, 0, found, 0.0)], [0.0]
 
-    def bad_polish(net, X, y, w, max_iter):
+    def bad_polish(net, X, y, w, max_iter, solver="lbfgs"):
         worse = copy.deepcopy(net)
         worse.intercepts[-1] += 0.5  # off by a constant: worse on held-out rows
         return worse, None

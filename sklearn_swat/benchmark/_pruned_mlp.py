@@ -16,13 +16,13 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from .._base import autograd_enabled, numeric_target, seed_from_random_state, seeded_global_rng, torch_threads
 from .._network import MAX_DEPTH, SparseMLP
-from .._polish import polish, subsample
+from .._polish import SOLVERS, polish, subsample
 
 
 def mlp_size(coefs, intercepts) -> tuple[int, list[int], int]:
@@ -187,6 +187,10 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         L-BFGS iterations of the polish (the default of ``SWATRegressor`` and
         ``DARTSADMMRegressor``); 0 skips it. The polish handles at most 4
         hidden layers, as SWAT's networks have.
+    polish_solver : {"lbfgs", "lm"}, default="lbfgs"
+        The polish's optimiser, as ``SWATRegressor``'s: L-BFGS-B
+        (``polish_iter`` iterations) or Levenberg-Marquardt (``polish_iter``
+        evaluations of the residuals; 100 is its usual count).
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights and the order of the mini-batches. Pass an
         int for reproducible output across multiple function calls. The global
@@ -241,6 +245,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "polish_iter": [Interval(Integral, 0, None, closed="left")],
+        "polish_solver": [StrOptions(set(SOLVERS))],
         "random_state": ["random_state"],
     }
 
@@ -255,6 +260,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         batch_size: int = 256,
         learning_rate: float = 0.01,
         polish_iter: int = 1000,
+        polish_solver: str = "lbfgs",
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -265,6 +271,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.polish_iter = polish_iter
+        self.polish_solver = polish_solver
         self.random_state = random_state
 
     def _train(self, module, X, y, epochs, masks, gen, curve) -> None:
@@ -368,7 +375,8 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         if self.polish_iter > 0:
             network = SparseMLP(coefs, intercepts, [["tanh"] * c.shape[1] for c in coefs[:-1]])
             rows = subsample(len(X), seed)
-            network = polish(network, X[rows], y[rows], max_iter=self.polish_iter, zero_biases_fixed=True)[0]
+            network = polish(network, X[rows], y[rows], max_iter=self.polish_iter, zero_biases_fixed=True,
+                             solver=self.polish_solver)[0]
             coefs, intercepts = network.coefs, network.intercepts  # zeros kept as the +0.0 given
         self.coefs_ = coefs
         self.intercepts_ = intercepts
