@@ -165,7 +165,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         stays within the selection's budget (``selection_tolerance`` above
         the most accurate network, polished, or ``target_error`` where that
         is more). The chosen network is then scored on every held-out row.
-    prune_candidates : int, default=5
+    prune_candidates : int, default=3
         How many candidates are polished before the choice: first those the
         selection accepts (within ``selection_tolerance`` of the best as the
         search left them), smallest first, then the best of each other
@@ -176,7 +176,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         where it ends depends on where it starts, and each more candidate
         costs one more polish and pruning. 1 polishes and prunes the
         smallest accepted candidate only, and its polish sets the tolerance
-        alone.
+        alone. 3 (the default since 2026-12-05, was 5) gave the same network
+        as 5 on 53 of the 54 CORNN functions and a smaller one on the other,
+        in about 30% less time.
     validation_fraction : float, default=0.1
         Share of the rows held out to choose among the candidates and to
         check each pruning step. No row is held out with fewer than 20
@@ -309,7 +311,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     the 16 tuning functions and best on the other 38, so the benchmark is
     not held out for it either (that choice was made with the budget
     counted before the polish). Its budget counts from the best network
-    *polished* (with ``prune_candidates=5``), where it counted from the
+    *polished* (with ``prune_candidates=5``, 3 since), where it counted from the
     best as the search left it and pruned one candidate: the polish lowers
     the error about tenfold, and that budget let the pruning spend the gain
     on size. On all 54 with three seeds, the networks are more accurate (by
@@ -415,7 +417,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         polish_iter: int = 1000,
         polish_solver: str = "lbfgs",
         prune: bool = True,
-        prune_candidates: int = 5,
+        prune_candidates: int = 3,
         validation_fraction: float = 0.1,
         selection: str = "validation",
         selection_tolerance: float = 0.2,
