@@ -369,7 +369,8 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
        the biases are trained again, the learning rate following a cosine
        decay to zero.
     4. **Polish** (``polish_iter``): the surviving weights and biases are
-       trained by full-batch L-BFGS, zeros and activations fixed, as
+       trained by full-batch L-BFGS (or Levenberg-Marquardt:
+       ``polish_solver``), zeros and activations fixed, as
        ``SWATRegressor`` polishes its networks (the baseline's retraining
        finished as precisely as SWAT's; the paper asks only for retraining
        with the mask fixed, and mini-batch Adam alone stops short of the
@@ -403,7 +404,8 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         Epochs of retraining of the surviving weights.
 
     polish_iter : int, default=1000
-        Full-batch L-BFGS iterations on the retrained network's surviving
+        Full-batch L-BFGS iterations (Levenberg-Marquardt evaluations with
+        ``polish_solver="lm"``) on the retrained network's surviving
         weights and biases (its zeros and activations fixed), on the
         training rows (a fixed random 8192 of them when there are more):
         the same polish, with the same default, as ``SWATRegressor``'s, so
@@ -412,7 +414,8 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     polish_solver : {"lbfgs", "lm"}, default="lbfgs"
         The polish's optimiser, as ``SWATRegressor``'s: L-BFGS-B
         (``polish_iter`` iterations) or Levenberg-Marquardt (``polish_iter``
-        evaluations of the residuals; 100 is its usual count).
+        evaluations of the residuals; 100 is its usual count: with the
+        default 1000 it costs about ten times as much).
 
     batch_size : int, default=256
         Rows per mini-batch, in every phase.

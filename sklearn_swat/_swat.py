@@ -144,7 +144,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         How many restarts of each depth are refined and polished: those
         whose decoded network fits the training rows best; ``None`` all.
     polish_iter : int, default=1000
-        Full-batch polish steps (``polish_solver``'s) on the chosen network's
+        Full-batch polish iterations (L-BFGS) or evaluations
+        (Levenberg-Marquardt; see ``polish_solver``) on the chosen network's
         non-zero weights and biases (its zeros, gates and activations fixed),
         on the training rows (a fixed random 8192 of them when there are
         more); each depth's best decoded networks get a quarter of them
@@ -156,7 +157,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         L-BFGS-B, ``polish_iter`` iterations. ``"lm"``: Levenberg-Marquardt
         on the residuals, ``polish_iter`` evaluations; each costs more, and
         gets much further on these small networks, so 100 is its usual
-        count (see Notes).
+        count (see Notes): with the default ``polish_iter=1000`` it runs up
+        to 1000, about ten times the cost. Set ``polish_iter=100`` with it.
     prune : bool, default=True
         After the polish, remove the weights that matter least, a group at a
         time, each removal followed by a short polish (a fifth of

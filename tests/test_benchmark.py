@@ -524,15 +524,18 @@ def test_pruned_mlp_keeps_a_connected_network_at_swat_sizes():
     assert np.ptp(reg.predict(X[:200])) > 0.1
 
 
-def test_pruned_mlp_polish_finishes_the_weights_and_keeps_the_pruned_zeros():
-    """The L-BFGS polish (as SWAT's and DARTS+ADMM's) lowers the training error of the
-    Adam-retrained network without reviving a pruned weight or bias: the size stays."""
+@pytest.mark.parametrize("solver", ["lbfgs", "lm"])
+def test_pruned_mlp_polish_finishes_the_weights_and_keeps_the_pruned_zeros(solver):
+    """The polish (as SWAT's and DARTS+ADMM's, L-BFGS or Levenberg-Marquardt) lowers the
+    training error of the Adam-retrained network without reviving a pruned weight or bias:
+    the size stays."""
     rng = np.random.RandomState(0)
     X = rng.uniform(-1, 1, (300, 2))
     y = np.tanh(2 * X[:, 0]) * X[:, 1] + 0.5 * X[:, 1]
     params = dict(n_nonzero=15, max_iter=20, retrain_iter=20, random_state=0)
     adam = PrunedMLPRegressor(polish_iter=0, **params).fit(X, y)
-    polished = PrunedMLPRegressor(**params).fit(X, y)
+    polished = PrunedMLPRegressor(polish_solver=solver, polish_iter=1000 if solver == "lbfgs" else 100,
+                                  **params).fit(X, y)
     assert PrunedMLPRegressor().polish_iter == 1000
     assert polished.n_nonzero_ == adam.n_nonzero_ <= 15
     for a, b in zip(adam.coefs_ + adam.intercepts_, polished.coefs_ + polished.intercepts_):
@@ -935,6 +938,24 @@ def test_screen_settings_sets_the_params_in_both_searches_and_resumes(tmp_path, 
     assert "0 new fits" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         ss.main(["--out", str(tmp_path), "--variant", "no-json"])
+
+
+def test_screen_settings_scores_another_pair(tmp_path, capsys):
+    """--pair swat darts-admm: the same counts against DARTS+ADMM, its own rows only."""
+    import pandas as pd
+
+    ss = _load_script("screen_settings")
+    frame = pd.DataFrame([
+        dict(dataset=d, estimator=e, test_mse=m, n_nonzero=n, seed=0, fit_seconds=1.0)
+        for d, e, m, n in [("a", "swat", 1.0, 5), ("a", "darts-admm", 0.5, 9),
+                           ("b", "swat", 0.1, 9), ("b", "darts-admm", 1.0, 30)]
+    ])
+    table = ss.score(frame, ("swat", "darts-admm"))
+    assert (table["pairs"], table["wins"], table["reverse"]) == (2, 1, 0)
+    assert (table["nnz darts-admm"], table["mse darts-admm"]) == (19.5, 0.75)
+    with pytest.raises(SystemExit):
+        ss.main(["--out", str(tmp_path), "--pair", "darts-admm", "swat", "--variant", "x={}"])
+    assert "the first must be swat" in capsys.readouterr().err
 
 
 def test_prune_paths_goes_on_past_the_stop_and_finds_the_wins_on_the_path():

@@ -106,16 +106,17 @@ def test_polish_of_an_optimum_returns_the_network_unchanged():
 def test_levenberg_marquardt_ends_lower_in_a_tenth_of_the_steps():
     """What the "lm" solver is for: in the narrow curved valley of a small tanh network's loss
     on a smooth function, 100 Levenberg-Marquardt evaluations end below 1000 L-BFGS
-    iterations from the same start (about 6 times lower here; from other starts the ratio
-    varies, and both are local methods)."""
-    rng = np.random.RandomState(0)
-    X = rng.uniform(-1, 1, (1000, 2))
-    y = 0.5 * (X[:, 0] ** 2 + 2 * X[:, 1] ** 2) - 0.5
-    net = random_network(rng, sizes=(4, 3), sparsity=0.0, p_on=1.0)
-    net = SparseMLP([0.3 * c for c in net.coefs], net.intercepts, [["tanh"] * 4, ["tanh"] * 3])
-    lbfgs = polish(net, X, y, max_iter=1000)[2]
-    lm = polish(net, X, y, max_iter=100, solver="lm")[2]
-    assert lm < lbfgs / 3
+    iterations from the same start, in the median of six starts (4 to 15 times lower from
+    four of them here; both are local methods, and from the other two it ends higher)."""
+    ratios = []
+    for seed in range(6):
+        rng = np.random.RandomState(seed)
+        X = rng.uniform(-1, 1, (1000, 2))
+        y = 0.5 * (X[:, 0] ** 2 + 2 * X[:, 1] ** 2) - 0.5
+        net = random_network(rng, sizes=(4, 3), sparsity=0.0, p_on=1.0)
+        net = SparseMLP([0.3 * c for c in net.coefs], net.intercepts, [["tanh"] * 4, ["tanh"] * 3])
+        ratios.append(polish(net, X, y, max_iter=1000)[2] / polish(net, X, y, max_iter=100, solver="lm")[2])
+    assert np.median(ratios) > 2
 
 
 def test_levenberg_marquardt_with_fewer_rows_than_parameters():

@@ -519,6 +519,11 @@ def test_the_lm_polish_solver_runs_every_polish_of_the_fit(monkeypatch):
     np.testing.assert_array_equal(again.predict(X2), reg.predict(X2))
     assert not np.array_equal(SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2).predict(X2),
                               reg.predict(X2))
+    # The size cap's polishes and pruning too.
+    calls.clear()
+    capped = SWATRegressor(**dict(FAST, polish_iter=20, polish_solver="lm", max_nonzero=6)).fit(X2, y2)
+    assert capped.n_nonzero_ <= 6
+    assert calls and {solver for solver, _ in calls} == {"lm"}
 
 
 def test_the_constant_network_wins_unless_a_network_beats_it_by_the_tolerance(monkeypatch):

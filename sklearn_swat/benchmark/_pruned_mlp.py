@@ -144,7 +144,8 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
        survivors are retrained for a share of ``retrain_iter`` epochs, the
        pruned entries held at zero;
     3. the non-zero weights and biases are polished with ``SWATRegressor``'s
-       full-batch L-BFGS (``polish_iter`` iterations, on a fixed random 8192
+       full-batch L-BFGS (``polish_iter`` iterations; Levenberg-Marquardt
+       evaluations with ``polish_solver="lm"``; on a fixed random 8192
        of the rows when there are more), zeros held at zero, so the size
        stays as pruned. SWAT's networks and ``DARTSADMMRegressor``'s get the
        same polish: mini-batch Adam stops short of the minimum on smooth
@@ -184,13 +185,15 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
     learning_rate : float, default=0.01
         Adam learning rate, both phases.
     polish_iter : int, default=1000
-        L-BFGS iterations of the polish (the default of ``SWATRegressor`` and
+        L-BFGS iterations of the polish (Levenberg-Marquardt evaluations with
+        ``polish_solver="lm"``; the default of ``SWATRegressor`` and
         ``DARTSADMMRegressor``); 0 skips it. The polish handles at most 4
         hidden layers, as SWAT's networks have.
     polish_solver : {"lbfgs", "lm"}, default="lbfgs"
         The polish's optimiser, as ``SWATRegressor``'s: L-BFGS-B
         (``polish_iter`` iterations) or Levenberg-Marquardt (``polish_iter``
-        evaluations of the residuals; 100 is its usual count).
+        evaluations of the residuals; 100 is its usual count: with the
+        default 1000 it costs about ten times as much).
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights and the order of the mini-batches. Pass an
         int for reproducible output across multiple function calls. The global
