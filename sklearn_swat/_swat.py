@@ -316,10 +316,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     *polished* (with ``prune_candidates=5``, 3 since), where it counted from the
     best as the search left it and pruned one candidate: the polish lowers
     the error about tenfold, and that budget let the pruning spend the gain
-    on size. On all 54 with three seeds, the networks are more accurate (by
-    more than 1.1 times) on 94 of the 162 (function, seed) pairs and less
-    on 3, at a median 0.70 times the test MSE; larger on 93 and smaller on
-    12 (mean non-zeros 16.5 -> 22.2). That rule was chosen among five
+    on size. On all 54 with three seeds (``prune_candidates=3``), the
+    networks are more accurate (by more than 1.1 times) on 93 of the 162
+    (function, seed) pairs and less on 3, at a median 0.70 times the test
+    MSE; larger on 92 and smaller on 11 (mean non-zeros 16.5 -> 22.1). That rule was chosen among five
     measured on the same 54 functions, so the benchmark is not held out
     for it. ``init="mixed"`` replaced ``"zoo"`` after
     both were run on all 54 with three seeds and on the twelve 3- to
