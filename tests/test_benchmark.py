@@ -913,16 +913,19 @@ def test_compare_checkpoints_applies_the_win_rule(tmp_path, capsys):
         cc.main(["--untrained", str(tmp_path / "u.csv"), str(tmp_path / "f.csv")])
 
 
-def test_screen_settings_sets_the_params_in_both_searches_and_resumes(tmp_path, capsys):
+def _screen_rows(rows):
+    """Benchmark rows of seed 0 from (dataset, estimator, test_mse, n_nonzero) tuples."""
     import pandas as pd
 
+    return pd.DataFrame([dict(dataset=d, estimator=e, test_mse=m, n_nonzero=n, seed=0, fit_seconds=1.0)
+                         for d, e, m, n in rows])
+
+
+def test_screen_settings_sets_the_params_in_both_searches_and_resumes(tmp_path, capsys):
     ss = _load_script("screen_settings")
     # The win rule both ways, and the counts behind it.
-    frame = pd.DataFrame([
-        dict(dataset=d, estimator=e, test_mse=m, n_nonzero=n, seed=0, fit_seconds=1.0)
-        for d, e, m, n in [("a", "swat", 1.0, 5), ("a", "swat-untrained", 1.05, 5),
-                           ("b", "swat", 0.1, 9), ("b", "swat-untrained", 1.0, 3)]
-    ])
+    frame = _screen_rows([("a", "swat", 1.0, 5), ("a", "swat-untrained", 1.05, 5),
+                          ("b", "swat", 0.1, 9), ("b", "swat-untrained", 1.0, 3)])
     table = ss.score(frame)
     assert (table["pairs"], table["wins"], table["reverse"]) == (2, 1, 1)
     assert (table["more accurate"], table["less accurate"], table["larger"], table["smaller"]) == (1, 0, 1, 0)
@@ -942,14 +945,9 @@ def test_screen_settings_sets_the_params_in_both_searches_and_resumes(tmp_path, 
 
 def test_screen_settings_scores_another_pair(tmp_path, capsys):
     """--pair swat darts-admm: the same counts against DARTS+ADMM, its own rows only."""
-    import pandas as pd
-
     ss = _load_script("screen_settings")
-    frame = pd.DataFrame([
-        dict(dataset=d, estimator=e, test_mse=m, n_nonzero=n, seed=0, fit_seconds=1.0)
-        for d, e, m, n in [("a", "swat", 1.0, 5), ("a", "darts-admm", 0.5, 9),
-                           ("b", "swat", 0.1, 9), ("b", "darts-admm", 1.0, 30)]
-    ])
+    frame = _screen_rows([("a", "swat", 1.0, 5), ("a", "darts-admm", 0.5, 9),
+                          ("b", "swat", 0.1, 9), ("b", "darts-admm", 1.0, 30)])
     table = ss.score(frame, ("swat", "darts-admm"))
     assert (table["pairs"], table["wins"], table["reverse"]) == (2, 1, 0)
     assert (table["nnz darts-admm"], table["mse darts-admm"]) == (19.5, 0.75)
