@@ -246,13 +246,15 @@ def polish(
     obj = _Objective(network, X, y, w, zero_biases_fixed)
     theta0 = obj.theta()
     before = obj.loss(theta0)
-    if theta0.size == 0 or max_iter <= 0 or not np.isfinite(before):
+    if theta0.size == 0 or max_iter <= 0:
         return network, before, before
     # One BLAS thread: on these small problems a threaded BLAS inside
     # L-BFGS-B costs 30 times more than it saves (measured: 10 ms against
     # 0.3 ms per step on 85 parameters).
     with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(limits=1, user_api="blas"):
         if solver == "lm":
+            if not np.isfinite(before):  # least_squares refuses a non-finite start
+                return network, before, before
             # Tolerances near their floor: the evaluation budget, not a
             # tolerance, ends nearly every polish.
             res = least_squares(

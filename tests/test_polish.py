@@ -130,6 +130,16 @@ def test_levenberg_marquardt_with_fewer_rows_than_parameters():
     assert after < 0.01 * before
 
 
+@pytest.mark.filterwarnings("ignore:overflow")
+def test_levenberg_marquardt_from_a_non_finite_start_returns_the_network():
+    """least_squares refuses a start whose residuals overflow; the polish hands the network
+    back unchanged, as L-BFGS does from there."""
+    X = np.linspace(-1, 1, 30)[:, None]
+    net = SparseMLP([np.array([[1e200]]), np.array([[1e200]])], [np.zeros(1), np.zeros(1)], [["leaky_relu"]])
+    new, before, after = polish(net, X, np.sin(X[:, 0]), max_iter=20, solver="lm")
+    assert new is net and before == after == np.inf
+
+
 def test_polish_rejects_an_unknown_solver():
     rng = np.random.RandomState(5)
     net = random_network(rng, sizes=(3,))
