@@ -469,35 +469,10 @@ def test_polish_and_prune_make_a_smaller_better_network():
     assert c["validation_loss"][c["selected"]][0] <= budget * 1.0001
 
 
-def test_polish_and_prune_use_at_most_max_polish_rows(monkeypatch):
-    """On large data the L-BFGS steps see a fixed subset of rows, not all of them."""
-    import sklearn_swat._latent_search as ls
-    import sklearn_swat._polish as pol
-    import sklearn_swat._swat as swat
-
-    monkeypatch.setattr(pol, "MAX_POLISH_ROWS", 100)
-    seen = []
-    real = pol.polish
-
-    def spy(network, X, *args, **kwargs):
-        seen.append(len(X))
-        return real(network, X, *args, **kwargs)
-
-    monkeypatch.setattr(ls, "polish", spy)
-    monkeypatch.setattr(swat, "polish", spy)
-    monkeypatch.setattr(pol, "polish", spy)
-    reg = SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2)
-    assert seen and max(seen) == 100
-    assert reg.score(X2, y2) > 0.5
-    # The subset is drawn from the fit's seed: the same random_state, the same model.
-    again = SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2)
-    np.testing.assert_array_equal(again.predict(X2), reg.predict(X2))
-
-
-def test_the_lm_polish_solver_runs_every_polish_of_the_fit(monkeypatch):
-    """polish_solver="lm" reaches the polish before the choice, the one after it and those of
-    the pruning, each with polish_iter (or its share of it) as its count; the same
-    random_state gives the same model."""
+@pytest.fixture
+def polish_calls(monkeypatch):
+    """Every polish of a fit (the search's, SWAT's, the pruning's), recorded as
+    ``(rows, solver, max_iter)``; the polish itself runs as usual."""
     import sklearn_swat._latent_search as ls
     import sklearn_swat._polish as pol
     import sklearn_swat._swat as swat
@@ -506,14 +481,36 @@ def test_the_lm_polish_solver_runs_every_polish_of_the_fit(monkeypatch):
     real = pol.polish
 
     def spy(network, X, *args, **kwargs):
-        calls.append((kwargs.get("solver"), kwargs.get("max_iter")))
+        calls.append((len(X), kwargs.get("solver"), kwargs.get("max_iter")))
         return real(network, X, *args, **kwargs)
 
     for module in (ls, swat, pol):
         monkeypatch.setattr(module, "polish", spy)
+    return calls
+
+
+def test_polish_and_prune_use_at_most_max_polish_rows(monkeypatch, polish_calls):
+    """On large data the L-BFGS steps see a fixed subset of rows, not all of them."""
+    import sklearn_swat._polish as pol
+
+    monkeypatch.setattr(pol, "MAX_POLISH_ROWS", 100)
+    reg = SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2)
+    seen = [rows for rows, _, _ in polish_calls]
+    assert seen and max(seen) == 100
+    assert reg.score(X2, y2) > 0.5
+    # The subset is drawn from the fit's seed: the same random_state, the same model.
+    again = SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2)
+    np.testing.assert_array_equal(again.predict(X2), reg.predict(X2))
+
+
+def test_the_lm_polish_solver_runs_every_polish_of_the_fit(polish_calls):
+    """polish_solver="lm" reaches the polish before the choice, the one after it and those of
+    the pruning, each with polish_iter (or its share of it) as its count; the same
+    random_state gives the same model."""
+    calls = polish_calls
     reg = SWATRegressor(**dict(FAST, polish_iter=20, polish_solver="lm")).fit(X2, y2)
-    assert {solver for solver, _ in calls} == {"lm"}
-    assert {n for _, n in calls} == {20 // 4, 20, 20 // 5}  # before the choice, after, pruning
+    assert {solver for _, solver, _ in calls} == {"lm"}
+    assert {n for _, _, n in calls} == {20 // 4, 20, 20 // 5}  # before the choice, after, pruning
     assert reg.score(X2, y2) > 0.5
     again = SWATRegressor(**dict(FAST, polish_iter=20, polish_solver="lm")).fit(X2, y2)
     np.testing.assert_array_equal(again.predict(X2), reg.predict(X2))
@@ -523,7 +520,7 @@ def test_the_lm_polish_solver_runs_every_polish_of_the_fit(monkeypatch):
     calls.clear()
     capped = SWATRegressor(**dict(FAST, polish_iter=20, polish_solver="lm", max_nonzero=6)).fit(X2, y2)
     assert capped.n_nonzero_ <= 6
-    assert calls and {solver for solver, _ in calls} == {"lm"}
+    assert calls and {solver for _, solver, _ in calls} == {"lm"}
 
 
 def test_the_constant_network_wins_unless_a_network_beats_it_by_the_tolerance(monkeypatch):
