@@ -148,17 +148,19 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         (Levenberg-Marquardt; see ``polish_solver``) on the chosen network's
         non-zero weights and biases (its zeros, gates and activations fixed),
         on the training rows (a fixed random 8192 of them when there are
-        more); each depth's best decoded networks get a quarter of them
-        before the choice. 0, with ``refine_iter=0`` and ``prune=False``,
-        gives the paper's pure latent descent.
+        more), and again on the network the pruning leaves; each depth's
+        best decoded networks get a quarter of them before the choice. 0,
+        with ``refine_iter=0`` and ``prune=False``, gives the paper's pure
+        latent descent.
     polish_solver : {"lbfgs", "lm"}, default="lbfgs"
         The polish's optimiser, in every polish of the fit (before the
-        choice, after it, and after each pruning removal). ``"lbfgs"``:
-        L-BFGS-B, ``polish_iter`` iterations. ``"lm"``: Levenberg-Marquardt
-        on the residuals, ``polish_iter`` evaluations; each costs more, and
-        gets much further on these small networks, so 100 is its usual
-        count (see Notes): with the default ``polish_iter=1000`` it runs up
-        to 1000, about ten times the cost. Set ``polish_iter=100`` with it.
+        choice, after it, after each pruning removal, and at the end).
+        ``"lbfgs"``: L-BFGS-B, ``polish_iter`` iterations. ``"lm"``:
+        Levenberg-Marquardt on the residuals, ``polish_iter`` evaluations;
+        each costs more, and gets much further on these small networks, so
+        100 is its usual count (see Notes): with the default
+        ``polish_iter=1000`` it runs up to 1000, about ten times the cost.
+        Set ``polish_iter=100`` with it.
     prune : bool, default=True
         After the polish, remove the weights that matter least, a group at a
         time, each removal followed by a short polish (a fifth of
@@ -166,7 +168,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         (on a fixed random 8192 of the held-out rows when there are more)
         stays within the selection's budget (``selection_tolerance`` above
         the most accurate network, polished, or ``target_error`` where that
-        is more). The chosen network is then scored on every held-out row.
+        is more). The network the pruning leaves, once chosen, gets a full
+        polish (``polish_iter``) at the end, kept if its held-out MSE does
+        not rise; its size stays. The chosen network is then scored on every
+        held-out row.
     prune_candidates : int, default=3
         How many candidates are polished before the choice: first those the
         selection accepts (within ``selection_tolerance`` of the best as the
@@ -692,6 +697,16 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             new = val_loss[i] if use_val else train_loss[i]
             score[i] = new if np.isfinite(new) else np.inf
 
+        # Networks the pruning (or the cap) changed after their full polish:
+        # the one the fit keeps gets a full polish again at the end.
+        pruned = set()
+
+        def prune_into(i: int, net, **kwargs) -> None:
+            new = prune(net, fit_rows, check_rows, polish_iter=polish_each, solver=solver, **kwargs)
+            if new is not net:
+                pruned.add(i)
+            rescore(i, new)
+
         def best_of_depth(d: int) -> int:
             same_depth = np.flatnonzero(depths == d)
             return int(same_depth[np.argmin(score[same_depth])])
@@ -721,8 +736,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         if self.prune:
             for i in finished:
                 if score[i] <= budget:
-                    rescore(i, prune(networks[i], fit_rows, check_rows, budget=budget,
-                                     polish_iter=polish_each, solver=solver))
+                    prune_into(i, networks[i], budget=budget)
         # The smallest finished network within the budget, the most accurate
         # of equal ones; else (the polish overfitted every one) the smallest
         # accepted candidate as the search left it.
@@ -733,6 +747,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             pick = int(accepted[0])
             if pick in before:
                 networks[pick], sizes[pick], train_loss[pick], val_loss[pick], score[pick] = before[pick]
+                pruned.discard(pick)
         network = networks[pick]
         if self.max_nonzero is not None and network.n_nonzero > self.max_nonzero:
             # Over the cap: cut the best network of each depth (the chosen
@@ -743,8 +758,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 net = networks[i]
                 if i not in finished and self.polish_iter > 0:
                     net = polish(net, *fit_rows, max_iter=self.polish_iter, solver=solver)[0]
-                rescore(i, prune(net, fit_rows, check_rows, budget=-np.inf,
-                                 polish_iter=polish_each, max_nonzero=self.max_nonzero, solver=solver))
+                prune_into(i, net, budget=-np.inf, max_nonzero=self.max_nonzero)
             score = val_loss if use_val else train_loss
             score = np.where(np.isfinite(score) & (sizes <= self.max_nonzero), score, np.inf)
             budget = self._budget(score.min(), score[-1])
@@ -752,8 +766,18 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             pick = int(np.flatnonzero(ok)[np.lexsort((score[ok], sizes[ok]))[0]])
             network = networks[pick]
             if network is not constant and self.prune:
-                network = prune(network, fit_rows, check_rows, budget=budget, polish_iter=polish_each,
-                                solver=solver)
+                prune_into(pick, network, budget=budget)
+                network = networks[pick]
+        if pick in pruned and self.polish_iter > 0:
+            # The pruning polishes a fifth of polish_iter after each removal;
+            # the network it leaves gets a full polish, as the chosen one got
+            # before it, kept if its selection MSE does not rise (its size
+            # stays: the zeros are fixed).
+            held = score[pick]
+            rescore(pick, polish(network, *fit_rows, max_iter=self.polish_iter, solver=solver)[0])
+            if score[pick] <= held:
+                network = networks[pick]
+            else:
                 rescore(pick, network)
 
         self._set_fitted(network, name, sha, device, curve)
