@@ -148,7 +148,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         (Levenberg-Marquardt; see ``polish_solver``) on the chosen network's
         non-zero weights and biases (its zeros, gates and activations fixed),
         on the training rows (a fixed random 8192 of them when there are
-        more), and again on the network the pruning leaves; each depth's
+        more), and again on the network the pruning or the size cap
+        leaves (kept if its held-out MSE does not rise); each depth's
         best decoded networks get a quarter of them before the choice. 0,
         with ``refine_iter=0`` and ``prune=False``, gives the paper's pure
         latent descent.
@@ -221,7 +222,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         polished and pruned, is larger, the best network of each depth is
         cut down to at most this size, least harmful weights first, each
         removal retrained, whatever the held-out MSE; the capped networks
-        and the constant one then compete as above. ``None``: no cap. A
+        and the constant one then compete as above, and the one kept gets
+        the last polish (see ``prune``). ``None``: no cap. A
         cap the uncapped fit meets changes nothing; a binding one costs
         time, since every depth's network is pruned down. A cap below 4 (the
         smallest network that is not a constant: one neuron, its input weight
@@ -703,8 +705,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             new = val_loss[i] if use_val else train_loss[i]
             score[i] = new if np.isfinite(new) else np.inf
 
-        # Networks the pruning (or the cap) changed after their full polish:
-        # the one the fit keeps gets a full polish again at the end.
+        # Networks the pruning (or the cap) changed: the one the fit keeps
+        # gets a full polish at the end.
         pruned = set()
 
         def prune_into(i: int, net, **kwargs) -> None:
@@ -779,12 +781,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             # the network it leaves gets a full polish, as the chosen one got
             # before it, kept if its selection MSE does not rise (its size
             # stays: the zeros are fixed).
-            held = score[pick]
-            rescore(pick, polish(network, *fit_rows, max_iter=self.polish_iter, solver=solver)[0])
-            if score[pick] <= held:
-                network = networks[pick]
-            else:
-                rescore(pick, network)
+            polished = polish(network, *fit_rows, max_iter=self.polish_iter, solver=solver)[0]
+            if mse(polished, val_rows if use_val else train_rows) <= score[pick]:
+                rescore(pick, polished)
+                network = polished
 
         self._set_fitted(network, name, sha, device, curve)
         self.candidates_ = {
