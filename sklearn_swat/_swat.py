@@ -705,6 +705,12 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             new = val_loss[i] if use_val else train_loss[i]
             score[i] = new if np.isfinite(new) else np.inf
 
+        def state(i: int) -> tuple:
+            return networks[i], sizes[i], train_loss[i], val_loss[i], score[i]
+
+        def restore(i: int, saved: tuple) -> None:
+            networks[i], sizes[i], train_loss[i], val_loss[i], score[i] = saved
+
         # Networks the pruning (or the cap) changed: the one the fit keeps
         # gets a full polish at the end.
         pruned = set()
@@ -730,7 +736,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         for i in [*accepted, *others][: self.prune_candidates]:
             if networks[i] is constant:
                 break
-            before[i] = (networks[i], sizes[i], train_loss[i], val_loss[i], score[i])
+            before[i] = state(i)
             if self.polish_iter > 0:
                 rescore(i, polish(networks[i], *fit_rows, max_iter=self.polish_iter, solver=solver)[0])
             finished.append(i)
@@ -754,7 +760,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         else:
             pick = int(accepted[0])
             if pick in before:
-                networks[pick], sizes[pick], train_loss[pick], val_loss[pick], score[pick] = before[pick]
+                restore(pick, before[pick])
                 pruned.discard(pick)
         network = networks[pick]
         if self.max_nonzero is not None and network.n_nonzero > self.max_nonzero:
@@ -781,10 +787,12 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             # the network it leaves gets a full polish, as the chosen one got
             # before it, kept if its selection MSE does not rise (its size
             # stays: the zeros are fixed).
-            polished = polish(network, *fit_rows, max_iter=self.polish_iter, solver=solver)[0]
-            if mse(polished, val_rows if use_val else train_rows) <= score[pick]:
-                rescore(pick, polished)
-                network = polished
+            pruned_state = state(pick)
+            rescore(pick, polish(network, *fit_rows, max_iter=self.polish_iter, solver=solver)[0])
+            if score[pick] <= pruned_state[-1]:
+                network = networks[pick]
+            else:
+                restore(pick, pruned_state)
 
         self._set_fitted(network, name, sha, device, curve)
         self.candidates_ = {
