@@ -164,8 +164,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         Set ``polish_iter=100`` with it.
     prune : bool, default=True
         After the polish, remove the weights that matter least, a group at a
-        time, each removal followed by a short polish (a fifth of
-        ``polish_iter``, at least one iteration), as long as the held-out MSE
+        time, each removal followed by a shorter polish
+        (``prune_polish_iter``), as long as the held-out MSE
         (on a fixed random 8192 of the held-out rows when there are more)
         stays within the selection's budget (``selection_tolerance`` above
         the most accurate network, polished, or ``target_error`` where that
@@ -173,6 +173,14 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         polish (``polish_iter``) at the end, kept if its held-out MSE does
         not rise; its size stays. The chosen network is then scored on every
         held-out row.
+    prune_polish_iter : int or None, default=None
+        Polish iterations (or evaluations, with ``polish_solver="lm"``)
+        after each pruning removal, before the held-out check that keeps or
+        undoes it. ``None``: half of ``polish_iter``, at least one. A
+        removal is judged after this polish, so a longer one lets the
+        weights make up for more removals: smaller networks, at more fit
+        time (see Notes). It was a fifth of ``polish_iter`` before
+        2026-12-06.
     prune_candidates : int, default=3
         How many candidates are polished before the choice: first those the
         selection accepts (within ``selection_tolerance`` of the best as the
@@ -404,6 +412,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         "polish_iter": [Interval(Integral, 0, None, closed="left")],
         "polish_solver": [StrOptions(set(SOLVERS))],
         "prune": ["boolean"],
+        "prune_polish_iter": [Interval(Integral, 1, None, closed="left"), None],
         "prune_candidates": [Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "selection": [StrOptions({"validation", "train"})],
@@ -443,6 +452,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         polish_iter: int = 1000,
         polish_solver: str = "lbfgs",
         prune: bool = True,
+        prune_polish_iter: int | None = None,
         prune_candidates: int = 3,
         validation_fraction: float = 0.1,
         selection: str = "validation",
@@ -474,6 +484,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         self.polish_iter = polish_iter
         self.polish_solver = polish_solver
         self.prune = prune
+        self.prune_polish_iter = prune_polish_iter
         self.prune_candidates = prune_candidates
         self.validation_fraction = validation_fraction
         self.selection = selection
@@ -696,7 +707,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         check = val if use_val else train
         check = check[subsample(len(check), (seed + 1) % 2**32)]
         check_rows = (Xs[check], ys[check], sample_weight[check])
-        polish_each = max(1, self.polish_iter // 5)
+        polish_each = self.prune_polish_iter
+        if polish_each is None:
+            polish_each = max(1, self.polish_iter // 2)
         solver = self.polish_solver
 
         def rescore(i: int, net) -> None:
@@ -783,8 +796,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 prune_into(pick, network, budget=budget)
                 network = networks[pick]
         if pick in pruned and self.polish_iter > 0:
-            # The pruning polishes a fifth of polish_iter after each removal;
-            # the network it leaves gets a full polish, as the chosen one got
+            # The pruning polishes prune_polish_iter after each removal; the
+            # network it leaves gets a full polish, as the chosen one got
             # before it, kept if its selection MSE does not rise (its size
             # stays: the zeros are fixed).
             pruned_state = state(pick)

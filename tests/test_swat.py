@@ -510,7 +510,7 @@ def test_the_lm_polish_solver_runs_every_polish_of_the_fit(polish_calls):
     calls = polish_calls
     reg = SWATRegressor(**dict(FAST, polish_iter=20, polish_solver="lm")).fit(X2, y2)
     assert {solver for _, solver, _ in calls} == {"lm"}
-    assert {n for _, _, n in calls} == {20 // 4, 20, 20 // 5}  # before the choice, after, pruning
+    assert {n for _, _, n in calls} == {20 // 4, 20, 20 // 2}  # before the choice, after, pruning
     assert reg.score(X2, y2) > 0.5
     again = SWATRegressor(**dict(FAST, polish_iter=20, polish_solver="lm")).fit(X2, y2)
     np.testing.assert_array_equal(again.predict(X2), reg.predict(X2))
@@ -521,6 +521,27 @@ def test_the_lm_polish_solver_runs_every_polish_of_the_fit(polish_calls):
     capped = SWATRegressor(**dict(FAST, polish_iter=20, polish_solver="lm", max_nonzero=6)).fit(X2, y2)
     assert capped.n_nonzero_ <= 6
     assert calls and {solver for _, solver, _ in calls} == {"lm"}
+
+
+def test_prune_polish_iter_is_the_polish_after_each_pruning_removal(polish_calls):
+    """Each removal the pruning tries is followed by a polish of prune_polish_iter iterations;
+    left to None, half of polish_iter. The other polishes keep their counts."""
+    reg = SWATRegressor(**dict(FAST, polish_iter=20)).fit(X2, y2)
+    assert {n for _, _, n in polish_calls} == {20 // 4, 20, 20 // 2}  # before the choice, after, pruning
+    polish_calls.clear()
+    short = SWATRegressor(**dict(FAST, polish_iter=20, prune_polish_iter=3)).fit(X2, y2)
+    counts = [n for _, _, n in polish_calls]
+    assert set(counts) == {20 // 4, 20, 3} and counts.count(3) > 1
+    assert short.get_params()["prune_polish_iter"] == 3
+    # Set to what None resolves to, it fits the same model.
+    same = SWATRegressor(**dict(FAST, polish_iter=20, prune_polish_iter=10)).fit(X2, y2)
+    np.testing.assert_array_equal(same.predict(X2), reg.predict(X2))
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, "10"])
+def test_a_prune_polish_iter_below_one_or_not_an_integer_is_refused(value):
+    with pytest.raises(ValueError, match="prune_polish_iter"):
+        SWATRegressor(**dict(FAST, prune_polish_iter=value)).fit(X2, y2)
 
 
 def test_the_constant_network_wins_unless_a_network_beats_it_by_the_tolerance(monkeypatch):
@@ -775,8 +796,8 @@ def _same_support(a, b) -> bool:
 
 
 def test_the_pruned_network_gets_a_full_polish_at_the_end(monkeypatch, pruned_networks):
-    """The pruning polishes a fifth of polish_iter after each removal; the network it leaves
-    is then polished with the whole polish_iter: the same zeros, a lower training error."""
+    """The pruning polishes prune_polish_iter (40 here) after each removal; the network it
+    leaves is then polished with the whole polish_iter: the same zeros, a lower training error."""
     import sklearn_swat._swat as swat_module
 
     after_pruning = []  # (network, max_iter) of each polish SWAT runs once the pruning has run
@@ -791,7 +812,8 @@ def test_the_pruned_network_gets_a_full_polish_at_the_end(monkeypatch, pruned_ne
     rng = np.random.RandomState(0)
     X = rng.uniform(-1, 1, size=(400, 2))
     y = X[:, 0] ** 2 + X[:, 1] ** 2  # smooth: 40 L-BFGS steps leave the error above its floor
-    reg = SWATRegressor(max_iter=30, polish_iter=200, n_restarts=2, random_state=0).fit(X, y)
+    reg = SWATRegressor(max_iter=30, polish_iter=200, prune_polish_iter=40, n_restarts=2,
+                        random_state=0).fit(X, y)
     kept = [net for net in pruned_networks if _same_support(net, reg.network_)]
     assert kept and kept[-1] is not reg.network_
     assert len(after_pruning) == 1 and after_pruning[0][0] is kept[-1] and after_pruning[0][1] == 200
