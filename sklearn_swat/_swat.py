@@ -341,7 +341,12 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     the 54 (seed 0) the same networks, more accurate by more than 1.1
     times on 25 and less on none. It was found by looking at where SWAT
     lost to DARTS+ADMM there, so the benchmark is not held out for it
-    either. ``init="mixed"`` replaced ``"zoo"`` after
+    either. The polish after each pruning removal became half of
+    ``polish_iter`` (``prune_polish_iter=None``; a fifth until
+    2026-12-06), chosen over a full one on the same 54: there the
+    networks came out smaller on 24 and larger on 5, more accurate (by
+    more than 1.1 times) on 15 and less on 2, at a median 12.2 s of fit
+    against 10.1 s. ``init="mixed"`` replaced ``"zoo"`` after
     both were run on all 54 with three seeds and on the twelve 3- to
     8-feature problems of ``benchmarks/bench_general.py``: more accurate
     networks on both (far more with more than two features), slightly
