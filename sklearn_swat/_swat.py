@@ -150,9 +150,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         on the training rows (a fixed random 8192 of them when there are
         more), and again on the network the pruning or the size cap
         leaves (kept if its held-out MSE does not rise); each depth's
-        best decoded networks get a quarter of them before the choice. 0,
-        with ``refine_iter=0`` and ``prune=False``, gives the paper's pure
-        latent descent.
+        best decoded networks get a quarter of them before the choice, and
+        each pruning removal half (``prune_polish_iter``). 0, with
+        ``refine_iter=0`` and ``prune=False``, gives the paper's pure latent
+        descent.
     polish_solver : {"lbfgs", "lm"}, default="lbfgs"
         The polish's optimiser, in every polish of the fit (before the
         choice, after it, after each pruning removal, and at the end).
@@ -164,8 +165,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         Set ``polish_iter=100`` with it.
     prune : bool, default=True
         After the polish, remove the weights that matter least, a group at a
-        time, each removal followed by a shorter polish
-        (``prune_polish_iter``), as long as the held-out MSE
+        time, each removal followed by a polish of ``prune_polish_iter``
+        iterations, as long as the held-out MSE
         (on a fixed random 8192 of the held-out rows when there are more)
         stays within the selection's budget (``selection_tolerance`` above
         the most accurate network, polished, or ``target_error`` where that
@@ -343,10 +344,11 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     lost to DARTS+ADMM there, so the benchmark is not held out for it
     either. The polish after each pruning removal became half of
     ``polish_iter`` (``prune_polish_iter=None``; a fifth until
-    2026-12-06), chosen over a full one on the same 54: there the
-    networks came out smaller on 24 and larger on 5, more accurate (by
-    more than 1.1 times) on 15 and less on 2, at a median 12.2 s of fit
-    against 10.1 s. ``init="mixed"`` replaced ``"zoo"`` after
+    2026-12-06): against a fifth, on the same 54, the networks came out
+    smaller on 24 and larger on 5, more accurate (by more than 1.1 times)
+    on 15 and less on 2, at a median 12.2 s of fit against 10.1 s. A full
+    ``polish_iter`` was screened too and took a third longer still for
+    little more. ``init="mixed"`` replaced ``"zoo"`` after
     both were run on all 54 with three seeds and on the twelve 3- to
     8-feature problems of ``benchmarks/bench_general.py``: more accurate
     networks on both (far more with more than two features), slightly

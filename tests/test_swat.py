@@ -536,6 +536,11 @@ def test_prune_polish_iter_is_the_polish_after_each_pruning_removal(polish_calls
     # Set to what None resolves to, it fits the same model.
     same = SWATRegressor(**dict(FAST, polish_iter=20, prune_polish_iter=10)).fit(X2, y2)
     np.testing.assert_array_equal(same.predict(X2), reg.predict(X2))
+    # The size cap's pruning (the only one with prune=False) polishes with it too.
+    polish_calls.clear()
+    capped = SWATRegressor(**dict(FAST, polish_iter=20, prune_polish_iter=3, prune=False, max_nonzero=6))
+    assert capped.fit(X2, y2).n_nonzero_ <= 6
+    assert 3 in {n for _, _, n in polish_calls}
 
 
 @pytest.mark.parametrize("value", [0, -1, 2.5, "10"])
