@@ -108,7 +108,7 @@ fig.tight_layout()
 # polishes longer and reaches deeper, more accurate networks, and the chosen
 # ``selection_tolerance`` is only what it shares with them. On McCormick the full search
 # returns a smaller network at the chosen tolerance (3 on the machine that built these pages)
-# than at the default 0.2: 29 non-zeros against the 35 of the demo in
+# than at the default 0.2: 23 non-zeros against the 28 of the demo in
 # :doc:`/getting_started`. How far the tolerance moves a full fit depends on the function.
 X_full, _, y_full, _ = load_cornn("McCormick")
 final = SWATRegressor(selection_tolerance=chosen, n_jobs=1, random_state=0)
