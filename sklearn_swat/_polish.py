@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import least_squares, minimize
 from threadpoolctl import threadpool_limits
 
-from ._network import LEAKY_SLOPE, SparseMLP
+from ._network import _NUMPY_ACTIVATIONS, LEAKY_SLOPE, SparseMLP
 
 # Full-batch L-BFGS on more rows than this costs time in proportion and buys
 # nothing for networks of at most a few hundred parameters: larger data are
@@ -288,6 +288,7 @@ def prune(
     max_nonzero: int | None = None,
     trace: list | None = None,
     solver: str = "lbfgs",
+    fold_layers: bool = False,
 ) -> SparseMLP:
     """Remove parameters one group at a time while the held-out loss stays within ``budget``.
 
@@ -299,7 +300,8 @@ def prune(
     ``check_data`` is at most ``budget``. Once single weights are
     removed, the ``SINGLE_TRIES`` least harmful ones are each tried and the
     accepted one with the lowest retrained loss is kept; the pruning stops
-    when all of them are refused.
+    when all of them are refused (or, with ``fold_layers``, when folding each
+    hidden layer into the next is refused too).
 
     Parameters
     ----------
@@ -328,6 +330,14 @@ def prune(
         check_data)`` pairs (for studying where a pruning stops).
     solver : {"lbfgs", "lm"}, default="lbfgs"
         The polish's optimiser (:func:`polish`).
+    fold_layers : bool, default=False
+        When no single weight can go within ``budget``, try removing each
+        hidden layer of a network of two or more: its neurons' activations
+        are replaced by their closest lines on the ``fit_data`` rows (least
+        squares) and its weights multiplied into the next layer's
+        (:func:`_fold_layer`), then retrained. The accepted fold with the
+        lowest retrained loss is kept if the network is smaller, and the
+        pruning goes on from it. The size cap does not fold.
 
     Returns
     -------
@@ -346,7 +356,9 @@ def prune(
             network = _shrink(network, (X, y, w), (Xc, yc, wc), int(max_nonzero), polish_iter, solver)
             if _loss(network, Xc, yc, wc) > budget:
                 return network
-        return _prune(network, (X, y, w), (Xc, yc, wc), budget, polish_iter, max_rounds, trace, solver)
+        return _prune(
+            network, (X, y, w), (Xc, yc, wc), budget, polish_iter, max_rounds, trace, solver, fold_layers
+        )
 
 
 def _n_weights(network: SparseMLP) -> int:
@@ -421,7 +433,8 @@ def _shrink(network, fit_data, check_data, max_nonzero, polish_iter, solver="lbf
 
 
 def _prune(
-    network, fit_data, check_data, budget, polish_iter, max_rounds, trace=None, solver="lbfgs"
+    network, fit_data, check_data, budget, polish_iter, max_rounds, trace=None, solver="lbfgs",
+    fold_layers=False,
 ) -> SparseMLP:
     Xc, yc, wc = check_data
     best = network
@@ -438,6 +451,16 @@ def _prune(
             for i, (fit_loss, trial) in enumerate(_removal_trials(best, fit_data, step, polish_iter, solver))
             if (check_loss := _loss(trial, Xc, yc, wc)) <= budget and trial.n_nonzero < best.n_nonzero
         ]
+        if not trials and step == 1 and fold_layers:
+            # No single weight can go: try folding a whole hidden layer into
+            # the next (a smaller network of one layer less), then prune on.
+            trials = [
+                (fit_loss, i, check_loss, trial)
+                for i, (fit_loss, trial) in enumerate(_fold_trials(best, fit_data, polish_iter, solver))
+                if (check_loss := _loss(trial, Xc, yc, wc)) <= budget and trial.n_nonzero < best.n_nonzero
+            ]
+            if trials:
+                step = None  # a fold leaves new weights: groups again
         if trials:
             _, _, check_loss, best = min(trials)
             if trace is not None:
@@ -447,3 +470,59 @@ def _prune(
         else:
             break
     return best
+
+
+
+def _fold_layer(network: SparseMLP, layer: int, X: np.ndarray, w: np.ndarray) -> SparseMLP:
+    """``network`` with hidden ``layer`` replaced by its best linear fit on ``X``, merged into the next.
+
+    Each neuron's activation is replaced by the line ``a z + c`` closest to
+    it, in weighted least squares, over the pre-activations ``z`` the rows
+    of ``X`` give it; the layer is then linear and its weights multiply into
+    the next layer's. The network must have at least two hidden layers.
+    """
+    h = X
+    below = zip(network.coefs[:layer], network.intercepts[:layer], network.activations, network.gates)
+    for c, b, act, g in below:
+        z = h @ c + b
+        for k, f in enumerate(_NUMPY_ACTIVATIONS):
+            cols = np.flatnonzero((act == k) & g)
+            if cols.size:
+                z[:, cols] = f(z[:, cols])
+        z[:, ~g] = 0.0
+        h = z
+    z = h @ network.coefs[layer] + network.intercepts[layer]
+    act, gate = network.activations[layer], network.gates[layer]
+    slope = np.zeros(z.shape[1])
+    offset = np.zeros(z.shape[1])
+    p = w / w.sum()
+    for j in np.flatnonzero(gate):
+        f = _NUMPY_ACTIVATIONS[act[j]](z[:, j])
+        zm, fm = p @ z[:, j], p @ f
+        var = p @ (z[:, j] - zm) ** 2
+        slope[j] = (p @ ((z[:, j] - zm) * (f - fm))) / var if var > 0 else 0.0
+        offset[j] = fm - slope[j] * zm
+    nxt = network.coefs[layer + 1]
+    coef = (network.coefs[layer] * slope) @ nxt
+    bias = (network.intercepts[layer] * slope + offset) @ nxt + network.intercepts[layer + 1]
+    keep = [i for i in range(network.depth) if i != layer]
+    return SparseMLP(
+        [*network.coefs[:layer], coef, *network.coefs[layer + 2 :]],
+        [*network.intercepts[:layer], bias, *network.intercepts[layer + 2 :]],
+        [network.activations[i] for i in keep],
+        [network.gates[i] for i in keep],
+    )
+
+
+def _fold_trials(best, fit_data, polish_iter, solver="lbfgs"):
+    """Retrained networks with one hidden layer folded into the next, one per layer.
+
+    Yields ``(fit_loss, trial)``; nothing for a network of one hidden layer.
+    """
+    X, y, w = fit_data
+    if best.depth < 2:
+        return
+    for layer in range(best.depth):
+        folded = _fold_layer(best, layer, X, w).compact()
+        trial, _, fit_loss = polish(folded, X, y, w, max_iter=polish_iter, solver=solver)
+        yield fit_loss, trial

@@ -182,6 +182,20 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         weights make up for more removals: smaller networks, at more fit
         time (see Notes). It was a fifth of ``polish_iter`` before
         2026-12-06.
+    prune_layers : bool, default=True
+        When the pruning can remove no single weight more, try removing a
+        whole hidden layer of the network: each of its neurons' activations
+        is replaced by the straight line closest to it on the training rows,
+        which makes the layer linear, and its weights are multiplied into
+        the next layer's; the network is then polished (``prune_polish_iter``)
+        and kept if it is smaller and its held-out MSE within the budget, and
+        the pruning goes on from it. The fitted network can then have fewer
+        hidden layers than the search gave it (``candidates_["depth"]`` is
+        the search's). The size cap (``max_nonzero``) does not fold. On the
+        54 CORNN functions with three seeds it gave smaller networks on 51
+        of the 162 pairs and larger on none, at about the same accuracy and
+        a seventh more fit time (see Notes). It was not done before
+        2026-12-06.
     prune_candidates : int, default=3
         How many candidates are polished before the choice: first those the
         selection accepts (within ``selection_tolerance`` of the best as the
@@ -282,7 +296,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         sees it, scaled to [-1, 1]: multiply by ``y_scale_ ** 2``
         for the target's own units. The candidates that were polished and
         pruned (the selected one, and up to ``prune_candidates`` in all) are
-        described as they ended.
+        described as they ended; ``depth`` stays the search's (with
+        ``prune_layers`` the pruning can fold hidden layers away:
+        ``network_.depth`` is the fitted network's).
     loss_curve_ : list of float
         Mean penalised loss over the candidates at each descent step.
     n_iter_ : int
@@ -420,6 +436,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         "polish_solver": [StrOptions(set(SOLVERS))],
         "prune": ["boolean"],
         "prune_polish_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "prune_layers": ["boolean"],
         "prune_candidates": [Interval(Integral, 1, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "selection": [StrOptions({"validation", "train"})],
@@ -460,6 +477,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         polish_solver: str = "lbfgs",
         prune: bool = True,
         prune_polish_iter: int | None = None,
+        prune_layers: bool = True,
         prune_candidates: int = 3,
         validation_fraction: float = 0.1,
         selection: str = "validation",
@@ -492,6 +510,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         self.polish_solver = polish_solver
         self.prune = prune
         self.prune_polish_iter = prune_polish_iter
+        self.prune_layers = prune_layers
         self.prune_candidates = prune_candidates
         self.validation_fraction = validation_fraction
         self.selection = selection
@@ -736,7 +755,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         pruned = set()
 
         def prune_into(i: int, net, **kwargs) -> None:
-            new = prune(net, fit_rows, check_rows, polish_iter=polish_each, solver=solver, **kwargs)
+            new = prune(net, fit_rows, check_rows, polish_iter=polish_each, solver=solver,
+                        fold_layers=self.prune_layers, **kwargs)
             if new is not net:
                 pruned.add(i)
             rescore(i, new)

@@ -239,3 +239,53 @@ def test_prune_to_a_size_cap_whatever_the_budget():
     assert prune(net, fit, check, budget=np.inf, polish_iter=30, max_nonzero=40).n_nonzero < 40
     for a, b in zip(net.coefs + net.intercepts, before):
         np.testing.assert_array_equal(a, b)
+
+
+def _planted_with_a_linear_layer_on_top():
+    """A two-layer network whose second layer (one leaky ReLU neuron, biased so that its
+    input stays positive on [-1, 1]^2) is linear on the rows, and the one-layer network
+    it equals there."""
+    W1 = np.array([[1.5, 0.0, -1.0], [0.0, 2.0, 0.5]])
+    b1 = np.array([0.1, -0.2, 0.3])
+    acts = ["tanh", "sigmoid", "tanh"]
+    w_out = np.array([[1.0], [-0.7], [0.8]])
+    deep = SparseMLP([W1, w_out, np.array([[2.0]])], [b1, np.array([5.0]), np.array([0.5])],
+                     [acts, ["leaky_relu"]])
+    shallow = SparseMLP([W1, 2.0 * w_out], [b1, np.array([10.5])], [acts])
+    return deep, shallow
+
+
+def test_fold_layer_merges_a_layer_that_is_linear_on_the_rows_exactly():
+    from sklearn_swat._polish import _fold_layer
+
+    deep, shallow = _planted_with_a_linear_layer_on_top()
+    X = np.random.RandomState(0).uniform(-1, 1, (300, 2))
+    w = np.ones(300)
+    folded = _fold_layer(deep, 1, X, w)
+    assert folded.depth == 1 and folded.n_nonzero == shallow.n_nonzero < deep.n_nonzero
+    for a, b in zip(folded.coefs + folded.intercepts, shallow.coefs + shallow.intercepts):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    # A non-linear layer is replaced by its closest lines: an approximation.
+    first = _fold_layer(deep, 0, X, w)
+    assert first.depth == 1 and first.layer_sizes == [1]
+    err = np.mean((first.predict(X) - deep.predict(X)) ** 2)
+    assert 0 < err < np.var(deep.predict(X))
+    # The network folded is left as it was.
+    fresh = _planted_with_a_linear_layer_on_top()[0]
+    for a, b in zip(deep.coefs + deep.intercepts, fresh.coefs + fresh.intercepts):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_prune_folds_a_layer_the_target_does_not_need_only_when_asked():
+    deep, shallow = _planted_with_a_linear_layer_on_top()
+    rng = np.random.RandomState(5)
+    X = rng.uniform(-1, 1, (500, 2))
+    y, w = shallow.predict(X), np.ones(500)
+    fit, check = (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:])
+    trace = []
+    folded = prune(deep, fit, check, budget=1e-10, fold_layers=True, trace=trace)
+    assert folded.depth == 1 and folded.n_nonzero == shallow.n_nonzero == 11
+    np.testing.assert_allclose(folded.predict(X), y, atol=1e-6)
+    assert [n.depth for n, _ in trace] == [2, 1]
+    # Without fold_layers no weight can go and the network stays as it was.
+    assert prune(deep, fit, check, budget=1e-10) is deep

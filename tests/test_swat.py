@@ -543,6 +543,26 @@ def test_prune_polish_iter_is_the_polish_after_each_pruning_removal(polish_calls
     assert 3 in {n for _, _, n in polish_calls}
 
 
+def test_prune_layers_can_fit_a_shallower_network_than_the_search_gave():
+    """With prune_layers the pruning folds hidden layers it can do without: from a depth-3
+    search, a smaller network of fewer layers within the same budget. Without, the depth stays."""
+    kept = SWATRegressor(**dict(FAST, depths=(3,), prune_layers=False)).fit(X2, y2)
+    folded = SWATRegressor(**dict(FAST, depths=(3,))).fit(X2, y2)
+    assert kept.network_.depth == 3
+    assert folded.network_.depth < 3 and folded.n_nonzero_ < kept.n_nonzero_
+    assert set(folded.candidates_["depth"]) == {0, 3}  # the search's depths
+    assert folded.score(X2, y2) > 0.9
+    # Reproducible, as every fit.
+    again = SWATRegressor(**dict(FAST, depths=(3,), prune_layers=True)).fit(X2, y2)
+    np.testing.assert_array_equal(again.predict(X2), folded.predict(X2))
+
+
+@pytest.mark.parametrize("value", ["yes", 2, None])
+def test_a_prune_layers_that_is_not_a_boolean_is_refused(value):
+    with pytest.raises(ValueError, match="prune_layers"):
+        SWATRegressor(**dict(FAST, prune_layers=value)).fit(X2, y2)
+
+
 @pytest.mark.parametrize("value", [0, -1, 2.5, "10"])
 def test_a_prune_polish_iter_below_one_or_not_an_integer_is_refused(value):
     with pytest.raises(ValueError, match="prune_polish_iter"):
