@@ -350,7 +350,13 @@ class SparseMLP:
         return out
 
     def _forward_numpy(self, h: np.ndarray) -> np.ndarray:
-        for c, b, act, g in zip(self.coefs[:-1], self.intercepts[:-1], self.activations, self.gates):
+        h = self._hidden_numpy(h, self.depth)
+        return (h @ self.coefs[-1] + self.intercepts[-1])[:, 0]
+
+    def _hidden_numpy(self, h: np.ndarray, n_layers: int) -> np.ndarray:
+        # The outputs of hidden layer n_layers (the inputs themselves for 0).
+        layers = zip(self.coefs[:n_layers], self.intercepts[:n_layers], self.activations, self.gates)
+        for c, b, act, g in layers:
             a = h @ c + b
             for k, f in enumerate(_NUMPY_ACTIVATIONS):
                 cols = np.flatnonzero((act == k) & g)
@@ -358,7 +364,7 @@ class SparseMLP:
                     a[:, cols] = f(a[:, cols])
             a[:, ~g] = 0.0
             h = a
-        return (h @ self.coefs[-1] + self.intercepts[-1])[:, 0]
+        return h
 
     def forward_torch(self, X: torch.Tensor) -> torch.Tensor:
         """Compute the network's output in torch, in the dtype of ``X`` (no gradient).

@@ -481,16 +481,7 @@ def _fold_layer(network: SparseMLP, layer: int, X: np.ndarray, w: np.ndarray) ->
     of ``X`` give it; the layer is then linear and its weights multiply into
     the next layer's. The network must have at least two hidden layers.
     """
-    h = X
-    below = zip(network.coefs[:layer], network.intercepts[:layer], network.activations, network.gates)
-    for c, b, act, g in below:
-        z = h @ c + b
-        for k, f in enumerate(_NUMPY_ACTIVATIONS):
-            cols = np.flatnonzero((act == k) & g)
-            if cols.size:
-                z[:, cols] = f(z[:, cols])
-        z[:, ~g] = 0.0
-        h = z
+    h = network._hidden_numpy(X, layer)
     z = h @ network.coefs[layer] + network.intercepts[layer]
     act, gate = network.activations[layer], network.gates[layer]
     slope = np.zeros(z.shape[1])
