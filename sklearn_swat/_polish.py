@@ -432,6 +432,17 @@ def _shrink(network, fit_data, check_data, max_nonzero, polish_iter, solver="lbf
     return best
 
 
+def _accepted(trials, best, check_data, budget) -> list:
+    """``(fit_loss, index, check_loss, trial)`` of the ``(fit_loss, trial)`` pairs
+    smaller than ``best`` whose loss on ``check_data`` is within ``budget``."""
+    Xc, yc, wc = check_data
+    return [
+        (fit_loss, i, check_loss, trial)
+        for i, (fit_loss, trial) in enumerate(trials)
+        if (check_loss := _loss(trial, Xc, yc, wc)) <= budget and trial.n_nonzero < best.n_nonzero
+    ]
+
+
 def _prune(
     network, fit_data, check_data, budget, polish_iter, max_rounds, trace=None, solver="lbfgs",
     fold_layers=False,
@@ -446,19 +457,13 @@ def _prune(
         if n_weights == 0:
             break
         step = min(max(1, n_weights // 4) if step is None else step, n_weights)
-        trials = [
-            (fit_loss, i, check_loss, trial)
-            for i, (fit_loss, trial) in enumerate(_removal_trials(best, fit_data, step, polish_iter, solver))
-            if (check_loss := _loss(trial, Xc, yc, wc)) <= budget and trial.n_nonzero < best.n_nonzero
-        ]
+        removals = _removal_trials(best, fit_data, step, polish_iter, solver)
+        trials = _accepted(removals, best, check_data, budget)
         if not trials and step == 1 and fold_layers:
             # No single weight can go: try folding a whole hidden layer into
             # the next (a smaller network of one layer less), then prune on.
-            trials = [
-                (fit_loss, i, check_loss, trial)
-                for i, (fit_loss, trial) in enumerate(_fold_trials(best, fit_data, polish_iter, solver))
-                if (check_loss := _loss(trial, Xc, yc, wc)) <= budget and trial.n_nonzero < best.n_nonzero
-            ]
+            folds = _fold_trials(best, fit_data, polish_iter, solver)
+            trials = _accepted(folds, best, check_data, budget)
             if trials:
                 step = None  # a fold leaves new weights: groups again
         if trials:
@@ -470,7 +475,6 @@ def _prune(
         else:
             break
     return best
-
 
 
 def _fold_layer(network: SparseMLP, layer: int, X: np.ndarray, w: np.ndarray) -> SparseMLP:
