@@ -5,7 +5,7 @@ import pytest
 from scipy.optimize import check_grad
 from test_network import random_network
 
-from sklearn_swat import SparseMLP
+from sklearn_swat import SparseMLP, _polish
 from sklearn_swat._polish import SOLVERS, _loss, _Objective, polish, prune
 
 
@@ -24,6 +24,28 @@ def test_gradient_matches_finite_differences(sizes):
     np.testing.assert_allclose(obj.network_at(theta).predict(X), net.predict(X))
     err = check_grad(lambda t: obj(t)[0], lambda t: obj(t)[1], theta)
     assert err < 1e-5 * max(1.0, np.linalg.norm(obj(theta)[1]))
+
+
+@pytest.mark.parametrize("kinds", [(0, 1, 2), (0, 1), (2,)])
+def test_objective_is_the_same_with_constants_on_every_row_or_broadcast(kinds, monkeypatch):
+    """Up to ``_FULL_CONSTANTS`` elements a layer's per-column constants are stored on every
+    row (faster); beyond, they broadcast. Both give the same loss, gradient and Jacobian, bit
+    for bit, for mixed layers, smooth ones and leaky ReLUs alone (which skip the exp)."""
+    rng = np.random.RandomState(len(kinds))
+    net = random_network(rng, sizes=(5, 3), sparsity=0.3)
+    acts = [rng.choice(kinds, a.size) for a in net.activations]
+    net = SparseMLP(net.coefs, net.intercepts, acts, net.gates)
+    X, y, w = data(rng, 200)
+    obj = _Objective(net, X, y, w)
+    theta = obj.theta() + rng.normal(0, 0.5, obj.theta().size)
+    monkeypatch.setattr(_polish, "_FULL_CONSTANTS", 0)
+    broadcast = _Objective(net, X, y, w)
+    assert obj.plans[0][0].shape == (200, 5) and broadcast.plans[0][0].shape == (5,)
+    (loss, grad), (loss_b, grad_b) = obj(theta), broadcast(theta)
+    assert loss == loss_b == obj.loss(theta) == broadcast.loss(theta)
+    np.testing.assert_array_equal(grad, grad_b)
+    np.testing.assert_array_equal(obj.jacobian(theta), broadcast.jacobian(theta))
+    assert check_grad(lambda t: obj(t)[0], lambda t: obj(t)[1], theta) < 1e-5 * max(1.0, np.linalg.norm(grad))
 
 
 @pytest.mark.parametrize("sizes", [(4,), (5, 3), (4, 4, 4), (3, 5, 2, 4)])
