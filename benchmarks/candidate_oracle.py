@@ -4,8 +4,10 @@
 smallest within its budget. Could another choice (another candidate, another stopping
 point) have won the pairs it loses? This script refits ``swat`` on the pairs of a benchmark
 ``results.csv`` that it does not win, polishes and prunes *every* candidate of its search
-(all depths and restarts) with the fit's own budget, records each pruning path and goes on
-``--extra`` single removals past each stop (as ``prune_paths.py``). A pair counts as
+(all depths and restarts) with the fit's own budget and pruning settings (its polish
+after each removal, solver and layer folding, and the full polish after the pruning),
+records each pruning path and goes on ``--extra`` single removals past each stop (as
+``prune_paths.py``). A pair counts as
 reachable when any network on any of these paths has no more non-zeros than the untrained
 search's network and a test MSE at most 1.1 times its. Test MSE decides here, which no
 real rule can use: the count is an upper bound for every selection and stopping rule over
@@ -62,7 +64,7 @@ def oracle_fit(dataset: str, seed: int, extra: int, data_home: str | None) -> di
         return out
 
     def recording_prune(network, fit_data, check_data, budget, **kwargs):
-        seen.setdefault("prune", (fit_data, check_data, float(budget), kwargs["polish_iter"]))
+        seen.setdefault("prune", (fit_data, check_data, float(budget), kwargs))
         return prune(network, fit_data, check_data, budget, **kwargs)
 
     S.latent_search, S.prune = recording_search, recording_prune
@@ -80,15 +82,25 @@ def oracle_fit(dataset: str, seed: int, extra: int, data_home: str | None) -> di
     row = {"dataset": dataset, "seed": seed, "n_nonzero": fitted.n_nonzero, "test_mse": test_mse(fitted),
            "candidates": []}
     if "prune" in seen:
-        fit_data, check_data, budget, polish_iter = seen["prune"]
+        fit_data, check_data, budget, kwargs = seen["prune"]
+        # The fit's own pruning: its polish after each removal, solver and layer folding.
+        settings = {k: kwargs[k] for k in ("polish_iter", "solver", "fold_layers")}
         row["budget"] = budget
         for c in seen["candidates"]:
             net = c.network
             if est.polish_iter > 0:
-                net = P.polish(net, *fit_data, max_iter=est.polish_iter)[0]
+                net = P.polish(net, *fit_data, max_iter=est.polish_iter, solver=est.polish_solver)[0]
             trace = []
-            kept = P.prune(net, fit_data, check_data, budget=budget, polish_iter=polish_iter, trace=trace)
-            _, beyond = past_the_stop(kept, fit_data, check_data, budget, polish_iter, extra)
+            kept = P.prune(net, fit_data, check_data, budget=budget, trace=trace, **settings)
+            if kept is not net and est.polish_iter > 0:
+                # The full polish the fit gives the network its pruning leaves, kept if the
+                # held-out loss does not rise (the fit judges on all its held-out rows).
+                last = P.polish(kept, *fit_data, max_iter=est.polish_iter, solver=est.polish_solver)[0]
+                if (loss := P._loss(last, *check_data)) <= trace[-1][1]:
+                    kept = last
+                    trace.append((kept, loss))
+            _, beyond = past_the_stop(kept, fit_data, check_data, budget, settings["polish_iter"], extra,
+                                      settings["solver"])
             row["candidates"].append({
                 "depth": c.depth, "restart": c.restart,
                 "path": [(n.n_nonzero, loss, test_mse(n)) for n, loss in trace],

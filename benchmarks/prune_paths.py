@@ -45,11 +45,13 @@ def select_pairs(frame: pd.DataFrame, which: str) -> list[tuple[str, int]]:
     return [(d, int(k)) for d, k in keep[keep].index]
 
 
-def past_the_stop(network, fit_data, check_data, budget: float, polish_iter: int, extra: int):
+def past_the_stop(network, fit_data, check_data, budget: float, polish_iter: int, extra: int,
+                  solver: str = "lbfgs"):
     """Why a pruning stopped at ``network``, and ``extra`` single removals past it.
 
-    Each removal is the best retrained (by training loss) of the pruning's own tries
-    (``sklearn_swat._polish._removal_trials`` with a step of one), whatever ``budget`` says.
+    Each removal is the best retrained (by training loss, polished by ``solver``) of the
+    pruning's own tries (``sklearn_swat._polish._removal_trials`` with a step of one),
+    whatever ``budget`` says; a hidden layer is never folded here.
     Returns ``(stop, beyond)``: ``stop`` is ``"empty"`` (no weight left), ``"refused"`` (every
     try of the first removal goes over ``budget``) or ``"rounds"`` (one is within it: the
     pruning ran out of rounds); ``beyond`` lists ``(network, loss on check_data)``.
@@ -61,7 +63,7 @@ def past_the_stop(network, fit_data, check_data, budget: float, polish_iter: int
     stop, beyond, current = "empty", [], network
     for i in range(max(extra, 1)):
         trials = [(fit_loss, j, trial) for j, (fit_loss, trial)
-                  in enumerate(P._removal_trials(current, fit_data, 1, polish_iter))
+                  in enumerate(P._removal_trials(current, fit_data, 1, polish_iter, solver))
                   if trial.n_nonzero < current.n_nonzero]
         if not trials:
             break
@@ -73,6 +75,13 @@ def past_the_stop(network, fit_data, check_data, budget: float, polish_iter: int
         current = min(trials)[2]
         beyond.append((current, P._loss(current, Xc, yc, wc)))
     return stop, beyond
+
+
+def same_zeros(a, b) -> bool:
+    """Whether two networks have the same layers, zeros, activations and gates."""
+    return a.depth == b.depth and all(
+        x.shape == y.shape and np.array_equal(x != 0, y != 0) for x, y in zip(a.coefs, b.coefs)
+    ) and all(np.array_equal(x, y) for x, y in zip([*a.activations, *a.gates], [*b.activations, *b.gates]))
 
 
 def trace_fit(dataset: str, estimator: str, seed: int, extra: int, data_home: str | None) -> dict:
@@ -88,7 +97,8 @@ def trace_fit(dataset: str, estimator: str, seed: int, extra: int, data_home: st
         trace = []
         kept = P.prune(network, fit_data, check_data, budget, trace=trace, **kwargs)
         calls.append({"trace": trace, "kept": kept, "fit": fit_data, "check": check_data,
-                      "budget": float(budget), "polish_iter": kwargs["polish_iter"]})
+                      "budget": float(budget), "polish_iter": kwargs["polish_iter"],
+                      "solver": kwargs.get("solver", "lbfgs")})
         return kept
 
     original = S.prune
@@ -99,13 +109,14 @@ def trace_fit(dataset: str, estimator: str, seed: int, extra: int, data_home: st
     finally:
         S.prune = original
     fitted = est.network_
-    # The pruning that gave the fitted network (None if it was not pruned).
-    last = next((c for c in reversed(calls) if c["kept"] is fitted), None)
+    # The pruning that gave the fitted network (None if it was not pruned): the fit polishes
+    # the network a pruning leaves once more, so the fitted one has its zeros, not its floats.
+    last = next((c for c in reversed(calls) if same_zeros(c["kept"], fitted)), None)
     stop, beyond, path = None, [], []
     if last is not None:
         path = last["trace"]
         stop, beyond = past_the_stop(fitted, last["fit"], last["check"], last["budget"],
-                                     last["polish_iter"], extra)
+                                     last["polish_iter"], extra, last["solver"])
 
     def test_mse(net) -> float:
         est.network_ = net
