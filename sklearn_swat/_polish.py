@@ -248,7 +248,9 @@ def polish(
         L-BFGS iterations, or most evaluations of the residuals by
         Levenberg-Marquardt (rejected trial steps included; one Jacobian per
         accepted step). 100 evaluations cost about what 1000 L-BFGS
-        iterations do on the networks SWAT finds.
+        iterations do on the networks SWAT finds (a SWAT fit with
+        ``polish_solver="lm", polish_iter=100`` took 0.6 to 1.3 times the
+        default's time on four CORNN functions, 2026-12-06).
     zero_biases_fixed : bool, default=False
         Keep zero biases at zero, as zero weights are. By default every
         active neuron's bias and the output bias are trained, as SWAT's size
