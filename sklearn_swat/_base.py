@@ -61,18 +61,32 @@ def numeric_target(y: np.ndarray) -> np.ndarray:
     return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
 
 
-@contextlib.contextmanager
-def numeric_inputs(X):
-    """Turn scikit-learn's bare "could not convert string to float" for ``X`` into advice.
+def _converts_to_float(a) -> bool:
+    try:
+        np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
 
-    A DataFrame's message names the columns that are not numbers. An error
-    that ``X`` did not cause (a ``y`` of strings) passes through unchanged.
+
+@contextlib.contextmanager
+def numeric_inputs(X, y=None):
+    """Turn scikit-learn's bare "could not convert string to float" into advice.
+
+    When ``X`` converts to float and ``y`` (given at fit) does not, the
+    error names ``y``. Otherwise it names ``X``: a DataFrame's message names
+    the columns that are not numbers.
     """
     try:
         yield
     except ValueError as error:
         if "could not convert" not in str(error):
             raise
+        if y is not None and _converts_to_float(X) and not _converts_to_float(y):
+            raise ValueError(
+                f"y must hold numbers, but it has dtype {np.asarray(y).dtype} and could not be "
+                f"converted to float ({error}). Encode the target as numbers first."
+            ) from None
         dtypes = getattr(X, "dtypes", None)
         if dtypes is not None and hasattr(dtypes, "items"):
             bad = [str(c) for c, t in dtypes.items() if getattr(t, "kind", "O") not in "biuf"]
@@ -285,7 +299,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
                 f"Fit one model per target with "
                 f"sklearn.multioutput.MultiOutputRegressor({name}())."
             )
-        with numeric_inputs(X):
+        with numeric_inputs(X, y):
             X, y = validate_data(
                 self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
                 accept_sparse=False, order="C",

@@ -206,8 +206,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         (``candidates_`` shows each as it ended). The pruning is greedy, so
         where it ends depends on where it starts, and each more candidate
         costs one more polish and pruning. 1 polishes and prunes the
-        smallest accepted candidate only, and its polish sets the tolerance
-        alone. 3 (the default since 2026-12-05, was 5) gave the same network
+        smallest accepted candidate only (the tolerance still counts from
+        the most accurate network seen: another candidate as the search left
+        it can be the more accurate). 3 (the default since 2026-12-05, was 5) gave the same network
         as 5 on 53 of the 54 CORNN functions and a smaller one on the other,
         in about 30% less time.
     validation_fraction : float, default=0.1
@@ -220,7 +221,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         Choose the candidate by held-out MSE, or by training MSE (the paper).
     selection_tolerance : float, default=0.2
         Relative margin of selection MSE accepted above the most accurate
-        network (0.2: at most 1.2 times its MSE). It first picks the
+        network (0.2: at most 1.2 times its MSE, plus 1e-12, an MSE of the
+        target scaled to [-1, 1], so that an exact fit leaves room for
+        rounding: below an MSE of about 1e-12 that floor, not the share, is
+        the margin). It first picks the
         candidates to polish among the networks as the search left them;
         once they are polished, it counts from the most accurate network
         seen, polished or not: each polished candidate is pruned while its
@@ -247,11 +251,13 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         removal retrained, whatever the held-out MSE; the capped networks
         and the constant one then compete as above, and the one kept gets
         the last polish (see ``prune``). ``None``: no cap. A
-        cap the uncapped fit meets changes nothing; a binding one costs
-        time, since every depth's network is pruned down. A cap below 4 (the
-        smallest network that is not a constant: one neuron, its input weight
-        and bias, its output weight and the output bias) leaves only the
-        constant network (the training mean), returned without a search.
+        cap of 4 or more that the uncapped fit meets changes nothing; a
+        binding one costs time, since every depth's network is pruned down.
+        A cap below 4 (the smallest network that is not a constant: one
+        neuron, its input weight and bias, its output weight and the output
+        bias) leaves only the constant network, returned without a search:
+        the mean of all rows, where an uncapped fit that chose the constant
+        network predicts the mean of its training split.
     device : str or None, default="cpu"
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` or ``None``
         (cuda when available).

@@ -94,9 +94,13 @@ def test_text_columns_are_named_with_what_to_do(name):
     est = ESTIMATORS[name]().fit(frame[["x0"]].assign(x1=X[:, 1]), y)
     with pytest.raises(ValueError, match=r"X must hold numbers, but its non-numeric columns \['x1'\]"):
         est.predict(frame[["x0"]].assign(x1="a"))
-    with pytest.raises(ValueError) as info:
-        ESTIMATORS[name]().fit(X, np.array(["a", "b"] * 30, dtype=object))
-    assert "X must hold numbers" not in str(info.value)
+    # A target of strings is named, whether X is an array, an object array of numbers or a
+    # DataFrame whose object column holds numbers.
+    labels = np.array(["a", "b"] * 30, dtype=object)
+    for Xc in (X, X.astype(object), frame[["x0"]].assign(x1=X[:, 1].astype(object))):
+        with pytest.raises(ValueError, match=r"y must hold numbers.*could not be converted") as info:
+            ESTIMATORS[name]().fit(Xc, labels)
+        assert "X must hold numbers" not in str(info.value)
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
