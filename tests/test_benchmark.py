@@ -127,6 +127,65 @@ def test_an_interrupt_keeps_the_reference_fit_it_needed(tmp_path, monkeypatch):
     assert all(ESTIMATORS[spec.reference].reference is None for spec in ESTIMATORS.values() if spec.reference)
 
 
+def test_an_interrupt_mlpregressor_caught_stops_the_run_and_writes_no_row(tmp_path, monkeypatch):
+    """sklearn's MLPRegressor catches Ctrl-C itself and returns half trained with a warning: a
+    review found the runner writing that fit as a finished row (which a resumed run never fits
+    again) and going on. It is an interruption: no row, the run stops. Other warnings are not."""
+    import warnings
+
+    from sklearn.neural_network import MLPRegressor
+
+    from sklearn_swat.benchmark import _runner
+
+    fit_row = _runner._fit_row
+    with monkeypatch.context() as patch:
+        # Ctrl-C inside the training loop, where MLPRegressor catches it.
+        patch.setattr(MLPRegressor, "_backprop", _raise_keyboard_interrupt)
+        with pytest.warns(UserWarning, match="Training interrupted"):
+            MLPRegressor(max_iter=5).fit([[0.0], [1.0]], [0.0, 1.0])  # what the runner is given
+        with pytest.raises(KeyboardInterrupt):
+            run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"], quick=True, progress=False)
+    assert _rows(tmp_path / "results.csv") == []
+
+    def other_warning(name, *args, **kwargs):
+        warnings.warn("Training went well.", UserWarning, stacklevel=2)
+        return fit_row(name, *args, **kwargs)
+
+    monkeypatch.setattr(_runner, "_fit_row", other_warning)
+    with pytest.warns(UserWarning, match="went well"):
+        run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"], quick=True, progress=False)
+    assert [r["estimator"] for r in _rows(tmp_path / "results.csv")] == ["mlp"]
+
+
+def _raise_keyboard_interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+def test_a_worker_that_dies_is_a_clear_error_and_the_rows_are_kept(tmp_path, monkeypatch, capsys):
+    """A worker killed mid-run (by the system, for memory) gave a raw traceback and exit 1,
+    which reads as "some fits failed"; it is a clear error now, with the rows kept."""
+    import joblib
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    real_call = joblib.Parallel.__call__
+
+    def call(self, iterable):
+        results = real_call(self, iterable)
+
+        def first_then_killed():
+            yield next(iter(results))
+            raise TerminatedWorkerError("A worker process was unexpectedly terminated.")
+
+        return first_then_killed()
+
+    monkeypatch.setattr(joblib.Parallel, "__call__", call)
+    assert _cornn(tmp_path, "--datasets", "Booth", "Sphere", "--estimators", "mlp") == 2
+    err = capsys.readouterr().err
+    assert "A worker process died" in err and "1 rows written are kept" in err
+    assert "run the same command again" in err and "Traceback" not in err
+    assert len(_rows(tmp_path / "results.csv")) == 1
+
+
 def test_killed_run_keeps_its_rows(tmp_path):
     """A partial file from a killed run keeps its rows verbatim; only the missing fits run."""
     kept = (
@@ -186,7 +245,10 @@ def test_append_results_writes_the_header_once_and_refuses_a_torn_file(tmp_path)
     # A bad row among good ones is refused before anything is written: it names what is wrong.
     path.write_text(before + "\n")
     lacking = {k: v for k, v in row.items() if k != "depth"}
-    for bad, message in [(lacking, r"lacks \['depth'\]"), ({**row, "test_mse": float("nan")}, "test_mse")]:
+    for bad, message in [(lacking, r"lacks \['depth'\]"), ({**row, "test_mse": float("nan")}, "test_mse"),
+                         # What read_results refuses is not written: it would lock the folder.
+                         ({**row, "seed": -1}, "would not read back.*seed '-1' is negative"),
+                         ({**row, "depth": 3}, "would not read back.*depth is 3")]:
         with pytest.raises(ValueError, match=message):
             append_results(path, [{**row, "seed": 4}, bad])
         assert path.read_text() == before + "\n"

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from joblib.externals.loky.process_executor import TerminatedWorkerError
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
@@ -61,17 +62,22 @@ def _format_row(row: dict) -> str:
         value = float(row[key])
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(f"{key} must be a finite number >= 0; got {value!r}.")
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow([
-        row["dataset"],
-        row["estimator"],
+    cells = [
+        str(row["dataset"]),
+        str(row["estimator"]),
         repr(float(row["test_mse"])),
-        int(row["n_nonzero"]),
+        str(int(row["n_nonzero"])),
         "-".join(str(int(n)) for n in row["n_active_neurons"]),
-        int(row["depth"]),
+        str(int(row["depth"])),
         f"{float(row['fit_seconds']):.3f}",
-        int(row["seed"]),
-    ])
+        str(int(row["seed"])),
+    ]
+    try:  # what read_results would refuse is not written: it would lock the folder
+        _parse_row(cells)
+    except ValueError as error:
+        raise ValueError(f"This results row would not read back ({error}): {row}") from None
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(cells)
     return buf.getvalue()
 
 
@@ -396,6 +402,10 @@ def _warm_up() -> None:
         _warmed_up = True
 
 
+# The warning of sklearn's MLPRegressor when a KeyboardInterrupt stops its training.
+_MLP_INTERRUPTED = "Training interrupted by user"
+
+
 def _run_task(task: _Task, data, quick: bool) -> tuple[_Task, list[dict], str | None]:
     """Fit one task in a worker; return its rows and, on failure, the traceback."""
     from threadpoolctl import threadpool_limits
@@ -406,8 +416,15 @@ def _run_task(task: _Task, data, quick: bool) -> tuple[_Task, list[dict], str | 
         # One thread per fit: the parallelism is across fits.
         with torch_threads(1), threadpool_limits(1), warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
+            # MLPRegressor catches Ctrl-C itself, warns and returns half trained: an
+            # error here, so that the run stops as on any interruption, writing no row.
+            warnings.filterwarnings("error", message=_MLP_INTERRUPTED, category=UserWarning)
             rows.append(_fit_row(task.estimator, task.dataset, task.seed, data, quick, task.target_n_nonzero))
         return task, rows, None
+    except UserWarning as warning:
+        if _MLP_INTERRUPTED in str(warning):
+            raise KeyboardInterrupt from None
+        return task, rows, traceback.format_exc()
     except Exception:
         return task, rows, traceback.format_exc()
 
@@ -834,6 +851,12 @@ def run_benchmark(
                         "(sklearn_swat must be importable on them), or wait longer for them with "
                         "--scheduler-timeout (scheduler_timeout)."
                     ) from None
+                except TerminatedWorkerError as exc:
+                    raise BenchmarkError(
+                        f"A worker process died during a fit ({exc}); the system may have run out "
+                        f"of memory (try fewer --n-jobs). The {run.n_existing + run.n_written} rows "
+                        f"written are kept in {path}: run the same command again to resume."
+                    ) from exc
                 except Exception as exc:
                     if client is None:
                         raise
