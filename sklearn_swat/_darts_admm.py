@@ -211,7 +211,8 @@ def _project_top_k(weights: list[torch.Tensor], k: int) -> list[torch.Tensor]:
     keep = torch.zeros_like(flat, dtype=torch.bool)
     order = torch.argsort(flat.abs(), descending=True, stable=True)
     keep[order[:k]] = True
-    layer = torch.cat([torch.full((w.numel(),), i) for i, w in enumerate(weights)])
+    # On the weights' device: a CPU tensor indexed by a CUDA mask raises.
+    layer = torch.cat([torch.full((w.numel(),), i, device=flat.device) for i, w in enumerate(weights)])
     if k >= len(weights):
         for i in range(len(weights)):
             if keep[layer == i].any():

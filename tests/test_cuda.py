@@ -39,9 +39,12 @@ def test_swat_cuda_same_seed_same_model():
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_darts_admm_fits_on_cuda():
+@pytest.mark.parametrize("sparsity", [0.5, 0.9])
+def test_darts_admm_fits_on_cuda(sparsity):
+    """At 0.9 a layer gets none of the top-k weights, and the projection gives it one back
+    (the path that indexed a CPU tensor with a CUDA mask)."""
     reg = DARTSADMMRegressor(device="cuda", search_epochs=5, admm_epochs=5, retrain_epochs=10,
-                             batch_size=64, random_state=0).fit(X, y)
+                             batch_size=64, sparsity=sparsity, random_state=0).fit(X, y)
     assert reg.device_.type == "cuda"
     assert np.mean((reg.predict(X) - y) ** 2) < np.var(y)
 
