@@ -837,8 +837,9 @@ def test_resume_messages_name_where_a_value_came_from(tmp_path, capsys):
 
 
 def test_export_without_out_leaves_an_installed_packages_checkpoints_alone(tmp_path, monkeypatch, capsys):
-    """Installed (weights/ under site-packages), export needs --out: it would replace the
-    bundled checkpoints in place, and its files would outlive an uninstall."""
+    """Installed (weights/ not in a source checkout: site-packages, or a review's pip install
+    --target), export needs --out: it would replace the bundled checkpoints in place, and its
+    files would outlive an uninstall."""
     from sklearn_swat.pretrain import _report
 
     weights = tmp_path / "lib" / "python3.11" / "site-packages" / "sklearn_swat" / "weights"
@@ -854,9 +855,17 @@ def test_export_without_out_leaves_an_installed_packages_checkpoints_alone(tmp_p
     assert main(["export", "--workdir", str(tmp_path / "run"), "--name", "cornn", "--n-networks", "4",
                  "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "cornn.safetensors").is_file()
-    # In a source checkout (no site-packages on the path) the default stays the package's weights/.
+    # Installed elsewhere (pip install --target, an unpacked wheel on PYTHONPATH): refused too.
+    target = tmp_path / "tgt" / "sklearn_swat" / "weights"
+    target.mkdir(parents=True)
+    monkeypatch.setattr(_report, "WEIGHTS_DIR", target)
+    assert main(["export", "--workdir", str(tmp_path / "run"), "--name", "cornn", "--n-networks", "4"]) == 2
+    assert "--out is needed" in capsys.readouterr().err and list(target.iterdir()) == []
+    # In a source checkout (the project's pyproject.toml beside the package) the default stays
+    # the package's weights/.
     checkout = tmp_path / "src" / "sklearn_swat" / "weights"
     checkout.mkdir(parents=True)
+    (tmp_path / "src" / "pyproject.toml").write_text('[project]\nname = "sklearn-swat"\n')
     monkeypatch.setattr(_report, "WEIGHTS_DIR", checkout)
     assert main(["export", "--workdir", str(tmp_path / "run"), "--name", "x", "--n-networks", "4"]) == 0
     assert (checkout / "x.safetensors").is_file()

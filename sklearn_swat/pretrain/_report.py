@@ -52,9 +52,18 @@ def _options(settings: dict) -> str:
     return " ".join(out)
 
 
-def _installed(folder: Path) -> bool:
-    """Whether ``folder`` lies in a Python installation's packages, not in a source checkout."""
-    return any(part in ("site-packages", "dist-packages") for part in folder.resolve().parts)
+def _installed(weights: Path) -> bool:
+    """Whether the package of this ``weights`` folder is installed, not a source checkout.
+
+    A source checkout (an editable install) has the project's ``pyproject.toml``
+    beside the package folder; site-packages, ``pip install --target`` and an
+    unpacked wheel do not.
+    """
+    pyproject = weights.resolve().parent.parent / "pyproject.toml"
+    try:
+        return 'name = "sklearn-swat"' not in pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True
 
 
 def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None = None,
@@ -96,8 +105,8 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
     if out is None and _installed(WEIGHTS_DIR):
         # Only a source checkout's weights/ is the project's to replace: an installed
         # package's would be overwritten in place and outlive an uninstall.
-        raise ValueError(f"--out is needed: sklearn_swat is installed ({WEIGHTS_DIR} is in the Python "
-                         "installation, not a source checkout), and an export there would replace its "
+        raise ValueError(f"--out is needed: sklearn_swat is installed ({WEIGHTS_DIR} is not in a source "
+                         "checkout of the project), and an export there would replace its "
                          "bundled checkpoints. Give --out DIR and load the result by its path, e.g. "
                          f"SWATRegressor(autoencoder='DIR/{name}.safetensors').")
     # The folder is made (or found unwritable) before the minutes of evaluation.
