@@ -89,7 +89,8 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
         if p.is_dir():
             raise CheckpointError(
                 f"{str(p)!r} is a folder; pass the path of the NAME.safetensors file in it "
-                "(with its NAME.json beside it)."
+                "(with its NAME.json beside it). A training folder has none until "
+                "'python -m sklearn_swat.pretrain export --workdir DIR --name NAME' writes it."
             )
         # NAME.json or NAME.safetensors names the pair; any other path is NAME
         # itself (a dotted name such as model.v2 keeps its dot).

@@ -869,6 +869,13 @@ def test_export_without_out_leaves_an_installed_packages_checkpoints_alone(tmp_p
     monkeypatch.setattr(_report, "WEIGHTS_DIR", checkout)
     assert main(["export", "--workdir", str(tmp_path / "run"), "--name", "x", "--n-networks", "4"]) == 0
     assert (checkout / "x.safetensors").is_file()
+    # --out naming a file: said so (it was "[Errno 17] File exists"), the file left alone.
+    capsys.readouterr()
+    (tmp_path / "afile").write_text("notes")
+    assert main(["export", "--workdir", str(tmp_path / "run"), "--name", "x", "--n-networks", "4",
+                 "--out", str(tmp_path / "afile")]) == 2
+    assert "is a file: give a folder" in capsys.readouterr().err
+    assert (tmp_path / "afile").read_text() == "notes"
 
 
 def test_init_from_a_bundled_name_means_the_bundled_checkpoint(tmp_path, monkeypatch, capsys):

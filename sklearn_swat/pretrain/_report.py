@@ -111,6 +111,8 @@ def export(workdir: str | os.PathLike, name: str, out: str | os.PathLike | None 
                          f"SWATRegressor(autoencoder='DIR/{name}.safetensors').")
     # The folder is made (or found unwritable) before the minutes of evaluation.
     folder = Path(out) if out is not None else WEIGHTS_DIR
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"--out {folder} is a file: give a folder (made if missing).")
     folder.mkdir(parents=True, exist_ok=True)
     if not os.access(folder, os.W_OK):
         raise PermissionError(f"--out {folder} is not a folder you may write to; give another --out.")
