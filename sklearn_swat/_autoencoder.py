@@ -19,7 +19,7 @@ class AutoencoderConfig:
     Parameters
     ----------
     width : int, default=7
-        Neurons per hidden layer ``W`` (and the most inputs).
+        Neurons per hidden layer ``W``, at least 2 (and the most inputs).
     max_inputs : int, default=2
         Number of inputs the zoo draws (at most ``width``).
     variable_inputs : bool, default=False
@@ -55,9 +55,13 @@ class AutoencoderConfig:
         for f in fields(self):
             value = typed_field(f"autoencoder config {f.name}", f.type, getattr(self, f.name))
             object.__setattr__(self, f.name, value)
-        for name in ("width", "d_model", "n_heads", "dim_feedforward"):
+        for name in ("d_model", "n_heads", "dim_feedforward"):
             if not getattr(self, name) >= 1:
                 raise ValueError(f"{name} must be at least 1; got {getattr(self, name)}.")
+        if not self.width >= 2:
+            # The search's penalty takes the spread of each layer's gates: of one
+            # neuron it is NaN, and every descent step would be lost.
+            raise ValueError(f"width must be at least 2 (neurons per layer); got {self.width}.")
         if not 1 <= self.max_inputs <= self.width:
             raise ValueError(f"max_inputs must be in 1..width (1..{self.width}); got {self.max_inputs}.")
         if self.d_model % self.n_heads:

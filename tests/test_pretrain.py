@@ -115,7 +115,9 @@ def test_zoo_weight_scales_shrink_hidden_weights_only():
     ("--min-lr-ratio", "2", "min_lr_ratio must be in \\[0, 1\\]"),
     ("--max-minutes", "-1", "--max-minutes: must be a number greater than 0"),
     ("--variable-inputs", "ture", "--variable-inputs: expected true/false, yes/no or 1/0; got 'ture'"),
-    ("--width", "0", "width must be at least 1; got 0"),
+    ("--width", "0", "width must be at least 2 \\(neurons per layer\\); got 0"),
+    # One neuron per layer: the search's gate spread is NaN (a review's run lost every step).
+    ("--width", "1", "width must be at least 2 \\(neurons per layer\\); got 1"),
     ("--n-heads", "0", "n_heads must be at least 1"),
     pytest.param("--device", "cuda", "CUDA is not available", marks=pytest.mark.skipif(
         torch.cuda.is_available(), reason="this machine has a GPU")),
