@@ -666,6 +666,11 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         sample_weight = sample_weight / sample_weight.max()
         keep = sample_weight > 0
         if not keep.all():
+            # NaN or infinity is refused on every row, as scikit-learn refuses it,
+            # also where its check is switched off (assume_finite=True).
+            for values, what in ((X, "X"), (y, "y")):
+                if not np.isfinite(values).all():
+                    self._check_range(values, what)
             X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
         settings = self._settings()
         seed = seed_from_random_state(self.random_state)

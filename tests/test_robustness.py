@@ -129,6 +129,13 @@ def test_nan_is_named_when_the_finiteness_check_is_off(name):
             w[3] = np.nan
             with pytest.raises(ValueError, match="sample_weight contains NaN or infinity"):
                 ESTIMATORS[name]().fit(X, y, sample_weight=w)
+            # On a row of weight zero too (a review found it accepted: such rows were left
+            # out before the check).
+            left_out = np.r_[0.0, np.ones(len(y) - 1)]  # row 0, where the NaN is
+            with pytest.raises(ValueError, match="X contains NaN or infinity"):
+                ESTIMATORS[name]().fit(_with(np.nan), y, sample_weight=left_out)
+            with pytest.raises(ValueError, match="y contains NaN or infinity"):
+                ESTIMATORS[name]().fit(X, np.r_[np.inf, y[1:]], sample_weight=left_out)
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
