@@ -54,6 +54,24 @@ def _rows(path):
         return list(csv.DictReader(fh))
 
 
+def _first_fit_then(error):
+    """A ``joblib.Parallel.__call__`` that gives back the first fit, then raises ``error``."""
+    import joblib
+
+    real_call = joblib.Parallel.__call__
+
+    def call(self, iterable):
+        results = real_call(self, iterable)
+
+        def first_then_fail():
+            yield next(iter(results))
+            raise error
+
+        return first_then_fail()
+
+    return call
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     """One quick run of swat, mlp and pruned-mlp on Booth, shared by the read-only tests."""
@@ -167,18 +185,8 @@ def test_a_worker_that_dies_is_a_clear_error_and_the_rows_are_kept(tmp_path, mon
     import joblib
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
-    real_call = joblib.Parallel.__call__
-
-    def call(self, iterable):
-        results = real_call(self, iterable)
-
-        def first_then_killed():
-            yield next(iter(results))
-            raise TerminatedWorkerError("A worker process was unexpectedly terminated.")
-
-        return first_then_killed()
-
-    monkeypatch.setattr(joblib.Parallel, "__call__", call)
+    killed = TerminatedWorkerError("A worker process was unexpectedly terminated.")
+    monkeypatch.setattr(joblib.Parallel, "__call__", _first_fit_then(killed))
     assert _cornn(tmp_path, "--datasets", "Booth", "Sphere", "--estimators", "mlp") == 2
     err = capsys.readouterr().err
     assert "A worker process died" in err and "1 rows written are kept" in err
@@ -302,16 +310,7 @@ def test_a_scheduler_lost_mid_run_is_a_clear_error(tmp_path, monkeypatch):
     def full(self, row):  # the header is written, the first row is not
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    real_call = joblib.Parallel.__call__
-
-    def call(self, iterable):
-        results = real_call(self, iterable)
-
-        def first_then_lost():
-            yield next(iter(results))
-            raise AttributeError("'NoneType' object has no attribute 'ncores'")
-
-        return first_then_lost()
+    call = _first_fit_then(AttributeError("'NoneType' object has no attribute 'ncores'"))
 
     with distributed.LocalCluster(
         processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
