@@ -421,11 +421,9 @@ def _run_task(task: _Task, data, quick: bool) -> tuple[_Task, list[dict], str | 
             warnings.filterwarnings("error", message=_MLP_INTERRUPTED, category=UserWarning)
             rows.append(_fit_row(task.estimator, task.dataset, task.seed, data, quick, task.target_n_nonzero))
         return task, rows, None
-    except UserWarning as warning:
-        if _MLP_INTERRUPTED in str(warning):
+    except Exception as error:
+        if isinstance(error, UserWarning) and _MLP_INTERRUPTED in str(error):
             raise KeyboardInterrupt from None
-        return task, rows, traceback.format_exc()
-    except Exception:
         return task, rows, traceback.format_exc()
 
 
