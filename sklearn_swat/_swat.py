@@ -308,7 +308,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     loss_curve_ : list of float
         Mean penalised loss over the candidates at each descent step.
     n_iter_ : int
-        Descent steps run.
+        Descent steps run. The code each step starts from is scored and the
+        best kept, so the last step's result is not among them: with
+        ``max_iter=1`` the candidates are the starting codes.
     autoencoder_ : str
         Name or path of the autoencoder searched.
     autoencoder_sha256_ : str
