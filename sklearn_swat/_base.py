@@ -54,11 +54,15 @@ def numeric_target(y: np.ndarray) -> np.ndarray:
         try:
             y = y.astype(np.float64)
         except (TypeError, ValueError) as error:
-            raise ValueError(
-                f"y must hold numbers, but it has dtype {y.dtype} and could not be "
-                f"converted to float ({error}). Encode the target as numbers first."
-            ) from None
+            raise _target_not_numbers(y, error) from None
     return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+
+
+def _target_not_numbers(y, error: Exception) -> ValueError:
+    return ValueError(
+        f"y must hold numbers, but it has dtype {np.asarray(y).dtype} and could not be "
+        f"converted to float ({error}). Encode the target as numbers first."
+    )
 
 
 def _converts_to_float(a) -> bool:
@@ -83,10 +87,7 @@ def numeric_inputs(X, y=None):
         if "could not convert" not in str(error):
             raise
         if y is not None and _converts_to_float(X) and not _converts_to_float(y):
-            raise ValueError(
-                f"y must hold numbers, but it has dtype {np.asarray(y).dtype} and could not be "
-                f"converted to float ({error}). Encode the target as numbers first."
-            ) from None
+            raise _target_not_numbers(y, error) from None
         dtypes = getattr(X, "dtypes", None)
         if dtypes is not None and hasattr(dtypes, "items"):
             bad = [str(c) for c, t in dtypes.items() if getattr(t, "kind", "O") not in "biuf"]

@@ -208,9 +208,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         costs one more polish and pruning. 1 polishes and prunes the
         smallest accepted candidate only (the tolerance still counts from
         the most accurate network seen: another candidate as the search left
-        it can be the more accurate). 3 (the default since 2026-12-05, was 5) gave the same network
-        as 5 on 53 of the 54 CORNN functions and a smaller one on the other,
-        in about 30% less time.
+        it can be the more accurate). 3 (the default since 2026-12-05, was
+        5) gave the same network as 5 on 53 of the 54 CORNN functions and a
+        smaller one on the other, in about 30% less time.
     validation_fraction : float, default=0.1
         Share of the rows held out to choose among the candidates and to
         check each pruning step. No row is held out with fewer than 20
