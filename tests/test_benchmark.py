@@ -616,11 +616,26 @@ def test_pruned_mlp_polish_refuses_more_layers_than_it_handles():
     assert PrunedMLPRegressor(polish_iter=0, **deep).fit(X, X[:, 0]).depth_ == 5
 
 
+def test_pruned_mlp_takes_hidden_layer_sizes_as_mlpregressor_does():
+    """An int is one hidden layer and an array works as a tuple: the same networks, bit for bit."""
+    X = np.random.RandomState(0).uniform(-1, 1, (40, 2))
+    y = np.tanh(2 * X[:, 0]) + X[:, 1]
+    cheap = dict(max_iter=2, retrain_iter=2, polish_iter=5, random_state=0)
+    for given, same in [(5, (5,)), (np.array([4, 3]), (4, 3)), ([4, 3], (4, 3))]:
+        a = PrunedMLPRegressor(hidden_layer_sizes=given, n_nonzero=12, **cheap).fit(X, y)
+        b = PrunedMLPRegressor(hidden_layer_sizes=same, n_nonzero=12, **cheap).fit(X, y)
+        assert [w.shape for w in a.coefs_] == [w.shape for w in b.coefs_]
+        np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
 @pytest.mark.parametrize("params, match", [
     ({"hidden_layer_sizes": ()}, "hidden_layer_sizes"),
     ({"hidden_layer_sizes": (2.5,)}, "hidden_layer_sizes"),
     ({"hidden_layer_sizes": ("3",)}, "hidden_layer_sizes"),
     ({"hidden_layer_sizes": (True,)}, "hidden_layer_sizes"),
+    ({"hidden_layer_sizes": True}, "hidden_layer_sizes"),
+    ({"hidden_layer_sizes": 0}, "hidden_layer_sizes"),
+    ({"hidden_layer_sizes": np.array([[3, 2]])}, "hidden_layer_sizes"),
     ({"n_nonzero": True}, "n_nonzero"),
 ])
 def test_pruned_mlp_refuses_what_is_not_a_network(params, match):

@@ -168,8 +168,9 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(7, 7)
-        Neurons of each hidden layer.
+    hidden_layer_sizes : int or array-like of int, default=(7, 7)
+        Neurons of each hidden layer; an integer is one hidden layer, as in
+        scikit-learn's ``MLPRegressor``.
     n_nonzero : int or None, default=None
         Parameters (weights and biases) kept by pruning; ``None``, or a number
         at least the dense count, keeps the network dense and skips phase 2.
@@ -240,7 +241,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": [tuple, list],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "n_nonzero": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "retrain_iter": [Interval(Integral, 0, None, closed="left")],
@@ -255,7 +256,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        hidden_layer_sizes: Sequence[int] = (7, 7),
+        hidden_layer_sizes: int | Sequence[int] = (7, 7),
         n_nonzero: int | None = None,
         max_iter: int = 200,
         retrain_iter: int = 200,
@@ -328,7 +329,8 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         y = numeric_target(y)  # numbers given as strings, as the other estimators take them
-        hidden = list(self.hidden_layer_sizes)
+        sizes = self.hidden_layer_sizes
+        hidden = [sizes] if isinstance(sizes, Integral) else list(sizes)
         if not hidden or not all(
             isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in hidden
         ):
