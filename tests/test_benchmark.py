@@ -20,6 +20,7 @@ from sklearn_swat.benchmark import (
     BenchmarkError,
     EstimatorSpec,
     PrunedMLPRegressor,
+    append_results,
     estimator_names,
     make_estimator,
     network_size,
@@ -715,6 +716,23 @@ def _win_loss_rows(n_datasets, n_seeds):
             rows.append(dict(dataset=name, estimator="darts-admm", seed=seed, test_mse=0.01,
                              n_nonzero=30, fit_seconds=1.0))
     return rows
+
+
+def test_report_says_how_many_data_sets_each_interval_draws(tmp_path):
+    """Each interval resamples the data sets its comparison covers, and the report says which."""
+    rows = _win_loss_rows(10, 1)
+    rows += [dict(r, estimator="swat-untrained", test_mse=0.02) for r in rows
+             if r["estimator"] == "swat" and r["dataset"] in cornn_names()[2:6]]
+    s = summarize(rows)
+    assert (s.win_rates["darts-admm"].n_datasets, s.win_rates["swat-untrained"].n_datasets) == (10, 4)
+    full = lambda rows: [dict(r, n_active_neurons=[3], depth=1) for r in rows]  # noqa: E731
+    append_results(tmp_path / "results.csv", full(rows))
+    text = write_report(tmp_path).read_text()
+    assert "9999 draws of the 4 to 10 data sets each comparison covers with replacement" in text
+    # Every comparison on every data set: the one count.
+    (tmp_path / "results.csv").unlink()
+    append_results(tmp_path / "results.csv", full(_win_loss_rows(10, 1)))
+    assert "9999 draws of 10 data sets with replacement" in write_report(tmp_path).read_text()
 
 
 @pytest.mark.parametrize("ratio, win", [(1.05, True), (1.1, True), (1.15, False), (1.5, False)])

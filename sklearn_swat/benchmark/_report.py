@@ -49,6 +49,9 @@ class WinRate:
         seeded, so the same rows give the same interval). It says how far
         the rate could move on other functions like these; ``(nan, nan)``
         with fewer than two data sets, and when not computed.
+    n_datasets : int
+        Data sets with at least one pair: those the interval draws (0 when
+        not computed).
 
     Examples
     --------
@@ -63,6 +66,7 @@ class WinRate:
     wins: int
     n_pairs: int
     interval: tuple[float, float] = field(default=(float("nan"), float("nan")), repr=False)
+    n_datasets: int = field(default=0, repr=False)
 
     @property
     def rate(self) -> float:
@@ -229,7 +233,7 @@ def _win_rate(pairs: Sequence[tuple[dict, dict]]) -> WinRate:
     for a, b in pairs:
         by_dataset.setdefault(a["dataset"], []).append(_wins(a, b))
     wins = sum(sum(v) for v in by_dataset.values())
-    return WinRate(int(wins), len(pairs), _interval(by_dataset))
+    return WinRate(int(wins), len(pairs), _interval(by_dataset), len(by_dataset))
 
 
 def _ratio(a: float, b: float) -> float:
@@ -598,9 +602,14 @@ def write_report(
             "",
         ]
     if any(not np.isnan(w.interval[0]) for w in [*s.win_rates.values(), *s.seed_baseline.values()]):
+        # Each interval draws the data sets its own comparison covers.
+        covered = sorted({w.n_datasets for w in [*s.win_rates.values(), *s.seed_baseline.values()]
+                          if not np.isnan(w.interval[0])})
+        drawn = (f"{covered[0]} data sets" if len(covered) == 1
+                 else f"the {covered[0]} to {covered[-1]} data sets each comparison covers")
         lines += [
             f"Each {100 * CONFIDENCE:.0f}% interval is a percentile bootstrap over the data sets "
-            f"({_N_RESAMPLES} draws of {len(s.datasets)} data sets with replacement"
+            f"({_N_RESAMPLES} draws of {drawn} with replacement"
             + (", a data set's seeds drawn together" if len(s.seeds) > 1 else "")
             + "): how far the rate could move on other functions like these.",
             "",
