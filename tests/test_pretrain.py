@@ -728,6 +728,52 @@ def test_diverged_training_stops_and_is_not_exported(tmp_path, capsys):
     assert not (tmp_path / "x.safetensors").exists()
 
 
+def test_a_non_finite_gradient_stops_before_the_step_and_keeps_the_last_checkpoint(
+        tmp_path, capsys, monkeypatch):
+    """A finite loss whose gradient is not (a step that would make every weight NaN) stops the run."""
+    import sklearn_swat.pretrain._train as train_module
+
+    real, calls = train_module.training_step_loss, []
+
+    def nan_gradient_at_step_2(model, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            next(model.parameters()).register_hook(lambda g: g * float("nan"))
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(train_module, "training_step_loss", nan_gradient_at_step_2)
+    work = tmp_path / "run"
+    assert _cli_train(work, "--steps", "4", "--checkpoint-every", "1") == 2
+    err = capsys.readouterr().err
+    assert "Training diverged: the gradient at step 2 is not finite" in err, err
+    assert f"the last checkpoint, {work / 'state.pt'}, is kept" in err
+    state = torch.load(work / "state.pt", weights_only=True)
+    assert state["step"] == 1
+    assert all(torch.isfinite(v).all() for v in state["model"].values())
+
+
+def test_a_failed_checkpoint_write_is_a_clear_error_and_keeps_the_last_one(tmp_path, capsys, monkeypatch):
+    """A short write (a full disk) leaves no temporary file and the earlier checkpoint as it was."""
+    import sklearn_swat.pretrain._train as train_module
+
+    work = tmp_path / "run"
+    assert _cli_train(work, "--steps", "2") == 0
+    before = (work / "state.pt").read_bytes()
+
+    def short_write(obj, path):
+        open(path, "wb").write(b"half")
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 64 vs 0")
+
+    monkeypatch.setattr(train_module.torch, "save", short_write)
+    capsys.readouterr()
+    assert _cli_train(work, "--steps", "4", "--resume") == 2
+    err = capsys.readouterr().err
+    assert f"error: Could not write {work / 'state.pt'} (RuntimeError" in err, err
+    assert "the earlier one is kept" in err and "--resume" in err
+    assert (work / "state.pt").read_bytes() == before
+    assert not (work / "state.tmp").exists()
+
+
 def test_resume_refuses_init_from_and_fewer_steps_than_done(tmp_path, capsys):
     work = tmp_path / "run"
     assert _cli_train(work, "--steps", "4") == 0

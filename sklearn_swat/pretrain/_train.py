@@ -292,6 +292,34 @@ def _corrupt(path: Path, err: Exception) -> ValueError:
                       "the run again, or pass the --workdir of another run.")
 
 
+def _diverged(what: str, state_path: Path) -> ValueError:
+    """The error for a training step that went non-finite, naming what is kept."""
+    kept = (f"the last checkpoint, {state_path}, is kept" if state_path.exists()
+            else "no checkpoint was written")
+    return ValueError(
+        f"Training diverged: {what}; {kept}. Lower --lr (or --grad-clip, or the loss weights) and "
+        "start a new --workdir, or --init-from the last good checkpoint.")
+
+
+def _save_atomically(obj: dict, path: Path) -> None:
+    """``torch.save`` to a temporary file beside ``path``, then rename it over ``path``.
+
+    A kill never leaves half a file at ``path``; a failed write (a full disk)
+    removes the temporary file and is an OSError that names ``path``, the
+    file there as it was.
+    """
+    tmp = path.with_suffix(".tmp")
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as err:  # torch reports a short write as a RuntimeError
+        tmp.unlink(missing_ok=True)
+        kept = "the earlier one is kept" if path.exists() else "none was written"
+        raise OSError(f"Could not write {path} ({type(err).__name__}: {str(err)[:160]}); {kept}. "
+                      "Free disk space (or pick another --workdir) and run the command again "
+                      "(with --resume to go on from a kept checkpoint).") from err
+
+
 def load_run_settings(workdir: str | os.PathLike) -> tuple[AutoencoderConfig, dict] | None:
     """Config and settings saved in ``workdir/state.pt``; None where there is none.
 
@@ -480,15 +508,13 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
             loss = loss + settings.distill_weight * distill_loss(
                 model, distilled, max(1, settings.batch_size // 4), gen, device)
         if not torch.isfinite(loss):
-            kept = (f"the last checkpoint, {state_path}, is kept" if state_path.exists()
-                    else "no checkpoint was written")
-            raise ValueError(
-                f"Training diverged: the loss at step {step + 1} is {float(loss.detach())}; {kept}. "
-                "Lower --lr (or --grad-clip, or the loss weights) and start a new --workdir, or "
-                "--init-from the last good checkpoint.")
+            raise _diverged(f"the loss at step {step + 1} is {float(loss.detach())}", state_path)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+        if not torch.isfinite(norm):  # the step would make every weight NaN, and the next checkpoint too
+            raise _diverged(f"the gradient at step {step + 1} is not finite (norm {float(norm)})",
+                            state_path)
         opt.step()
         step += 1
         acc = [acc[0] + float(loss.detach()), acc[1] + func, acc[2] + rec, acc[3] + 1]
@@ -505,9 +531,7 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
             log.setdefault("seconds_at", []).append(log["seconds"])
             acc = [0.0, 0.0, 0.0, 0]
             bar.set_postfix(loss=f"{log['loss'][-1]:.4f}", func=f"{log['functional'][-1]:.4f}")
-            tmp = state_path.with_suffix(".tmp")
-            torch.save(_state(model, opt, step, log, settings, config), tmp)
-            os.replace(tmp, state_path)  # atomic: a kill never leaves half a checkpoint
+            _save_atomically(_state(model, opt, step, log, settings, config), state_path)
             if out_of_time:
                 break
     bar.close()
@@ -596,9 +620,7 @@ def _kept_pool(path: Path, config: AutoencoderConfig, settings: TrainSettings, o
     saved = {"made_by": made_by}
     for key, nets in pool.items():
         saved.update({f"{key}.{n}": getattr(nets, n).contiguous() for n in names})
-    tmp = path.with_suffix(".tmp")
-    torch.save(saved, tmp)
-    os.replace(tmp, path)
+    _save_atomically(saved, path)
     return pool
 
 
