@@ -849,18 +849,26 @@ def evaluate(model: MultiScaleAutoencoder, n_networks: int = 1000, n_points: int
         model.train(was_training)
 
 
+def evaluation_batches(n_networks: int) -> list[tuple[int, int, float]]:
+    """The zoo batches :func:`evaluate` draws, in order: ``(n, depth, sparsity)``.
+
+    Networks of one depth at a time, the depths in turn: chunks of 50, smaller
+    when there are fewer than 200 networks, so that every depth is drawn. The
+    sparsity level (0, 0.2, 0.4) moves on after each round of the four depths,
+    so 1000 networks hold 400, 400 and 200 of the three levels.
+    """
+    chunk = min(50, max(1, n_networks // MAX_DEPTH))
+    return [(min(chunk, n_networks - start), 1 + (start // chunk) % MAX_DEPTH,
+             (0.0, 0.2, 0.4)[(start // (chunk * MAX_DEPTH)) % 3])
+            for start in range(0, n_networks, chunk)]
+
+
 def _evaluate(model: MultiScaleAutoencoder, cfg: AutoencoderConfig, n_networks: int, n_points: int,
               seed: int) -> dict:
     """The figures of :func:`evaluate`, ``model`` in eval mode."""
     gen = torch.Generator().manual_seed(_EVAL_SEED + seed)
     rel, rel_true, rel_shallow, d_perm, d_other = [], [], [], [], []
-    # Networks of one depth at a time, the depths in turn: chunks of 50, smaller
-    # when there are fewer than 200 networks, so that every depth is drawn.
-    chunk = min(50, max(1, n_networks // MAX_DEPTH))
-    for start in range(0, n_networks, chunk):
-        n = min(chunk, n_networks - start)
-        depth = 1 + (start // chunk) % MAX_DEPTH
-        sparsity = (0.0, 0.2, 0.4)[(start // (chunk * MAX_DEPTH)) % 3]
+    for n, depth, sparsity in evaluation_batches(n_networks):
         nets = sample_networks(n, depth, sparsity, cfg.width, cfg.max_inputs,
                                variable_inputs=cfg.variable_inputs, generator=gen)
         x = sample_points(nets.in_mask, n_points, gen)
