@@ -107,10 +107,21 @@ def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bo
     """Fit what is missing from ``out/results.csv``; return all its rows.
 
     ``quick`` gives the estimators the benchmark's tiny test settings. An
-    estimator of ``SECOND`` needs its reference's rows (run with it or before).
+    estimator of ``SECOND`` needs its reference's rows (run with it or
+    before): a ValueError, before any fit, where they are missing.
     """
-    out.mkdir(parents=True, exist_ok=True)
     path = out / "results.csv"
+    have = {(r["dataset"], r["estimator"], r["seed"]) for r in (read_results(path) if path.exists() else [])}
+    for e in SECOND:
+        ref = ESTIMATORS[e].reference
+        if e in estimators and ref not in estimators:
+            missing = [f"{p} seed {s}" for p in problems for s in seeds
+                       if (p, e, s) not in have and (p, ref, s) not in have]
+            if missing:
+                raise ValueError(f"{e} is capped at {ref}'s size, and {path} has no {ref} row for "
+                                 f"{', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}: add "
+                                 f"{ref} to --estimators.")
+    out.mkdir(parents=True, exist_ok=True)
     for phase in (FIRST, SECOND):
         # The rows so far: what to skip, and the sizes the second group is capped at.
         sizes = {(r["dataset"], r["estimator"], r["seed"]): r["n_nonzero"]
@@ -141,7 +152,10 @@ def main(argv=None) -> None:
     parser.add_argument("--estimators", nargs="+", default=list(FIRST + SECOND), choices=list(FIRST + SECOND))
     parser.add_argument("--n-jobs", type=int, default=os.cpu_count())
     args = parser.parse_args(argv)
-    run(args.out, args.problems, args.seeds, args.n_jobs, estimators=tuple(args.estimators))
+    try:
+        run(args.out, args.problems, args.seeds, args.n_jobs, estimators=tuple(args.estimators))
+    except ValueError as err:
+        parser.error(str(err))
     print(write_report(args.out, title=TITLE, target_note=TARGET_NOTE).read_text())
 
 

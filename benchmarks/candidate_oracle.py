@@ -33,7 +33,7 @@ from joblib import Parallel, delayed
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from prune_paths import PAIR, past_the_stop  # noqa: E402
+from prune_paths import PAIR, past_the_stop, read_pair_rows  # noqa: E402
 
 from sklearn_swat.benchmark import MSE_TOLERANCE  # noqa: E402
 
@@ -143,10 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None, help="write the recorded paths as JSON here")
     args = parser.parse_args(argv)
 
-    frame = pd.read_csv(args.results)
+    frame = read_pair_rows(args.results, parser)
     lost, both = lost_pairs(frame)
     won = len(both) - len(lost)
     pairs = lost[: args.limit]
+    if not pairs:
+        print(f"pairs {len(both)}, won {won}: no lost pair to examine.")
+        return 0
     rows = Parallel(n_jobs=args.n_jobs, verbose=5)(
         delayed(oracle_fit)(d, s, args.extra, args.data_home) for d, s in pairs)
     if args.out:
@@ -157,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     table["replays"] = (table.nnz.to_numpy() == ref.n_nonzero_s.to_numpy()) & np.isclose(
         table.test_mse.to_numpy(), ref.test_mse_s.to_numpy(), rtol=1e-9)
     with pd.option_context("display.width", 200, "display.max_rows", None):
-        print(table.round(4).to_string(index=False))
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"\npairs {len(both)}, won {won}, lost pairs examined {len(table)}, "
           f"replayed {int(table.replays.sum())}")
     print(f"reachable from some candidate: {int(table.reachable.sum())} "

@@ -21,7 +21,8 @@ Usage::
         --params '{"activations": "all"}'
 
 (``activations="all"`` was the default when the experiment was run, and is
-what ``seeds_all.csv`` holds.)
+what ``seeds_all.csv`` holds; the library's starts are unrestricted networks,
+so the script refuses any other ``activations``.)
 """
 
 from __future__ import annotations
@@ -71,12 +72,14 @@ def _library(depth: int):
 
 
 @torch.no_grad()
-def library_start(model, depth, n, X, y, w, n_zoo, gen, device):
+def library_start(model, depth, n, X, y, w, n_zoo, gen, device, *, allowed=None):
     """``_zoo_start`` with the candidates taken from the library (same draws of ``gen``)."""
     from sklearn_swat._latent_search import best_fitting
     from sklearn_swat._zoo import SPARSITY_LEVELS, sample_networks
 
-    per_level = -(-n_zoo // len(SPARSITY_LEVELS))
+    if allowed is not None and not all(all(row) for row in allowed):
+        raise ValueError("Library starts are unrestricted networks: run with activations='all'.")
+    per_level = -(-max(n_zoo, n) // len(SPARSITY_LEVELS))  # as _zoo_start draws
     for s in SPARSITY_LEVELS:  # drawn and dropped: the later draws stay those of the search
         sample_networks(per_level, depth, s, model.config.width, X.shape[1], generator=gen)
     nets = _library(depth).to(device)
@@ -109,6 +112,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--params", type=json.loads, default={}, metavar="JSON",
                    help="set_params of the benchmark's swat, e.g. '{\"activations\": \"all\"}'")
     a = p.parse_args(argv)
+    from sklearn_swat.benchmark import make_estimator
+
+    try:
+        activations = make_estimator("swat", 0).set_params(**a.params).activations
+    except ValueError as err:
+        p.error(f"--params: {err}")
+    if activations != "all":
+        p.error("library starts are unrestricted networks: pass --params '{\"activations\": \"all\"}' "
+                f"(the search's default then); got activations={activations!r}.")
     if not a.library.exists():
         make_library(a.library, a.per_depth, a.steps, a.library_seed)
     names = cornn_names()[:: a.every]

@@ -34,6 +34,19 @@ from sklearn_swat.benchmark import MSE_TOLERANCE
 PAIR = ("swat", "swat-untrained")
 
 
+def read_pair_rows(path: str, parser: argparse.ArgumentParser) -> pd.DataFrame:
+    """The rows of a benchmark ``results.csv``; a parser error if it lacks either search."""
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        parser.error(f"--results: cannot read {path} ({err})")
+    missing = [e for e in PAIR if "estimator" not in frame or not (frame.estimator == e).any()]
+    if missing:
+        parser.error(f"--results: {path} has no rows of {missing}; it needs both {list(PAIR)} "
+                     "(the benchmark's --estimators swat swat-untrained).")
+    return frame
+
+
 def select_pairs(frame: pd.DataFrame, which: str) -> list[tuple[str, int]]:
     """(data set, seed) pairs of ``frame``: all, or those where ``swat`` is larger and more accurate."""
     wide = frame.pivot_table(index=["dataset", "seed"], columns="estimator",
@@ -170,8 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None, help="write the recorded paths as JSON here")
     args = parser.parse_args(argv)
 
-    frame = pd.read_csv(args.results)
+    frame = read_pair_rows(args.results, parser)
     pairs = select_pairs(frame, args.which)
+    if not pairs:
+        print(f"no pairs selected (--which {args.which}): nothing to trace.")
+        return 0
     jobs = [(d, e, s) for d, s in pairs for e in PAIR]
     rows = Parallel(n_jobs=args.n_jobs)(delayed(trace_fit)(d, e, s, args.extra, args.data_home)
                                         for d, e, s in jobs)
@@ -180,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(rows, f)
     table = summarize_paths(rows, frame)
     with pd.option_context("display.width", 200, "display.max_rows", None):
-        print(table.round(4).to_string(index=False))
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"\npairs {len(table)}, replayed {int(table.replays.sum())}; "
           f"the pruning stopped by: {table.stop.value_counts().to_dict()}")
     print(f"pretrained path continued reaches a win on {int(table.reaches_win.sum())}; "

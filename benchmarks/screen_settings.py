@@ -18,10 +18,11 @@ swat-untrained``): ``--pair swat darts-admm`` with a setting both estimators
 take, such as ``polish_solver``, compares SWAT with DARTS+ADMM with that
 setting in both.
 
-Usage::
+Usage (without ``--data-home`` the data are generated from the closed forms,
+not the published CSVs every committed screen used)::
 
     python benchmarks/screen_settings.py --out screen --seeds 0 1 2 --n-jobs 2 \
-        --variant base={} --variant tol05='{"selection_tolerance": 0.5}'
+        --data-home ../shared/cornn --variant base={} --variant tol05='{"selection_tolerance": 0.5}'
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from sklearn_swat.benchmark import (
+    ESTIMATORS,
     MSE_TOLERANCE,
     append_results,
     fit_row,
     make_estimator,
     read_results,
-    summarize,
 )
 from sklearn_swat.datasets import cornn_names, load_cornn
 
@@ -54,20 +55,21 @@ def one_fit(dataset: str, estimator: str, seed: int, params: dict, data_home: st
 
 
 def score(frame: pd.DataFrame, pair: tuple[str, str] = PAIR) -> dict:
-    """The win rule both ways (the benchmark's :func:`summarize`) and the counts behind it.
+    """The benchmark's win rule both ways and the counts behind it.
 
-    ``pair[0]`` is ``swat`` (the benchmark's win rates are ``swat``'s), ``pair[1]`` its rival.
+    ``pair[0]`` is ``swat`` (the benchmark's win rates are ``swat``'s), ``pair[1]`` its rival;
+    of rows with the same data set, estimator and seed the first counts, as in the report.
     """
-    summary = summarize(frame.to_dict("records"))
-    against = summary.ratios[pair[1]]
-    per_seed = [summarize(frame[frame.seed == seed].to_dict("records")).win_rates[pair[1]].wins
-                for seed in summary.seeds]
+    frame = frame.drop_duplicates(["dataset", "estimator", "seed"], keep="first")
     both = pd.merge(frame[frame.estimator == pair[0]], frame[frame.estimator == pair[1]],
                     on=["dataset", "seed"], suffixes=("", "_u"))
+    wins = (both.n_nonzero <= both.n_nonzero_u) & (both.test_mse <= MSE_TOLERANCE * both.test_mse_u)
+    reverse = (both.n_nonzero_u <= both.n_nonzero) & (both.test_mse_u <= MSE_TOLERANCE * both.test_mse)
+    per_seed = [int(wins[both.seed == seed].sum()) for seed in sorted(both.seed.unique())]
     rival = "untrained" if pair == PAIR else pair[1]
     return {
-        "pairs": against["n_pairs"], "wins": summary.win_rates[pair[1]].wins,
-        "per seed": " ".join(str(w) for w in per_seed), "reverse": against["rival_wins"],
+        "pairs": len(both), "wins": int(wins.sum()),
+        "per seed": " ".join(str(w) for w in per_seed), "reverse": int(reverse.sum()),
         "more accurate": int((both.test_mse * MSE_TOLERANCE < both.test_mse_u).sum()),
         "less accurate": int((both.test_mse > MSE_TOLERANCE * both.test_mse_u).sum()),
         "smaller": int((both.n_nonzero < both.n_nonzero_u).sum()),
@@ -92,12 +94,30 @@ def main(argv: list[str] | None = None) -> None:
     pair = tuple(args.pair)
     if pair[0] != "swat":
         parser.error(f"--pair: the first must be swat (the win rates are swat's); got {pair[0]!r}")
+    if pair[1] not in ESTIMATORS or ESTIMATORS[pair[1]].reference is not None:
+        fixed = [name for name, spec in ESTIMATORS.items() if spec.reference is None and name != "swat"]
+        parser.error(f"--pair: the rival must be one of {fixed} (an estimator sized from another's "
+                     f"rows needs the benchmark runner); got {pair[1]!r}")
+    unknown = sorted(set(args.datasets or []) - set(cornn_names()))
+    if unknown:
+        parser.error(f"--datasets: not CORNN functions: {unknown} (see sklearn_swat.datasets.cornn_names())")
     variants = {}
     for spec in args.variant:
         tag, sep, text = spec.partition("=")
-        if not sep or not tag:
-            parser.error(f"--variant takes TAG=JSON, got {spec!r}")
-        variants[tag] = json.loads(text)
+        if not sep or not tag or Path(tag).name != tag or tag in (".", ".."):
+            parser.error(f"--variant takes TAG=JSON, TAG a plain folder name; got {spec!r}")
+        try:
+            params = json.loads(text)
+        except json.JSONDecodeError as err:
+            parser.error(f"--variant {tag}: not JSON ({err}); got {text!r}")
+        if not isinstance(params, dict):
+            parser.error(f"--variant {tag}: the JSON must be an object of set_params keywords; got {text!r}")
+        for name in pair:
+            try:
+                make_estimator(name, 0).set_params(**params)
+            except ValueError as err:  # an unknown keyword; values are checked at fit
+                parser.error(f"--variant {tag}: {err}")
+        variants[tag] = params
     datasets = args.datasets or cornn_names()
     # Read by the worker processes joblib starts: one BLAS thread per fit.
     os.environ.setdefault("OMP_NUM_THREADS", "1")

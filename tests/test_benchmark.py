@@ -1050,6 +1050,31 @@ def test_screen_settings_scores_another_pair(tmp_path, capsys):
     assert "the first must be swat" in capsys.readouterr().err
 
 
+def test_screen_settings_scores_any_rival_and_refuses_what_it_cannot_screen(tmp_path, capsys):
+    """A rival outside the report's win rates is scored too; a sized rival and bad input are refused."""
+    ss = _load_script("screen_settings")
+    frame = _screen_rows([("a", "swat", 1.0, 5), ("a", "mlp", 1.05, 85), ("b", "swat", 0.1, 9),
+                          ("b", "mlp", 0.01, 85), ("b", "mlp", 9.0, 1)])  # a duplicate: the first counts
+    table = ss.score(frame, ("swat", "mlp"))
+    assert (table["pairs"], table["wins"], table["reverse"], table["nnz mlp"]) == (2, 1, 0, 85)
+    for argv, message in [
+        (["--pair", "swat", "pruned-mlp"], "sized from another's rows"),
+        (["--pair", "swat", "nothing"], "the rival must be one of"),
+        (["--datasets", "Booth", "Nowhere"], "not CORNN functions: ['Nowhere']"),
+        (["--variant", "x={oops}"], "--variant x: not JSON"),
+        (["--variant", "x=[1]"], "an object of set_params keywords"),
+        (["--variant", "../up={}"], "a plain folder name"),
+        (["--variant", 'x={"no_such_param": 1}'], "no_such_param"),
+    ]:
+        args = ["--out", str(tmp_path), *argv]
+        if "--variant" not in argv:
+            args += ["--variant", "x={}"]
+        with pytest.raises(SystemExit):
+            ss.main(args)
+        assert message in capsys.readouterr().err, argv
+    assert not any(tmp_path.iterdir())  # refused before any folder or fit
+
+
 def test_prune_paths_goes_on_past_the_stop_and_finds_the_wins_on_the_path():
     import pandas as pd
     from test_network import random_network
@@ -1140,6 +1165,16 @@ def test_bench_general_functions_have_their_textbook_minima():
     assert all(np.array_equal(a, b) for a, b in zip((X_train, X_test, y_train, y_test), again))
     for name in bg.PROBLEMS:
         assert np.isfinite(bg.load(name)[2]).all(), name
+
+
+def test_bench_general_refuses_a_capped_estimator_without_its_reference_rows(tmp_path, capsys):
+    """Capped at a size it does not have, it would fit uncapped under the capped name: refused first."""
+    bg = _load_script("bench_general")
+    with pytest.raises(SystemExit):
+        bg.main(["--out", str(tmp_path / "out"), "--problems", "product-sines-3",
+                 "--estimators", "pruned-mlp"])
+    assert "pruned-mlp is capped at swat's size" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_bench_general_runs_the_registry_estimators_and_resumes(tmp_path):
