@@ -25,6 +25,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from sklearn_swat import DARTSADMMRegressor, SWATRegressor
 from sklearn_swat.datasets import cornn_names, load_cornn
 
 DEFAULT_HOME = Path(__file__).resolve().parents[2] / "shared" / "cornn"
+DATA_HOME_ENV = "SKLEARN_SWAT_CORNN_HOME"  # load_cornn's default folder, when set
 
 
 TUNING_FUNCTIONS = [
@@ -52,8 +54,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-home", default=str(DEFAULT_HOME) if DEFAULT_HOME.exists() else None,
                         help="folder of the published CORNN CSV files (default: %(default)s; "
-                             "none: generated data)")
-    parser.add_argument("--datasets", nargs="*", default=sorted(cornn_names())[::11],
+                             "'none': data generated from the closed forms)")
+    parser.add_argument("--datasets", nargs="+", default=sorted(cornn_names())[::11],
                         help="CORNN function names (default: every 11th of the sorted names, five)")
     parser.add_argument("--seed", type=int, default=0, help="random_state of every fit (default: 0)")
     parser.add_argument("--n-jobs", type=int, default=None, help="torch threads per fit")
@@ -62,6 +64,17 @@ def main() -> None:
     args = parser.parse_args()
     if args.tuning:
         args.datasets = TUNING_FUNCTIONS
+    unknown = [name for name in args.datasets if name not in cornn_names()]
+    if unknown:
+        parser.error(f"--datasets: not CORNN functions: {unknown} (see sklearn_swat.datasets.cornn_names())")
+    if args.data_home is not None and args.data_home.lower() == "none":
+        args.data_home = None
+        os.environ.pop(DATA_HOME_ENV, None)  # load_cornn would read the CSVs it names
+    elif args.data_home is None and os.environ.get(DATA_HOME_ENV):
+        args.data_home = os.environ[DATA_HOME_ENV]  # what load_cornn reads: said as such below
+    if args.data_home is not None and not Path(args.data_home).is_dir():
+        parser.error(f"--data-home: no folder {args.data_home}; give the folder of the CORNN CSV files, "
+                     "or 'none' for data generated from the closed forms")
 
     estimators = {
         "swat": lambda: SWATRegressor(random_state=args.seed, n_jobs=args.n_jobs),
@@ -72,7 +85,7 @@ def main() -> None:
         del estimators["darts-admm"]
     rows = []
     print("data:", f"the published CSV files in {args.data_home}" if args.data_home
-          else "generated from the closed forms (no --data-home)")
+          else "generated from the closed forms")
     print(f"{'function':18s} {'estimator':11s} {'fit_s':>7s} {'test_mse':>10s} {'n_nonzero':>9s}")
     for name in args.datasets:
         X_tr, X_te, y_tr, y_te = load_cornn(name, data_home=args.data_home)

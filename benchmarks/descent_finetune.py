@@ -9,8 +9,10 @@ no bundled checkpoint is made by it.
 
 Each step draws ``--functions`` random smooth functions (:func:`sklearn_swat._zoo.random_targets`,
 no benchmark function among them) on ``--points`` points of [-1, 1]^2 and, for every depth,
-starts ``--restarts`` codes per function as the search does (half zoo starts, half standard
-normal codes). It runs ``k1`` steps of the search's Adam descent on the codes without a graph
+starts ``--restarts`` codes per function as the search did when the experiment ran (half zoo
+starts, half standard normal codes; the search has since restricted half of its restarts to
+smooth activations, ``activations="mixed"``, which this script does not). It runs ``k1``
+steps of the search's Adam descent on the codes without a graph
 (``k1`` drawn uniformly in ``0..--k1-max``, so that every stage of the search's temperature
 schedule is seen), then ``--k2`` differentiable steps, and takes as loss the log MSE plus the
 penalties of the search's objective at the end. A reconstruction and functional loss on a batch
@@ -22,8 +24,8 @@ Usage::
     python benchmarks/descent_finetune.py --out runs/descent --minutes 24 --lr 2e-4 \
         --k1-max 100 --k2 8 --seed 2
 
-writes ``cornn.safetensors`` and ``cornn.json`` under ``--out``; pass the ``.safetensors`` path
-as ``SWATRegressor(autoencoder=...)``.
+writes ``cornn.safetensors`` and ``cornn.json`` under ``--out`` (named so whatever ``--init``
+is); pass the ``.safetensors`` path as ``SWATRegressor(autoencoder=...)``.
 """
 
 from __future__ import annotations

@@ -117,8 +117,8 @@ fig.tight_layout()
 # depends on the function and, for the greedy pruning, even on the CPU's last bits (see
 # :doc:`/guarantees`, "Determinism"). ``SWATRegressor``'s networks are the smaller of the
 # two sparse estimators' on all three functions; on McCormick it is also the more accurate,
-# on Ackley as accurate, and on Styblinski-Tang ``DARTSADMMRegressor``'s three times larger
-# network is far more accurate (on the machine that built these pages). Smaller at some cost
+# on Ackley as accurate, and on Styblinski-Tang ``DARTSADMMRegressor``'s network, four and a
+# half times larger, is far more accurate (on the machine that built these pages). Smaller at some cost
 # in error is the usual outcome: the :doc:`54-function report </benchmarks/report>` counts
 # how often each side wins, and the :doc:`guide </swat_regressor>` says how to trade error
 # for size (``selection_tolerance``, ``alpha``, ``polish_iter``).
