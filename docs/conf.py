@@ -24,7 +24,7 @@ import sklearn_swat
 
 project = "sklearn-swat"
 author = "sklearn-swat developers"
-copyright = "2025, sklearn-swat developers"
+copyright = "2026, sklearn-swat developers"
 version = release = sklearn_swat.__version__
 
 extensions = [
