@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
 from sklearn_swat import DARTSADMMRegressor, SWATRegressor
@@ -96,6 +97,14 @@ def test_run_writes_one_row_per_fit(quick_run):
     assert by_name["mlp"]["n_nonzero"] == "85"
     assert by_name["mlp"]["n_active_neurons"] == "7-7"
     assert int(by_name["pruned-mlp"]["n_nonzero"]) <= int(by_name["swat"]["n_nonzero"])
+    # The test MSE is the fitted estimator's on the test rows (the data the runner loads).
+    X_train, X_test, y_train, y_test = load_cornn("Booth")
+    with warnings.catch_warnings():  # the quick mlp stops at its few iterations, as in the run
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = make_estimator("mlp", 0, quick=True).fit(X_train, y_train)
+    test_mse = float(np.mean((mlp.predict(X_test) - y_test) ** 2))
+    assert by_name["mlp"]["test_mse"] == repr(test_mse)
+    assert test_mse != float(np.mean((mlp.predict(X_train) - y_train) ** 2))
 
 
 def test_resume_adds_nothing(quick_run, capsys):

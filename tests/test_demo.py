@@ -4,10 +4,12 @@ import subprocess
 import sys
 
 import matplotlib.image
+import numpy as np
 import pytest
 
 from sklearn_swat.__main__ import main
 from sklearn_swat._demo import run_demo
+from sklearn_swat.datasets import load_cornn
 
 
 def test_demo_command_prints_report_and_writes_pngs(tmp_path, capsys):
@@ -65,7 +67,10 @@ def test_run_demo_returns_fitted_estimator(tmp_path):
     result = run_demo("Booth", tmp_path, random_state=1, quick=True, print_fn=lines.append)
     reg = result["estimator"]
     assert result["n_nonzero"] == reg.n_nonzero_
-    assert result["test_mse"] >= 0 and result["fit_seconds"] > 0
+    X_train, X_test, y_train, y_test = load_cornn("Booth")
+    assert result["test_mse"] == float(np.mean((reg.predict(X_test) - y_test) ** 2))
+    assert result["test_mse"] != float(np.mean((reg.predict(X_train) - y_train) ** 2))
+    assert result["fit_seconds"] > 0
     assert any(f"non-zero parameters: {reg.n_nonzero_}" in line for line in lines)
     assert reg.get_params()["random_state"] == 1
 

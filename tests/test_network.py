@@ -139,6 +139,7 @@ def test_n_nonzero_counts_live_weights_and_active_biases():
 
 
 def test_compact_keeps_function_and_drops_dead_neurons(rng):
+    dropped = 0
     for _ in range(20):
         net = random_network(rng, sizes=(7, 7, 7), sparsity=0.6, p_on=0.5)
         small = net.compact()
@@ -146,6 +147,12 @@ def test_compact_keeps_function_and_drops_dead_neurons(rng):
         np.testing.assert_allclose(small.predict(X), net.predict(X), rtol=1e-10, atol=1e-10)
         assert small.n_nonzero <= net.n_nonzero
         assert small.depth == net.depth
+        # What is left is live: every neuron on (but the one a layer keeps for its depth), no
+        # layer wider than before.
+        assert all(np.all(g) or g.size == 1 for g in small.gates)
+        assert all(a.shape[1] <= b.shape[1] for a, b in zip(small.coefs[:-1], net.coefs[:-1]))
+        dropped += sum(b.shape[1] - a.shape[1] for a, b in zip(small.coefs[:-1], net.coefs[:-1]))
+    assert dropped > 0  # half the neurons start off
 
 
 @pytest.mark.parametrize("sizes", [(7,), (4, 6), (7, 2, 5), (1, 7, 7, 3)])

@@ -14,6 +14,16 @@ def data(rng, n=300):
     return X, np.sin(3 * X[:, 0]) * X[:, 1] + 0.3 * X[:, 1], rng.uniform(0.5, 1.5, n)
 
 
+def test_the_prunings_check_loss_is_the_weighted_mse():
+    """The pruning judges each removal by the weighted MSE of the held-out rows, as the fit does."""
+    rng = np.random.RandomState(7)
+    X, y, w = data(rng)
+    net = random_network(rng, sizes=(4,), sparsity=0.2)
+    err = (net.predict(X) - y) ** 2
+    assert _loss(net, X, y, w) == pytest.approx(np.average(err, weights=w), rel=1e-12)
+    assert _loss(net, X, y, w) != pytest.approx(err.mean(), rel=1e-6)
+
+
 @pytest.mark.parametrize("sizes", [(4,), (5, 3), (4, 4, 4), (3, 5, 2, 4)])
 def test_gradient_matches_finite_differences(sizes):
     rng = np.random.RandomState(len(sizes))

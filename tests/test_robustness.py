@@ -64,6 +64,11 @@ CASES = {
 }
 
 
+# Fitting cases whose numbers are a float64 array's: the same model as on that array.
+SAME_AS_FLOAT64 = {"integer dtype", "boolean dtype", "read-only", "non-contiguous",
+                   "numbers as strings in target"}
+
+
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_hostile_inputs(name, case):
@@ -74,11 +79,35 @@ def test_hostile_inputs(name, case):
         est.fit(Xc, yc)
         pred = est.predict(Xc)
         assert pred.shape == (len(yc),) and np.all(np.isfinite(pred))
+        if case in SAME_AS_FLOAT64:
+            X64, y64 = np.array(Xc, dtype=np.float64), np.array(yc, dtype=np.float64)
+            np.testing.assert_array_equal(pred, ESTIMATORS[name]().fit(X64, y64).predict(X64))
+        if case == "constant target":  # SWAT's one-parameter network is exact; DARTS+ADMM trains
+            np.testing.assert_allclose(pred, -2.0, rtol=0, atol=0 if name == "swat" else 1e-4)
     else:
         with pytest.raises(ValueError, match=expected):
             est.fit(Xc, yc)
     np.testing.assert_array_equal(np.asarray(Xc), X_before)
     np.testing.assert_array_equal(np.asarray(yc), y_before)
+
+
+def test_negative_or_all_zero_sample_weights_are_refused():
+    # DARTSADMMRegressor takes no sample_weight (its docstring says so).
+    w = np.ones(len(y))
+    with pytest.raises(ValueError, match="sample_weight must be non-negative"):
+        ESTIMATORS["swat"]().fit(X, y, sample_weight=np.r_[-1.0, w[1:]])
+    # scikit-learn's own check says it first; the estimator's stands behind it.
+    with pytest.raises(ValueError, match="at least one non-zero number|sums to zero"):
+        ESTIMATORS["swat"]().fit(X, y, sample_weight=0 * w)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_a_random_state_instance_seeds_the_fit(name):
+    """A RandomState seeds the fit as its draws say: two fresh ones of one seed give one model."""
+    fits = [ESTIMATORS[name]().set_params(random_state=np.random.RandomState(s)).fit(X, y).predict(X)
+            for s in (3, 3, 4)]
+    np.testing.assert_array_equal(fits[0], fits[1])
+    assert not np.array_equal(fits[0], fits[2])
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
@@ -272,32 +301,6 @@ def test_predict_time_errors(name):
     # Without names at fit, a DataFrame at predict works.
     est = ESTIMATORS[name]().fit(X, y)
     assert est.predict(pd.DataFrame(X)).shape == (60,)
-
-
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-
-@settings(max_examples=12, deadline=None, derandomize=True)
-@given(
-    n_samples=st.integers(2, 40),
-    n_features=st.integers(1, 8),
-    x_exp=st.integers(-8, 8),
-    y_exp=st.integers(-8, 8),
-    seed=st.integers(0, 2**16),
-)
-def test_any_shape_and_scale_fits_to_finite_predictions(n_samples, n_features, x_exp, y_exp, seed):
-    """Property: every shape within the family and every scale gives a finite, in-range fit."""
-    r = np.random.RandomState(seed)
-    Xh = r.normal(size=(n_samples, n_features)) * 10.0**x_exp
-    yh = r.normal(size=n_samples) * 10.0**y_exp
-    est = ESTIMATORS["swat"]().fit(Xh, yh)
-    pred = est.predict(Xh)
-    assert np.all(np.isfinite(pred))
-    # Predictions of a fitted network stay within a generous band around the target's range.
-    span = np.ptp(yh) + 10.0**y_exp
-    assert np.all(np.abs(pred - yh.mean()) <= 1e3 * span)
 
 
 def test_fits_in_joblib_workers_use_one_thread_each():

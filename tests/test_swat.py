@@ -183,7 +183,7 @@ def test_sample_weight_routed_through_pipeline_and_grid_search():
 def test_column_y_is_flattened_with_a_warning():
     with pytest.warns(DataConversionWarning):
         reg = SWATRegressor(**FAST).fit(X2, y2[:, None])
-    assert reg.predict(X2).shape == (300,)
+    np.testing.assert_array_equal(reg.predict(X2), SWATRegressor(**FAST).fit(X2, y2).predict(X2))
 
 
 def test_pandas_feature_names():
@@ -999,6 +999,60 @@ def test_sample_weights_reach_the_search_the_selection_and_the_constant(monkeypa
     assert reg.candidates_["train_loss"][-1] == pytest.approx(constant_mse, rel=1e-9)
     const = SWATRegressor(max_nonzero=1, selection="train", random_state=0).fit(X2, y2, w)
     assert const.predict(X2[:1])[0] == pytest.approx(np.average(y2, weights=w), rel=1e-9)
+
+
+def test_sample_weights_reach_every_polish_and_the_held_out_selection(monkeypatch):
+    """Non-uniform weights weigh every polish (the search's, the fit's, the pruning's) and the
+    held-out MSE the selection compares."""
+    import sklearn_swat._latent_search as ls
+    import sklearn_swat._polish as pol
+    import sklearn_swat._swat as swat
+
+    w = np.where(X2[:, 0] > 0, 10.0, 1.0)
+    seen, real = [], pol.polish
+
+    def spy(network, X, y, weights, *args, **kwargs):
+        seen.append(np.array(weights))
+        return real(network, X, y, weights, *args, **kwargs)
+
+    for module in (ls, swat, pol):
+        monkeypatch.setattr(module, "polish", spy)
+    reg = SWATRegressor(**FAST).fit(X2, y2, sample_weight=w)
+    assert len(seen) > 3  # the pruning's polishes among them
+    for weights in seen:
+        assert weights.max() == pytest.approx(10 * weights.min(), rel=1e-12)
+    # The held-out rows (the split of FAST's seed) score the constant network by weighted MSE.
+    val = np.random.RandomState(0).permutation(len(y2))[: int(0.1 * len(y2))]
+    train = np.setdiff1d(np.arange(len(y2)), val)
+    ys = (y2 - reg.y_offset_) / reg.y_scale_
+    mean = np.average(ys[train], weights=w[train])
+    expected = np.average((ys[val] - mean) ** 2, weights=w[val])
+    assert reg.candidates_["validation_loss"][-1] == pytest.approx(expected, rel=1e-9)
+    assert expected != pytest.approx(np.mean((ys[val] - mean) ** 2), rel=1e-3)
+
+
+def test_the_fit_keeps_the_smallest_network_within_the_budget(monkeypatch):
+    """Of the networks within the selection's budget the smallest is kept, not the most accurate."""
+    budgets, real = [], SWATRegressor._budget
+
+    def spy(self, best, constant):
+        budgets.append(real(self, best, constant))
+        return budgets[-1]
+
+    monkeypatch.setattr(SWATRegressor, "_budget", spy)
+    y = np.sin(2 * X2[:, 0]) * np.cos(1.5 * X2[:, 1])
+    # Every candidate the first budget accepts is polished (prune_candidates=99) and none is pruned,
+    # so the final budget's candidates are all the rule chooses from.
+    reg = SWATRegressor(max_iter=30, polish_iter=30, n_restarts=2, prune=False, selection_tolerance=1.0,
+                        prune_candidates=99, random_state=0).fit(X2, y)
+    c = reg.candidates_
+    loss, size = c["validation_loss"], c["n_nonzero"]
+    within = np.flatnonzero(loss <= budgets[-1])
+    smallest = within[np.lexsort((loss[within], size[within]))[0]]
+    most_accurate = within[np.argmin(loss[within])]
+    assert np.flatnonzero(c["selected"]).tolist() == [smallest]
+    assert size[most_accurate] > size[smallest]  # here the rule decides
+    assert reg.n_nonzero_ == size[smallest]
 
 
 def test_torch_views_refuse_a_non_float_dtype_or_wrong_shape():
