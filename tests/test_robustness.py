@@ -526,6 +526,8 @@ def test_autoencoder_first_loaded_under_inference_mode_still_searches(tmp_path):
         "import numpy as np, torch; from sklearn_swat import SWATRegressor, load_autoencoder\n"
         "with torch.inference_mode(): load_autoencoder('cornn')\n"
         "X = np.random.RandomState(0).uniform(-1, 1, (60, 2));"
-        "SWATRegressor(max_iter=3, polish_iter=3, n_restarts=1, depths=(1,)).fit(X, X[:, 0])"
+        "reg = SWATRegressor(max_iter=3, polish_iter=3, n_restarts=1, depths=(1,)).fit(X, X[:, 0])\n"
+        "print(reg.n_iter_, all(np.isfinite(reg.loss_curve_)))"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.split() == ["3", "True"]  # every step of the descent ran
