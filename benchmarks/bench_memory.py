@@ -29,6 +29,8 @@ def main() -> None:
     parser.add_argument("--n-samples", type=int, default=1_000_000,
                         help="rows of the 8-feature problem (default: %(default)s)")
     args = parser.parse_args()
+    if args.n_samples < 2:
+        parser.error(f"--n-samples must be at least 2 (rows to fit); got {args.n_samples}")
     rng = np.random.RandomState(0)
     X = rng.uniform(-1, 1, size=(args.n_samples, 8))
     y = np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2] - 0.5 * X[:, 3]
