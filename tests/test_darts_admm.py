@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_swat import DARTSADMMRegressor, SparseMLP
-from sklearn_swat._darts_admm import _final_network, _MixedActivationMLP, _project_top_k
+from sklearn_swat._darts_admm import _final_network, _MixedActivationMLP, _project_top_k, _with_a_path
 
 # Tiny data built once (sklearn's test_mlp.py does the same).
 _rng = np.random.RandomState(0)
@@ -234,6 +234,32 @@ def test_project_top_k_leaves_no_layer_empty():
     assert [m.tolist() for m in _project_top_k(w, 2)] == [[[0.0, 1.0], [0.0, 0.0]], [[0.0], [1.0]]]
     # Fewer weights than layers: the plain top k.
     assert [m.tolist() for m in _project_top_k(w, 1)] == [[[0.0, 1.0], [0.0, 0.0]], [[0.0], [0.0]]]
+
+
+def test_a_final_mask_without_a_path_keeps_the_strongest_path_instead():
+    """Kept weights in every layer may connect no input to the output (a constant network): the
+    path of largest magnitudes is kept, in place of the smallest other kept entry."""
+    w = [torch.tensor([[9.0, 0.1], [0.2, 0.3]]),  # (out, in), as nn.Linear
+         torch.tensor([[0.05, 0.01], [0.02, 8.0]]),
+         torch.tensor([[7.0, 0.04]])]
+    top = _project_top_k(w, 4)  # 9, 8, 7 and 0.3: the output reads a neuron nothing reaches
+    assert [m.tolist() for m in top] == [[[1, 0], [0, 1]], [[0, 0], [0, 1]], [[1, 0]]]
+    fixed = _with_a_path(w, top)
+    assert [m.tolist() for m in fixed] == [[[1, 0], [0, 0]], [[1, 0], [0, 1]], [[1, 0]]]
+    assert [m.tolist() for m in top] == [[[1, 0], [0, 1]], [[0, 0], [0, 1]], [[1, 0]]]  # not mutated
+    # A mask with a path is kept as it is.
+    assert _with_a_path(w, fixed) is fixed
+
+
+def test_deep_sparse_network_keeps_a_path_to_the_output():
+    # 2-7-7-7-7-1 at sparsity 0.9: the 17 largest weights left every output weight on a neuron
+    # nothing reaches, and the network was a constant for every seed tried.
+    rng = np.random.RandomState(0)
+    X4 = rng.uniform(-1, 1, (400, 2))
+    y4 = np.sin(2 * X4[:, 0]) + X4[:, 1] ** 2
+    reg = DARTSADMMRegressor(hidden_layer_sizes=(7, 7, 7, 7), sparsity=0.9, random_state=0).fit(X4, y4)
+    assert sum(int(m.sum()) for m in reg.weight_masks_) == 17
+    assert reg.n_nonzero_ > 1 and reg.score(X4, y4) > 0
 
 
 def test_small_network_is_not_cut_to_a_constant():
