@@ -545,11 +545,18 @@ def _fold_layer(network: SparseMLP, layer: int, X: np.ndarray, w: np.ndarray) ->
     slope = np.zeros(z.shape[1])
     offset = np.zeros(z.shape[1])
     p = w / w.sum()
+    rows = w > 0
     for j in np.flatnonzero(gate):
         f = _NUMPY_ACTIVATIONS[act[j]](z[:, j])
         zm, fm = p @ z[:, j], p @ f
-        var = p @ (z[:, j] - zm) ** 2
-        slope[j] = (p @ ((z[:, j] - zm) * (f - fm))) / var if var > 0 else 0.0
+        # A pre-activation the same on every row: its weighted mean may be an
+        # ulp off, which leaves a variance of rounding errors, not 0, and a
+        # slope that is their ratio. Any slope fits such rows; 0 is kept.
+        if np.ptp(z[rows, j]) <= 1e-12 * max(1.0, abs(zm)):
+            slope[j] = 0.0
+        else:
+            var = p @ (z[:, j] - zm) ** 2
+            slope[j] = (p @ ((z[:, j] - zm) * (f - fm))) / var
         offset[j] = fm - slope[j] * zm
     nxt = network.coefs[layer + 1]
     coef = (network.coefs[layer] * slope) @ nxt

@@ -14,6 +14,22 @@ def data(rng, n=300):
     return X, np.sin(3 * X[:, 0]) * X[:, 1] + 0.3 * X[:, 1], rng.uniform(0.5, 1.5, n)
 
 
+def test_fold_gives_a_neuron_constant_on_the_rows_no_slope():
+    """A pre-activation the same on every row fits any line: the fold keeps slope 0, not a ratio
+    of rounding errors multiplied into the next layer (a review found slopes of -1 to 8e5)."""
+    rng = np.random.RandomState(0)
+    net = SparseMLP([np.eye(2), np.ones((2, 1)), np.ones((1, 1))], [np.array([0.0, 5.0]), np.zeros(1),
+                    np.zeros(1)], [["sigmoid", "leaky_relu"], ["leaky_relu"]])
+    for c in (0.37, 0.7, 2.03e-06, *rng.uniform(-1, 1, 20)):
+        X = np.c_[np.full(300, c), rng.uniform(-1, 1, 300)]  # x0 constant on the fit rows
+        folded = _polish._fold_layer(net, 0, X, np.ones(300))
+        assert folded.coefs[0][0, 0] == 0.0, c
+        np.testing.assert_allclose(folded.predict(X), net.predict(X), rtol=0, atol=1e-12)
+        moved = X + [0.1, 0.0]  # off the rows: the sigmoid's own change, no more
+        step = 1 / (1 + np.exp(-c - 0.1)) - 1 / (1 + np.exp(-c))
+        assert np.abs(folded.predict(moved) - net.predict(moved)).max() <= abs(step) + 1e-12
+
+
 def test_the_prunings_check_loss_is_the_weighted_mse():
     """The pruning judges each removal by the weighted MSE of the held-out rows, as the fit does."""
     rng = np.random.RandomState(7)
