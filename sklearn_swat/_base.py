@@ -300,7 +300,9 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
                 f"Fit one model per target with "
                 f"sklearn.multioutput.MultiOutputRegressor({name}())."
             )
-        with numeric_inputs(X, y):
+        # errstate: scikit-learn's finiteness check sums X first, which overflows on finite
+        # values near float64's limit and warns before refusing nothing; ours says what is wrong.
+        with numeric_inputs(X, y), np.errstate(over="ignore", invalid="ignore"):
             X, y = validate_data(
                 self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
                 accept_sparse=False, order="C",
@@ -417,7 +419,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         # done: memory of a few MB beyond X and the output, whatever the rows. The
         # blocks are the network's own (_PREDICT_BLOCK rows), in C order: the same
         # bits as one float64 copy scaled whole, whatever the input's dtype or layout.
-        with numeric_inputs(X):
+        with numeric_inputs(X), np.errstate(over="ignore", invalid="ignore"):  # as in fit
             X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         out = np.empty(X.shape[0])
         for start in range(0, X.shape[0], _PREDICT_BLOCK):

@@ -1,6 +1,7 @@
 """Hostile inputs, table-driven, for every estimator: a correct fit or a clear error, never a
 torch traceback, and no input array mutated."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +100,20 @@ def test_negative_or_all_zero_sample_weights_are_refused():
     # scikit-learn's own check says it first; the estimator's stands behind it.
     with pytest.raises(ValueError, match="at least one non-zero number|sums to zero"):
         ESTIMATORS["swat"]().fit(X, y, sample_weight=0 * w)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_values_near_float64s_limit_are_one_clear_error_without_numpy_warnings(name):
+    """scikit-learn's finiteness check sums X, which overflows on such finite values: no
+    RuntimeWarning comes before the estimator's own error, at fit or at predict."""
+    huge = X * [1.5e308, 1.0]  # the sum of the first column overflows both ways: NaN
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="X holds values too large to scale"):
+            ESTIMATORS[name]().fit(huge, y)
+        est = ESTIMATORS[name]().fit(X / 100, y)  # inputs scaled up 100 times: 1.5e308 overflows
+        with pytest.raises(ValueError, match="too far outside the training data's range to scale"):
+            est.predict(huge)
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
