@@ -243,6 +243,129 @@ def test_weights_below_float32_resolution_keep_the_descent_finite(heavy):
     assert np.all(np.isfinite(reg.predict(X2)))
 
 
+def test_the_search_sees_the_training_rows_only(monkeypatch):
+    """The held-out rows the selection scores never reach the latent descent."""
+    from sklearn_swat import _swat as swat_module
+
+    seen, real = [], swat_module.latent_search
+
+    def spy(model, X, y, *args, **kwargs):
+        seen.append(np.array(X))
+        return real(model, X, y, *args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "latent_search", spy)
+    reg = SWATRegressor(**dict(FAST, max_iter=3, polish_iter=3)).fit(X2, y2)
+    val = np.random.RandomState(0).permutation(len(y2))[: int(0.1 * len(y2))]
+    train = np.setdiff1d(np.arange(len(y2)), val)
+    Xs = X2 * reg.x_scale_ + reg.x_offset_
+    np.testing.assert_array_equal(np.sort(seen[0], axis=0), np.sort(Xs[train], axis=0))
+
+
+def test_each_depth_draws_its_own_starting_codes(monkeypatch):
+    """Random starts: every restart of every depth begins from its own N(0, 1) draw."""
+    from sklearn_swat._autoencoder import MultiScaleAutoencoder
+
+    first, real = {}, MultiScaleAutoencoder.decode
+
+    def spy(self, z, depth):
+        first.setdefault(depth, z.detach().clone())
+        return real(self, z, depth)
+
+    monkeypatch.setattr(MultiScaleAutoencoder, "decode", spy)
+    SWATRegressor(**dict(FAST, max_iter=2, polish_iter=0, prune=False, init="random",
+                         depths=(1, 2))).fit(X2, y2)
+    assert first[1].shape == first[2].shape
+    assert not torch.equal(first[1], first[2])
+    assert not torch.equal(first[1][0], first[1][1])
+
+
+def test_a_neuron_is_on_when_its_gate_is_at_least_one_half():
+    """The hard network: gate logit >= 0 (sigmoid >= 0.5) is on, below is off."""
+    import sklearn_swat._latent_search as ls
+    from sklearn_swat import load_autoencoder
+
+    model = load_autoencoder("cornn")
+    with torch.no_grad():
+        raw = model.decode(torch.zeros(1, *model.latent_shape), 1)
+    width = raw["gate_logits"].shape[-1]
+    logits = torch.linspace(-0.3, 0.3, width)  # 7 neurons: three below 0, one at 0, three above
+    raw = dict(raw, gate_logits=logits.reshape(raw["gate_logits"].shape))
+    gates = ls.hard_network(raw, torch.ones(1, model.config.width)).gates
+    assert gates.flatten().tolist() == (logits >= 0).float().tolist()
+
+
+def _small_search(monkeypatch, spy_name=None, **settings):
+    """A latent search of 2 depths x 2 random restarts on 100 rows (one full batch a step); with
+    ``spy_name``, the calls of that function of ``_latent_search`` recorded as (args, result)."""
+    import sklearn_swat._latent_search as ls
+    from sklearn_swat import load_autoencoder
+
+    calls = []
+    if spy_name:
+        real = getattr(ls, spy_name)
+
+        def spy(*args, **kwargs):
+            calls.append((args, real(*args, **kwargs)))
+            return calls[-1][1]
+
+        monkeypatch.setattr(ls, spy_name, spy)
+    s = ls.SearchSettings(**{**dict(depths=(1, 2), n_restarts=2, max_iter=30, anneal_iter=10, refine_iter=0,
+                                    polish_iter=0, init="random", activations="all"), **settings})
+    X, y = X2[:100] / 2, np.tanh(X2[:100, 0]) * X2[:100, 1] / 2
+    candidates, _ = ls.latent_search(load_autoencoder("cornn"), X, y, np.ones(100), s, seed=0)
+    return s, candidates, calls
+
+
+def test_soft_weight_mask_and_gates_are_the_sharp_sigmoids_of_the_method():
+    """DESIGN section 5: weights times sigmoid(200 (|w| - t)), gates sigmoid(200 (g - 0.5))."""
+    from sklearn_swat._latent_search import _soft_candidates
+
+    w = torch.tensor([0.45, 0.55, -0.45, -0.55, 1.0, 0.0, 0.3]).repeat(1, 1, 7, 1)
+    p = torch.tensor([0.45, 0.55, 0.45, 0.55, 0.9, 0.1, 0.5])
+    raw = {"weights": w, "biases": torch.zeros(1, 1, 7), "act_logits": torch.zeros(1, 1, 7, 3),
+           "gate_logits": torch.logit(p).view(1, 1, 7), "out_w": torch.zeros(1, 7), "out_b": torch.zeros(1)}
+    net, *_ = _soft_candidates(raw, torch.tensor([0.5]), torch.ones(1, 7), 1.0)
+    # 0.05 from the threshold is sigmoid(+-10): within 5e-5 of 0 or 1.
+    torch.testing.assert_close(net.weights, w * (w.abs() > 0.5), atol=1e-4, rtol=0)
+    torch.testing.assert_close(net.gates.view(-1), torch.tensor([0, 1, 0, 1, 1, 0, 0.5]), atol=1e-4, rtol=0)
+
+
+def test_the_weight_threshold_stays_within_0_and_3(monkeypatch):
+    _, _, calls = _small_search(monkeypatch, "_hard_candidates", alpha=10.0, threshold_lr=0.5)
+    t = torch.cat([args[1] for args, _ in calls])
+    assert t.min() >= 0 and t.max() == 3.0  # the strong penalty drives it to the bound, not past
+
+
+def test_each_candidates_search_loss_is_its_lowest_after_the_annealing(monkeypatch):
+    """The code kept is the one of the lowest loss once the temperature is down, not the last."""
+    s, candidates, calls = _small_search(monkeypatch, "_penalised")
+    losses = [out.detach() for _, out in calls]  # one call per depth and step (100 rows: one batch)
+    per_step = torch.stack([torch.cat(losses[i:i + 2]) for i in range(0, len(losses), 2)])
+    after = per_step[s.anneal_iter:]
+    best = after.min(0).values
+    np.testing.assert_array_equal(np.float32([c.search_loss for c in candidates]), best.numpy())
+    assert (best < after[-1]).any()  # here the last step is not always the best
+
+
+def test_search_candidates_are_compact_and_alpha_makes_them_sparser(monkeypatch):
+    _, dense, _ = _small_search(monkeypatch, alpha=0.0)
+    _, sparse, _ = _small_search(monkeypatch, alpha=0.1)
+    for c in dense + sparse:  # dead neurons removed before the size is counted
+        small = c.network.compact()
+        assert (small.layer_sizes, small.n_nonzero) == (c.network.layer_sizes, c.network.n_nonzero)
+    assert sum(c.network.n_nonzero for c in sparse) < sum(c.network.n_nonzero for c in dense)
+
+
+def test_the_threshold_learning_rate_is_the_thresholds_own():
+    """threshold_learning_rate moves the weight threshold's steps, not the codes' learning_rate."""
+    small = dict(FAST, max_iter=20, polish_iter=0, prune=False)
+    a = SWATRegressor(**small).fit(X2, y2)
+    b = SWATRegressor(**dict(small, threshold_learning_rate=0.1)).fit(X2, y2)
+    c = SWATRegressor(**dict(small, learning_rate=0.5)).fit(X2, y2)
+    assert not np.array_equal(a.loss_curve_, b.loss_curve_)
+    assert not np.array_equal(b.loss_curve_, c.loss_curve_)
+
+
 @pytest.mark.parametrize("activations", ["all", "mixed"])
 def test_more_restarts_than_zoo_networks(activations):
     # Each depth draws 1024 zoo networks for its starts; more restarts than that draw more.
