@@ -33,10 +33,12 @@ import numpy as np
 from sklearn.neural_network import MLPRegressor
 
 from sklearn_swat import DARTSADMMRegressor, SWATRegressor
+from sklearn_swat.benchmark import BenchmarkError
+from sklearn_swat.benchmark._registry import check_names
 from sklearn_swat.datasets import cornn_names, load_cornn
+from sklearn_swat.datasets._cornn import DATA_HOME_ENV  # load_cornn's default folder, when set
 
 DEFAULT_HOME = Path(__file__).resolve().parents[2] / "shared" / "cornn"
-DATA_HOME_ENV = "SKLEARN_SWAT_CORNN_HOME"  # load_cornn's default folder, when set
 
 
 TUNING_FUNCTIONS = [
@@ -64,9 +66,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.tuning:
         args.datasets = TUNING_FUNCTIONS
-    unknown = [name for name in args.datasets if name not in cornn_names()]
-    if unknown:
-        parser.error(f"--datasets: not CORNN functions: {unknown} (see sklearn_swat.datasets.cornn_names())")
+    try:
+        args.datasets = check_names("data set", args.datasets, cornn_names())
+    except BenchmarkError as err:
+        parser.error(f"--datasets: {err}")
     if args.data_home is not None and args.data_home.lower() == "none":
         args.data_home = None
         os.environ.pop(DATA_HOME_ENV, None)  # load_cornn would read the CSVs it names

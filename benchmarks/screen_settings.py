@@ -38,11 +38,14 @@ from joblib import Parallel, delayed
 from sklearn_swat.benchmark import (
     ESTIMATORS,
     MSE_TOLERANCE,
+    BenchmarkError,
     append_results,
     fit_row,
     make_estimator,
     read_results,
 )
+from sklearn_swat.benchmark._registry import check_names
+from sklearn_swat.benchmark._report import _wins
 from sklearn_swat.datasets import cornn_names, load_cornn
 
 PAIR = ("swat", "swat-untrained")
@@ -63,8 +66,12 @@ def score(frame: pd.DataFrame, pair: tuple[str, str] = PAIR) -> dict:
     frame = frame.drop_duplicates(["dataset", "estimator", "seed"], keep="first")
     both = pd.merge(frame[frame.estimator == pair[0]], frame[frame.estimator == pair[1]],
                     on=["dataset", "seed"], suffixes=("", "_u"))
-    wins = (both.n_nonzero <= both.n_nonzero_u) & (both.test_mse <= MSE_TOLERANCE * both.test_mse_u)
-    reverse = (both.n_nonzero_u <= both.n_nonzero) & (both.test_mse_u <= MSE_TOLERANCE * both.test_mse)
+    # The report's own rule, on each pair's two rows.
+    own = both[["n_nonzero", "test_mse"]].to_dict("records")
+    theirs = both[["n_nonzero_u", "test_mse_u"]].set_axis(["n_nonzero", "test_mse"], axis=1)
+    rival_rows = theirs.to_dict("records")
+    wins = pd.Series([_wins(a, b) for a, b in zip(own, rival_rows)], index=both.index, dtype=bool)
+    reverse = pd.Series([_wins(b, a) for a, b in zip(own, rival_rows)], index=both.index, dtype=bool)
     per_seed = [int(wins[both.seed == seed].sum()) for seed in sorted(both.seed.unique())]
     rival = "untrained" if pair == PAIR else pair[1]
     return {
@@ -98,9 +105,10 @@ def main(argv: list[str] | None = None) -> None:
         fixed = [name for name, spec in ESTIMATORS.items() if spec.reference is None and name != "swat"]
         parser.error(f"--pair: the rival must be one of {fixed} (an estimator sized from another's "
                      f"rows needs the benchmark runner); got {pair[1]!r}")
-    unknown = sorted(set(args.datasets or []) - set(cornn_names()))
-    if unknown:
-        parser.error(f"--datasets: not CORNN functions: {unknown} (see sklearn_swat.datasets.cornn_names())")
+    try:
+        datasets = check_names("data set", args.datasets or cornn_names(), cornn_names())
+    except BenchmarkError as err:
+        parser.error(f"--datasets: {err}")
     variants = {}
     for spec in args.variant:
         tag, sep, text = spec.partition("=")
@@ -118,7 +126,6 @@ def main(argv: list[str] | None = None) -> None:
             except ValueError as err:  # an unknown keyword; values are checked at fit
                 parser.error(f"--variant {tag}: {err}")
         variants[tag] = params
-    datasets = args.datasets or cornn_names()
     # Read by the worker processes joblib starts: one BLAS thread per fit.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     table = {}

@@ -1069,7 +1069,7 @@ def test_screen_settings_scores_any_rival_and_refuses_what_it_cannot_screen(tmp_
     for argv, message in [
         (["--pair", "swat", "pruned-mlp"], "sized from another's rows"),
         (["--pair", "swat", "nothing"], "the rival must be one of"),
-        (["--datasets", "Booth", "Nowhere"], "not CORNN functions: ['Nowhere']"),
+        (["--datasets", "Booth", "Nowhere"], "--datasets: unknown data set 'Nowhere'"),
         (["--variant", "x={oops}"], "--variant x: not JSON"),
         (["--variant", "x=[1]"], "an object of set_params keywords"),
         (["--variant", "../up={}"], "a plain folder name"),
