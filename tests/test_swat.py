@@ -601,17 +601,23 @@ def test_polish_and_prune_make_a_smaller_better_network():
 @pytest.fixture
 def polish_calls(monkeypatch):
     """Every polish of a fit (the search's, SWAT's, the pruning's), recorded as
-    ``(rows, solver, max_iter)``; the polish itself runs as usual."""
+    ``(rows, solver, max_iter)``, and its sample weights in ``.weights``; the polish itself
+    runs as usual."""
     import sklearn_swat._latent_search as ls
     import sklearn_swat._polish as pol
     import sklearn_swat._swat as swat
 
-    calls = []
+    class Calls(list):
+        weights: list
+
+    calls = Calls()
+    calls.weights = []
     real = pol.polish
 
-    def spy(network, X, *args, **kwargs):
+    def spy(network, X, y, sample_weight=None, *args, **kwargs):
         calls.append((len(X), kwargs.get("solver"), kwargs.get("max_iter")))
-        return real(network, X, *args, **kwargs)
+        calls.weights.append(None if sample_weight is None else np.array(sample_weight))
+        return real(network, X, y, sample_weight, *args, **kwargs)
 
     for module in (ls, swat, pol):
         monkeypatch.setattr(module, "polish", spy)
@@ -1130,25 +1136,13 @@ def test_sample_weights_reach_the_search_the_selection_and_the_constant(monkeypa
     assert const.predict(X2[:1])[0] == pytest.approx(np.average(y2, weights=w), rel=1e-9)
 
 
-def test_sample_weights_reach_every_polish_and_the_held_out_selection(monkeypatch):
+def test_sample_weights_reach_every_polish_and_the_held_out_selection(polish_calls):
     """Non-uniform weights weigh every polish (the search's, the fit's, the pruning's) and the
     held-out MSE the selection compares."""
-    import sklearn_swat._latent_search as ls
-    import sklearn_swat._polish as pol
-    import sklearn_swat._swat as swat
-
     w = np.where(X2[:, 0] > 0, 10.0, 1.0)
-    seen, real = [], pol.polish
-
-    def spy(network, X, y, weights, *args, **kwargs):
-        seen.append(np.array(weights))
-        return real(network, X, y, weights, *args, **kwargs)
-
-    for module in (ls, swat, pol):
-        monkeypatch.setattr(module, "polish", spy)
     reg = SWATRegressor(**FAST).fit(X2, y2, sample_weight=w)
-    assert len(seen) > 3  # the pruning's polishes among them
-    for weights in seen:
+    assert len(polish_calls.weights) > 3  # the pruning's polishes among them
+    for weights in polish_calls.weights:
         assert weights.max() == pytest.approx(10 * weights.min(), rel=1e-12)
     # The held-out rows (the split of FAST's seed) score the constant network by weighted MSE.
     val = np.random.RandomState(0).permutation(len(y2))[: int(0.1 * len(y2))]
