@@ -1040,21 +1040,11 @@ def test_kept_code_is_the_one_that_gave_the_best_loss(monkeypatch, batch_size):
     # loss is that on the same rows every step (here all 100), also when each step
     # descends on a mini-batch of 32: losses on different random batches do not compare.
     from sklearn_swat import _latent_search as ls
-    from sklearn_swat._checkpoints import load_autoencoder
 
-    captured = []
-    real = ls._hard_candidates
-
-    def spy(raw, t, in_mask):
-        captured.append((raw, t.clone(), in_mask))
-        return real(raw, t, in_mask)
-
-    monkeypatch.setattr(ls, "_hard_candidates", spy)
-    s = ls.SearchSettings(depths=(2,), n_restarts=2, max_iter=40, anneal_iter=15, refine_iter=0,
-                          polish_iter=0, init="random", activations="all", batch_size=batch_size)
-    Xs, ys = X2[:100] / 2, np.tanh(X2[:100, 0]) * X2[:100, 1] / 2
-    cands, _ = ls.latent_search(load_autoencoder("cornn"), Xs, ys, np.ones(100), s, seed=0)
-    (raw, t, in_mask), = captured
+    s, cands, calls = _small_search(monkeypatch, "_hard_candidates", depths=(2,), max_iter=40,
+                                    anneal_iter=15, batch_size=batch_size)
+    Xs, ys = X2[:100] / 2, np.tanh(X2[:100, 0]) * X2[:100, 1] / 2  # _small_search's rows
+    ((raw, t, in_mask), _), = calls
     with torch.no_grad():
         net, sparsity, spread, mean = ls._soft_candidates(raw, t, in_mask, s.temperature_end)
         Xp = torch.nn.functional.pad(torch.as_tensor(Xs, dtype=torch.float32), (0, 5))
