@@ -202,7 +202,7 @@ class NetworkBatch:
         c = lay.bias(slots)
         values[:, 0, c] = self.out_b
         mask[:, 0, c] = 1.0
-        return values, mask * (values == values)
+        return values, mask
 
     def to_networks(self, n_inputs: int | None = None) -> list[SparseMLP]:
         """Hard networks: activation = argmax, gate on when >= 0.5.
