@@ -12,6 +12,8 @@ their Jacobian. No autograd overhead, double precision, deterministic.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
@@ -446,7 +448,10 @@ def prune(
         squares) and its weights multiplied into the next layer's
         (:func:`_fold_layer`), then retrained. The accepted fold with the
         lowest retrained loss is kept if the network is smaller, and the
-        pruning goes on from it. The size cap does not fold.
+        pruning goes on from it. The size cap folds too: once it removes
+        single weights, each layer's fold is one more try, and the try with
+        the lowest retrained training loss is kept (it did not when the fold
+        came in).
 
     Returns
     -------
@@ -462,7 +467,9 @@ def prune(
         wc = np.ones(len(yc))
     with threadpool_limits(limits=1, user_api="blas"):
         if max_nonzero is not None:
-            network = _shrink(network, (X, y, w), (Xc, yc, wc), int(max_nonzero), polish_iter, solver)
+            network = _shrink(
+                network, (X, y, w), (Xc, yc, wc), int(max_nonzero), polish_iter, solver, fold_layers
+            )
             if _loss(network, Xc, yc, wc) > budget:
                 return network
         return _prune(
@@ -509,13 +516,18 @@ def _removal_trials(best, fit_data, step, polish_iter, solver="lbfgs"):
         yield fit_loss, trial
 
 
-def _shrink(network, fit_data, check_data, max_nonzero, polish_iter, solver="lbfgs") -> SparseMLP:
+def _shrink(
+    network, fit_data, check_data, max_nonzero, polish_iter, solver="lbfgs", fold_layers=False
+) -> SparseMLP:
     """Remove weights until at most ``max_nonzero`` non-zeros are left, whatever the loss.
 
     As :func:`_prune`, with a moving budget: a group removal is kept if it
     at most doubles the held-out loss (else the group is halved), and at
     single weights the best retrained of the ``SINGLE_TRIES`` least harmful
-    removals is kept whatever it costs.
+    removals is kept whatever it costs. With ``fold_layers``, folding each
+    hidden layer into the next (:func:`_fold_trials`) is tried beside the
+    single removals, so that a cap a fold meets is not met by removing
+    weights a fold would have kept.
     """
     Xc, yc, wc = check_data
     best = network
@@ -527,9 +539,12 @@ def _shrink(network, fit_data, check_data, max_nonzero, polish_iter, solver="lbf
         excess = best.n_nonzero - max_nonzero
         step = min(max(1, n_weights // 4) if step is None else step, n_weights, excess)
         limit = 2.0 * _loss(best, Xc, yc, wc)
+        moves = _removal_trials(best, fit_data, step, polish_iter, solver)
+        if step == 1 and fold_layers:
+            moves = itertools.chain(moves, _fold_trials(best, fit_data, polish_iter, solver))
         trials = [
             (fit_loss, i, trial)
-            for i, (fit_loss, trial) in enumerate(_removal_trials(best, fit_data, step, polish_iter, solver))
+            for i, (fit_loss, trial) in enumerate(moves)
             if trial.n_nonzero < best.n_nonzero and (step == 1 or _loss(trial, Xc, yc, wc) <= limit)
         ]
         if trials:

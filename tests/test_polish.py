@@ -363,3 +363,21 @@ def test_prune_folds_a_layer_the_target_does_not_need_only_when_asked():
     assert [n.depth for n, _ in trace] == [2, 1]
     # Without fold_layers no weight can go and the network stays as it was.
     assert prune(deep, fit, check, budget=1e-10) is deep
+
+
+def test_size_cap_folds_a_layer_when_that_costs_less_than_removing_weights():
+    """A cap the fold meets exactly: with ``fold_layers`` the cap folds the linear layer
+    and keeps the fit (removing weights instead was the only way before, and a cap of 6
+    then gave the constant network on a product target where a cap of 7 gave a fit)."""
+    deep, shallow = _planted_with_a_linear_layer_on_top()
+    rng = np.random.RandomState(5)
+    X = rng.uniform(-1, 1, (500, 2))
+    y, w = shallow.predict(X), np.ones(500)
+    fit, check = (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:])
+    # budget=-inf, as the fit's cap passes: cut to the cap whatever it costs.
+    capped = prune(deep, fit, check, budget=-np.inf, max_nonzero=11, polish_iter=50, fold_layers=True)
+    assert capped.depth == 1 and capped.n_nonzero == 11
+    np.testing.assert_allclose(capped.predict(X), y, atol=1e-6)
+    cut = prune(deep, fit, check, budget=-np.inf, max_nonzero=11, polish_iter=50)
+    assert cut.depth == 2 and cut.n_nonzero <= 11
+    assert _loss(cut, *check) > 1e3 * max(_loss(capped, *check), 1e-15)
