@@ -656,6 +656,60 @@ def test_pruned_mlp_refuses_what_is_not_a_network(params, match):
         PrunedMLPRegressor(max_iter=1).fit(X, np.array(["a"] * 20))
 
 
+def test_pruned_mlp_failed_refit_keeps_the_fitted_model(monkeypatch):
+    """A refit that fails (bad parameters, bad data, Ctrl-C) leaves the model it had:
+    before, validate_data had already set the new feature names and count, so the old
+    model could predict on nothing."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.uniform(-1, 1, (40, 2)), columns=["a", "b"])
+    y = X["a"] * X["b"]
+    reg = PrunedMLPRegressor(hidden_layer_sizes=(3,), max_iter=2, retrain_iter=2, polish_iter=5,
+                             random_state=0).fit(X, y)
+    before = reg.predict(X)
+    X3 = pd.DataFrame(rng.uniform(-1, 1, (40, 3)), columns=["c", "d", "e"])
+    with pytest.raises(ValueError, match="at most 4 hidden layers"):
+        reg.set_params(hidden_layer_sizes=(3,) * 5).fit(X3, y)
+    reg.set_params(hidden_layer_sizes=(3,))
+    with pytest.raises(ValueError, match="NaN"):
+        reg.fit(X3, np.r_[np.nan, y[1:]])
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(PrunedMLPRegressor, "_train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        reg.fit(X3, y)
+    assert reg.n_features_in_ == 2 and list(reg.feature_names_in_) == ["a", "b"]
+    np.testing.assert_array_equal(reg.predict(X), before)
+
+
+def test_pruned_mlp_input_errors_say_what_to_do():
+    """Values float32 cannot hold, NaN past a finiteness check switched off, and text
+    columns get messages that name the problem, not "lower learning_rate" or numpy's."""
+    from sklearn import config_context
+
+    pd = pytest.importorskip("pandas")
+    X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
+    y = X[:, 0] * X[:, 1]
+    cheap = dict(max_iter=2, retrain_iter=2, polish_iter=0, random_state=0)
+    with pytest.raises(ValueError, match="y holds values beyond float32's range.*TransformedTargetRegressor"):
+        PrunedMLPRegressor(**cheap).fit(X, y * 1e39)
+    with pytest.raises(ValueError, match="X holds values beyond float32's range.*MinMaxScaler"):
+        PrunedMLPRegressor(**cheap).fit(X * 1e39, y)
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    reg = PrunedMLPRegressor(**cheap).fit(X, y)
+    with config_context(assume_finite=True):
+        with pytest.raises(ValueError, match="X contains NaN or infinity"):
+            PrunedMLPRegressor(**cheap).fit(bad, y)
+        with pytest.raises(ValueError, match="X contains NaN or infinity"):
+            reg.predict(bad)
+    frame = pd.DataFrame({"x": X[:, 0], "city": ["Oslo"] * 30})
+    with pytest.raises(ValueError, match=r"non-numeric columns \['city'\].*OneHotEncoder"):
+        PrunedMLPRegressor(**cheap).fit(frame, y)
+
+
 def _row(dataset, estimator, seed, mse, nnz, seconds):
     return f"{dataset},{estimator},{mse},{nnz},7,1,{seconds},{seed}\n"
 

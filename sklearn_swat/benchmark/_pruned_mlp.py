@@ -20,7 +20,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from .._base import autograd_enabled, numeric_target, seed_from_random_state, seeded_global_rng, torch_threads
+from .._base import (
+    atomic_fit,
+    autograd_enabled,
+    numeric_inputs,
+    numeric_target,
+    seed_from_random_state,
+    seeded_global_rng,
+    torch_threads,
+)
 from .._network import MAX_DEPTH, SparseMLP
 from .._polish import SOLVERS, polish, subsample
 
@@ -125,6 +133,24 @@ def _prune_to(module: nn.Sequential, target: int) -> None:
         _drop_dead(linears)
         if _n_live(params) <= target:
             return
+
+
+def _check_float32(values: np.ndarray, what: str) -> None:
+    """Refuse NaN or infinity (``assume_finite=True`` skips the usual check), and values
+    float32, in which this baseline trains without scaling, cannot hold."""
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    if not np.isfinite(largest):
+        raise ValueError(
+            f"{what} contains NaN or infinity. Remove those rows or impute them, for example "
+            "with sklearn.impute.SimpleImputer."
+        )
+    if largest > float(np.finfo(np.float32).max):
+        raise ValueError(
+            f"{what} holds values beyond float32's range (largest magnitude {largest:.3g}, "
+            "float32's limit 3.4e38), in which this baseline trains without scaling. Scale "
+            "them first, for example with sklearn.preprocessing.MinMaxScaler in a Pipeline "
+            "(X) or TransformedTargetRegressor (y)."
+        )
 
 
 class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
@@ -327,8 +353,13 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         >>> len(reg.loss_curve_)
         4
         """
-        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
-        y = numeric_target(y)  # numbers given as strings, as the other estimators take them
+        # The parameters are checked before validate_data, which sets n_features_in_; and
+        # a failed refit (bad data, a divergence, Ctrl-C) leaves the fitted model as it was.
+        hidden = self._check_hidden_layers()
+        with atomic_fit(self):
+            return self._fit(X, y, hidden)
+
+    def _check_hidden_layers(self) -> list[int]:
         sizes = self.hidden_layer_sizes
         hidden = [sizes] if isinstance(sizes, Integral) else list(sizes)
         if not hidden or not all(
@@ -345,7 +376,17 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
                 f"The polish handles at most {MAX_DEPTH} hidden layers; got {len(hidden)} "
                 f"(hidden_layer_sizes={self.hidden_layer_sizes!r}). Pass polish_iter=0 or fewer layers."
             )
-        sizes = [X.shape[1], *(int(s) for s in hidden), 1]
+        return [int(s) for s in hidden]
+
+    def _fit(self, X, y, hidden: list[int]) -> PrunedMLPRegressor:
+        # errstate: scikit-learn's finiteness check sums X first, which overflows on
+        # finite values near float64's limit (as in the other estimators).
+        with numeric_inputs(X, y), np.errstate(over="ignore", invalid="ignore"):
+            X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
+        y = numeric_target(y)  # numbers given as strings, as the other estimators take them
+        _check_float32(X, "X")
+        _check_float32(y, "y")
+        sizes = [X.shape[1], *hidden, 1]
         seed = seed_from_random_state(self.random_state)
         # Copies (torch.tensor): a read-only array, as pandas may give, is fine.
         Xt = torch.tensor(X, dtype=torch.float32)
@@ -372,7 +413,12 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
                         epochs = self.retrain_iter - epochs * (steps - 1)
                     self._train(module, Xt, yt, epochs, masks, gen, curve)
         if not all(torch.isfinite(p).all() for p in module.parameters()):
-            raise ValueError("Training diverged (non-finite weights); lower learning_rate.")
+            raise ValueError(
+                "Training diverged (non-finite weights). This baseline trains on X and y as "
+                "given, in float32: scale them first (for example sklearn.preprocessing."
+                "MinMaxScaler in a Pipeline, and TransformedTargetRegressor for y), or lower "
+                "learning_rate."
+            )
         linears = [m for m in module if isinstance(m, nn.Linear)]
         # "+ 0.0" turns the -0.0 of pruned negative entries into 0.0.
         coefs = [lin.weight.detach().double().numpy().T + 0.0 for lin in linears]
@@ -412,7 +458,10 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         (3,)
         """
         check_is_fitted(self, "coefs_")
-        h = validate_data(self, X, reset=False, dtype=np.float64)
+        with numeric_inputs(X), np.errstate(over="ignore", invalid="ignore"):
+            h = validate_data(self, X, reset=False, dtype=np.float64)
+        if not np.isfinite(h).all():  # assume_finite=True skipped the usual check
+            raise ValueError("X contains NaN or infinity. Remove those rows or impute them.")
         for c, b in zip(self.coefs_[:-1], self.intercepts_[:-1]):
             h = np.tanh(h @ c + b)
         return (h @ self.coefs_[-1] + self.intercepts_[-1])[:, 0]
