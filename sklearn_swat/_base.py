@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # annotations only
     import matplotlib.axes
 
 _SCALE_EPS = 1e-12
+# The largest learning rate torch's float32 optimisers take: a larger one fails inside torch
+# ("value cannot be converted to type float without overflow").
+MAX_LEARNING_RATE = float(np.finfo(np.float32).max)
 
 
 def seed_from_random_state(random_state) -> int:
@@ -607,6 +610,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
 
 
 __all__ = [
+    "MAX_LEARNING_RATE",
     "BaseSparseNetworkRegressor",
     "SparseMLP",
     "atomic_fit",

@@ -36,6 +36,7 @@ from torch import nn
 from torch.nn.utils import skip_init
 
 from ._base import (
+    MAX_LEARNING_RATE,
     BaseSparseNetworkRegressor,
     atomic_fit,
     autograd_enabled,
@@ -660,8 +661,8 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
         "polish_iter": [Interval(Integral, 0, None, closed="left")],
         "polish_solver": [StrOptions(set(SOLVERS))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "arch_lr": [Interval(Real, 0, None, closed="neither")],
+        "lr": [Interval(Real, 0, MAX_LEARNING_RATE, closed="right")],
+        "arch_lr": [Interval(Real, 0, MAX_LEARNING_RATE, closed="right")],
         "rho": [Interval(Real, 0, None, closed="neither")],
         "rho_growth": [Interval(Real, 1, None, closed="left")],
         "random_state": ["random_state"],

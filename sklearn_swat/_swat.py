@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._autoencoder import AutoencoderConfig
 from ._base import (
+    MAX_LEARNING_RATE,
     BaseSparseNetworkRegressor,
     atomic_fit,
     autograd_enabled,
@@ -43,6 +44,8 @@ _SMALLEST_NETWORK = 4
 
 
 def _depths_ok(depths) -> bool:
+    if isinstance(depths, (set, frozenset, dict, str)):  # no order, or not numbers
+        return False
     try:
         ds = list(depths)
     except TypeError:
@@ -437,8 +440,8 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         "init": [StrOptions({"zoo", "random", "mixed"})],
         "activations": [StrOptions({"all", "smooth", "mixed", "sigmoid", "tanh", "leaky_relu"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "threshold_learning_rate": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, MAX_LEARNING_RATE, closed="right")],
+        "threshold_learning_rate": [Interval(Real, 0, MAX_LEARNING_RATE, closed="both")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "gate_weight": [Interval(Real, 0, None, closed="left")],
@@ -446,7 +449,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         "temperature": [tuple, list],
         "anneal_fraction": [Interval(Real, 0, 1, closed="both")],
         "refine_iter": [Interval(Integral, 0, None, closed="left")],
-        "refine_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "refine_learning_rate": [Interval(Real, 0, MAX_LEARNING_RATE, closed="right")],
         "refine_top": [Interval(Integral, 1, None, closed="left"), None],
         "polish_iter": [Interval(Integral, 0, None, closed="left")],
         "polish_solver": [StrOptions(set(SOLVERS))],
@@ -589,8 +592,11 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     def _settings(self) -> SearchSettings:
         if not _depths_ok(self.depths):
             raise ValueError(
-                f"depths must be distinct integers in 1..{MAX_DEPTH}; got {self.depths!r}."
+                f"depths must be a sequence of distinct integers in 1..{MAX_DEPTH}, such as "
+                f"(1, 2, 3, 4); got {self.depths!r}."
             )
+        if isinstance(self.max_nonzero, bool):  # an Integral to the parameter check
+            raise ValueError(f"max_nonzero must be a positive integer or None; got {self.max_nonzero!r}.")
         temp = tuple(self.temperature)
         if len(temp) != 2 or not all(
             isinstance(t, Real) and not isinstance(t, bool) and 0 < t < np.inf for t in temp

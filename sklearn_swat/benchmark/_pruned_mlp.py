@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from .._base import (
+    MAX_LEARNING_RATE,
     atomic_fit,
     autograd_enabled,
     numeric_inputs,
@@ -273,7 +274,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         "retrain_iter": [Interval(Integral, 0, None, closed="left")],
         "pruning_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, MAX_LEARNING_RATE, closed="right")],
         "polish_iter": [Interval(Integral, 0, None, closed="left")],
         "polish_solver": [StrOptions(set(SOLVERS))],
         "random_state": ["random_state"],
