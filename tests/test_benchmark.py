@@ -353,6 +353,41 @@ def test_unreachable_scheduler(tmp_path):
     assert not (tmp_path / "results.csv").exists()
 
 
+def test_a_server_that_never_answers_as_dask_is_refused_within_the_timeout(tmp_path):
+    """A port that accepts the connection and says nothing (the dashboard's, a web server):
+    dask's Client waited there for ever; the run now stops within the timeout and says why."""
+    pytest.importorskip("distributed")
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    start = time.perf_counter()
+    try:
+        with pytest.raises(BenchmarkError, match="did not answer as a dask server: the dashboard's port"):
+            run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"], scheduler=address,
+                          scheduler_timeout=2, quick=True, progress=False)
+    finally:
+        server.close()
+    assert time.perf_counter() - start < 15
+    assert accepted and not (tmp_path / "results.csv").exists()
+
+
+def test_a_worker_address_is_not_taken_for_the_scheduler(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        worker = next(iter(cluster.scheduler_info["workers"]))
+        with pytest.raises(BenchmarkError, match="a dask Worker answered there, not the scheduler"):
+            run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"], scheduler=worker,
+                          scheduler_timeout=5, quick=True, progress=False)
+
+
 @pytest.mark.parametrize(
     "args, expected",
     [

@@ -615,6 +615,28 @@ def _connect(address: str, timeout: float):
         raise BenchmarkError(
             "--scheduler needs dask's distributed scheduler: pip install 'dask[distributed]'."
         ) from None
+    def unreachable(reason: str) -> BenchmarkError:
+        return BenchmarkError(
+            f"Could not reach the dask scheduler at {address!r} within {timeout:g} s "
+            f"({reason}). Start one with `dask scheduler` and workers with "
+            "`dask worker ADDRESS` (sklearn_swat must be importable on the workers), check the "
+            "address, or leave --scheduler out to run on this machine."
+        )
+
+    # Ask what answers there first, within the timeout: Client() has no deadline for a
+    # server that accepts the connection and never answers as dask does (the scheduler's
+    # dashboard port, say), and would wait for ever.
+    try:
+        kind = _server_type(address, timeout)
+    except Exception as exc:
+        raise unreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+    if kind is None:
+        raise unreachable(
+            "something accepted the connection but did not answer as a dask server: the "
+            "dashboard's port (8787 by default) is not the scheduler's (8786 by default)"
+        )
+    if kind != "Scheduler":
+        raise unreachable(f"a dask {kind} answered there, not the scheduler")
     # Build the object first and start it apart: when the start fails, Client() would raise
     # without handing back the half-started client, left to close in __del__ at exit, where
     # it hangs, then prints a TimeoutError.
@@ -629,12 +651,39 @@ def _connect(address: str, timeout: float):
         except Exception:
             pass  # It never connected: nothing left to release.
         del client
-        raise BenchmarkError(
-            f"Could not reach the dask scheduler at {address!r} within {timeout:g} s "
-            f"({reason}). Start one with `dask scheduler` and workers with "
-            "`dask worker ADDRESS` (sklearn_swat must be importable on the workers), check the "
-            "address, or leave --scheduler out to run on this machine."
-        ) from None
+        raise unreachable(reason) from None
+
+
+def _server_type(address: str, timeout: float) -> str | None:
+    """The type of the dask server at ``address`` ("Scheduler", "Worker", ...), or None when
+    something accepts the connection there but gives no dask answer within ``timeout``.
+
+    A connection refused until the timeout raises. The question runs on an event loop of its
+    own in a thread of its own, so that a caller's running loop (a notebook's) is no matter.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.core import rpc
+
+    async def ask():
+        # A shorter timeout to connect: a refused connection then raises its own reason
+        # before the deadline below reads as a server that gave no answer.
+        server = rpc(address, timeout=0.8 * timeout)
+        try:
+            return await server.identity()
+        finally:
+            await server.close_rpc()
+
+    async def within_timeout():
+        try:
+            return await asyncio.wait_for(ask(), timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            return None
+
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(asyncio.run, within_timeout()).result()
+    return None if answer is None else str(answer.get("type", "server"))
 
 
 def run_benchmark(
