@@ -1376,6 +1376,52 @@ def test_os_error_is_reported_not_raised(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err.endswith("error: [Errno 28] No space left on device\n")
 
 
+def test_no_more_local_workers_than_fits(tmp_path, monkeypatch):
+    """joblib starts every worker asked for: --n-jobs 100000 for one fit hung the run."""
+    import joblib
+
+    asked = []
+    real = joblib.Parallel
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["n_jobs"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(joblib, "Parallel", spy)  # imported from joblib when the run starts
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp", "--n-jobs", "100000") == 0
+    assert asked == [1] and len(_rows(tmp_path / "results.csv")) == 1
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to tell the file written")
+def test_a_row_cut_off_by_a_full_disk_is_removed(tmp_path, monkeypatch, capsys):
+    """A write that fails part way leaves the file as it was before that row, so the next
+    run resumes without a hand edit; the error names the file and the usual advice."""
+    import errno
+
+    from sklearn_swat.benchmark import _runner
+
+    path = tmp_path / "results.csv"
+    path.write_text(HEADER + "Booth,mlp,0.5,85,7-7,2,1.000,0\n")
+    before = path.read_bytes()
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        if os.path.realpath(f"/proc/self/fd/{fd}") == str(path.resolve()):
+            real_write(fd, bytes(data[: len(data) // 2]))
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(_runner.os, "write", half_then_full)
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp", "--seeds", "0", "1") == 2
+    monkeypatch.setattr(_runner.os, "write", real_write)
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and str(path) in err
+    assert "could not append a row to the results file" in err
+    assert path.read_bytes() == before
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp", "--seeds", "0", "1") == 0
+    assert [r["seed"] for r in _rows(path)] == ["0", "1"]
+
+
 def test_one_run_at_a_time_per_folder(tmp_path, capsys):
     """A second run into a folder being written is refused; a stale lock file blocks nothing."""
     from sklearn_swat.benchmark._runner import LOCK_FILE, _exclusive

@@ -233,7 +233,10 @@ class _ResultsWriter:
                 # one, only the user can tell. read_results refuses it, saying how
                 # to mend it; it lets a header alone pass.
                 read_results(path)
-        self._fh = open(path, "a", newline="", encoding="utf-8")
+        self.path = path
+        # Unbuffered: a write that fails leaves nothing behind in a buffer that a later
+        # flush (at close) would append after the truncation below.
+        self._fh = open(path, "ab", buffering=0)
         if new:
             self._write(",".join(COLUMNS) + "\n")
             self._sync_dir(path.parent)
@@ -255,9 +258,24 @@ class _ResultsWriter:
             os.close(fd)
 
     def _write(self, text: str) -> None:
-        self._fh.write(text)
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        fd = self._fh.fileno()
+        start = os.lseek(fd, 0, os.SEEK_END)
+        data = memoryview(text.encode("utf-8"))
+        try:
+            while data:
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+        except OSError as exc:
+            # A row written in part (a full disk) would leave a file the next run refuses
+            # until it is mended by hand: cut it back to the rows written before.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)
+            raise OSError(
+                exc.errno,
+                f"{exc.strerror}; could not append a row to the results file, which keeps "
+                "every row written before it",
+                str(self.path),
+            ) from None
 
     def write(self, row: dict) -> None:
         self.write_line(_format_row(row))
@@ -719,7 +737,8 @@ def run_benchmark(
         ``SKLEARN_SWAT_CORNN_HOME`` if set, and otherwise generates the data.
     n_jobs : int, default=None
         Fits run at once by joblib, each on one torch thread. None means 1,
-        or every worker thread of the cluster with ``scheduler``.
+        or every worker thread of the cluster with ``scheduler``. On this
+        machine, at most as many as there are fits to run.
     scheduler : str, default=None
         Address of a dask distributed scheduler (``"tcp://host:8786"``): the
         fits run on its workers through joblib's dask backend.
@@ -883,6 +902,8 @@ def run_benchmark(
                 else {}
             )
             jobs = n_jobs if n_jobs is not None else (-1 if client is not None else 1)
+            if client is None and jobs > len(tasks):
+                jobs = len(tasks)  # joblib would start every worker asked for, fits or not
 
             def results(parallel):
                 # The fits as they come back. Only the dask backend's own failures are
