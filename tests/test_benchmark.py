@@ -266,6 +266,7 @@ def test_append_results_writes_the_header_once_and_refuses_a_torn_file(tmp_path)
     for bad, message in [(lacking, r"lacks \['depth'\]"), ({**row, "test_mse": float("nan")}, "test_mse"),
                          # What read_results refuses is not written: it would lock the folder.
                          ({**row, "seed": -1}, "would not read back.*seed '-1' is negative"),
+                         ({**row, "n_nonzero": 0}, "would not read back.*below 1"),
                          ({**row, "depth": 3}, "would not read back.*depth is 3")]:
         with pytest.raises(ValueError, match=message):
             append_results(path, [{**row, "seed": 4}, bad])
@@ -1453,6 +1454,10 @@ def test_report_on_a_file(tmp_path, capsys):
     (tmp_path / "afile").write_text("x")
     assert main(["report", str(tmp_path / "afile")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+    # A results.csv that is a folder is named as such, not as missing.
+    (tmp_path / "out" / "results.csv").mkdir(parents=True)
+    assert main(["report", str(tmp_path / "out")]) == 2
+    assert "results.csv' is not a file" in capsys.readouterr().err
 
 
 def test_data_home_help_names_the_variable(monkeypatch, capsys):

@@ -591,6 +591,18 @@ def test_cli_expected_errors_are_one_line_and_exit_2(tmp_path, capsys):
     assert not (tmp_path / "b").exists()  # a refused run leaves no empty --workdir behind
 
 
+@pytest.mark.parametrize("command", ["train", "export"])
+def test_cli_refuses_an_empty_workdir(tmp_path, monkeypatch, capsys, command):
+    """An empty --workdir meant the current folder: train wrote state.pt there."""
+    monkeypatch.chdir(tmp_path)
+    argv = [command, "--workdir", ""] + (["--steps", "1"] if command == "train" else ["--name", "x"])
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "argument --workdir: is empty" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+
+
 def test_cli_ctrl_c_keeps_the_checkpoint(tmp_path):
     """#10: Ctrl-C during ``train`` exits with 130 and says that ``--resume`` continues."""
     work = tmp_path / "run"

@@ -84,7 +84,7 @@ def _output_hint(exc: Exception, args: argparse.Namespace) -> str:
     return (
         ("" if str(exc).endswith(".") else ".")
         + " The output folder could not be written: check that it is a folder you may write to, "
-        f"with free space, or give another {option}. Rows already written are kept."
+        f"with free space, or give another {option}. Rows written before the error are kept."
     )
 
 

@@ -520,6 +520,8 @@ def write_report(
             f"{str(folder)!r} is not a folder: give the folder passed to `cornn --out`, the one "
             f"that holds {RESULTS_FILE}."
         )
+    if results.exists() and not results.is_file():
+        raise BenchmarkError(f"{str(results)!r} is not a file: give the folder passed to `cornn --out`.")
     if not results.is_file():
         raise BenchmarkError(
             f"No {RESULTS_FILE} in {str(folder)!r}: run `python -m sklearn_swat.benchmark cornn "

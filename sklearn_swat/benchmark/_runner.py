@@ -111,6 +111,8 @@ def _parse_row(cells: list[str]) -> dict:
             raise ValueError(f"{key} {values[key]!r} is not an integer") from None
         if out[key] < 0:
             raise ValueError(f"{key} {values[key]!r} is negative")
+    if out["n_nonzero"] < 1:  # the output bias counts in every network
+        raise ValueError(f"n_nonzero {values['n_nonzero']!r} is below 1, the constant network's size")
     if out["seed"] >= _SEED_LIMIT:
         raise ValueError(f"seed {values['seed']!r} is not below 2**31, as every seed the benchmark fits is")
     if not _NEURONS_RE.match(values["n_active_neurons"]):

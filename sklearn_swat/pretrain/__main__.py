@@ -46,6 +46,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _folder(text: str) -> str:
+    """A folder's path, or an argument error for an empty one (which would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a folder, such as runs/cornn")
+    return text
+
+
 def _add_dataclass_options(parser: argparse.ArgumentParser, cls, skip=(), presets=None) -> None:
     """One option per field of ``cls``; a default the ``presets`` set is named per preset."""
     for f in fields(cls):
@@ -153,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", choices=sorted(PRESETS), default=None,
                    help="base config (default cornn; with --resume, the run's own); any size option "
                         "below overrides it")
-    p.add_argument("--workdir", required=True, help="folder for state.pt (checkpoints) and logs")
+    p.add_argument("--workdir", required=True, type=_folder,
+                   help="folder for state.pt (checkpoints) and logs")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --workdir; options left out take its saved values, and "
                         f"those given must equal them, except {_FREE} and --max-minutes")
@@ -169,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_dataclass_options(p, TrainSettings)
 
     p = sub.add_parser("export", help="write a training state as a package checkpoint")
-    p.add_argument("--workdir", required=True)
+    p.add_argument("--workdir", required=True, type=_folder)
     p.add_argument("--name", required=True, help="checkpoint name, a plain file name such as cornn")
     p.add_argument("--out", default=None,
                    help="folder (default: the package's weights/, in a source checkout only; an "
