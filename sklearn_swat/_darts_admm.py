@@ -838,6 +838,11 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
                 history["admm"] = net.history
 
             weights = [w.detach() for w in module.weights()]
+            # A feature that was the same on every training row (scaled to 0) taught
+            # its weights nothing: they are not kept, or a new value of that feature
+            # would move the predictions through weights no data ever set.
+            with torch.no_grad():
+                weights[0][:, torch.from_numpy(~Xs.any(axis=0)).to(weights[0].device)] = 0.0
             masks = _with_a_path(weights, _project_top_k(weights, k))
             module.set_masks(masks)
             if self.retrain_epochs > 0:

@@ -137,6 +137,17 @@ def test_invalid_sparsity_rejected(sparsity):
         reg.fit(X, y)
 
 
+def test_a_feature_constant_in_training_keeps_no_weights():
+    """Its weights learned nothing: they are not kept, so the network does not count
+    them and a new value of that feature does not move the predictions."""
+    Xc = np.c_[X, np.full(len(X), 7.0)]
+    reg = DARTSADMMRegressor(sparsity=0.5, random_state=0, **CHEAP).fit(Xc, y)
+    assert not reg.weight_masks_[0][2].any() and not reg.network_.coefs[0][2].any()
+    moved = Xc.copy()
+    moved[:, 2] = -3.0
+    np.testing.assert_array_equal(reg.predict(moved), reg.predict(Xc))
+
+
 @pytest.mark.parametrize("param", ["lr", "arch_lr"])
 def test_learning_rates_beyond_float32_rejected(param):
     """torch's float32 optimisers cannot take them: the parameter check names them first."""
