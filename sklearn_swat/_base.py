@@ -28,9 +28,10 @@ if TYPE_CHECKING:  # annotations only
     import matplotlib.axes
 
 _SCALE_EPS = 1e-12
-# The largest learning rate torch's float32 optimisers take: a larger one fails inside torch
-# ("value cannot be converted to type float without overflow").
-MAX_LEARNING_RATE = float(np.finfo(np.float32).max)
+# The largest learning rate the fits' float32 Adam takes: Adam divides it by 1 - beta1 = 0.1
+# on its first step, and a quotient above float32's largest fails inside torch ("value
+# cannot be converted to type float without overflow").
+MAX_LEARNING_RATE = float(np.finfo(np.float32).max) * (1 - 0.9)
 
 
 def seed_from_random_state(random_state) -> int:

@@ -417,7 +417,8 @@ def latent_search(
         # Else every candidate would be its start, decoded as if there had been no search.
         raise ValueError(
             "The latent descent's loss was not finite at any step it kept, for any start "
-            f"(alpha={s.alpha!r}, gate_weight={s.gate_weight!r}, compactness={s.compactness_weight!r}, "
+            f"(learning_rate={s.lr!r}, threshold_learning_rate={s.threshold_lr!r}, "
+            f"alpha={s.alpha!r}, gate_weight={s.gate_weight!r}, compactness={s.compactness_weight!r}, "
             f"temperature=({s.temperature_start!r}, {s.temperature_end!r})): these settings are "
             "beyond the float32 arithmetic of the search. Use values nearer the defaults."
         )

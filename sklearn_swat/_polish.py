@@ -525,9 +525,8 @@ def _shrink(
     at most doubles the held-out loss (else the group is halved), and at
     single weights the best retrained of the ``SINGLE_TRIES`` least harmful
     removals is kept whatever it costs. With ``fold_layers``, folding each
-    hidden layer into the next (:func:`_fold_trials`) is tried beside the
-    single removals, so that a cap a fold meets is not met by removing
-    weights a fold would have kept.
+    hidden layer into the next (:func:`_fold_trials`) is tried beside those
+    single removals (the group removals before them are weights only).
     """
     Xc, yc, wc = check_data
     best = network

@@ -367,15 +367,47 @@ def test_a_server_that_never_answers_as_dask_is_refused_within_the_timeout(tmp_p
     accepted = []
     threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
     address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
-    start = time.perf_counter()
-    try:
-        with pytest.raises(BenchmarkError, match="did not answer as a dask server: the dashboard's port"):
+    errors = []
+
+    def run():
+        try:
             run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"], scheduler=address,
                           scheduler_timeout=2, quick=True, progress=False)
+        except BaseException as exc:  # handed to the test's thread
+            errors.append(exc)
+
+    # In a thread of its own: a run that waits for ever fails the test instead of hanging it.
+    worker = threading.Thread(target=run, daemon=True)
+    try:
+        worker.start()
+        worker.join(timeout=30)
     finally:
         server.close()
-    assert time.perf_counter() - start < 15
+    assert not worker.is_alive(), "the run still waits on a server that never answers"
+    assert len(errors) == 1 and isinstance(errors[0], BenchmarkError), errors
+    assert "did not answer as a dask server: the dashboard's port" in str(errors[0])
     assert accepted and not (tmp_path / "results.csv").exists()
+
+
+def test_a_tls_scheduler_is_reached_with_dasks_own_settings(tmp_path):
+    """The address check connects as dask's Client does, with the TLS settings of dask's
+    config: without them it refused a TLS scheduler that the Client reached."""
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("cryptography")  # Security.temporary() makes the certificates with it
+    import dask
+
+    security = distributed.Security.temporary()
+    tls = {"distributed.comm.tls.ca-file": security.tls_ca_file,
+           "distributed.comm.tls.client.cert": security.tls_client_cert,
+           "distributed.comm.tls.client.key": security.tls_client_key}
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None,
+        protocol="tls://", security=security,
+    ) as cluster, dask.config.set(tls):
+        assert cluster.scheduler_address.startswith("tls://")
+        run = run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"],
+                            scheduler=cluster.scheduler_address, quick=True, progress=False)
+    assert run.n_written == 1 and len(_rows(tmp_path / "results.csv")) == 1
 
 
 def test_a_worker_address_is_not_taken_for_the_scheduler(tmp_path):
@@ -1343,6 +1375,15 @@ def test_bad_scheduler_arguments(tmp_path, capsys, args, message):
     assert not (tmp_path / "out").exists()
 
 
+def test_an_empty_out_is_refused(tmp_path, monkeypatch, capsys):
+    """An empty --out meant the current folder: results.csv and run.json were written there."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["cornn", "--out", "", "--quick", "--no-progress", "--datasets", "Booth",
+                 "--estimators", "mlp"]) == 2
+    assert "output folder is empty" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+
+
 def test_bad_scheduler_address_exits_cleanly(tmp_path):
     """A malformed address: the error, then exit at once, without dask's Client.__del__ noise."""
     pytest.importorskip("distributed")
@@ -1387,11 +1428,16 @@ def test_no_more_local_workers_than_fits(tmp_path, monkeypatch):
 
     def spy(*args, **kwargs):
         asked.append(kwargs["n_jobs"])
+        # No workers started when the count is wrong: the run then fails here.
+        assert kwargs["n_jobs"] == 1, kwargs["n_jobs"]
         return real(*args, **kwargs)
 
     monkeypatch.setattr(joblib, "Parallel", spy)  # imported from joblib when the run starts
-    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp", "--n-jobs", "8") == 0
-    assert asked == [1] and len(_rows(tmp_path / "results.csv")) == 1
+    for n_jobs in ("8", "-1"):  # -1: all cores, still one fit
+        out = tmp_path / n_jobs
+        assert _cornn(out, "--datasets", "Booth", "--estimators", "mlp", "--n-jobs", n_jobs) == 0
+        assert len(_rows(out / "results.csv")) == 1
+    assert asked == [1, 1]
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to tell the file written")
@@ -1418,7 +1464,7 @@ def test_a_row_cut_off_by_a_full_disk_is_removed(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(_runner.os, "write", real_write)
     err = capsys.readouterr().err
     assert "No space left on device" in err and str(path) in err
-    assert "could not append a row to the results file" in err
+    assert "could not append to the results file" in err
     assert path.read_bytes() == before
     assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp", "--seeds", "0", "1") == 0
     assert [r["seed"] for r in _rows(path)] == ["0", "1"]

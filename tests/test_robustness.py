@@ -241,6 +241,29 @@ def test_export_refuses_a_dtype_the_scaling_does_not_fit(name, scale):
     np.testing.assert_allclose(out, est.predict(X), rtol=1e-10)
 
 
+@pytest.mark.parametrize("name, param", [
+    ("swat", "learning_rate"), ("swat", "threshold_learning_rate"), ("swat", "refine_learning_rate"),
+    ("darts", "lr"), ("darts", "arch_lr"), ("pruned-mlp", "learning_rate"),
+])
+def test_the_largest_learning_rate_accepted_fails_in_words_not_in_torch(name, param):
+    """Adam divides the rate by 0.1 on its first step: the largest rate the parameter check
+    accepts must not overflow float32 inside torch (a RuntimeError); it fits or says why."""
+    from sklearn_swat._base import MAX_LEARNING_RATE
+    from sklearn_swat.benchmark import PrunedMLPRegressor
+
+    make = {**ESTIMATORS, "pruned-mlp": lambda: PrunedMLPRegressor(
+        hidden_layer_sizes=(3,), max_iter=2, retrain_iter=2, polish_iter=5, random_state=0)}[name]
+    est = make().set_params(**{param: MAX_LEARNING_RATE})
+    if param == "refine_learning_rate":
+        est.set_params(refine_iter=2)
+    try:
+        est.fit(X, y)
+    except ValueError as exc:
+        assert "not finite" in str(exc) or "diverged" in str(exc), exc
+    with pytest.raises(ValueError, match=param):
+        make().set_params(**{param: np.nextafter(MAX_LEARNING_RATE, np.inf)}).fit(X, y)
+
+
 def test_threads_count_the_cores_the_process_may_use():
     # Limited to one core (CPU affinity, as taskset or a container sets), -1 means one thread.
     import os

@@ -274,8 +274,8 @@ class _ResultsWriter:
                 os.ftruncate(fd, start)
             raise OSError(
                 exc.errno,
-                f"{exc.strerror}; could not append a row to the results file, which keeps "
-                "every row written before it",
+                f"{exc.strerror}; could not append to the results file, which keeps every "
+                "row written before",
                 str(self.path),
             ) from None
 
@@ -684,12 +684,16 @@ def _server_type(address: str, timeout: float) -> str | None:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
+    from distributed import Security
     from distributed.core import rpc
+
+    # The connection settings dask's Client takes by default (TLS from dask's config).
+    connection_args = Security().get_connection_args("client")
 
     async def ask():
         # A shorter timeout to connect: a refused connection then raises its own reason
         # before the deadline below reads as a server that gave no answer.
-        server = rpc(address, timeout=0.8 * timeout)
+        server = rpc(address, timeout=0.8 * timeout, connection_args=connection_args)
         try:
             return await server.identity()
         finally:
@@ -821,6 +825,11 @@ def run_benchmark(
         raise BenchmarkError(
             f"n_jobs must be a positive number of fits, or negative (-1: all cores); got {n_jobs!r}."
         )
+    if not str(out).strip():
+        raise BenchmarkError(
+            "The output folder is empty: give a folder for results.csv (--out DIR), such as "
+            "bench_out; an empty one would write into the current folder."
+        )
     if scheduler is not None and not str(scheduler).strip():
         raise BenchmarkError(
             "The scheduler address is empty: give the dask scheduler's address "
@@ -889,7 +898,7 @@ def run_benchmark(
             if client is not None:
                 client.close()
             raise
-        from joblib import Parallel, delayed, parallel_config
+        from joblib import Parallel, delayed, effective_n_jobs, parallel_config
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n_fits, desc="CORNN", unit="fit", disable=not progress, dynamic_ncols=True)
@@ -904,8 +913,9 @@ def run_benchmark(
                 else {}
             )
             jobs = n_jobs if n_jobs is not None else (-1 if client is not None else 1)
-            if client is None and jobs > len(tasks):
-                jobs = len(tasks)  # joblib would start every worker asked for, fits or not
+            if client is None:
+                # joblib would start every worker asked for, fits or not.
+                jobs = min(effective_n_jobs(jobs), len(tasks))
 
             def results(parallel):
                 # The fits as they come back. Only the dask backend's own failures are
