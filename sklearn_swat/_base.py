@@ -111,6 +111,21 @@ def numeric_inputs(X, y=None):
         ) from None
 
 
+def finite_magnitudes(values: np.ndarray, what: str) -> np.ndarray:
+    """The largest magnitude of each column of ``values``, or a clear error for NaN or infinity.
+
+    Only needed where scikit-learn's own check was skipped, as under
+    ``sklearn.config_context(assume_finite=True)``.
+    """
+    largest = np.max(np.abs(values), axis=0)
+    if not np.all(np.isfinite(largest)):
+        raise ValueError(
+            f"{what} contains NaN or infinity. Remove those rows or impute them, "
+            "for example with sklearn.impute.SimpleImputer."
+        )
+    return largest
+
+
 def effective_n_threads(n_jobs: int | None) -> int:
     """Threads for torch inside one fit.
 
@@ -324,14 +339,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
     @staticmethod
     def _check_range(values: np.ndarray, what: str) -> None:
         """Refuse values whose spread float64 cannot hold once scaled back."""
-        largest = np.max(np.abs(values), axis=0)
-        if not np.all(np.isfinite(largest)):
-            # Only reached when the usual check was skipped, as under
-            # sklearn.config_context(assume_finite=True).
-            raise ValueError(
-                f"{what} contains NaN or infinity. Remove those rows or impute them, "
-                "for example with sklearn.impute.SimpleImputer."
-            )
+        largest = finite_magnitudes(values, what)
         with np.errstate(over="ignore"):
             fits = np.all(np.isfinite(4.0 * largest))
         if not fits:
@@ -617,6 +625,7 @@ __all__ = [
     "atomic_fit",
     "autograd_enabled",
     "effective_n_threads",
+    "finite_magnitudes",
     "resolve_device",
     "seed_from_random_state",
     "torch_threads",

@@ -24,6 +24,7 @@ from .._base import (
     MAX_LEARNING_RATE,
     atomic_fit,
     autograd_enabled,
+    finite_magnitudes,
     numeric_inputs,
     numeric_target,
     seed_from_random_state,
@@ -137,14 +138,9 @@ def _prune_to(module: nn.Sequential, target: int) -> None:
 
 
 def _check_float32(values: np.ndarray, what: str) -> None:
-    """Refuse NaN or infinity (``assume_finite=True`` skips the usual check), and values
-    float32, in which this baseline trains without scaling, cannot hold."""
-    largest = float(np.max(np.abs(values))) if values.size else 0.0
-    if not np.isfinite(largest):
-        raise ValueError(
-            f"{what} contains NaN or infinity. Remove those rows or impute them, for example "
-            "with sklearn.impute.SimpleImputer."
-        )
+    """Refuse NaN or infinity, and values float32, in which this baseline trains without
+    scaling, cannot hold."""
+    largest = float(np.max(finite_magnitudes(values, what)))
     if largest > float(np.finfo(np.float32).max):
         raise ValueError(
             f"{what} holds values beyond float32's range (largest magnitude {largest:.3g}, "
