@@ -288,14 +288,19 @@ def test_failed_fit_is_reported_and_not_written(tmp_path, monkeypatch, capsys):
     assert "Failed: Booth / pruned-mlp / seed 0" in err and "depends on failed" in err
 
 
+def _one_worker_cluster(distributed, **kwargs):
+    """A dask cluster in this process: one worker of one thread, no dashboard."""
+    return distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None, **kwargs
+    )
+
+
 def test_dask_local_cluster(quick_run, tmp_path, monkeypatch):
     """--scheduler runs the fits on a dask cluster through joblib, with the same results."""
     distributed = pytest.importorskip("distributed")
     # The environment variable turns the quick settings on as --quick does.
     monkeypatch.setenv(QUICK_ENV, "1")
-    with distributed.LocalCluster(
-        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
-    ) as cluster:
+    with _one_worker_cluster(distributed) as cluster:
         status = main([
             "cornn", "--out", str(tmp_path), "--datasets", "Booth", "--estimators", "mlp",
             "darts-admm", "--no-progress", "--scheduler", cluster.scheduler_address,
@@ -323,9 +328,7 @@ def test_a_scheduler_lost_mid_run_is_a_clear_error(tmp_path, monkeypatch):
 
     call = _first_fit_then(AttributeError("'NoneType' object has no attribute 'ncores'"))
 
-    with distributed.LocalCluster(
-        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
-    ) as cluster:
+    with _one_worker_cluster(distributed) as cluster:
         # A failure to write the rows is not the scheduler's: it is raised as it is.
         with monkeypatch.context() as patch:
             patch.setattr(_runner._ResultsWriter, "write", full)
@@ -400,10 +403,8 @@ def test_a_tls_scheduler_is_reached_with_dasks_own_settings(tmp_path):
     tls = {"distributed.comm.tls.ca-file": security.tls_ca_file,
            "distributed.comm.tls.client.cert": security.tls_client_cert,
            "distributed.comm.tls.client.key": security.tls_client_key}
-    with distributed.LocalCluster(
-        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None,
-        protocol="tls://", security=security,
-    ) as cluster, dask.config.set(tls):
+    with _one_worker_cluster(distributed, protocol="tls://", security=security) as cluster, \
+            dask.config.set(tls):
         assert cluster.scheduler_address.startswith("tls://")
         run = run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"],
                             scheduler=cluster.scheduler_address, quick=True, progress=False)
@@ -412,9 +413,7 @@ def test_a_tls_scheduler_is_reached_with_dasks_own_settings(tmp_path):
 
 def test_a_worker_address_is_not_taken_for_the_scheduler(tmp_path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
-    ) as cluster:
+    with _one_worker_cluster(distributed) as cluster:
         worker = next(iter(cluster.scheduler_info["workers"]))
         with pytest.raises(BenchmarkError, match="a dask Worker answered there, not the scheduler"):
             run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"], scheduler=worker,
