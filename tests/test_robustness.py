@@ -247,7 +247,8 @@ def test_export_refuses_a_dtype_the_scaling_does_not_fit(name, scale):
 ])
 def test_the_largest_learning_rate_accepted_fails_in_words_not_in_torch(name, param):
     """Adam divides the rate by 0.1 on its first step: the largest rate the parameter check
-    accepts must not overflow float32 inside torch (a RuntimeError); it fits or says why."""
+    accepts must not overflow float32 inside torch (a RuntimeError); it fits or says why.
+    The next larger float is refused by the parameter check, by name."""
     from sklearn_swat._base import MAX_LEARNING_RATE
     from sklearn_swat.benchmark import PrunedMLPRegressor
 
