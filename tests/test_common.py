@@ -53,10 +53,11 @@ def wide_checkpoint(tmp_path_factory):
         ("check_dtype_object", {}),
         ("check_regressor_data_not_an_array", {}),
         ("check_regressors_int", {}),
-        # check_estimator runs this one three times: as is, on read-only memmaps, in float32.
+        # check_estimator runs this one three times: as is, on read-only memmaps, and on
+        # read-only memmaps in float32.
         ("check_regressors_train", {}),
         ("check_regressors_train", {"readonly_memmap": True}),
-        ("check_regressors_train", {"X_dtype": "float32"}),
+        ("check_regressors_train", {"readonly_memmap": True, "X_dtype": "float32"}),
     ],
 )
 def test_checks_of_ten_features_on_an_autoencoder_that_takes_them(wide_checkpoint, check, kwargs):
