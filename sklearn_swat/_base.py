@@ -283,6 +283,18 @@ class _Affine(nn.Module):
                 f"The exported module takes a torch tensor; got {type(x).__name__}. Convert it "
                 f"with torch.as_tensor(X, dtype={self.scale.dtype})."
             )
+        # Said here, in the user's terms: torch's own errors come later, from a matmul.
+        if x.dtype != self.scale.dtype:
+            raise TypeError(
+                f"The exported module computes in {self.scale.dtype}; got a {x.dtype} tensor. "
+                f"Convert it with x.to({self.scale.dtype}), or export with "
+                f"export_torch(dtype={x.dtype})."
+            )
+        if self.scale.ndim == 1 and (x.ndim != 2 or x.shape[1] != self.scale.shape[0]):
+            raise ValueError(
+                f"The exported module takes a tensor of shape (n_samples, {self.scale.shape[0]}); "
+                f"got shape {tuple(x.shape)}. One row x is x.reshape(1, -1)."
+            )
         return x * self.scale + self.offset
 
 

@@ -95,6 +95,14 @@ def test_export_torch_matches_predict(fitted):
     message = r"takes a torch tensor; got ndarray.*torch.as_tensor\(X, dtype=torch.float64\)"
     with pytest.raises(TypeError, match=message):
         module(X2)
+    # A tensor of another dtype or feature count: said in the user's terms, not torch's.
+    with pytest.raises(TypeError, match=r"computes in torch.float64; got a torch.float32 tensor.*"
+                                        r"export_torch\(dtype=torch.float32\)"):
+        module(torch.as_tensor(X2, dtype=torch.float32))
+    with pytest.raises(ValueError, match=r"shape \(n_samples, 2\); got shape \(300, 3\)"):
+        module(torch.as_tensor(np.c_[X2, X2[:, 0]]))
+    with pytest.raises(ValueError, match=r"got shape \(2,\). One row x is x.reshape\(1, -1\)"):
+        module(torch.as_tensor(X2[0]))
 
 
 def test_torch_views_leave_torch_global_rng_alone(fitted):
