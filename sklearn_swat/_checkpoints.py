@@ -79,10 +79,13 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
         meta = WEIGHTS_DIR / f"{s}.json"
         if not meta.exists():
             names = sorted(m.stem for m in WEIGHTS_DIR.glob("*.json"))
+            # A bare name is a bundled checkpoint's; one of the user's, here, needs a path.
+            here = [f for f in (s, f"{s}.safetensors") if os.path.exists(f)]
+            hint = f" {here[0]!r} exists in the current folder: pass './{here[0]}' for it." if here else ""
             raise CheckpointError(
                 f"Unknown autoencoder checkpoint {s!r}. Bundled checkpoints: {names}; "
                 "or pass the path of a .safetensors file made by "
-                "'python -m sklearn_swat.pretrain export'."
+                f"'python -m sklearn_swat.pretrain export'.{hint}"
             )
     else:
         p = Path(s).expanduser()

@@ -52,6 +52,22 @@ def test_unknown_name_lists_the_bundled_ones():
         load_autoencoder("gpt2")
 
 
+def test_a_bare_name_of_a_checkpoint_here_says_to_pass_its_path(copy_of, tmp_path, monkeypatch):
+    """A bare name means a bundled checkpoint; the user's own, in the current folder, is
+    named in the error with the path that loads it."""
+    path = copy_of()
+    path.rename(tmp_path / "mine.safetensors")
+    (tmp_path / "cornn.json").rename(tmp_path / "mine.json")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CheckpointError, match=r"'mine.safetensors' exists in the current folder: "
+                                              r"pass './mine.safetensors'"):
+        load_autoencoder("mine")
+    load_autoencoder("./mine.safetensors")  # as the message says
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(CheckpointError, match=r"'runs' exists in the current folder: pass './runs'"):
+        load_autoencoder("runs")
+
+
 def test_missing_file(copy_of, tmp_path):
     path = copy_of()
     path.unlink()
