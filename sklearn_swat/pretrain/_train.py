@@ -741,7 +741,10 @@ def _warm_start(model: MultiScaleAutoencoder, config: AutoencoderConfig,
         origin = f"{info['name']} (sha256 {info['sha256']})"
         settings = training.get("settings", {})
     if earlier.config != config:
-        raise ValueError(f"--init-from {init_from} has config {earlier.config}, not {config}.")
+        raise ValueError(
+            f"--init-from {init_from} has config {earlier.config}, not {config}. Start from "
+            f"its weights with its sizes: {config_options(earlier.config)}."
+        )
     model.load_state_dict(earlier.state_dict())
     log = {k: list(old.get(k, [])) for k in ("steps", "loss", "functional", "reconstruction")}
     log.update(seconds=float(seconds), step_offset=int(steps),
