@@ -49,9 +49,11 @@ def numeric_target(y: np.ndarray) -> np.ndarray:
     """``y`` from ``validate_data(..., y_numeric=True)`` as float64, or a clear error.
 
     ``y_numeric`` converts only object arrays, and after its check for NaN
-    and infinity; numbers given as strings are converted as X's are,
-    anything else is refused by name, and NaN or infinity, written as
-    numbers, strings or ``None``, are refused. A float16 or float32 target
+    and infinity; numbers given as strings are converted as X's are (and
+    datetimes or timedeltas to counts of their unit, as numpy converts them
+    and scikit-learn takes them in X), anything else that does not convert
+    is refused by name, and NaN or infinity, written as numbers, strings or
+    ``None``, are refused. A float16 or float32 target
     becomes float64, as X does, so that its scaling is computed in float64.
     """
     if y.dtype.kind != "f":
