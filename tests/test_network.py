@@ -237,6 +237,82 @@ def test_summary_and_plot(rng):
     assert ax.get_title().startswith(f"{net.compact().n_nonzero} non-zero")
 
 
+def _one_neuron_off():
+    """1-3-1 with hidden neurons tanh, sigmoid, tanh and the last one switched off."""
+    return SparseMLP([np.array([[1.0, 0.0, 2.0]]), np.ones((3, 1))], [np.zeros(3), np.zeros(1)],
+                     [["tanh", "sigmoid", "tanh"]], [np.array([True, True, False])])
+
+
+def test_summary_and_repr_count_only_switched_on_neurons():
+    net = _one_neuron_off()
+    text = net.summary()
+    assert "2/3 neurons on (1 sigmoid, 1 tanh)" in text
+    assert "1/2 incoming weights non-zero" in text and "output: linear; 2/2 incoming" in text
+    assert repr(net) == f"SparseMLP(1-2-1, n_nonzero={net.n_nonzero})"
+
+
+def test_parameters_are_float64_copies_and_the_torch_module_float32_by_default():
+    coefs = [np.ones((1, 2), dtype=np.float32), np.ones((2, 1), dtype=np.float32)]
+    intercepts = [np.zeros(2, dtype=np.float32), np.zeros(1, dtype=np.float32)]
+    net = SparseMLP(coefs, intercepts, [["tanh", "tanh"]])
+    assert all(a.dtype == np.float64 for a in net.coefs + net.intercepts)
+    coefs[0][0, 0] = 5.0
+    assert net.coefs[0][0, 0] == 1.0  # a copy: the caller's arrays are not the network's
+    assert all(p.dtype == torch.float32 for p in net.to_torch().parameters())
+
+
+def test_compact_removes_dead_neurons_from_the_top_down():
+    # Hidden-2 neuron 1 has a zero output weight; hidden-1 neuron 1 feeds only it: both go.
+    net = SparseMLP([np.array([[1.0, 1.0]]), np.eye(2), np.array([[1.0], [0.0]])],
+                    [np.zeros(2), np.zeros(2), np.zeros(1)], [["tanh"] * 2, ["tanh"] * 2])
+    small = net.compact()
+    assert small.layer_sizes == [1, 1] and small.n_nonzero == 6
+    X = np.linspace(-1, 1, 9)[:, None]
+    np.testing.assert_allclose(small.predict(X), net.predict(X), rtol=1e-15)
+
+
+def test_compact_switches_off_the_placeholder_of_a_dead_layer():
+    # Every neuron of the layer is on but feeds nothing: the layer keeps one neuron,
+    # switched off, and the network is the constant (its bias folded into the output).
+    net = SparseMLP([np.array([[1.0, 2.0]]), np.zeros((2, 1))], [np.ones(2), np.array([0.5])],
+                    [["tanh", "tanh"]])
+    small = net.compact()
+    assert small.layer_sizes == [1] and small.gates[0].tolist() == [False] and small.n_nonzero == 1
+    X = np.linspace(-1, 1, 5)[:, None]
+    np.testing.assert_allclose(small.predict(X), net.predict(X), rtol=1e-15)
+
+
+def test_torch_module_applies_the_gates_of_a_network_not_compacted():
+    from sklearn_swat._network import TorchSparseMLP
+
+    net = SparseMLP([np.array([[1.0, 2.0]]), np.array([[1.0], [1.0]])], [np.zeros(2), np.zeros(1)],
+                    [["tanh", "tanh"]], [np.array([True, False])])
+    X = np.array([[0.5], [-1.0]])
+    with torch.no_grad():
+        out = TorchSparseMLP(net, dtype=torch.float64)(torch.as_tensor(X)).numpy()
+    np.testing.assert_allclose(out, net.predict(X), rtol=1e-15)
+
+
+def test_predict_works_in_blocks_of_predict_block_rows(monkeypatch):
+    from sklearn_swat import _network
+
+    monkeypatch.setattr(_network, "_PREDICT_BLOCK", 7)
+    seen = []
+    forward = SparseMLP._forward_numpy
+
+    def spy(self, h, *args, **kwargs):
+        seen.append(h.shape[0])
+        return forward(self, h, *args, **kwargs)
+
+    monkeypatch.setattr(SparseMLP, "_forward_numpy", spy)
+    net = SparseMLP([np.ones((1, 2)), np.ones((2, 1))], [np.zeros(2), np.zeros(1)], [["tanh"] * 2])
+    X = np.linspace(-1, 1, 23)[:, None]
+    whole = np.tanh(X @ np.ones((1, 2))) @ np.ones((2, 1))
+    np.testing.assert_allclose(net.predict(X), whole[:, 0], rtol=1e-15)
+    net.predict(X[:5])
+    assert seen == [7, 7, 7, 2, 5]
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
