@@ -467,9 +467,8 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         """Raise the error for rows that do not scale to finite numbers, counted over all of X."""
         rows = []
         for start in range(0, X.shape[0], _PREDICT_BLOCK):
-            block = X[start:start + _PREDICT_BLOCK]
-            if not np.isfinite(block).all():  # assume_finite=True skipped the usual check
-                raise ValueError("X contains NaN or infinity. Remove those rows or impute them.")
+            # NaN or infinity first: assume_finite=True skips scikit-learn's check.
+            finite_magnitudes(X[start:start + _PREDICT_BLOCK], "X")
             rows.extend(start + np.flatnonzero(~np.isfinite(self._scaled_block(X, start)).all(axis=1)))
         raise ValueError(
             f"X has {len(rows)} row(s) (the first: row {rows[0]}) too far outside the "

@@ -457,8 +457,7 @@ class PrunedMLPRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "coefs_")
         with numeric_inputs(X), np.errstate(over="ignore", invalid="ignore"):
             h = validate_data(self, X, reset=False, dtype=np.float64)
-        if not np.isfinite(h).all():  # assume_finite=True skipped the usual check
-            raise ValueError("X contains NaN or infinity. Remove those rows or impute them.")
+        finite_magnitudes(h, "X")  # assume_finite=True skipped the usual check
         for c, b in zip(self.coefs_[:-1], self.intercepts_[:-1]):
             h = np.tanh(h @ c + b)
         return (h @ self.coefs_[-1] + self.intercepts_[-1])[:, 0]
