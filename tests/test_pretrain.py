@@ -605,6 +605,15 @@ def test_cli_refuses_an_empty_workdir(tmp_path, monkeypatch, capsys, command):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("workdir", ["", "  "])
+def test_train_refuses_an_empty_workdir(tmp_path, monkeypatch, workdir):
+    """train() from Python, as the CLI: an empty workdir would put state.pt in the current folder."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"workdir is empty: give a folder"):
+        run_train(workdir, 1)
+    assert os.listdir(tmp_path) == []
+
+
 def test_cli_ctrl_c_keeps_the_checkpoint(tmp_path):
     """#10: Ctrl-C during ``train`` exits with 130 and says that ``--resume`` continues."""
     work = tmp_path / "run"

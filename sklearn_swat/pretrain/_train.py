@@ -410,12 +410,17 @@ def train(
     NotADirectoryError
         ``workdir`` is a file.
     ValueError
+        ``workdir`` is empty (``"."`` is the current folder),
         ``max_minutes`` is negative, ``workdir/state.pt`` is corrupt, or was
         trained with other settings (``resume``), or ``init_from`` has
         another config.
     """
     if max_minutes is not None and not max_minutes >= 0:
         raise ValueError(f"max_minutes must be at least 0; got {max_minutes}.")
+    if not os.fspath(workdir).strip():
+        # Path("") is the current folder: state.pt would be written there.
+        raise ValueError("workdir is empty: give a folder for the run, such as runs/cornn "
+                         "(\".\" for the current folder).")
     # The thread count and the global random state are the caller's: set for
     # the run, given back after it.
     threads = torch.get_num_threads()
