@@ -6,6 +6,7 @@ generated data (no ``data_home``), one or two data sets and one torch thread.
 
 import csv
 import os
+import re
 import time
 import warnings
 
@@ -348,13 +349,16 @@ def test_unreachable_scheduler(tmp_path):
     """An address where no scheduler listens fails with a clear error within the timeout."""
     pytest.importorskip("distributed")
     start = time.perf_counter()
-    with pytest.raises(BenchmarkError, match=r"Could not reach the dask scheduler at 'tcp://127.0.0.1:1'"):
+    match = r"Could not reach the dask scheduler at 'tcp://127.0.0.1:1'"
+    with pytest.raises(BenchmarkError, match=match) as error:
         run_benchmark(
             tmp_path, datasets=["Booth"], estimators=["mlp"], scheduler="tcp://127.0.0.1:1",
             scheduler_timeout=2, quick=True, progress=False,
         )
     assert time.perf_counter() - start < 10
     assert not (tmp_path / "results.csv").exists()
+    # One timeout in the message, the user's: not also the probe's shorter one (1.6 s).
+    assert re.findall(r"\d+(?:\.\d+)? s\b", str(error.value)) == ["2 s"], str(error.value)
 
 
 def test_a_server_that_never_answers_as_dask_is_refused_within_the_timeout(tmp_path):

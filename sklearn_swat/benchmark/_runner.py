@@ -649,7 +649,10 @@ def _connect(address: str, timeout: float):
     try:
         kind = _server_type(address, timeout)
     except Exception as exc:
-        raise unreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+        # dask names the probe's own deadline (0.8 of the timeout, as "after 2.4000000000000004 s"):
+        # the message gives the user's timeout only.
+        reason = re.sub(r" after \d+(\.\d+)?(e[-+]?\d+)? s\b", "", f"{type(exc).__name__}: {exc}")
+        raise unreachable(reason.rstrip(": ")) from None
     if kind is None:
         raise unreachable(
             "something accepted the connection but did not answer as a dask server: the "
