@@ -852,6 +852,17 @@ def _win_loss_rows(n_datasets, n_seeds):
     return rows
 
 
+def _summary_row(dataset, estimator, seed, mse, nnz, seconds=1.0):
+    """A row with the columns summarize reads."""
+    return dict(dataset=dataset, estimator=estimator, seed=seed, test_mse=mse, n_nonzero=nnz,
+                fit_seconds=seconds)
+
+
+def _full(rows):
+    """Rows with the columns append_results needs besides."""
+    return [dict(r, n_active_neurons=[3], depth=1) for r in rows]
+
+
 def test_report_says_how_many_data_sets_each_interval_draws(tmp_path):
     """Each interval resamples the data sets its comparison covers, and the report says which."""
     rows = _win_loss_rows(10, 1)
@@ -859,13 +870,12 @@ def test_report_says_how_many_data_sets_each_interval_draws(tmp_path):
              if r["estimator"] == "swat" and r["dataset"] in cornn_names()[2:6]]
     s = summarize(rows)
     assert (s.win_rates["darts-admm"].n_datasets, s.win_rates["swat-untrained"].n_datasets) == (10, 4)
-    full = lambda rows: [dict(r, n_active_neurons=[3], depth=1) for r in rows]  # noqa: E731
-    append_results(tmp_path / "results.csv", full(rows))
+    append_results(tmp_path / "results.csv", _full(rows))
     text = write_report(tmp_path).read_text()
     assert "9999 draws of the 4 to 10 data sets each comparison covers with replacement" in text
     # Every comparison on every data set: the one count.
     (tmp_path / "results.csv").unlink()
-    append_results(tmp_path / "results.csv", full(_win_loss_rows(10, 1)))
+    append_results(tmp_path / "results.csv", _full(_win_loss_rows(10, 1)))
     assert "9999 draws of 10 data sets with replacement" in write_report(tmp_path).read_text()
 
 
@@ -900,6 +910,87 @@ def test_win_rate_interval_draws_data_sets_not_pairs():
     # With three seeds, each estimator against itself: a seed baseline with its own interval.
     assert {k: w.interval for k, w in clustered.seed_baseline.items()} == {
         "swat": (1.0, 1.0), "darts-admm": (1.0, 1.0)}
+
+
+def test_interval_of_equal_wins_over_unequal_pair_counts_has_spread():
+    """Booth: one pair, won; Sphere: two pairs, one won (swat larger on the other). Equal win
+    counts, rates 1 and 1/2: not one rate everywhere, so the draws give 1/2 to 1, not the
+    point 2/3."""
+    rows = [_summary_row("Booth", "swat", 0, 0.01, 10), _summary_row("Booth", "darts-admm", 0, 0.01, 30),
+            _summary_row("Sphere", "swat", 0, 0.01, 10), _summary_row("Sphere", "darts-admm", 0, 0.01, 30),
+            _summary_row("Sphere", "swat", 1, 0.01, 50), _summary_row("Sphere", "darts-admm", 1, 0.01, 30)]
+    w = summarize(rows).win_rates["darts-admm"]
+    assert (w.wins, w.n_pairs) == (2, 3)
+    assert w.interval == pytest.approx((0.5, 1.0))
+
+
+def test_interval_draws_the_pooled_rate_not_the_mean_of_rates_per_data_set():
+    """One data set with 20 seeds, all won, and 9 with one seed, all lost: the rate is 20/29.
+    The interval of the pooled rate holds it; one of the mean of the ten rates per data set
+    (0.1) would lie far below."""
+    names = cornn_names()[:10]
+    rows = []
+    for seed in range(20):
+        rows += [_summary_row(names[0], "swat", seed, 0.01, 10),
+                 _summary_row(names[0], "darts-admm", seed, 0.01, 30)]
+    for name in names[1:]:
+        rows += [_summary_row(name, "swat", 0, 0.01, 50), _summary_row(name, "darts-admm", 0, 0.01, 30)]
+    w = summarize(rows).win_rates["darts-admm"]
+    assert (w.wins, w.n_pairs, w.n_datasets) == (20, 29, 10)
+    low, high = w.interval
+    assert low < 20 / 29 < high
+    assert high > 0.8  # the big data set drawn twice or more: 40/48 and up
+
+
+def test_interval_is_the_95_percent_one():
+    """40 data sets, one pair each, half won: the drawn rate is Binomial(40, 1/2) / 40, whose
+    2.5% and 97.5% points are 14/40 and 26/40 (its 5% and 95% points: 15/40 and 25/40)."""
+    rows = []
+    for i, name in enumerate(cornn_names()[:40]):
+        rows += [_summary_row(name, "swat", 0, 0.01, 10 if i % 2 else 50),
+                 _summary_row(name, "darts-admm", 0, 0.01, 30)]
+    assert summarize(rows).win_rates["darts-admm"].interval == pytest.approx((14 / 40, 26 / 40))
+
+
+def test_interval_is_seeded_where_the_drawn_rates_take_many_values():
+    """Data sets of 1 to 20 pairs make the drawn rate take many values: only seeded draws give
+    the same interval every time (data sets of equal pair counts, as _win_loss_rows makes,
+    give the same percentiles whatever the draws)."""
+    rows = []
+    for i, name in enumerate(cornn_names()[:20]):
+        for seed in range(i + 1):
+            won = (seed * 7 + i) % 3 != 0
+            rows += [_summary_row(name, "swat", seed, 0.01, 10 if won else 50),
+                     _summary_row(name, "darts-admm", seed, 0.01, 30)]
+    intervals = {summarize(rows).win_rates["darts-admm"].interval for _ in range(3)}
+    assert len(intervals) == 1
+
+
+@pytest.mark.parametrize("mse_ratio, more_accurate", [(1.05, 1), (1.1, 1), (1.15, 0)])
+def test_rival_columns_count_up_to_1_1_times_and_equal_sizes(mse_ratio, more_accurate):
+    """The rivals table's halves of the win rule at their edges: swat's test MSE up to 1.1x the
+    rival's counts as "within 1.1x", and an equal size as "no larger"."""
+    rows = [_summary_row("Booth", "swat", 0, 0.01 * mse_ratio, 30),
+            _summary_row("Booth", "darts-admm", 0, 0.01, 30)]
+    ratios = summarize(rows).ratios["darts-admm"]
+    assert (ratios["more_accurate"], ratios["no_larger"]) == (more_accurate, 1)
+
+
+def test_median_fit_seconds_is_the_median_not_the_mean(tmp_path):
+    """One slow fit does not move the median: times 1, 2 and 30 s give 2 s (the mean is 11)."""
+    rows = [_summary_row(d, "swat", 0, 0.01, 10, t)
+            for d, t in zip(["Booth", "Sphere", "Matyas"], [1.0, 2.0, 30.0])]
+    assert summarize(rows).median_fit_seconds == {"swat": 2.0}
+    append_results(tmp_path / "results.csv", _full(rows))
+    assert "| `swat` | 3 | 2 |" in write_report(tmp_path).read_text()
+
+
+def test_table_per_data_set_takes_the_median_over_three_seeds(tmp_path):
+    """With three seeds the table shows the median (0.1, 10), not the mean (0.37, 40)."""
+    rows = [_summary_row("Booth", "swat", 0, 0.01, 10), _summary_row("Booth", "swat", 1, 0.1, 10),
+            _summary_row("Booth", "swat", 2, 1.0, 100)]
+    append_results(tmp_path / "results.csv", _full(rows))
+    assert "| Booth | 0.1 | 10 |" in write_report(tmp_path).read_text()
 
 
 def test_report_files(tmp_path):
@@ -1014,6 +1105,22 @@ def test_descent_comparison(tmp_path):
         line for line in rows.splitlines(True) if "untrained" not in line))
     assert summarize(read_results(tmp_path / "results.csv")).descent == {}
     assert "latent descent alone" not in write_report(tmp_path).read_text()
+
+
+
+def test_descent_constant_counts_leave_out_pairs_where_both_are_constant():
+    """"ended at the constant network" counts the pairs where only one side did; a pair where
+    both did counts as both_constant alone."""
+    rows = [
+        _summary_row("Booth", "swat-descent", 0, 0.5, 1),
+        _summary_row("Booth", "swat-descent-untrained", 0, 0.5, 1),
+        _summary_row("Sphere", "swat-descent", 0, 0.01, 9),
+        _summary_row("Sphere", "swat-descent-untrained", 0, 0.5, 1),
+        _summary_row("Matyas", "swat-descent", 0, 0.5, 1),
+        _summary_row("Matyas", "swat-descent-untrained", 0, 0.01, 9),
+    ]
+    z = summarize(rows).descent
+    assert (z["both_constant"], z["rival_constant"], z["constant"]) == (1, 1, 1)
 
 
 def test_report_only_estimators_present(tmp_path):
@@ -1563,3 +1670,17 @@ def test_duplicate_reference_rows_size_as_the_report_reads_them():
     ]
     first, later = _plan(["Booth"], ["pruned-mlp"], [0], rows)
     assert later == [] and [t.target_n_nonzero for t in first] == [10]
+
+
+def test_a_resumed_pruned_mlp_is_sized_from_its_own_seeds_swat_row():
+    """swat's rows already in the file: each seed's pruned-mlp gets the size of swat's row of the
+    same seed (10 for seed 0, 20 for seed 1), not another seed's."""
+    from sklearn_swat.benchmark._runner import _plan
+
+    rows = [
+        {"dataset": "Booth", "estimator": "swat", "seed": 0, "n_nonzero": 10},
+        {"dataset": "Booth", "estimator": "swat", "seed": 1, "n_nonzero": 20},
+    ]
+    first, later = _plan(["Booth"], ["pruned-mlp"], [0, 1], rows)
+    assert later == []
+    assert sorted((t.seed, t.target_n_nonzero) for t in first) == [(0, 10), (1, 20)]

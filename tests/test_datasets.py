@@ -318,6 +318,15 @@ def test_generated_is_deterministic():
     assert not np.array_equal(load_cornn("Ackley N.2")[0], first[0])
 
 
+@pytest.mark.parametrize("name", ["Booth", "Ackley"])
+def test_generated_test_points_are_not_training_points(name):
+    """The generated test set is drawn apart from the training set: no test point is a training
+    point, or the test MSE would score the fit on its own training rows."""
+    X_train, X_test, _, _ = load_cornn(name)
+    train = {tuple(p) for p in X_train}
+    assert not any(tuple(p) in train for p in X_test)
+
+
 def test_closed_forms_take_scalars_and_arrays():
     assert CORNN_FUNCTIONS["Booth"](1.0, 3.0) == 0.0
     x = np.linspace(0.1, 1, 6).reshape(2, 3)  # positive: Alpine N.2 takes square roots
