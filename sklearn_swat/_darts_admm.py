@@ -839,8 +839,10 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
 
             weights = [w.detach() for w in module.weights()]
             # A feature that was the same on every training row (scaled to 0) taught
-            # its weights nothing: they are not kept, or a new value of that feature
-            # would move the predictions through weights no data ever set.
+            # its weights nothing: they are zeroed, or a new value of that feature would
+            # move the predictions through weights no data ever set. The top-k keeps
+            # them only where it keeps every other weight of the layer, and they stay
+            # zero: the feature is 0 on every training row, so they get no gradient.
             with torch.no_grad():
                 weights[0][:, torch.from_numpy(~Xs.any(axis=0)).to(weights[0].device)] = 0.0
             masks = _with_a_path(weights, _project_top_k(weights, k))

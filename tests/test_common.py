@@ -68,3 +68,22 @@ def test_checks_of_ten_features_on_an_autoencoder_that_takes_them(wide_checkpoin
     """
     estimator = SWATRegressor(autoencoder=wide_checkpoint, **dict(FAST, polish_iter=50))
     getattr(estimator_checks, check)("SWATRegressor", estimator, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["SWATRegressor", "DARTSADMMRegressor", "PrunedMLPRegressor"])
+def test_docstring_states_every_default(name):
+    """Each parameter's ``default=`` in the class docstring is the one ``__init__`` takes (a
+    changed default that the documentation does not follow is a failure)."""
+    import ast
+    import inspect
+    import re
+
+    import sklearn_swat
+    from sklearn_swat import benchmark
+
+    cls = getattr(sklearn_swat, name, None) or getattr(benchmark, name)
+    documented = dict(re.findall(r"^(\w+) : [^\n]*?default=([^\n]+)$", inspect.getdoc(cls), re.M))
+    for param, spec in inspect.signature(cls).parameters.items():
+        assert param in documented, f"{name}: {param} has no 'default=' in the docstring"
+        value = ast.literal_eval(documented[param])
+        assert (value, type(value)) == (spec.default, type(spec.default)), (param, documented[param])

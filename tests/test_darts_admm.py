@@ -1,6 +1,8 @@
 """Tests of DARTSADMMRegressor, the DARTS+ADMM baseline (cheap settings throughout)."""
 
+import math
 import pickle
+from types import SimpleNamespace
 
 import joblib
 import numpy as np
@@ -8,9 +10,18 @@ import pytest
 import torch
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
+from skorch.history import History
 
-from sklearn_swat import DARTSADMMRegressor, SparseMLP
-from sklearn_swat._darts_admm import _final_network, _MixedActivationMLP, _project_top_k, _with_a_path
+from sklearn_swat import DARTSADMMRegressor, SparseMLP, _darts_admm
+from sklearn_swat._darts_admm import (
+    _ADMMPruning,
+    _DARTSADMMNet,
+    _final_network,
+    _MixedActivationMLP,
+    _project_top_k,
+    _SlicedBatches,
+    _with_a_path,
+)
 
 # Tiny data built once (sklearn's test_mlp.py does the same).
 _rng = np.random.RandomState(0)
@@ -58,7 +69,7 @@ def test_views_come_from_the_network(fitted):
     assert len(fitted.history_["admm"]) == 15
 
 
-@pytest.mark.parametrize("sparsity", [0.0, 0.3, 0.5, 0.8, 0.99])
+@pytest.mark.parametrize("sparsity", [0.0, 0.3, 0.5, 0.8, 0.99, 0.999])
 def test_sparsity_achieved_and_pruned_weights_exactly_zero(sparsity):
     """The mask keeps round((1 - sparsity) * n_weights) weights; all others are exactly 0."""
     reg = DARTSADMMRegressor(sparsity=sparsity, random_state=0, **CHEAP).fit(X, y)
@@ -138,8 +149,9 @@ def test_invalid_sparsity_rejected(sparsity):
 
 
 def test_a_feature_constant_in_training_keeps_no_weights():
-    """Its weights learned nothing: they are not kept, so the network does not count
-    them and a new value of that feature does not move the predictions."""
+    """Its weights learned nothing: they are zeroed before the top-k and stay zero (the feature
+    is 0 on every scaled training row: no gradient), so the network does not count them and a
+    new value of that feature does not move the predictions."""
     Xc = np.c_[X, np.full(len(X), 7.0)]
     reg = DARTSADMMRegressor(sparsity=0.5, random_state=0, **CHEAP).fit(Xc, y)
     assert not reg.weight_masks_[0][2].any() and not reg.network_.coefs[0][2].any()
@@ -318,3 +330,192 @@ def test_fits_in_threads_match_serial_fits():
         )
     for a, b in zip(serial, threaded):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("params", [dict(rho_growth=0.5), dict(search_epochs=0), dict(rho=0.0)])
+def test_out_of_range_admm_and_search_parameters_rejected(params):
+    """rho_growth < 1 (rho would shrink), no search epoch, or rho = 0 are refused in fit."""
+    with pytest.raises(InvalidParameterError, match=next(iter(params))):
+        DARTSADMMRegressor(**dict(CHEAP, **params)).fit(X, y)
+
+
+def _module_with_weights(w0, w1):
+    """A 2-2-1 mixed-activation MLP whose weights are ``w0`` (2, 2) and ``w1`` (1, 2)."""
+    module = _MixedActivationMLP(2, (2,), torch.Generator().manual_seed(0))
+    _set_weights(module, w0, w1)
+    return module
+
+
+def _set_weights(module, w0, w1):
+    with torch.no_grad():
+        module.linears[0].weight.copy_(torch.tensor(w0))
+        module.linears[1].weight.copy_(torch.tensor(w1))
+
+
+def test_admm_rounds_follow_the_documented_updates():
+    """ADMM (Zhang et al.): at the start U = 0 and Z = top_k(W); after each round
+    Z = top_k(W + U), U += W - Z, rho *= rho_growth; the penalty is rho/2 ||W - Z + U||^2."""
+    k, rho, growth = 3, 0.5, 2.0
+    module = _module_with_weights([[4.0, -0.5], [0.25, 3.0]], [[-2.0, 0.125]])
+    admm = _ADMMPruning(k, rho, growth)
+    net = SimpleNamespace(module_=module, history=History())
+    net.history.new_epoch()
+    admm.on_train_begin(net)
+    W = [w.detach().clone() for w in module.weights()]
+    # Start: U = 0, Z = the k largest entries of W, the others exactly 0.
+    assert all(torch.equal(u, torch.zeros_like(w)) for u, w in zip(admm.U_, W))
+    assert [z.tolist() for z in admm.Z_] == [[[4.0, 0.0], [0.0, 3.0]], [[-2.0, 0.0]]]
+    assert admm.rho_ == rho
+    torch.testing.assert_close(admm.penalty(module), torch.tensor(0.5 * rho * (0.5**2 + 0.25**2 + 0.125**2)))
+
+    # One round with a non-zero dual U: Z projects W + U, not W.
+    _set_weights(module, [[1.0, -0.5], [0.25, 3.0]], [[-2.0, 0.125]])
+    admm.U_ = [torch.tensor([[0.0, -4.0], [0.0, 0.0]]), torch.tensor([[0.0, 0.0]])]
+    admm.on_epoch_end(net)
+    # W + U = [[1, -4.5], [0.25, 3]], [[-2, 0.125]]: the 3 largest are -4.5, 3 and -2.
+    assert [z.tolist() for z in admm.Z_] == [[[0.0, -4.5], [0.0, 3.0]], [[-2.0, 0.0]]]
+    assert [u.tolist() for u in admm.U_] == [[[1.0, 0.0], [0.25, 0.0]], [[0.0, 0.125]]]  # U += W - Z
+    # rho grows after the round; the history records the round's rho and ||W - Z||.
+    assert admm.rho_ == rho * growth
+    assert net.history[-1, "rho"] == rho
+    assert net.history[-1, "admm_residual"] == pytest.approx(math.sqrt(1.0**2 + 4.0**2 + 0.25**2 + 0.125**2))
+    # The penalty takes the new rho, and + U: W - Z + U = [[2, 4], [0.5, 0]], [[0, 0.25]].
+    torch.testing.assert_close(
+        admm.penalty(module), torch.tensor(0.5 * rho * growth * (4.0 + 16.0 + 0.25 + 0.0625))
+    )
+
+
+def test_admm_penalty_is_in_the_training_loss_and_the_logits_are_not_weights():
+    """The net adds every callback's penalty to the training loss (not to other losses), and
+    its optimizer sees the weights and biases only: the architecture logits have their own."""
+    module = _MixedActivationMLP(2, (3,), torch.Generator().manual_seed(0))
+    admm = _ADMMPruning(2, 0.7, 1.1)
+    net = _DARTSADMMNet(
+        module, max_epochs=1, lr=0.01, optimizer=torch.optim.Adam, train_split=None,
+        callbacks=[("admm", admm)], callbacks__print_log=None,
+    ).initialize()
+    admm.on_train_begin(net)
+    Xt = torch.as_tensor(X[:10], dtype=torch.float32)
+    yt = torch.as_tensor(y[:10, None], dtype=torch.float32)
+    with torch.no_grad():
+        pred = net.infer(Xt)
+        data = net.get_loss(pred, yt, training=False)
+        full = net.get_loss(pred, yt, training=True)
+        penalty = admm.penalty(module)
+    assert penalty > 0
+    torch.testing.assert_close(full - data, penalty)
+    names = {name for name, _ in net.get_all_learnable_params()}
+    assert names == {"linears.0.weight", "linears.0.bias", "linears.1.weight", "linears.1.bias"}
+    optimised = {id(p) for group in net.optimizer_.param_groups for p in group["params"]}
+    assert not any(id(p) in optimised for p in module.arch_logits)
+
+
+def test_each_phase_trains_on_the_documented_rows(monkeypatch):
+    """Search: weights on one half of the rows and architecture logits on the other half
+    (disjoint, together all rows); ADMM and retraining: all rows."""
+    seen, arch = [], []
+    real_fit = _DARTSADMMNet.fit
+    real_init = _darts_admm._ArchitectureStep.__init__
+
+    def fit(self, X_, y_=None, **kw):
+        seen.append(np.asarray(X_).copy())
+        return real_fit(self, X_, y_, **kw)
+
+    def init(self, X_, y_, *args, **kw):
+        arch.append(np.asarray(X_).copy())
+        real_init(self, X_, y_, *args, **kw)
+
+    monkeypatch.setattr(_DARTSADMMNet, "fit", fit)
+    monkeypatch.setattr(_darts_admm._ArchitectureStep, "__init__", init)
+    reg = DARTSADMMRegressor(random_state=0, **CHEAP).fit(X, y)
+    scaled = (X * reg.x_scale_ + reg.x_offset_).astype(np.float32)
+
+    def rows(a):
+        return {tuple(r) for r in a.tolist()}
+
+    search, admm, retrain = seen
+    assert len(search) == len(X) - len(X) // 2 and len(arch[0]) == len(X) // 2
+    assert rows(search).isdisjoint(rows(arch[0]))
+    assert rows(search) | rows(arch[0]) == rows(scaled)
+    assert len(admm) == len(retrain) == len(X)
+    assert rows(admm) == rows(retrain) == rows(scaled)
+
+
+def test_no_admm_phase_where_nothing_is_pruned():
+    """sparsity=0 keeps every weight, and admm_epochs=0 asks for no round: no ADMM phase."""
+    reg = DARTSADMMRegressor(sparsity=0.0, random_state=0, **CHEAP).fit(X, y)
+    assert set(reg.history_) == {"search", "retrain"}
+    reg = DARTSADMMRegressor(sparsity=0.5, random_state=0, **dict(CHEAP, admm_epochs=0)).fit(X, y)
+    assert set(reg.history_) == {"search", "retrain"}
+    assert set(DARTSADMMRegressor(sparsity=0.5, random_state=0, **CHEAP).fit(X, y).history_) == {
+        "search", "admm", "retrain"}
+
+
+def test_retraining_learning_rate_follows_a_cosine_decay():
+    """Retraining's learning rate decays from lr towards 0 on a cosine over retrain_epochs."""
+    reg = DARTSADMMRegressor(lr=0.02, random_state=0, **dict(CHEAP, retrain_epochs=6)).fit(X, y)
+    lrs = reg.history_["retrain"][:, "event_lr"]  # the rate each epoch trained with
+    np.testing.assert_allclose(lrs, [0.01 * (1 + math.cos(math.pi * e / 6)) for e in range(6)], atol=1e-12)
+
+
+def test_arch_lr_drives_the_architecture_logits():
+    """arch_lr is the logits' learning rate: a tiny one leaves the mixture nearly uniform
+    (DARTS starts from 1e-3 * N(0, 1) logits), a large one moves it."""
+    still = DARTSADMMRegressor(arch_lr=1e-7, random_state=0, **CHEAP).fit(X, y)
+    moved = DARTSADMMRegressor(arch_lr=0.3, random_state=0, **CHEAP).fit(X, y)
+    for w in still.arch_weights_:
+        np.testing.assert_allclose(w, 1 / 3, atol=1e-3)
+    assert max(np.abs(w - 1 / 3).max() for w in moved.arch_weights_) > 0.05
+
+
+def test_batches_cover_every_row_once_shuffled_by_the_generator():
+    """Every row once per pass, in batches of batch_size (the last one shorter), reshuffled by
+    the generator at each pass when shuffle=True, in order otherwise."""
+    data = SimpleNamespace(X=np.arange(10, dtype=np.float32)[:, None], y=np.zeros((10, 1), np.float32))
+    plain = _SlicedBatches(data, batch_size=4)
+    assert len(plain) == 3
+    assert [xb[:, 0].tolist() for xb, _ in plain] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    shuffled = _SlicedBatches(data, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(0))
+    passes = [torch.cat([xb[:, 0] for xb, _ in shuffled]).tolist() for _ in range(2)]
+    assert all(sorted(p) == list(range(10)) for p in passes)
+    assert passes[0] != list(range(10)) and passes[0] != passes[1]
+    again = _SlicedBatches(data, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(0))
+    assert torch.cat([xb[:, 0] for xb, _ in again]).tolist() == passes[0]
+
+
+def test_random_state_seeds_the_initial_weights(monkeypatch):
+    """random_state seeds the torch draws (initial weights and logits), not only the split."""
+    inits = []
+    real_init = _MixedActivationMLP.__init__
+
+    def init(self, *args, **kw):
+        real_init(self, *args, **kw)
+        inits.append(torch.cat([p.detach().reshape(-1).clone() for p in self.parameters()]))
+
+    monkeypatch.setattr(_MixedActivationMLP, "__init__", init)
+    small = dict(search_epochs=1, admm_epochs=1, retrain_epochs=1, polish_iter=0, batch_size=64)
+    for seed in (1, 1, 2):
+        DARTSADMMRegressor(random_state=seed, **small).fit(X, y)
+    assert torch.equal(inits[0], inits[1])
+    assert not torch.equal(inits[0], inits[2])
+
+
+def test_masked_weights_contribute_nothing_and_get_no_gradient():
+    """Pruned weights stay out of the forward pass and get no gradient, so retraining cannot
+    grow them back (the fitted network reads the weights through the mask)."""
+    module = _MixedActivationMLP(2, (3,), torch.Generator().manual_seed(0))
+    module.fix_activations()
+    masks = [torch.ones_like(w) for w in module.weights()]
+    masks[0][0, :] = 0.0
+    masks[1][0, 1] = 0.0
+    module.set_masks(masks)
+    Xt = torch.as_tensor(X[:20], dtype=torch.float32)
+    with torch.no_grad():
+        out = module(Xt)
+        module.linears[0].weight[0] = 5.0  # pruned entries given a value: nothing changes
+        module.linears[1].weight[0, 1] = -5.0
+        torch.testing.assert_close(module(Xt), out, rtol=0, atol=0)
+    module(Xt).sum().backward()
+    assert torch.all(module.linears[0].weight.grad[0] == 0)
+    assert module.linears[1].weight.grad[0, 1] == 0
+    assert module.linears[0].weight.grad[1:].abs().sum() > 0
