@@ -160,10 +160,19 @@ def _check_sha256(weights: str, sha256: str) -> None:
 @lru_cache(maxsize=8)
 def _load_cached(weights: str, sha256: str, config_json: str) -> MultiScaleAutoencoder:
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors.torch import load
 
     try:
-        state = load_file(weights)
+        data = Path(weights).read_bytes()
+    except OSError as exc:
+        raise CheckpointError(f"Checkpoint file {weights} could not be read: {exc}.") from exc
+    # The bytes parsed are the bytes checked: a file replaced since the caller's
+    # check is not loaded (and cached) under the sha256 it no longer has.
+    if hashlib.sha256(data).hexdigest() != sha256:
+        _check_sha256(weights, sha256)  # names the file and both hashes
+        raise CheckpointError(f"Checkpoint file {weights} changed while it was read; load it again.")
+    try:
+        state = load(data)
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(
             f"Checkpoint file {weights} is not a readable safetensors file: {exc}."
@@ -249,10 +258,15 @@ def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.Pa
 
     Both are written whole to temporary files first and then renamed into
     place, weights first: a failure while writing (a full disk, say) leaves
-    a checkpoint of that name as it was.
+    a checkpoint of that name as it was. Both files get the permissions of
+    any new file (the umask's). ``extra`` adds keys to the JSON description
+    (``training``, ``quality``), never one of those the function writes.
     """
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
+    reserved = {"name", "file", "sha256", "config"} & set(extra or {})
+    if reserved:
+        raise ValueError(f"extra may not set {sorted(reserved)}: save_checkpoint writes them.")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / f"{name}.safetensors"
@@ -261,12 +275,12 @@ def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.Pa
     tmp_weights, tmp_meta = folder / f".{name}.safetensors.tmp", folder / f".{name}.json.tmp"
     try:
         state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-        save_file(state, str(tmp_weights))
-        # safetensors writes the file readable by its owner only; give it the
-        # permissions of any file made here (the umask's), as the JSON gets.
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp_weights.chmod(0o666 & ~umask)
+        # Written as any new file is, with the umask's permissions (safetensors' own
+        # save_file makes it readable by its owner only). A temporary file left by a
+        # killed run would keep its permissions: it goes first.
+        tmp_weights.unlink(missing_ok=True)
+        tmp_meta.unlink(missing_ok=True)
+        tmp_weights.write_bytes(save(state))
         info = {
             "name": name,
             "file": weights.name,

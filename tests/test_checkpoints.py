@@ -240,6 +240,10 @@ def test_saved_checkpoint_is_readable_as_the_umask_allows(tmp_path):
     from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
 
     model = untrained_autoencoder(load_autoencoder("cornn").config)
+    # Temporary files of a run killed while saving, readable by their owner only: not reused.
+    for stale in (".x.safetensors.tmp", ".x.json.tmp"):
+        (tmp_path / stale).write_bytes(b"")
+        (tmp_path / stale).chmod(0o600)
     umask = os.umask(0o022)
     try:
         weights = save_checkpoint(model, "x", tmp_path)
@@ -247,6 +251,7 @@ def test_saved_checkpoint_is_readable_as_the_umask_allows(tmp_path):
         os.umask(umask)
     assert weights.stat().st_mode & 0o777 == 0o644
     assert weights.with_suffix(".json").stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json", "x.safetensors"]
 
 
 def test_a_failed_save_leaves_the_checkpoint_of_that_name_loadable(tmp_path, monkeypatch):
@@ -292,3 +297,100 @@ def test_an_installation_without_its_checkpoints_says_so(tmp_path, monkeypatch, 
     X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
     with pytest.raises(CheckpointError, match=r"No bundled autoencoder checkpoint in .*lacks its package"):
         SWATRegressor(autoencoder=autoencoder).fit(X, X[:, 0])
+
+
+def test_a_file_replaced_between_its_check_and_its_read_is_not_loaded(copy_of, monkeypatch):
+    """The bytes parsed are the bytes checked: weights swapped in after the sha256 check are
+    refused, not loaded and cached under the sha256 they do not have."""
+    import sklearn_swat._checkpoints as checkpoints
+    from sklearn_swat._checkpoints import untrained_autoencoder
+
+    path = copy_of()
+    other = path.with_name("other.safetensors")
+    checkpoints.save_checkpoint(untrained_autoencoder(load_autoencoder("cornn").config, seed=3), "other",
+                                path.parent)
+    real_check = checkpoints._check_sha256
+
+    def check_then_replace(weights, sha256):
+        real_check(weights, sha256)
+        path.write_bytes(other.read_bytes())
+
+    monkeypatch.setattr(checkpoints, "_check_sha256", check_then_replace)
+    with pytest.raises(CheckpointError, match=rf"{path.name} is corrupt or was replaced"):
+        load_autoencoder(path)
+
+
+def test_save_refuses_extra_keys_it_writes_itself(tmp_path):
+    """``extra`` adds to the description; a sha256 or config of its own would make it lie."""
+    from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
+
+    model = untrained_autoencoder(load_autoencoder("cornn").config)
+    with pytest.raises(ValueError, match=r"extra may not set \['config', 'sha256'\]"):
+        save_checkpoint(model, "x", tmp_path, extra={"sha256": "0" * 64, "config": {}, "training": {}})
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_saved_description_names_its_weights_file(tmp_path):
+    """'file' is the .safetensors file's name, as list_checkpoints documents."""
+    from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
+
+    path = save_checkpoint(untrained_autoencoder(load_autoencoder("cornn").config), "x", tmp_path,
+                           extra={"training": {}})
+    info = json.loads(path.with_suffix(".json").read_text())
+    assert info["file"] == "x.safetensors" == path.name
+    assert info["sha256"] == sha256_file(path) and info["name"] == "x"
+
+
+def test_a_checkpoint_exported_again_to_the_same_path_is_loaded_anew(tmp_path):
+    """The cache of loaded models does not hide new weights saved under the same name."""
+    from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
+
+    config = load_autoencoder("cornn").config
+    path = save_checkpoint(untrained_autoencoder(config, seed=1), "x", tmp_path)
+    first = load_autoencoder(path)
+    save_checkpoint(untrained_autoencoder(config, seed=2), "x", tmp_path)
+    second = load_autoencoder(path)
+    expected = untrained_autoencoder(config, seed=2).state_dict()
+    assert second is not first
+    assert all(torch.equal(v, expected[k]) for k, v in second.state_dict().items())
+
+
+def test_a_file_name_with_its_suffix_loads_from_the_current_folder(copy_of, tmp_path, monkeypatch):
+    """'NAME.safetensors' or 'NAME.json' (no folder) is a path, not a bundled name."""
+    copy_of()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cornn.safetensors").rename(tmp_path / "mine.safetensors")
+    (tmp_path / "cornn.json").rename(tmp_path / "mine.json")
+    reference = load_autoencoder("cornn").state_dict()
+    for name in ("mine.safetensors", "mine.json"):
+        model = load_autoencoder(name)
+        assert all(torch.equal(v, reference[k]) for k, v in model.state_dict().items())
+
+
+def test_a_path_under_the_home_folder_is_expanded(copy_of, tmp_path, monkeypatch):
+    """'~/NAME.safetensors' is the file in the user's home folder."""
+    copy_of()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert load_autoencoder("~/cornn.safetensors").config == load_autoencoder("cornn").config
+
+
+def test_weights_file_missing_a_tensor_is_refused(copy_of):
+    """A file lacking a tensor would leave that tensor at its random initial values."""
+    from safetensors.torch import load_file, save
+
+    path = copy_of()
+    state = load_file(path)
+    del state[sorted(state)[-1]]
+    _replace_weights(path, save(state))
+    with pytest.raises(CheckpointError, match="does not match its config"):
+        load_autoencoder(path)
+
+
+def test_loaded_and_untrained_autoencoders_are_in_eval_mode(copy_of):
+    """Documented: frozen and in evaluation mode."""
+    from sklearn_swat._checkpoints import untrained_autoencoder
+
+    model = load_autoencoder(copy_of())
+    assert not any(m.training for m in model.modules())
+    assert not any(p.requires_grad for p in model.parameters())
+    assert not any(m.training for m in untrained_autoencoder(model.config).modules())

@@ -194,6 +194,74 @@ def test_canonical_form_is_permutation_invariant_and_keeps_function(rng):
     np.testing.assert_allclose(a.forward(X).numpy()[0], net.predict(X[:, :2].numpy()), rtol=1e-10)
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_canonical_form_is_invariant_to_a_permutation_of_any_layer(seed):
+    """Each layer alone permuted, the first included: the same canonical form (float64)."""
+    rng = np.random.RandomState(seed)
+    net = random_network(rng, sizes=(7, 7, 7), p_on=1.0)
+    reference = canonicalize(batch_from_networks([net], 7, dtype=torch.float64)).to_matrix(4)[0]
+    for layer in range(3):
+        permuted = net.permute(layer, rng.permutation(7))
+        got = canonicalize(batch_from_networks([permuted], 7, dtype=torch.float64)).to_matrix(4)[0]
+        torch.testing.assert_close(got, reference, rtol=0, atol=1e-12)
+
+
+def test_reorder_of_a_network_narrower_than_the_layout_moves_its_unit_mask(rng):
+    """Real neurons moved past the layer's width stay real: the unit mask moves with them, and
+    the canonical form and the function stay."""
+    net = random_network(rng, sizes=(3, 5), p_on=1.0)
+    batch = batch_from_networks([net], 7, dtype=torch.float64)
+    order = torch.tensor([[6, 0, 5, 1, 4, 2, 3]])
+    moved = batch.reorder(0, order).reorder(1, order.flip(1))
+    torch.testing.assert_close(moved.unit_mask[0, 0], batch.unit_mask[0, 0][order[0]])
+    a, b = canonicalize(batch), canonicalize(moved)
+    torch.testing.assert_close(a.to_matrix(4)[0], b.to_matrix(4)[0], rtol=0, atol=0)
+    X = torch.as_tensor(rng.uniform(-1, 1, (30, 7)) * ([1, 1] + [0] * 5))
+    np.testing.assert_allclose(b.forward(X).numpy()[0], net.predict(X[:, :2].numpy()), rtol=1e-10)
+
+
+@pytest.mark.parametrize("sizes", [(7,), (4, 6), (7, 2, 5)])
+def test_mask_marks_exactly_the_real_parameters(rng, sizes):
+    """Every weight, every hidden neuron's bias, 3 activation entries and gate, and the output
+    bias: each real entry once, the padding none."""
+    net = random_network(rng, sizes=sizes)
+    _, mask = network_to_matrix(net, width=7)
+    units = [net.n_inputs, *sizes]
+    assert mask.sum() == sum(a * b + 5 * b for a, b in zip(units, units[1:])) + sizes[-1] + 1
+
+
+def test_encoder_sees_the_output_bias(rng):
+    """Two networks apart only in their output bias have different latent codes."""
+    from sklearn_swat import load_autoencoder
+
+    net = random_network(rng, sizes=(7, 7))
+    shifted = SparseMLP(net.coefs, [*net.intercepts[:-1], net.intercepts[-1] + 1.0], net.activations,
+                        net.gates)
+    with torch.no_grad():
+        z = load_autoencoder("cornn").encode(batch_from_networks([net, shifted], 7))
+    assert not torch.allclose(z[0], z[1], atol=1e-4)
+
+
+def test_to_networks_takes_n_inputs_and_a_gate_of_one_half_as_on(rng):
+    """NetworkBatch.to_networks: ``n_inputs`` as given, and a gate of exactly 0.5 is on."""
+    net = random_network(rng, sizes=(4,), p_on=1.0)
+    batch = batch_from_networks([net], 7, dtype=torch.float64)
+    assert batch.to_networks(n_inputs=3)[0].n_inputs == 3
+    batch.gates[0, 0, 1] = 0.5
+    assert bool(batch.to_networks()[0].gates[0][1])
+
+
+def test_soft_network_temperature_sharpens_the_activation_mixture():
+    """soft_network's mixture is softmax(logits / temperature)."""
+    from sklearn_swat._autoencoder import soft_network
+
+    raw = {"weights": torch.zeros(1, 1, 2, 2), "biases": torch.zeros(1, 1, 2),
+           "act_logits": torch.tensor([[[[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]]]]),
+           "gate_logits": torch.zeros(1, 1, 2), "out_w": torch.zeros(1, 2), "out_b": torch.zeros(1)}
+    act = soft_network(raw, torch.ones(1, 2), temperature=0.5).act
+    torch.testing.assert_close(act, torch.softmax(raw["act_logits"] / 0.5, dim=-1))
+
+
 def test_batched_forward_matches_numpy(rng):
     nets = [random_network(rng, sizes=(5, 7)) for _ in range(4)]
     batch = batch_from_networks(nets, 7, dtype=torch.float64)

@@ -296,10 +296,12 @@ def test_a_neuron_is_on_when_its_gate_is_at_least_one_half():
     with torch.no_grad():
         raw = model.decode(torch.zeros(1, *model.latent_shape), 1)
     width = raw["gate_logits"].shape[-1]
-    logits = torch.linspace(-0.3, 0.3, width)  # 7 neurons: three below 0, one at 0, three above
+    # 7 neurons: three below 0, one at exactly 0, three above (linspace's middle is 7e-9, not 0).
+    logits = torch.tensor([-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3])
+    assert width == len(logits)
     raw = dict(raw, gate_logits=logits.reshape(raw["gate_logits"].shape))
     gates = ls.hard_network(raw, torch.ones(1, model.config.width)).gates
-    assert gates.flatten().tolist() == (logits >= 0).float().tolist()
+    assert gates.flatten().tolist() == [0, 0, 0, 1, 1, 1, 1]
 
 
 def _small_search(monkeypatch, spy_name=None, **settings):
