@@ -381,3 +381,241 @@ def test_size_cap_folds_a_layer_when_that_costs_less_than_removing_weights():
     cut = prune(deep, fit, check, budget=-np.inf, max_nonzero=11, polish_iter=50)
     assert cut.depth == 2 and cut.n_nonzero <= 11
     assert _loss(cut, *check) > 1e3 * max(_loss(capped, *check), 1e-15)
+
+
+# From a mutation run of _polish.py (a helper): what 52 mutants showed untested.
+
+
+@pytest.mark.parametrize("kinds", [(0, 1, 2), (2,), (0, 1)])
+def test_objective_is_the_networks_own_loss_with_switched_off_neurons(kinds):
+    """A switched-off neuron outputs 0 whatever its weights, in the objective as in predict:
+    for leaky ReLUs alone, smooth ones alone and mixed layers."""
+    rng = np.random.RandomState(11)
+    for _ in range(5):
+        net = random_network(rng, sizes=(5, 4), sparsity=0.2, p_on=0.5)
+        net = SparseMLP(net.coefs, net.intercepts, [rng.choice(kinds, a.size) for a in net.activations],
+                        net.gates)
+        X, y, w = data(rng, 100)
+        obj = _Objective(net, X, y, w)
+        theta = obj.theta()
+        assert obj.loss(theta) == pytest.approx(_loss(net, X, y, w), rel=1e-12)
+        assert obj(theta)[0] == pytest.approx(_loss(net, X, y, w), rel=1e-12)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_zero_biases_fixed_keeps_a_zero_output_bias_at_zero(solver):
+    """The output bias is a bias too: with zero_biases_fixed a zero one stays zero, though the
+    target's offset asks for it."""
+    X = np.linspace(-1, 1, 60)[:, None]
+    y = np.tanh(2 * X[:, 0]) + 0.3
+    net = SparseMLP([np.array([[1.0]]), np.array([[0.5]])], [np.array([0.2]), np.zeros(1)], [["tanh"]])
+    kept, before, after = polish(net, X, y, max_iter=100, zero_biases_fixed=True, solver=solver)
+    assert after < 0.9 * before
+    assert kept.intercepts[1][0] == 0.0 and kept.intercepts[0][0] != 0.2
+    assert polish(net, X, y, max_iter=100, solver=solver)[0].intercepts[1][0] != 0.0
+
+
+def test_levenberg_marquardt_evaluates_the_residuals_max_nfev_times_at_most():
+    """max_nfev counts every evaluation of the residuals, the first and rejected ones included."""
+    calls = []
+
+    def fun(x):  # Rosenbrock's residuals: not solved in 8 evaluations
+        calls.append(x)
+        return np.array([10 * (x[1] - x[0] ** 2), 1 - x[0]])
+
+    def jac(x):
+        return np.array([[-20 * x[0], 10.0], [-1.0, 0.0]])
+
+    for max_nfev in (1, 2, 3, 5, 8):
+        calls.clear()
+        x = _polish._levenberg_marquardt(fun, jac, np.array([-1.2, 1.0]), max_nfev)
+        assert len(calls) == max_nfev
+        assert np.sum(fun(x) ** 2) <= np.sum(fun(np.array([-1.2, 1.0])) ** 2)
+
+
+def test_polish_with_every_sample_weight_zero_is_the_unweighted_polish():
+    rng = np.random.RandomState(8)
+    net = random_network(rng, sizes=(4,))
+    X, y, _ = data(rng, 100)
+    for solver in SOLVERS:
+        new, before, after = polish(net, X, y, np.zeros(100), max_iter=30, solver=solver)
+        ref, before_ref, after_ref = polish(net, X, y, None, max_iter=30, solver=solver)
+        assert (before, after) == (before_ref, after_ref) and after < before
+        for a, b in zip(new.coefs + new.intercepts, ref.coefs + ref.intercepts):
+            np.testing.assert_array_equal(a, b)
+
+
+def _capped_setup():
+    rng = np.random.RandomState(3)
+    X, _, w = data(rng, 400)
+    y = np.tanh(2 * X[:, 0]) + 0.5 * X[:, 1] ** 2
+    net = random_network(rng, sizes=(7, 7), sparsity=0.0, p_on=1.0)
+    net = polish(net, X[:300], y[:300], w[:300], max_iter=100)[0]
+    return net, (X[:300], y[:300], w[:300]), (X[300:], y[300:], w[300:])
+
+
+def test_a_size_cap_just_below_the_size_removes_no_more_than_it_must():
+    """A cap one or two below the size is met, not missed by one, and not by a group of a
+    quarter of the weights (each removal is at most the excess)."""
+    net, fit, check = _capped_setup()
+    for cap in (net.n_nonzero - 1, net.n_nonzero - 2):
+        small = prune(net, fit, check, budget=-np.inf, polish_iter=10, max_nonzero=cap)
+        assert cap - 2 <= small.n_nonzero <= cap
+
+
+def _leaky_net(k, c):
+    """k leaky ReLUs on one input, output bias c: on X = 0 it predicts c; 3 k + 1 non-zeros."""
+    return SparseMLP([np.ones((1, k)), np.ones((k, 1))], [np.zeros(k), np.array([c])], [["leaky_relu"] * k])
+
+
+def test_the_size_caps_doubling_limit_counts_from_the_network_it_removes_from(monkeypatch):
+    """A group removal is kept if it at most doubles the held-out loss of the current network
+    (not the one the cap started from): 1 -> 1.96 -> 3.61 is two kept groups."""
+    a, b, c, single = _leaky_net(4, 1.0), _leaky_net(3, 1.4), _leaky_net(2, 1.9), _leaky_net(2, 0.5)
+    groups = {id(a): b, id(b): c}
+
+    def trials(best, fit_data, step, polish_iter, solver="lbfgs"):
+        yield 0.0, (groups[id(best)] if step > 1 else single)
+
+    monkeypatch.setattr(_polish, "_removal_trials", trials)
+    check = (np.zeros((5, 1)), np.zeros(5), np.ones(5))
+    assert [_loss(n, *check) for n in (a, b, c)] == pytest.approx([1.0, 1.96, 3.61])
+    assert prune(a, check, check, budget=-np.inf, max_nonzero=7) is c
+
+
+def test_the_pruning_keeps_the_accepted_removal_of_lowest_training_loss(monkeypatch):
+    """Of the accepted removals the one with the lowest retrained (fit) loss is kept, not the
+    lowest held-out one."""
+    low_fit, low_check = _leaky_net(2, 0.3), _leaky_net(2, 0.1)
+    rounds = []
+
+    def trials(best, fit_data, step, polish_iter, solver="lbfgs"):
+        rounds.append(step)
+        if len(rounds) == 1:
+            yield 0.5, low_check
+            yield 0.2, low_fit
+
+    monkeypatch.setattr(_polish, "_removal_trials", trials)
+    check = (np.zeros((5, 1)), np.zeros(5), np.ones(5))
+    assert prune(_leaky_net(4, 0.0), check, check, budget=1.0) is low_fit
+
+
+def test_removal_trials_try_the_three_least_harmful_single_weights():
+    rng = np.random.RandomState(2)
+    X, y, w = data(rng, 200)
+    net = random_network(rng, sizes=(4,), sparsity=0.0, p_on=1.0)
+    singles = list(_polish._removal_trials(net, (X, y, w), 1, 5))
+    assert len(singles) == _polish.SINGLE_TRIES == 3
+    assert all(t.n_nonzero < net.n_nonzero for _, t in singles)
+    assert len({tuple(np.concatenate([c.ravel() != 0 for c in t.coefs])) for _, t in singles}) == 3
+
+
+def _linear_first_layer():
+    """Three leaky ReLUs biased positive on [-1, 1]^2 (linear there) under one tanh: 15
+    non-zeros, and the one-layer network of 5 it equals on those rows."""
+    W1 = np.array([[0.5, -0.3, 0.2], [0.1, 0.4, -0.6]])
+    deep = SparseMLP([W1, np.array([[1.0], [0.5], [-0.8]]), np.array([[1.5]])],
+                     [np.full(3, 3.0), np.array([-2.6]), np.array([0.2])], [["leaky_relu"] * 3, ["tanh"]])
+    merged = W1 @ np.array([[1.0], [0.5], [-0.8]])
+    bias = np.array([3.0 * (1.0 + 0.5 - 0.8) - 2.6])
+    shallow = SparseMLP([merged, np.array([[1.5]])], [bias, np.array([0.2])], [["tanh"]])
+    return deep, shallow
+
+
+def test_prune_folds_the_first_hidden_layer_when_that_one_is_linear():
+    deep, shallow = _linear_first_layer()
+    rng = np.random.RandomState(5)
+    X = rng.uniform(-1, 1, (500, 2))
+    np.testing.assert_allclose(deep.predict(X), shallow.predict(X), atol=1e-12)
+    y, w = shallow.predict(X), np.ones(500)
+    fit, check = (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:])
+    folded = prune(deep, fit, check, budget=1e-10, fold_layers=True)
+    assert folded.depth == 1 and folded.n_nonzero == shallow.n_nonzero == 5
+    np.testing.assert_allclose(folded.predict(X), y, atol=1e-6)
+
+
+def test_a_fold_that_leaves_the_network_no_smaller_is_refused():
+    """One linear leaky ReLU fanning out to three tanh: folding it is exact but gives 6 weights
+    for 2 + 3, the same 13 non-zeros; the pruning keeps the network as it was."""
+    coefs = [np.array([[0.5], [-0.4]]), np.array([[3.0, -2.5, 2.0]]), np.array([[1.0], [0.8], [-1.2]])]
+    deep = SparseMLP(coefs, [np.array([2.0]), np.array([-6.0, 5.0, -3.0]), np.array([0.1])],
+                     [["leaky_relu"], ["tanh"] * 3])
+    rng = np.random.RandomState(5)
+    X = rng.uniform(-1, 1, (500, 2))
+    y, w = deep.predict(X), np.ones(500)
+    folded0 = _polish._fold_layer(deep, 0, X, w).compact()
+    assert folded0.n_nonzero == deep.n_nonzero == 13
+    np.testing.assert_allclose(folded0.predict(X), y, atol=1e-9)
+    fit, check = (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:])
+    assert prune(deep, fit, check, budget=1e-10, fold_layers=True) is deep
+
+
+def test_after_a_fold_the_pruning_removes_groups_again(monkeypatch):
+    """A fold leaves new weights: the next round removes a group (a quarter of them) again."""
+    W1 = np.array([[1.2, -0.8, 0.5, 0.9], [0.4, 1.1, -1.3, 0.6]])
+    w_out = np.array([[1.0], [-0.7], [0.8], [0.5]])
+    deep = SparseMLP([W1, w_out, np.array([[2.0]])], [np.array([0.1, -0.2, 0.3, 0.0]), np.array([5.0]),
+                     np.array([0.5])], [["tanh"] * 4, ["leaky_relu"]])
+    rng = np.random.RandomState(5)
+    X = rng.uniform(-1, 1, (500, 2))
+    y, w = deep.predict(X), np.ones(500)
+    steps = []
+    real = _polish._removal_trials
+
+    def spy(best, fit_data, step, *args, **kwargs):
+        steps.append((best.depth, step))
+        return real(best, fit_data, step, *args, **kwargs)
+
+    monkeypatch.setattr(_polish, "_removal_trials", spy)
+    fit, check = (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:])
+    folded = prune(deep, fit, check, budget=1e-10, fold_layers=True, polish_iter=50)
+    assert folded.depth == 1
+    assert [s for d, s in steps if d == 1][0] == 12 // 4
+
+
+def test_the_size_cap_tries_folds_with_single_weights_only(monkeypatch):
+    """The cap's group removals remove weights only; each layer's fold is one more try once
+    single weights are removed."""
+    events = []
+    real_removals, real_folds = _polish._removal_trials, _polish._fold_trials
+
+    def removals(best, fit_data, step, *args, **kwargs):
+        events.append(("removal", step))
+        return real_removals(best, fit_data, step, *args, **kwargs)
+
+    def folds(*args, **kwargs):
+        events.append(("fold", events[-1][1]))
+        return real_folds(*args, **kwargs)
+
+    monkeypatch.setattr(_polish, "_removal_trials", removals)
+    monkeypatch.setattr(_polish, "_fold_trials", folds)
+    rng = np.random.RandomState(4)
+    X, y, w = data(rng, 200)
+    net = random_network(rng, sizes=(4, 4), sparsity=0.0, p_on=1.0)
+    prune(net, (X, y, w), (X, y, w), budget=-np.inf, max_nonzero=18, polish_iter=10, fold_layers=True)
+    assert any(s > 1 for e, s in events if e == "removal")
+    assert all(s == 1 for e, s in events if e == "fold") and any(e == "fold" for e, _ in events)
+
+
+def test_the_fold_is_a_weighted_fit_rows_of_zero_weight_do_not_count():
+    """The closest lines are fitted in weighted least squares: rows of weight 0 change nothing,
+    even where they make a neuron that is constant on the other rows vary."""
+    rng = np.random.RandomState(1)
+    net = random_network(rng, sizes=(4, 3), sparsity=0.0, p_on=1.0)
+    net.coefs[0][1, 0] = 0.0  # neuron 0 sees x0 alone
+    X = rng.uniform(-1, 1, (300, 2))
+    w = rng.uniform(0.5, 1.5, 300)
+    w[200:] = 0.0
+    for c in (0.37, 0.7, 2.03e-06, *rng.uniform(-1, 1, 10)):
+        X[:200, 0] = c  # x0 constant on the rows that count
+        for layer in (0, 1):
+            a = _polish._fold_layer(net, layer, X, w)
+            b = _polish._fold_layer(net, layer, X[:200], w[:200])
+            for p, q in zip(a.coefs + a.intercepts, b.coefs + b.intercepts):
+                np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-12, err_msg=str((c, layer)))
+    # Rows of half the weight count half: not the unweighted fit.
+    w2 = np.where(np.arange(300) < 150, 1.0, 3.0)
+    X2 = rng.uniform(-1, 1, (300, 2))
+    a = _polish._fold_layer(net, 0, X2, w2)
+    b = _polish._fold_layer(net, 0, X2, np.ones(300))
+    assert not np.allclose(a.coefs[0], b.coefs[0])
