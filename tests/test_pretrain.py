@@ -1,6 +1,7 @@
 """The zoo, the autoencoder's losses, and the pretraining command: resume, export, evaluate."""
 
 import json
+import math
 import os
 import re
 import signal
@@ -24,7 +25,15 @@ from sklearn_swat._zoo import (
     sample_zoo_batch,
 )
 from sklearn_swat.pretrain.__main__ import main
-from sklearn_swat.pretrain._train import PRESETS, TrainSettings, config_options, evaluate, fitted_pool, train
+from sklearn_swat.pretrain._train import (
+    PRESETS,
+    TrainSettings,
+    config_options,
+    evaluate,
+    evaluation_batches,
+    fitted_pool,
+    train,
+)
 
 TINY = AutoencoderConfig(width=4, max_inputs=2, d_model=16, n_heads=2, encoder_layers=1,
                          decoder_layers=1, dim_feedforward=16)
@@ -982,3 +991,248 @@ def test_init_from_takes_a_state_file_and_names_a_folder_without_one(tmp_path, c
     capsys.readouterr()
     assert _cli_train(tmp_path / "c", "--steps", "1", "--init-from", str(tmp_path / "empty")) == 2
     assert "no state.pt in this folder" in capsys.readouterr().err
+
+
+# From a mutation run of _zoo.py and pretrain (a helper): what 49 mutants showed untested.
+
+
+def test_zoo_batches_draw_every_depth_and_sparsity_level():
+    """sample_zoo_batch draws the depth in 1..4 and the level from sparsity_levels, per batch."""
+    seen = set()
+    for seed in range(40):
+        gen = torch.Generator().manual_seed(seed)
+        nets, _, _ = sample_zoo_batch(100, 7, 2, variable_inputs=False, n_points=2,
+                                      sparsity_levels=(0.0, 0.5), generator=gen)
+        zeros = float((nets.out_w == 0).float().mean() + (nets.weights[:, 0, :2] == 0).float().mean()) / 2
+        level = 0.0 if zeros < 0.01 else 0.5
+        assert level == 0.0 or abs(zeros - 0.5) < 0.05
+        seen.add((nets.depth, level))
+    assert seen == {(d, s) for d in (1, 2, 3, 4) for s in (0.0, 0.5)}
+
+
+def test_zoo_output_layer_inputs_and_points_follow_the_design():
+    """The output weights are sparsified as the hidden ones; variable input counts stay in
+    1..max_inputs (not up to the width); points are uniform in [-1, 1] on present inputs only."""
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(2000, 2, 0.4, 7, 3, variable_inputs=True, generator=gen)
+    assert abs(float((nets.out_w == 0).float().mean()) - 0.4) < 0.02
+    assert nets.out_w.abs().max() <= 5 and nets.out_b.abs().max() <= 1
+    counts = nets.in_mask.sum(1)
+    assert counts.min() == 1 and counts.max() == 3
+    assert torch.all(nets.weights[:, 0][nets.in_mask == 0] == 0)
+    x = sample_points(nets.in_mask, 64, gen)
+    assert torch.all(x[(nets.in_mask == 0)[:, None, :].expand_as(x)] == 0)
+    present = x[(nets.in_mask == 1)[:, None, :].expand_as(x)]
+    assert present.min() >= -1 and present.max() <= 1 and abs(float(present.mean())) < 0.01
+    assert float(present.min()) < -0.99 and float(present.max()) > 0.99
+
+
+def test_lr_schedule_warms_up_linearly_then_decays_to_the_floor():
+    from sklearn_swat.pretrain._train import lr_factor
+
+    s = TrainSettings(steps=10, warmup=4, min_lr_ratio=0.1)
+    factors = [lr_factor(i, s) for i in range(11)]
+    assert factors[:5] == pytest.approx([0.25, 0.5, 0.75, 1.0, 1.0])
+    # Cosine from the peak at step 4 to the floor at step 10 (t = (step - 4) / 6).
+    assert factors[7] == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * 0.5)))
+    assert factors[9] == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * 5 / 6)))
+    assert factors[10] == pytest.approx(0.1)
+    assert all(a > b for a, b in zip(factors[4:], factors[5:]))
+
+
+def test_the_optimizer_uses_the_schedule_of_the_step_it_takes(tmp_path):
+    """The rate of step i (0-based) is lr * lr_factor(i): the first warm-up step is not at 0."""
+    settings = TrainSettings(steps=6, batch_size=4, n_points=8, warmup=4, checkpoint_every=1, seed=3, lr=0.01)
+    train(TINY, settings, tmp_path, progress=False, max_minutes=0.0)
+    st = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert st["step"] == 1
+    assert st["optimizer"]["param_groups"][0]["lr"] == pytest.approx(0.01 * 1 / 4)
+
+
+def test_each_step_draws_its_batch_from_seed_and_step(tmp_path, monkeypatch):
+    """Batch i is sample_zoo_batch's from a generator seeded by (seed, i): every step a new one."""
+    import sklearn_swat.pretrain._train as train_module
+
+    seen = []
+
+    def spy(*args, generator, **kwargs):
+        batch = sample_zoo_batch(*args, generator=generator, **kwargs)
+        seen.append(batch[1])
+        return batch
+
+    monkeypatch.setattr(train_module, "sample_zoo_batch", spy)
+    run_train(tmp_path, 3)
+    assert len(seen) == 3 and not torch.equal(seen[0], seen[1]) and not torch.equal(seen[1], seen[2])
+    gen = torch.Generator().manual_seed(3 * train_module._STREAM + 2)
+    _, x, _ = sample_zoo_batch(8, TINY.width, TINY.max_inputs, variable_inputs=False, n_points=16,
+                               generator=gen)
+    assert torch.equal(seen[2], x)
+
+
+def test_max_minutes_counts_minutes(tmp_path, monkeypatch):
+    """A run given 0.5 minutes stops at the first step past 30 s (a fake clock: 10 s a step)."""
+    import sklearn_swat.pretrain._train as train_module
+
+    clock = [1000.0]
+
+    class FakeTime:
+        @staticmethod
+        def time():
+            return clock[0]
+
+    real = train_module.training_step_loss
+
+    def slow_step(*args, **kwargs):
+        clock[0] += 10.0
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "time", FakeTime)
+    monkeypatch.setattr(train_module, "training_step_loss", slow_step)
+    run_train(tmp_path, 10, max_minutes=0.5)
+    st = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert st["step"] == 4
+    assert json.loads(st["log"])["seconds"] == pytest.approx(40.0)
+
+
+def test_resume_may_change_the_thread_count(tmp_path):
+    """threads is one of RESUME_FREE: a run resumed on more threads goes on."""
+    assert _cli_train(tmp_path, "--steps", "3", "--max-minutes", "1e-9") == 0
+    assert main(["train", "--workdir", str(tmp_path), "--resume", "--no-progress", "--threads", "2"]) == 0
+    assert torch.load(tmp_path / "state.pt", weights_only=True)["step"] == 3
+
+
+def test_resume_of_a_run_saved_before_a_setting_existed(tmp_path):
+    """A setting the saved run's version did not know had its default's effect: not a difference."""
+    run_train(tmp_path, 4, max_minutes=0.0)
+    state = torch.load(tmp_path / "state.pt", weights_only=True)
+    settings = json.loads(state["settings"])
+    del settings["distill_steps"], settings["weight_scales"]
+    state["settings"] = json.dumps(settings)
+    torch.save(state, tmp_path / "state.pt")
+    run_train(tmp_path, 4, resume=True)
+    assert torch.load(tmp_path / "state.pt", weights_only=True)["step"] == 4
+
+
+def test_resume_of_a_finished_run_with_its_steps_is_a_no_op(tmp_path):
+    """--steps equal to the saved step is allowed ("Give --steps {step} or more")."""
+    run_train(tmp_path, 2)
+    before = torch.load(tmp_path / "state.pt", weights_only=True)
+    run_train(tmp_path, 2, resume=True)
+    after = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert after["step"] == 2
+    for key, value in before["model"].items():
+        assert torch.equal(value, after["model"][key]), key
+
+
+def test_decoder_relative_errors_leave_out_only_constant_networks():
+    """NaN only for an output variance below 1e-6; a small but real variance (1e-4) is kept."""
+    from sklearn_swat.pretrain._train import decoder_relative_errors
+
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(3, 1, 0.0, TINY.width, TINY.max_inputs, generator=gen, gate_prob=1.0)
+    x = sample_points(nets.in_mask, 200, gen)
+    nets.out_w[0] = 0.0
+    var = nets.forward(x).var(dim=1)
+    nets.out_w[1] *= math.sqrt(1e-4 / float(var[1]))
+    model = untrained_autoencoder(TINY)
+    errs = decoder_relative_errors(model, model.encode(nets), nets, x)
+    assert torch.isnan(errs[0]).all()
+    assert torch.isfinite(errs[1:]).all()
+
+
+def test_evaluate_aggregates_each_networks_decoder_errors(monkeypatch):
+    """With the decoder of each network's own depth exact and the others not, and one constant
+    network per batch: every share says so, and the constant networks are counted."""
+    import sklearn_swat.pretrain._train as train_module
+
+    def only_own_depth(model, z, nets, x):
+        errs = torch.ones(nets.batch_size, 4, dtype=torch.float64)
+        errs[:, nets.depth - 1] = 0.0
+        errs[0] = float("nan")
+        return errs
+
+    monkeypatch.setattr(train_module, "decoder_relative_errors", only_own_depth)
+    figures = evaluate(untrained_autoencoder(TINY), n_networks=40, n_points=8)
+    assert figures["n_constant_excluded"] == len(evaluation_batches(40)) == 4
+    assert figures["share_below_0.1"] == figures["share_below_0.1_true_depth"] == 1.0
+    assert figures["share_below_0.1_shallower"] == 0.0
+    assert figures["relative_error_median"] == 0.0
+
+
+def test_evaluation_batches_cover_every_depth_and_the_documented_levels():
+    batches = evaluation_batches(1000)
+    assert sum(n for n, _, _ in batches) == 1000
+    per_level = {}
+    for n, _, s in batches:
+        per_level[s] = per_level.get(s, 0) + n
+    assert per_level == {0.0: 400, 0.2: 400, 0.4: 200}
+    per_depth = {}
+    for n, d, _ in batches:
+        per_depth[d] = per_depth.get(d, 0) + n
+    assert per_depth == {1: 250, 2: 250, 3: 250, 4: 250}
+    assert {d for _, d, _ in evaluation_batches(8)} == {1, 2, 3, 4}
+
+
+def test_permutation_ratio_compares_permuted_copies_with_unrelated_networks(monkeypatch):
+    """An encoder that sees the neuron order has a ratio well above 0; an invariant one has 0."""
+    import sklearn_swat.pretrain._train as train_module
+
+    monkeypatch.setattr(train_module, "decoder_relative_errors",
+                        lambda model, z, nets, x: torch.zeros(nets.batch_size, 4, dtype=torch.float64))
+    model = untrained_autoencoder(TINY)
+    # Codes of one size for every depth: the encoding matrix, as it is (order seen) or sorted.
+    monkeypatch.setattr(model, "encode", lambda nets: nets.to_matrix(4)[0].flatten(1).clone())
+    ordered = evaluate(model, n_networks=40, n_points=8)["permutation_ratio"]
+    # Fewer than 8 networks come in batches of one: each is paired with the one drawn before,
+    # not with itself (which gave 0 / 0 and None).
+    few = [evaluate(model, n_networks=n, n_points=8)["permutation_ratio"] for n in (2, 5)]
+    monkeypatch.setattr(model, "encode", lambda nets: nets.to_matrix(4)[0].flatten(1).sort(dim=1).values)
+    invariant = evaluate(model, n_networks=40, n_points=8)["permutation_ratio"]
+    assert ordered > 0.2 and invariant == pytest.approx(0.0, abs=1e-6)
+    assert all(r is not None and r > 0.2 for r in few), few
+    assert evaluate(model, n_networks=1, n_points=8)["permutation_ratio"] is None
+
+
+def test_pool_made_with_other_sparsity_levels_is_refused(tmp_path):
+    from sklearn_swat.pretrain._train import fitted_pool
+
+    settings = TrainSettings(seed=1, fitted_share=0.5, fitted_pool=4, fitted_steps=1, sparsity_levels="0")
+    fitted_pool(TINY, settings, tmp_path)
+    other = TrainSettings(**{**settings.__dict__, "sparsity_levels": "0,0.5"})
+    with pytest.raises(ValueError, match="was made with other settings"):
+        fitted_pool(TINY, other, tmp_path)
+
+
+def test_grad_clip_is_the_norm_clipped_to(tmp_path, monkeypatch):
+    seen = []
+    real = torch.nn.utils.clip_grad_norm_
+
+    def spy(parameters, max_norm, *args, **kwargs):
+        seen.append(max_norm)
+        return real(parameters, max_norm, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", spy)
+    settings = TrainSettings(steps=1, batch_size=4, n_points=8, warmup=1, seed=3, grad_clip=0.25)
+    train(TINY, settings, tmp_path, progress=False)
+    assert seen == [0.25]
+
+
+def test_export_evaluates_n_networks_and_does_not_warn_for_a_finished_run(tmp_path, recwarn):
+    from sklearn_swat.pretrain._report import export
+
+    run_train(tmp_path / "run", 2)
+    export(tmp_path / "run", "tiny", tmp_path, n_networks=6)
+    quality = json.loads((tmp_path / "tiny.json").read_text())["quality"]
+    assert quality["n_networks"] == 6
+    assert not [w for w in recwarn if "stopped at step" in str(w.message)]
+
+
+def test_evaluate_checkpoint_improvement_is_untrained_over_trained(monkeypatch):
+    import sklearn_swat.pretrain._report as report
+
+    medians = iter([0.02, 0.5])
+    monkeypatch.setattr(report, "evaluate", lambda model, n_networks: {
+        "relative_error_median": next(medians), "permutation_ratio": 0.0})
+    figures = report.evaluate_checkpoint("cornn", n_networks=4)
+    assert figures["improvement_over_random_init"] == pytest.approx(25.0)
+    assert figures["random_init_relative_error_median"] == 0.5

@@ -876,6 +876,7 @@ def _evaluate(model: MultiScaleAutoencoder, cfg: AutoencoderConfig, n_networks: 
     """The figures of :func:`evaluate`, ``model`` in eval mode."""
     gen = torch.Generator().manual_seed(_EVAL_SEED + seed)
     rel, rel_true, rel_shallow, d_perm, d_other = [], [], [], [], []
+    previous = None  # the code of the network drawn last
     for n, depth, sparsity in evaluation_batches(n_networks):
         nets = sample_networks(n, depth, sparsity, cfg.width, cfg.max_inputs,
                                variable_inputs=cfg.variable_inputs, generator=gen)
@@ -888,7 +889,14 @@ def _evaluate(model: MultiScaleAutoencoder, cfg: AutoencoderConfig, n_networks: 
             rel_shallow.append(errs[:, : depth - 1].min(dim=1).values)
         zp = model.encode(_permute_hidden(nets, gen))
         d_perm.append((z - zp).flatten(1).norm(dim=1))
-        d_other.append((z - z.roll(1, dims=0)).flatten(1).norm(dim=1))
+        # Unrelated pairs: each network with the one before it in its batch (the first with
+        # the last); a batch of one network (fewer than 8 in all, or a last one left over)
+        # pairs it with the network drawn before, not with itself.
+        if n > 1:
+            d_other.append((z - z.roll(1, dims=0)).flatten(1).norm(dim=1))
+        elif previous is not None:
+            d_other.append((z - previous).flatten(1).norm(dim=1))
+        previous = z[-1:]
     rel = torch.cat(rel).numpy()
     constant = int(np.isnan(rel).sum())
     rel = rel[~np.isnan(rel)]
@@ -907,7 +915,8 @@ def _evaluate(model: MultiScaleAutoencoder, cfg: AutoencoderConfig, n_networks: 
             "share_below_0.1_true_depth": share(rel_true),
             "share_below_0.1_shallower": share(rel_shallow),
             "n_constant_excluded": constant,
-            "permutation_ratio": float(torch.cat(d_perm).mean() / torch.cat(d_other).mean()),
+            "permutation_ratio": float(torch.cat(d_perm).mean() / torch.cat(d_other).mean())
+            if d_other else float("nan"),
             "n_networks": n_networks,
             "n_points": n_points,
         }
