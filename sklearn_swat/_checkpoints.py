@@ -173,7 +173,8 @@ def _load_cached(weights: str, sha256: str, config_json: str) -> MultiScaleAutoe
         raise CheckpointError(f"Checkpoint file {weights} changed while it was read; load it again.")
     try:
         state = load(data)
-    except (SafetensorError, OSError, ValueError) as exc:
+    # A dtype torch has no name for here (F8_E8M0, say) is a KeyError of safetensors.torch.
+    except (SafetensorError, OSError, ValueError, KeyError) as exc:
         raise CheckpointError(
             f"Checkpoint file {weights} is not a readable safetensors file: {exc}."
         ) from exc
@@ -264,7 +265,8 @@ def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.Pa
     """
     from safetensors.torch import save
 
-    reserved = {"name", "file", "sha256", "config"} & set(extra or {})
+    # "path" too: load_checkpoint_info sets it on reading.
+    reserved = {"name", "file", "sha256", "config", "path"} & set(extra or {})
     if reserved:
         raise ValueError(f"extra may not set {sorted(reserved)}: save_checkpoint writes them.")
     folder = Path(folder)
@@ -280,11 +282,12 @@ def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.Pa
         # killed run would keep its permissions: it goes first.
         tmp_weights.unlink(missing_ok=True)
         tmp_meta.unlink(missing_ok=True)
-        tmp_weights.write_bytes(save(state))
+        data = save(state)
+        tmp_weights.write_bytes(data)
         info = {
             "name": name,
             "file": weights.name,
-            "sha256": sha256_file(tmp_weights),
+            "sha256": hashlib.sha256(data).hexdigest(),
             "config": model.config.to_dict(),
             **(extra or {}),
         }

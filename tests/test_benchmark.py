@@ -839,23 +839,20 @@ def test_summary_from_hand_made_results(tmp_path):
     assert one_seed.seed_baseline == {}
 
 
-def _win_loss_rows(n_datasets, n_seeds):
-    """swat against darts-admm: every seed wins on the first half of the data sets, loses on the rest."""
-    names = cornn_names()[:n_datasets]
-    rows = []
-    for i, name in enumerate(names):
-        for seed in range(n_seeds):
-            rows.append(dict(dataset=name, estimator="swat", seed=seed, test_mse=0.01,
-                             n_nonzero=10 if i < n_datasets // 2 else 50, fit_seconds=1.0))
-            rows.append(dict(dataset=name, estimator="darts-admm", seed=seed, test_mse=0.01,
-                             n_nonzero=30, fit_seconds=1.0))
-    return rows
-
-
 def _summary_row(dataset, estimator, seed, mse, nnz, seconds=1.0):
     """A row with the columns summarize reads."""
     return dict(dataset=dataset, estimator=estimator, seed=seed, test_mse=mse, n_nonzero=nnz,
                 fit_seconds=seconds)
+
+
+def _win_loss_rows(n_datasets, n_seeds):
+    """swat against darts-admm: every seed wins on the first half of the data sets, loses on the rest."""
+    rows = []
+    for i, name in enumerate(cornn_names()[:n_datasets]):
+        for seed in range(n_seeds):
+            rows.append(_summary_row(name, "swat", seed, 0.01, 10 if i < n_datasets // 2 else 50))
+            rows.append(_summary_row(name, "darts-admm", seed, 0.01, 30))
+    return rows
 
 
 def _full(rows):
@@ -1105,7 +1102,6 @@ def test_descent_comparison(tmp_path):
         line for line in rows.splitlines(True) if "untrained" not in line))
     assert summarize(read_results(tmp_path / "results.csv")).descent == {}
     assert "latent descent alone" not in write_report(tmp_path).read_text()
-
 
 
 def test_descent_constant_counts_leave_out_pairs_where_both_are_constant():

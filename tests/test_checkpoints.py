@@ -129,6 +129,19 @@ def test_truncated_file_is_refused_even_with_matching_hash(copy_of):
         load_autoencoder(path)
 
 
+def test_a_tensor_of_a_dtype_torch_cannot_name_is_refused(copy_of):
+    """A well-formed file whose tensor has a dtype safetensors knows and torch's loader does not
+    (F8_E8M0): a CheckpointError, not the loader's KeyError."""
+    import struct
+
+    path = copy_of()
+    header = json.dumps({"t": {"dtype": "F8_E8M0", "shape": [1], "data_offsets": [0, 1]}}).encode()
+    header += b" " * (-len(header) % 8)
+    _replace_weights(path, struct.pack("<Q", len(header)) + header + b"\x7f")
+    with pytest.raises(CheckpointError, match="not a readable safetensors file"):
+        load_autoencoder(path)
+
+
 class _Exploit:
     def __reduce__(self):
         import os
@@ -325,9 +338,10 @@ def test_save_refuses_extra_keys_it_writes_itself(tmp_path):
     from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
 
     model = untrained_autoencoder(load_autoencoder("cornn").config)
-    with pytest.raises(ValueError, match=r"extra may not set \['config', 'sha256'\]"):
-        save_checkpoint(model, "x", tmp_path, extra={"sha256": "0" * 64, "config": {}, "training": {}})
-    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+    with pytest.raises(ValueError, match=r"extra may not set \['config', 'path', 'sha256'\]"):
+        save_checkpoint(model, "x", tmp_path,
+                        extra={"sha256": "0" * 64, "config": {}, "path": "elsewhere", "training": {}})
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_saved_description_names_its_weights_file(tmp_path):

@@ -298,7 +298,7 @@ def test_small_network_is_not_cut_to_a_constant():
 
 def test_final_network_folds_constant_and_drops_dead_neurons():
     """Switching off dead neurons and folding constant ones keeps the function."""
-    module = _MixedActivationMLP(2, (3, 3), torch.Generator().manual_seed(0))
+    module = _mixed_mlp((3, 3))
     module.fix_activations()
     masks = [torch.ones_like(w) for w in module.weights()]
     masks[0][1, :] = 0.0  # neuron 1 of layer 1: no incoming weight, outputs a constant
@@ -339,9 +339,14 @@ def test_out_of_range_admm_and_search_parameters_rejected(params):
         DARTSADMMRegressor(**dict(CHEAP, **params)).fit(X, y)
 
 
+def _mixed_mlp(hidden):
+    """A mixed-activation MLP of 2 inputs and these hidden widths, its initial weights seeded."""
+    return _MixedActivationMLP(2, hidden, torch.Generator().manual_seed(0))
+
+
 def _module_with_weights(w0, w1):
     """A 2-2-1 mixed-activation MLP whose weights are ``w0`` (2, 2) and ``w1`` (1, 2)."""
-    module = _MixedActivationMLP(2, (2,), torch.Generator().manual_seed(0))
+    module = _mixed_mlp((2,))
     _set_weights(module, w0, w1)
     return module
 
@@ -388,7 +393,7 @@ def test_admm_rounds_follow_the_documented_updates():
 def test_admm_penalty_is_in_the_training_loss_and_the_logits_are_not_weights():
     """The net adds every callback's penalty to the training loss (not to other losses), and
     its optimizer sees the weights and biases only: the architecture logits have their own."""
-    module = _MixedActivationMLP(2, (3,), torch.Generator().manual_seed(0))
+    module = _mixed_mlp((3,))
     admm = _ADMMPruning(2, 0.7, 1.1)
     net = _DARTSADMMNet(
         module, max_epochs=1, lr=0.01, optimizer=torch.optim.Adam, train_split=None,
@@ -503,7 +508,7 @@ def test_random_state_seeds_the_initial_weights(monkeypatch):
 def test_masked_weights_contribute_nothing_and_get_no_gradient():
     """Pruned weights stay out of the forward pass and get no gradient, so retraining cannot
     grow them back (the fitted network reads the weights through the mask)."""
-    module = _MixedActivationMLP(2, (3,), torch.Generator().manual_seed(0))
+    module = _mixed_mlp((3,))
     module.fix_activations()
     masks = [torch.ones_like(w) for w in module.weights()]
     masks[0][0, :] = 0.0

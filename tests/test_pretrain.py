@@ -1194,8 +1194,6 @@ def test_permutation_ratio_compares_permuted_copies_with_unrelated_networks(monk
 
 
 def test_pool_made_with_other_sparsity_levels_is_refused(tmp_path):
-    from sklearn_swat.pretrain._train import fitted_pool
-
     settings = TrainSettings(seed=1, fitted_share=0.5, fitted_pool=4, fitted_steps=1, sparsity_levels="0")
     fitted_pool(TINY, settings, tmp_path)
     other = TrainSettings(**{**settings.__dict__, "sparsity_levels": "0,0.5"})

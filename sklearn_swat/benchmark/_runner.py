@@ -651,7 +651,8 @@ def _connect(address: str, timeout: float):
     except Exception as exc:
         # dask names the probe's own deadline (0.8 of the timeout, as "after 2.4000000000000004 s"):
         # the message gives the user's timeout only.
-        reason = re.sub(r" after \d+(\.\d+)?(e[-+]?\d+)? s\b", "", f"{type(exc).__name__}: {exc}")
+        reason = re.sub(r"(Timed out trying to connect to \S+) after \S+ s\b", r"\1",
+                        f"{type(exc).__name__}: {exc}")
         raise unreachable(reason.rstrip(": ")) from None
     if kind is None:
         raise unreachable(
