@@ -292,23 +292,28 @@ def test_prune_strips_a_redundant_neuron_down_to_the_planted_network():
     np.testing.assert_allclose(small.predict(X), y, atol=1e-5)
 
 
-def test_prune_to_a_size_cap_whatever_the_budget():
+def _capped_setup(polish_iter):
+    """A dense 2-7-7-1 network polished on 300 rows, those rows and 100 to check on."""
     rng = np.random.RandomState(3)
     X, _, w = data(rng, 400)
     # A target that a network of about 12 non-zeros fits well, so that the
-    # check below does not hang on where a greedy pruning of a harder one
+    # checks of a cap do not hang on where a greedy pruning of a harder one
     # happens to end (that moves with the CPU's float rounding: on
     # sin(3 x0) x1 + 0.3 x1 it ended at 0.24 or 0.36 of the variance).
     y = np.tanh(2 * X[:, 0]) + 0.5 * X[:, 1] ** 2
     net = random_network(rng, sizes=(7, 7), sparsity=0.0, p_on=1.0)
-    net = polish(net, X[:300], y[:300], w[:300], max_iter=200)[0]
+    net = polish(net, X[:300], y[:300], w[:300], max_iter=polish_iter)[0]
+    return net, (X[:300], y[:300], w[:300]), (X[300:], y[300:], w[300:])
+
+
+def test_prune_to_a_size_cap_whatever_the_budget():
+    net, fit, check = _capped_setup(polish_iter=200)
     before = [a.copy() for a in net.coefs + net.intercepts]
-    fit, check = (X[:300], y[:300], w[:300]), (X[300:], y[300:], w[300:])
     small = prune(net, fit, check, budget=0.0, polish_iter=30, max_nonzero=12)
     assert 6 <= small.n_nonzero <= 12
     # The cheapest removals first: the capped network still explains most
     # of the variance, far better than the mean.
-    assert _loss(small, *check) < 0.3 * np.var(y[300:])
+    assert _loss(small, *check) < 0.3 * np.var(check[1])
     # Within a loose budget the pruning goes on below the cap.
     assert prune(net, fit, check, budget=np.inf, polish_iter=30, max_nonzero=40).n_nonzero < 40
     for a, b in zip(net.coefs + net.intercepts, before):
@@ -445,19 +450,10 @@ def test_polish_with_every_sample_weight_zero_is_the_unweighted_polish():
             np.testing.assert_array_equal(a, b)
 
 
-def _capped_setup():
-    rng = np.random.RandomState(3)
-    X, _, w = data(rng, 400)
-    y = np.tanh(2 * X[:, 0]) + 0.5 * X[:, 1] ** 2
-    net = random_network(rng, sizes=(7, 7), sparsity=0.0, p_on=1.0)
-    net = polish(net, X[:300], y[:300], w[:300], max_iter=100)[0]
-    return net, (X[:300], y[:300], w[:300]), (X[300:], y[300:], w[300:])
-
-
 def test_a_size_cap_just_below_the_size_removes_no_more_than_it_must():
     """A cap one or two below the size is met, not missed by one, and not by a group of a
     quarter of the weights (each removal is at most the excess)."""
-    net, fit, check = _capped_setup()
+    net, fit, check = _capped_setup(polish_iter=100)
     for cap in (net.n_nonzero - 1, net.n_nonzero - 2):
         small = prune(net, fit, check, budget=-np.inf, polish_iter=10, max_nonzero=cap)
         assert cap - 2 <= small.n_nonzero <= cap
