@@ -791,6 +791,48 @@ def test_target_error_gives_up_accuracy_it_does_not_need_for_size():
         SWATRegressor(**dict(base, target_error=1.0)).fit(X, y)
 
 
+@pytest.mark.parametrize("tolerance, cut, kept, chosen", [
+    # The most accurate network (11 non-zeros) is chosen and cut to the cap; the 7 of the
+    # other restart, more accurate than the cut one, stays over the cap and out of the choice.
+    (0.0, 0, 7, 0),
+    # The smaller network (7) is chosen within the tolerance: it is the one cut, not the most
+    # accurate of its depth.
+    (1.0, 1, 11, 1),
+    # After the cut the tolerance counts from the cut network (0.031 here): the constant (0.36)
+    # is within 31 times that, and the smallest network within the tolerance wins.
+    (30.0, 1, 11, 2),
+])
+def test_a_cap_cuts_the_chosen_network_and_chooses_again_by_the_same_rule(monkeypatch, tolerance, cut, kept,
+                                                                          chosen):
+    import sklearn_swat._swat as swat_module
+    from sklearn_swat._latent_search import Candidate
+    from sklearn_swat._polish import polish
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (400, 2))
+    y = (np.tanh(2 * X[:, 0]) + 0.5 * np.tanh(2 * X[:, 1]) + 0.2 * np.tanh(X[:, 0] - 2 * X[:, 1])
+         + rng.normal(0, 0.03, 400))
+
+    def fitted(coefs, X, y):
+        k = coefs.shape[1]
+        net = SparseMLP([coefs, np.ones((k, 1))], [np.zeros(k), np.zeros(1)], [["tanh"] * k])
+        return polish(net, X, y, max_iter=300)[0]
+
+    def search(model, X, y, w, settings, seed, device, progress=None):
+        # Two restarts of depth 1 fitted to the scaled rows: 11 non-zeros (held-out MSE about
+        # 0.0005) and 7 (about 0.001).
+        return [Candidate(1, 0, fitted(np.array([[2.0, 0.0, 1.0], [0.0, 2.0, -2.0]]), X, y), 0.0),
+                Candidate(1, 1, fitted(np.array([[2.0, 0.0], [0.0, 2.0]]), X, y), 0.0)], [0.0]
+
+    monkeypatch.setattr(swat_module, "latent_search", search)
+    reg = SWATRegressor(depths=(1,), n_restarts=1, max_iter=8, polish_iter=0, prune=False,
+                        selection_tolerance=tolerance, max_nonzero=6, random_state=0).fit(X, y)
+    c = reg.candidates_
+    assert c["n_nonzero"][cut] <= 6 and c["n_nonzero"][1 - cut] == kept and c["n_nonzero"][2] == 1
+    assert np.flatnonzero(c["selected"]).tolist() == [chosen]
+    assert reg.n_nonzero_ == c["n_nonzero"][chosen] <= 6
+
+
 def test_max_nonzero_caps_the_fitted_network():
     """A size cap below the free choice gives a network within the cap that still fits."""
     base = dict(FAST, prune=False, selection_tolerance=0.0, random_state=2)
