@@ -32,17 +32,14 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
 
 from sklearn_swat import SWATRegressor
-from sklearn_swat._checkpoints import load_autoencoder, load_checkpoint_info
+from sklearn_swat._checkpoints import load_autoencoder, load_checkpoint_info, save_checkpoint
 from sklearn_swat._encoding import canonicalize
 from sklearn_swat._latent_search import _soft_candidates, _zoo_start
 from sklearn_swat._zoo import random_targets, sample_points, sample_zoo_batch
@@ -152,18 +149,14 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{step} {time.time() - t0:.0f}s descent MSE by depth {recent} "
                   f"rec {float(rec):.4f} func {float(func):.4f}", flush=True)
 
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
     model.eval()
-    weights = out / "cornn.safetensors"
-    save_file({k: v.detach().contiguous() for k, v in model.state_dict().items()}, str(weights))
-    info = load_checkpoint_info(a.init)
-    info.pop("path", None)
-    info["file"] = weights.name
-    info["sha256"] = hashlib.sha256(weights.read_bytes()).hexdigest()
-    info["descent_finetune"] = {"steps": step, "minutes": round((time.time() - t0) / 60, 1),
-                                "settings": vars(a)}
-    (out / "cornn.json").write_text(json.dumps(info, indent=1))
+    # The description of the checkpoint started from, with what this run did added; written
+    # atomically, with the umask's permissions, by the package's own save_checkpoint.
+    written = {"name", "file", "sha256", "config", "path"}
+    extra = {k: v for k, v in load_checkpoint_info(a.init).items() if k not in written}
+    extra["descent_finetune"] = {"steps": step, "minutes": round((time.time() - t0) / 60, 1),
+                                 "settings": vars(a)}
+    weights = save_checkpoint(model, "cornn", Path(a.out), extra=extra)
     print("saved", weights, "after", step, "steps")
 
 
