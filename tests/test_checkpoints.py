@@ -10,7 +10,7 @@ import torch
 
 from sklearn_swat import CheckpointError, list_checkpoints, load_autoencoder
 from sklearn_swat._autoencoder import MultiScaleAutoencoder
-from sklearn_swat._checkpoints import WEIGHTS_DIR, sha256_file
+from sklearn_swat._checkpoints import WEIGHTS_DIR, save_checkpoint, sha256_file, untrained_autoencoder
 
 
 @pytest.fixture
@@ -250,8 +250,6 @@ def test_a_path_names_its_own_files_only(copy_of, tmp_path):
 def test_saved_checkpoint_is_readable_as_the_umask_allows(tmp_path):
     import os
 
-    from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
-
     model = untrained_autoencoder(load_autoencoder("cornn").config)
     # Temporary files of a run killed while saving, readable by their owner only: not reused.
     for stale in (".x.safetensors.tmp", ".x.json.tmp"):
@@ -272,8 +270,6 @@ def test_a_failed_save_leaves_the_checkpoint_of_that_name_loadable(tmp_path, mon
     (a full disk while writing the description) leaves the old pair whole, no stray files."""
     import json
     import pathlib
-
-    from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
 
     config = load_autoencoder("cornn").config
     save_checkpoint(untrained_autoencoder(config, seed=1), "x", tmp_path)
@@ -316,12 +312,10 @@ def test_a_file_replaced_between_its_check_and_its_read_is_not_loaded(copy_of, m
     """The bytes parsed are the bytes checked: weights swapped in after the sha256 check are
     refused, not loaded and cached under the sha256 they do not have."""
     import sklearn_swat._checkpoints as checkpoints
-    from sklearn_swat._checkpoints import untrained_autoencoder
 
     path = copy_of()
     other = path.with_name("other.safetensors")
-    checkpoints.save_checkpoint(untrained_autoencoder(load_autoencoder("cornn").config, seed=3), "other",
-                                path.parent)
+    save_checkpoint(untrained_autoencoder(load_autoencoder("cornn").config, seed=3), "other", path.parent)
     real_check = checkpoints._check_sha256
 
     def check_then_replace(weights, sha256):
@@ -335,8 +329,6 @@ def test_a_file_replaced_between_its_check_and_its_read_is_not_loaded(copy_of, m
 
 def test_save_refuses_extra_keys_it_writes_itself(tmp_path):
     """``extra`` adds to the description; a sha256 or config of its own would make it lie."""
-    from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
-
     model = untrained_autoencoder(load_autoencoder("cornn").config)
     with pytest.raises(ValueError, match=r"extra may not set \['config', 'path', 'sha256'\]"):
         save_checkpoint(model, "x", tmp_path,
@@ -346,8 +338,6 @@ def test_save_refuses_extra_keys_it_writes_itself(tmp_path):
 
 def test_saved_description_names_its_weights_file(tmp_path):
     """'file' is the .safetensors file's name, as list_checkpoints documents."""
-    from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
-
     path = save_checkpoint(untrained_autoencoder(load_autoencoder("cornn").config), "x", tmp_path,
                            extra={"training": {}})
     info = json.loads(path.with_suffix(".json").read_text())
@@ -357,8 +347,6 @@ def test_saved_description_names_its_weights_file(tmp_path):
 
 def test_a_checkpoint_exported_again_to_the_same_path_is_loaded_anew(tmp_path):
     """The cache of loaded models does not hide new weights saved under the same name."""
-    from sklearn_swat._checkpoints import save_checkpoint, untrained_autoencoder
-
     config = load_autoencoder("cornn").config
     path = save_checkpoint(untrained_autoencoder(config, seed=1), "x", tmp_path)
     first = load_autoencoder(path)
@@ -402,8 +390,6 @@ def test_weights_file_missing_a_tensor_is_refused(copy_of):
 
 def test_loaded_and_untrained_autoencoders_are_in_eval_mode(copy_of):
     """Documented: frozen and in evaluation mode."""
-    from sklearn_swat._checkpoints import untrained_autoencoder
-
     model = load_autoencoder(copy_of())
     assert not any(m.training for m in model.modules())
     assert not any(p.requires_grad for p in model.parameters())
