@@ -170,12 +170,14 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         After the polish, remove the weights that matter least, a group at a
         time, each removal followed by a polish of ``prune_polish_iter``
         iterations, as long as the held-out MSE
-        (on a fixed random 8192 of the held-out rows when there are more)
-        stays within the selection's budget (``selection_tolerance`` above
-        the most accurate network, polished, or ``target_error`` where that
-        is more). The network the pruning leaves, once chosen, gets a full
-        polish (``polish_iter``) at the end, kept if its held-out MSE does
-        not rise; its size stays. The chosen network is then scored on every
+        (on a fixed random 8192 of the held-out rows when there are more;
+        with none held out, on a second random 8192 of the training rows,
+        drawn separately from the 8192 the polish fits) stays within the
+        selection's budget (``selection_tolerance`` above the most accurate
+        network, polished, or ``target_error`` where that is more). The
+        network the pruning leaves, once chosen, gets a full polish
+        (``polish_iter``) at the end, kept if its held-out MSE does not
+        rise; its size stays. The chosen network is then scored on every
         held-out row.
     prune_polish_iter : int or None, default=None
         Polish iterations (or evaluations, with ``polish_solver="lm"``)

@@ -833,6 +833,45 @@ def test_a_cap_cuts_the_chosen_network_and_chooses_again_by_the_same_rule(monkey
     assert reg.n_nonzero_ == c["n_nonzero"][chosen] <= 6
 
 
+@pytest.mark.parametrize("selection", ["validation", "train"])
+def test_the_pruning_checks_its_removals_on_other_rows_than_it_fits(monkeypatch, selection):
+    """Above 8192 rows the pruning fits and checks on subsets: with a held-out split the check
+    is on held-out rows only; without one, on a second draw of the training rows, not the rows
+    its polish fitted (a removal is judged in part on rows it did not see)."""
+    import sklearn_swat._swat as swat_module
+    from sklearn_swat._latent_search import Candidate
+
+    rng = np.random.RandomState(0)
+    n = 10_000
+    X = rng.uniform(-1, 1, (n, 2))
+    y = np.tanh(2 * X[:, 0]) + 0.5 * X[:, 1]
+    net = SparseMLP([np.array([[2.0], [0.5]]), np.ones((1, 1))], [np.zeros(1), np.zeros(1)], [["tanh"]])
+
+    def search(model, X, y, w, settings, seed, device, progress=None):
+        return [Candidate(1, 0, net, 0.0)], [0.0]
+
+    seen = []
+
+    def prune(net, fit_rows, check_rows, **kwargs):
+        seen.append((fit_rows, check_rows))
+        return net
+
+    monkeypatch.setattr(swat_module, "latent_search", search)
+    monkeypatch.setattr(swat_module, "prune", prune)
+    reg = SWATRegressor(depths=(1,), n_restarts=1, polish_iter=0, selection=selection, random_state=0)
+    reg.fit(X, y)
+    (fit_rows, check_rows), = seen
+    fit_set = {tuple(r) for r in fit_rows[0]}
+    check_set = {tuple(r) for r in check_rows[0]}
+    assert len(fit_set) == 8192
+    if selection == "validation":
+        # The 1000 held-out rows, none of them fitted.
+        assert len(check_set) == 1000 and not fit_set & check_set
+    else:
+        # Two draws of 8192 of the 10000 rows share about 6700.
+        assert len(check_set) == 8192 and len(fit_set & check_set) < 7500
+
+
 def test_max_nonzero_caps_the_fitted_network():
     """A size cap below the free choice gives a network within the cap that still fits."""
     base = dict(FAST, prune=False, selection_tolerance=0.0, random_state=2)
