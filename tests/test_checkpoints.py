@@ -327,6 +327,30 @@ def test_a_file_replaced_between_its_check_and_its_read_is_not_loaded(copy_of, m
         load_autoencoder(path)
 
 
+def test_a_file_read_while_it_changed_is_refused_and_loads_once_it_is_whole(copy_of, monkeypatch):
+    """A read that catches the file mid-change (its bytes match no hash, the file on disk
+    matches again) is refused with a message that says to load it again; that refusal is not
+    cached, and the next load gives the model."""
+    from pathlib import Path
+
+    path = copy_of()
+    good = path.read_bytes()
+    real_read = Path.read_bytes
+    reads = []
+
+    def read_once_mid_change(self):
+        if self == path and not reads:
+            reads.append(self)
+            return good[: len(good) // 2] + bytes(len(good) - len(good) // 2)
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_once_mid_change)
+    with pytest.raises(CheckpointError, match=rf"{path.name} changed while it was read; load it again"):
+        load_autoencoder(path)
+    assert reads == [path]
+    assert isinstance(load_autoencoder(path), MultiScaleAutoencoder)
+
+
 def test_save_refuses_extra_keys_it_writes_itself(tmp_path):
     """``extra`` adds to the description; a sha256 or config of its own would make it lie."""
     model = untrained_autoencoder(load_autoencoder("cornn").config)
