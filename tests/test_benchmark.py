@@ -1680,3 +1680,147 @@ def test_a_resumed_pruned_mlp_is_sized_from_its_own_seeds_swat_row():
     first, later = _plan(["Booth"], ["pruned-mlp"], [0, 1], rows)
     assert later == []
     assert sorted((t.seed, t.target_n_nonzero) for t in first) == [(0, 10), (1, 20)]
+
+
+def test_pruned_mlp_loss_curve_is_each_epochs_mean_training_mse():
+    """loss_curve_ is documented as the mean training MSE of each epoch: with a learning rate
+    too small to move the weights, every entry is the MSE of the fitted network (the last
+    mini-batch of 8 rows weighs 8 rows, not as much as a batch of 64)."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (200, 2))
+    y = np.tanh(2 * X[:, 0]) + 0.5 * X[:, 1]
+    reg = PrunedMLPRegressor(max_iter=3, batch_size=64, learning_rate=1e-9, polish_iter=0,
+                             random_state=0).fit(X, y)
+    mse = np.mean((reg.predict(X) - y) ** 2)
+    assert reg.loss_curve_ == pytest.approx([mse] * 3, rel=1e-3)
+
+
+def test_pruned_mlp_counts_the_epochs_of_both_phases():
+    """n_iter_ is max_iter + retrain_iter when pruning runs, the last pruning step taking the
+    remainder of retrain_iter; a target at the dense count skips phase 2 (as documented), and
+    retrain_iter=0 prunes without retraining."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (60, 2))
+    y = X[:, 0] * X[:, 1]
+    cheap = dict(max_iter=2, polish_iter=0, random_state=0)
+    uneven = PrunedMLPRegressor(n_nonzero=20, retrain_iter=7, pruning_steps=3, **cheap).fit(X, y)
+    assert uneven.n_iter_ == len(uneven.loss_curve_) == 2 + 7
+    assert uneven.n_nonzero_ <= 20
+    at_dense = PrunedMLPRegressor(n_nonzero=85, retrain_iter=7, **cheap).fit(X, y)
+    assert at_dense.n_iter_ == 2 and at_dense.n_nonzero_ == 85
+    no_retrain = PrunedMLPRegressor(n_nonzero=20, retrain_iter=0, **cheap).fit(X, y)
+    assert no_retrain.n_iter_ == 2 and no_retrain.n_nonzero_ <= 20
+
+
+def test_pruned_mlp_draws_a_new_batch_order_each_epoch_from_random_state(monkeypatch):
+    """random_state seeds the order of the mini-batches as well as the initial weights: each
+    epoch draws a new order, the same seed the same orders, another seed others."""
+    import torch
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (40, 2))
+    y = X[:, 0] * X[:, 1]
+    randperm = torch.randperm
+    orders = []
+
+    def recorded(*args, **kwargs):
+        out = randperm(*args, **kwargs)
+        orders.append(tuple(out.tolist()))
+        return out
+
+    monkeypatch.setattr(torch, "randperm", recorded)
+
+    def fit_orders(seed):
+        orders.clear()
+        PrunedMLPRegressor(max_iter=2, batch_size=8, polish_iter=0, random_state=seed).fit(X, y)
+        return list(orders)
+
+    first = fit_orders(1)
+    assert len(first) == 2 and first[0] != first[1]
+    assert sorted(first[0]) == list(range(40))
+    assert fit_orders(1) == first
+    assert fit_orders(2) != first
+
+
+def test_pruned_mlp_training_that_diverges_is_an_error():
+    """Targets float32 holds but whose squared error overflows it turn the weights to NaN: the
+    fit says so and what to do, rather than keep a network that predicts NaN."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (30, 2))
+    y = (X[:, 0] + 2.0) * 1e38  # below float32's limit, 3.4e38; its gradient is not
+    with pytest.raises(ValueError, match="Training diverged.*scale them first"):
+        PrunedMLPRegressor(max_iter=2, retrain_iter=2, polish_iter=0, random_state=0).fit(X, y)
+
+
+def test_pruned_mlp_pruned_entries_are_positive_zeros():
+    """Pruned entries are 0.0, never -0.0 (which prints as "-0." and differs in bytes), with
+    or without the polish."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (60, 2))
+    y = np.tanh(2 * X[:, 0]) - X[:, 1]
+    for polish_iter in (0, 5):
+        reg = PrunedMLPRegressor(n_nonzero=15, max_iter=3, retrain_iter=3, polish_iter=polish_iter,
+                                 random_state=0).fit(X, y)
+        values = np.concatenate([a.ravel() for a in reg.coefs_ + reg.intercepts_])
+        assert (values == 0).sum() == 85 - reg.n_nonzero_
+        assert not np.signbit(values[values == 0]).any()
+
+
+def test_pruned_mlp_polishes_up_to_four_hidden_layers_and_checks_learning_rate():
+    """Four hidden layers (SWAT's deepest) are polished; a learning rate of 0 is refused by name."""
+    X = np.random.RandomState(0).uniform(-1, 1, (20, 2))
+    reg = PrunedMLPRegressor(hidden_layer_sizes=(3,) * 4, max_iter=1, retrain_iter=1, polish_iter=5,
+                             random_state=0).fit(X, X[:, 0])
+    assert reg.depth_ == 4
+    with pytest.raises(ValueError, match="learning_rate"):
+        PrunedMLPRegressor(learning_rate=0.0, max_iter=1).fit(X, X[:, 0])
+
+
+def test_registry_quick_settings_keep_each_variants_own_settings_and_the_seed():
+    """quick only shortens the searches: every estimator still takes the seed given, and the
+    variants keep what defines them (swat-descent has no polish, swat-paper none either)."""
+    from sklearn.pipeline import Pipeline
+
+    for name in estimator_names():
+        for quick in (False, True):
+            est = make_estimator(name, seed=3, quick=quick, target_n_nonzero=9)
+            last = est[-1] if isinstance(est, Pipeline) else est
+            assert last.random_state == 3, (name, quick)
+    for name in ("swat-descent", "swat-descent-untrained"):
+        d = make_estimator(name, quick=True)
+        assert (d.polish_iter, d.prune) == (0, False), name
+    paper = make_estimator("swat-paper", quick=True)
+    assert (paper.polish_iter, paper.refine_iter, paper.prune) == (0, 0, False)
+    full, quick = make_estimator("darts-admm"), make_estimator("darts-admm", quick=True)
+    for epochs in ("search_epochs", "admm_epochs", "retrain_epochs"):
+        assert getattr(quick, epochs) < getattr(full, epochs), epochs
+
+
+def test_a_name_given_twice_is_fitted_once(tmp_path):
+    """--datasets Booth Booth --estimators mlp mlp is one fit, one row."""
+    assert _cornn(tmp_path, "--datasets", "Booth", "Booth", "--estimators", "mlp", "mlp") == 0
+    assert [(r["dataset"], r["estimator"]) for r in read_results(tmp_path / "results.csv")] == [
+        ("Booth", "mlp")]
+
+
+def test_cornn_interrupted_exits_130_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
+    """Ctrl-C during a run exits with 130 (as the help says) and says that the same command resumes."""
+    from sklearn_swat.benchmark import __main__ as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_benchmark", interrupted)
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 130
+    assert "run the same command again to resume" in capsys.readouterr().err
+
+
+def test_data_home_help_shows_a_value_with_a_percent_sign(tmp_path, monkeypatch, capsys):
+    """--help prints SKLEARN_SWAT_CORNN_HOME as it is, even with a "%" (argparse formats help text)."""
+    from sklearn_swat.datasets._cornn import DATA_HOME_ENV
+
+    monkeypatch.setenv(DATA_HOME_ENV, "/data/100%/cornn")
+    with pytest.raises(SystemExit) as exc:
+        _cornn(tmp_path, "--help")
+    assert exc.value.code == 0
+    assert "now '/data/100%/cornn'" in " ".join(capsys.readouterr().out.split())

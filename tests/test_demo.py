@@ -117,3 +117,57 @@ def test_demo_bad_random_state_is_an_argument_error(seed, capsys):
         main(["demo", "--random-state", seed])
     assert exc.value.code == 2
     assert "--random-state" in capsys.readouterr().err
+
+
+def test_demo_command_seeds_the_fit_with_0_by_default(tmp_path, monkeypatch):
+    """--random-state defaults to 0 (as its help says): the demo prints the same network each run."""
+    import sklearn_swat._demo
+    from sklearn_swat.__main__ import main
+
+    calls = []
+    monkeypatch.setattr(sklearn_swat._demo, "run_demo", lambda *args, **kwargs: calls.append(kwargs))
+    assert main(["demo", "--function", "Booth", "--out", str(tmp_path), "--quick"]) == 0
+    assert calls == [{"random_state": 0, "quick": True}]
+
+
+def test_demo_interrupted_exits_130(tmp_path, monkeypatch, capsys):
+    import sklearn_swat._demo
+    from sklearn_swat.__main__ import main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sklearn_swat._demo, "run_demo", interrupted)
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--function", "Booth", "--out", str(tmp_path), "--quick"])
+    assert exc.value.code == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_surface_predicts_on_the_scaled_domain_and_shows_the_scaled_target():
+    """The estimator was fitted on inputs and target scaled to [-1, 1]: the surface asks it for
+    predictions over [-1, 1] x [-1, 1], draws the true target on the same scale, and its colour
+    levels take in a prediction that falls below the true surface."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_swat._demo import plot_surface, y_train_raw_range
+    from sklearn_swat.datasets import cornn_domain
+
+    seen = []
+
+    class Low:  # below the true surface everywhere, so the prediction sets the lowest level
+        def predict(self, X):
+            seen.append(X)
+            return np.full(len(X), -3.0)
+
+    fig = plot_surface(Low(), "Booth", cornn_domain("Booth"), y_train_raw_range("Booth"))
+    (X,) = seen
+    np.testing.assert_allclose([X.min(axis=0), X.max(axis=0)], [[-1, -1], [1, 1]])
+    truth_cs, pred_cs = ([c for c in ax.collections if hasattr(c, "levels")][0] for ax in fig.axes[:2])
+    # The grid reaches the domain's corners, a little past the training rows' range.
+    assert -1.5 < truth_cs.zmin < truth_cs.zmax < 1.5
+    assert pred_cs.levels[0] <= pred_cs.zmin == -3.0
+    plt.close(fig)

@@ -1234,3 +1234,48 @@ def test_evaluate_checkpoint_improvement_is_untrained_over_trained(monkeypatch):
     figures = report.evaluate_checkpoint("cornn", n_networks=4)
     assert figures["improvement_over_random_init"] == pytest.approx(25.0)
     assert figures["random_init_relative_error_median"] == 0.5
+
+
+@pytest.mark.parametrize("value", ["0", "nan"])
+def test_cli_max_minutes_must_be_a_positive_number(tmp_path, capsys, value):
+    """--max-minutes 0 or nan is an argument error before any work, not a run that stops at once."""
+    with pytest.raises(SystemExit) as exc:
+        main(["train", *_CLI_TINY, "--workdir", str(tmp_path / "run"), "--no-progress", "--steps", "1",
+              "--max-minutes", value])
+    assert exc.value.code == 2
+    assert f"--max-minutes: must be a number greater than 0; got '{value}'" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_blank_workdir_is_an_argument_error(tmp_path, monkeypatch, capsys):
+    """A --workdir of spaces is refused by the argument parser, as an empty one."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--workdir", "  ", "--steps", "1"])
+    assert exc.value.code == 2
+    assert "argument --workdir: is empty" in capsys.readouterr().err
+
+
+def test_cli_ctrl_c_before_the_first_checkpoint_says_there_is_nothing_to_resume(
+        tmp_path, monkeypatch, capsys):
+    """Interrupted before any state.pt: exit 130 and no advice to --resume (which would fail)."""
+    from sklearn_swat.pretrain import _train
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_train, "train", interrupted)
+    assert main(["train", *_CLI_TINY, "--workdir", str(tmp_path / "run"), "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert "nothing to resume" in err and "--resume" not in err
+
+
+def test_cli_ctrl_c_during_evaluate_exits_130(monkeypatch, capsys):
+    from sklearn_swat.pretrain import _report
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_report, "evaluate_checkpoint", interrupted)
+    assert main(["evaluate", "--checkpoint", "cornn", "--n-networks", "5"]) == 130
+    assert capsys.readouterr().err == "Interrupted.\n"
