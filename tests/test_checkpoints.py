@@ -5,11 +5,12 @@ import pickle
 import re
 import shutil
 
+import numpy as np
 import pytest
 import torch
 
 from sklearn_swat import CheckpointError, list_checkpoints, load_autoencoder
-from sklearn_swat._autoencoder import MultiScaleAutoencoder
+from sklearn_swat._autoencoder import AutoencoderConfig, MultiScaleAutoencoder
 from sklearn_swat._checkpoints import WEIGHTS_DIR, save_checkpoint, sha256_file, untrained_autoencoder
 
 
@@ -418,3 +419,32 @@ def test_loaded_and_untrained_autoencoders_are_in_eval_mode(copy_of):
     assert not any(m.training for m in model.modules())
     assert not any(p.requires_grad for p in model.parameters())
     assert not any(m.training for m in untrained_autoencoder(model.config).modules())
+
+
+def test_seed_zero_draws_the_same_untrained_autoencoder_whatever_torchs_generator_holds():
+    """Seed 0 (untrained_autoencoder's default) is a seed like any other: the same weights
+    whatever torch's global generator holds, and that generator left as it was."""
+    from sklearn_swat._checkpoints import untrained_autoencoder
+
+    config = AutoencoderConfig(width=4, max_inputs=2, d_model=16, n_heads=2, encoder_layers=1,
+                               decoder_layers=1, dim_feedforward=32)
+    models = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        before = torch.get_rng_state()
+        models.append(untrained_autoencoder(config, seed=0))
+        assert torch.equal(torch.get_rng_state(), before)
+    assert all(torch.equal(p, q) for p, q in zip(models[0].parameters(), models[1].parameters()))
+
+
+def test_config_takes_an_int_as_a_float_but_not_as_a_bool():
+    """A checkpoint's JSON may write weight_scale=5 for 5.0: it is the float 5.0. An int is not
+    a bool, nor a bool an int (variable_inputs=1 is refused by name)."""
+    config = AutoencoderConfig(weight_scale=5, d_model=np.int64(16), n_heads=2)
+    assert type(config.weight_scale) is float and config.weight_scale == 5.0
+    assert type(config.d_model) is int
+    assert AutoencoderConfig(variable_inputs=np.bool_(True)).variable_inputs is True
+    with pytest.raises(TypeError, match=r"variable_inputs must be a bool; got 1 \(int\)"):
+        AutoencoderConfig(variable_inputs=1)
+    with pytest.raises(TypeError, match=r"width must be an int; got True \(bool\)"):
+        AutoencoderConfig(width=True)

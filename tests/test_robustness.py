@@ -4,8 +4,10 @@ torch traceback, and no input array mutated."""
 import warnings
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
+import torch
 from sklearn.exceptions import NotFittedError
 
 from sklearn_swat import DARTSADMMRegressor, SWATRegressor
@@ -570,3 +572,155 @@ def test_autoencoder_first_loaded_under_inference_mode_still_searches(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.split() == ["3", "True"]  # every step of the descent ran
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_a_numpy_integer_seed_is_the_same_seed_as_the_int(name):
+    """random_state=np.int64(3) (a grid over np.arange, a seed read from an array) gives the model
+    of random_state=3, not another one."""
+    ref = ESTIMATORS[name]().set_params(random_state=3).fit(X, y).predict(X)
+    got = ESTIMATORS[name]().set_params(random_state=np.int64(3)).fit(X, y).predict(X)
+    np.testing.assert_array_equal(got, ref)
+
+
+def test_random_state_none_draws_its_seed_from_numpys_global_generator():
+    """random_state=None seeds the fit from numpy's global generator, as scikit-learn's estimators
+    do (docs/guarantees.md): np.random.seed reproduces it, another global seed gives another
+    model, and the draw moves the global generator on."""
+    # The legacy global generator is the subject here (NPY002 asks for a Generator instead).
+    saved = np.random.get_state()  # noqa: NPY002
+    try:
+        fits = []
+        for global_seed in (0, 0, 1):
+            np.random.seed(global_seed)  # noqa: NPY002
+            before = np.random.get_state()[1].copy()  # noqa: NPY002
+            fits.append(ESTIMATORS["darts"]().set_params(random_state=None).fit(X, y).predict(X))
+            assert not np.array_equal(np.random.get_state()[1], before)  # noqa: NPY002 (a draw moved it)
+    finally:
+        np.random.set_state(saved)  # noqa: NPY002
+    np.testing.assert_array_equal(fits[0], fits[1])
+    assert not np.array_equal(fits[0], fits[2])
+
+
+def test_text_in_both_X_and_y_is_blamed_on_X():
+    """Where neither X nor y converts to numbers, the error names X (the first thing to encode),
+    not the target."""
+    words = np.array([["a", "b"]] * 60, dtype=object)
+    labels = np.array(["a", "b"] * 30, dtype=object)
+    for name in ESTIMATORS:
+        with pytest.raises(ValueError, match=r"X must hold numbers.*OneHotEncoder") as info:
+            ESTIMATORS[name]().fit(words, labels)
+        assert "y must hold numbers" not in str(info.value)
+
+
+def test_boolean_columns_are_not_named_as_non_numeric():
+    """A DataFrame's bool column is a number column: the error lists only the text columns."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"x0": X[:, 0], "flag": X[:, 1] > 0, "colour": ["red", "blue"] * 30})
+    with pytest.raises(ValueError, match=r"its non-numeric columns \['colour'\] could not be converted"):
+        ESTIMATORS["swat"]().fit(frame, y)
+
+
+def test_an_array_of_bytes_gets_the_advice_too():
+    """Bytes (dtype 'S') are text as str is: the same advice to encode them, at fit and predict."""
+    data = np.array([[b"a", b"b"]] * 60)
+    with pytest.raises(ValueError, match=r"X must hold numbers, but X could not.*OneHotEncoder"):
+        ESTIMATORS["swat"]().fit(data, y)
+    est = ESTIMATORS["darts"]().fit(X, y)
+    with pytest.raises(ValueError, match=r"X must hold numbers, but X could not.*OneHotEncoder"):
+        est.predict(data)
+
+
+def test_negative_n_jobs_counts_back_from_every_core():
+    """n_jobs=-1 is every core the process may use, -2 all but one, never fewer than one."""
+    from sklearn_swat._base import effective_n_threads
+
+    cores = joblib.cpu_count(only_physical_cores=False)
+    assert effective_n_threads(-1) == cores
+    assert effective_n_threads(-2) == max(1, cores - 1)
+    assert effective_n_threads(-cores - 5) == 1
+
+
+def test_nested_blocks_and_failed_fits_restore_the_thread_count():
+    """torch's thread count is back as it was after nested blocks (a fit inside a fit's
+    callback) and after a block that raised (a fit that failed or was interrupted), and later
+    blocks restore it again."""
+    from sklearn_swat._base import torch_threads
+
+    before = torch.get_num_threads()
+    with torch_threads(before + 1):
+        with torch_threads(before + 2):
+            assert torch.get_num_threads() == before + 2
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError, match="boom"):
+        with torch_threads(before + 1):
+            raise RuntimeError("boom")
+    assert torch.get_num_threads() == before
+    with torch_threads(before + 1):
+        pass
+    assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_device_none_is_auto(name):
+    """device=None, which the parameter check accepts, means "auto": cuda where there is one,
+    else the CPU; never an error."""
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    est = ESTIMATORS[name]().set_params(device=None).fit(X, y)
+    assert est.device_.type == expected
+    assert est.device is None  # kept as passed
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_float32_inputs_fit_as_their_float64_copy(name):
+    """X is scaled in float64 whatever its dtype (docs/guarantees.md): float32 X gives the model
+    of its float64 copy, bit for bit on one machine."""
+    X32 = (X * [3.0, 0.7] + [5.0, -1.0]).astype(np.float32)  # off-centre: rounding shows
+    low = ESTIMATORS[name]().fit(X32, y)
+    ref = ESTIMATORS[name]().fit(X32.astype(np.float64), y)
+    np.testing.assert_array_equal(low.x_scale_, ref.x_scale_)
+    np.testing.assert_array_equal(low.x_offset_, ref.x_offset_)
+    np.testing.assert_array_equal(low.predict(X32), ref.predict(X32))
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_each_feature_and_the_target_are_scaled_to_minus_one_one(name):
+    """``X * x_scale_ + x_offset_`` spans [-1, 1] in each column, whatever its own range and
+    centre; a constant column (also one constant but for rounding, 1e6 + 1e-7 x) gets scale 1
+    and maps to 0; ``(y - y_offset_) / y_scale_`` spans [-1, 1] too."""
+    Xc = np.c_[3.0 * X[:, 0] + 5.0, np.full(60, 3.0), 1e6 + 1e-7 * X[:, 1], 0.01 * X[:, 1] - 2.0]
+    yc = 4.0 * y + 10.0
+    est = ESTIMATORS[name]().fit(Xc, yc)
+    scaled = Xc * est.x_scale_ + est.x_offset_
+    varying = [0, 3]
+    np.testing.assert_allclose(scaled[:, varying].min(axis=0), -1.0, atol=1e-12)
+    np.testing.assert_allclose(scaled[:, varying].max(axis=0), 1.0, atol=1e-12)
+    np.testing.assert_array_equal(est.x_scale_[[1, 2]], [1.0, 1.0])
+    assert np.all(scaled[:, 1] == 0.0) and np.all(np.abs(scaled[:, 2]) < 1e-6)
+    ys = (yc - est.y_offset_) / est.y_scale_
+    np.testing.assert_allclose([ys.min(), ys.max()], [-1.0, 1.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_tags_say_nan_and_several_targets_are_refused(name):
+    """scikit-learn's tools read the tags: NaN is refused (a Pipeline needs an imputer before the
+    estimator), dense input only, one target."""
+    tags = ESTIMATORS[name]().__sklearn_tags__()
+    assert tags.input_tags.allow_nan is False
+    assert tags.input_tags.sparse is False
+    assert tags.target_tags.multi_output is False and tags.target_tags.single_output is True
+
+
+@pytest.mark.parametrize("name, param", [("swat", "learning_rate"), ("darts", "lr")])
+def test_a_learning_rate_of_1e37_passes_the_parameter_check(name, param):
+    """The parameter check refuses a learning rate only above about 3.4e37 (docs/guarantees.md):
+    1e37 reaches the fit, which fits or says in words that it diverged."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    est = ESTIMATORS[name]().set_params(**{param: 1e37})
+    try:
+        est.fit(X, y)
+    except InvalidParameterError:
+        raise
+    except ValueError as exc:
+        assert "not finite" in str(exc) or "diverged" in str(exc), exc

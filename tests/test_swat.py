@@ -1297,3 +1297,12 @@ def test_too_many_features_for_the_untrained_ablation_suggests_untrained_auto():
     reg = SWATRegressor(**dict(FAST, max_iter=3, polish_iter=3, n_restarts=1, depths=(1,)),
                         autoencoder="untrained:auto").fit(X3, y2)
     assert reg.autoencoder_ == "untrained:general"
+
+
+def test_a_constant_fit_lists_no_switched_on_neuron():
+    """The constant network is one switched-off neuron: activations_ lists the switched-on
+    neurons only, so none, as n_active_neurons_ and the summary say."""
+    reg = SWATRegressor(**FAST).fit(X2, np.full(300, 7.0))
+    assert reg.n_active_neurons_ == [0]
+    assert reg.activations_ == [[]]
+    assert "hidden 1: 0/1 neurons on" in reg.summary()
