@@ -1,6 +1,7 @@
 """SWATRegressor: fitting, fitted views, compatibility with scikit-learn tools, bad input."""
 
 import copy
+import pathlib
 import pickle
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_swat import CheckpointError, SparseMLP, SWATRegressor
 
 FAST = dict(max_iter=30, polish_iter=30, n_restarts=2, random_state=0)
+TINY = dict(max_iter=3, polish_iter=3, n_restarts=1, depths=(1,), random_state=0)
 
 rng = np.random.RandomState(0)
 X2 = rng.uniform(-2, 2, size=(300, 2))
@@ -805,25 +807,8 @@ def test_target_error_gives_up_accuracy_it_does_not_need_for_size():
 def test_a_cap_cuts_the_chosen_network_and_chooses_again_by_the_same_rule(monkeypatch, tolerance, cut, kept,
                                                                           chosen):
     import sklearn_swat._swat as swat_module
-    from sklearn_swat._latent_search import Candidate
-    from sklearn_swat._polish import polish
 
-    rng = np.random.RandomState(0)
-    X = rng.uniform(-1, 1, (400, 2))
-    y = (np.tanh(2 * X[:, 0]) + 0.5 * np.tanh(2 * X[:, 1]) + 0.2 * np.tanh(X[:, 0] - 2 * X[:, 1])
-         + rng.normal(0, 0.03, 400))
-
-    def fitted(coefs, X, y):
-        k = coefs.shape[1]
-        net = SparseMLP([coefs, np.ones((k, 1))], [np.zeros(k), np.zeros(1)], [["tanh"] * k])
-        return polish(net, X, y, max_iter=300)[0]
-
-    def search(model, X, y, w, settings, seed, device, progress=None):
-        # Two restarts of depth 1 fitted to the scaled rows: 11 non-zeros (held-out MSE about
-        # 0.0005) and 7 (about 0.001).
-        return [Candidate(1, 0, fitted(np.array([[2.0, 0.0, 1.0], [0.0, 2.0, -2.0]]), X, y), 0.0),
-                Candidate(1, 1, fitted(np.array([[2.0, 0.0], [0.0, 2.0]]), X, y), 0.0)], [0.0]
-
+    search, X, y = _two_restarts([])
     monkeypatch.setattr(swat_module, "latent_search", search)
     reg = SWATRegressor(depths=(1,), n_restarts=1, max_iter=8, polish_iter=0, prune=False,
                         selection_tolerance=tolerance, max_nonzero=6, random_state=0).fit(X, y)
@@ -1309,3 +1294,271 @@ def test_a_constant_fit_lists_no_switched_on_neuron():
     assert reg.n_active_neurons_ == [0]
     assert reg.activations_ == [[]]
     assert "hidden 1: 0/1 neurons on" in reg.summary()
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"depths": ()}, "depths must be a sequence"),
+        ({"depths": (1, 1)}, "depths must be a sequence of distinct"),
+        ({"depths": frozenset({1, 2})}, "depths must be a sequence"),
+        ({"temperature": (1.0, 0.0)}, "temperature must be a"),
+        ({"temperature": (1.0, -0.01)}, "temperature must be a"),
+        ({"temperature": (True, 0.01)}, "temperature must be a"),
+        ({"max_nonzero": 0}, "max_nonzero"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"refine_top": 0}, "refine_top"),
+        ({"prune_candidates": 0}, "prune_candidates"),
+        ({"n_restarts": 0}, "n_restarts"),
+    ],
+)
+def test_more_bad_parameters_are_clear_errors(params, match):
+    """Each value the docstring rules out is refused by name before any work (no depth searched
+    twice, no temperature of 0, no empty validation or training split, no zero counts)."""
+    with pytest.raises(ValueError, match=match):
+        SWATRegressor(**{**TINY, **params}).fit(X2, y2)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"anneal_fraction": 0.0},  # every step at the end temperature
+        {"threshold_learning_rate": 0.0},  # the weight threshold stays where it starts
+        {"validation_fraction": 0.0},  # no held-out rows
+        {"alpha": 0.0, "gate_weight": 0.0, "compactness": 0.0},  # no penalties
+        {"temperature": [1.0, 0.01]},  # a list is a pair too
+        {"n_jobs": -1},  # all cores
+        {"device": None},  # cuda when available
+        {"max_nonzero": 1},  # the constant network
+        {"refine_top": None, "refine_iter": 2},  # every restart refined
+    ],
+)
+def test_documented_boundary_values_are_accepted(params):
+    """The values the docstring allows at the edge of each range fit (the parameter check is
+    not stricter than the documentation)."""
+    reg = SWATRegressor(**{**TINY, **params}).fit(X2, y2)
+    assert np.all(np.isfinite(reg.predict(X2[:5])))
+    if "device" in params:
+        assert reg.device_.type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_an_autoencoder_given_as_a_path_object(tmp_path):
+    """``autoencoder`` takes a path-like (pathlib.Path), not only a string: the same model."""
+    import shutil
+
+    from sklearn_swat._checkpoints import WEIGHTS_DIR
+
+    for f in ("cornn.safetensors", "cornn.json"):
+        shutil.copy(WEIGHTS_DIR / f, tmp_path / f)
+    path = pathlib.Path(tmp_path / "cornn.safetensors")
+    reg = SWATRegressor(**TINY, autoencoder=path).fit(X2, y2)
+    assert reg.get_params()["autoencoder"] is path
+    np.testing.assert_array_equal(reg.predict(X2), SWATRegressor(**TINY).fit(X2, y2).predict(X2))
+
+
+def test_every_search_parameter_reaches_the_search(monkeypatch):
+    """Each of the estimator's search parameters set away from its default (two of them,
+    refine_learning_rate and compactness, share their default with another parameter) is the
+    setting the latent search runs with."""
+    import sklearn_swat._swat as swat_module
+    from sklearn_swat._latent_search import SearchSettings
+
+    seen, real = [], swat_module.latent_search
+
+    def spy(model, X, y, w, settings, *args, **kwargs):
+        seen.append(settings)
+        return real(model, X, y, w, settings, *args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "latent_search", spy)
+    params = dict(depths=[2, 1], n_restarts=3, init="zoo", activations="smooth", max_iter=10,
+                  learning_rate=0.05, threshold_learning_rate=0.03, batch_size=64, alpha=2e-3,
+                  gate_weight=0.3, compactness=5e-3, temperature=(2.0, 0.05), anneal_fraction=0.5,
+                  refine_iter=2, refine_learning_rate=0.04, refine_top=2, polish_iter=8,
+                  polish_solver="lm")
+    SWATRegressor(**params, random_state=0).fit(X2, y2)
+    expected = SearchSettings(depths=(2, 1), n_restarts=3, init="zoo", activations="smooth", max_iter=10,
+                              lr=0.05, threshold_lr=0.03, batch_size=64, alpha=2e-3, gate_weight=0.3,
+                              compactness_weight=5e-3, temperature_start=2.0, temperature_end=0.05,
+                              anneal_iter=5, refine_iter=2, refine_lr=0.04, refine_top=2, polish_iter=2,
+                              polish_solver="lm")
+    assert seen == [expected]
+
+
+@pytest.mark.parametrize("max_iter, anneal_iter", [(10, 4), (30, 11), (120, 45)])
+def test_the_annealing_lasts_anneal_fraction_of_max_iter_rounded(max_iter, anneal_iter):
+    """anneal_fraction of max_iter steps, to the nearest step (0.375 of 10 is 4, not 3)."""
+    assert SWATRegressor(max_iter=max_iter, anneal_fraction=0.375)._settings().anneal_iter == anneal_iter
+
+
+def test_an_unknown_checkpoint_name_is_not_said_to_be_an_untrained_one():
+    """The untrained ablation's advice is for "untrained:NAME" only; a plain unknown name gets the
+    list of bundled checkpoints."""
+    from sklearn_swat import CheckpointError
+
+    with pytest.raises(CheckpointError, match="Unknown autoencoder checkpoint 'nope'") as info:
+        SWATRegressor(**TINY, autoencoder="nope").fit(X2, y2)
+    assert "untrained" not in str(info.value)
+
+
+def test_a_narrow_autoencoder_names_auto_up_to_the_widest_bundled_one():
+    """At exactly 8 features (the widest bundled autoencoder's limit) 'auto' still takes X: the
+    error of a too narrow named one says to use it."""
+    X8 = np.random.RandomState(0).uniform(size=(50, 8))
+    with pytest.raises(ValueError, match=r"handles at most 2 features but X has 8\. Use autoencoder='auto'"):
+        SWATRegressor(**TINY, autoencoder="cornn").fit(X8, X8[:, 0])
+
+
+def test_the_search_seed_comes_from_random_state(monkeypatch):
+    """Without a split (selection="train") the random_state still seeds the starting codes:
+    two seeds, two searches; one seed, one search."""
+    import sklearn_swat._swat as swat_module
+
+    seeds, real = [], swat_module.latent_search
+
+    def spy(*args, seed, **kwargs):
+        seeds.append(seed)
+        return real(*args, seed=seed, **kwargs)
+
+    monkeypatch.setattr(swat_module, "latent_search", spy)
+    small = dict(TINY, max_iter=5, init="random", selection="train")
+    fits = [SWATRegressor(**dict(small, random_state=s)).fit(X2, y2) for s in (0, 0, 1)]
+    assert seeds[0] == seeds[1] != seeds[2]
+    assert fits[0].loss_curve_ == fits[1].loss_curve_
+    assert fits[0].loss_curve_ != fits[2].loss_curve_
+
+
+@pytest.mark.parametrize("n_samples, held_out", [(19, 0), (20, 2), (29, 2)])
+def test_rows_are_held_out_from_twenty_samples(monkeypatch, n_samples, held_out):
+    """validation_fraction of the rows, rounded down (0.1 of 29 is 2), are held out, from 20
+    samples on; below, none: every validation_loss is NaN and the search sees every row."""
+    import sklearn_swat._swat as swat_module
+
+    sizes, real = [], swat_module.latent_search
+
+    def spy(model, X, *args, **kwargs):
+        sizes.append(len(X))
+        return real(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "latent_search", spy)
+    reg = SWATRegressor(**TINY).fit(X2[:n_samples], y2[:n_samples])
+    assert sizes == [n_samples - held_out]
+    assert np.isnan(reg.candidates_["validation_loss"]).all() == (held_out == 0)
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.05])
+def test_validation_fraction_sets_the_rows_held_out(monkeypatch, fraction):
+    """The held-out share is the parameter's: 0.3 of 300 rows is 90, 0.05 is 15."""
+    import sklearn_swat._swat as swat_module
+
+    sizes, real = [], swat_module.latent_search
+
+    def spy(model, X, *args, **kwargs):
+        sizes.append(len(X))
+        return real(model, X, *args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "latent_search", spy)
+    SWATRegressor(**TINY, validation_fraction=fraction).fit(X2, y2)
+    assert sizes == [300 - int(np.floor(fraction * 300))]
+
+
+@pytest.mark.parametrize("params", [{"selection": "train"}, {"validation_fraction": 0.0},
+                                    {"validation_fraction": 0.04}])  # 0.04 of 20 rows: none
+def test_no_split_fits_on_every_row_and_chooses_by_training_mse(params):
+    """selection="train", or a share that rounds down to no row, holds nothing out: no
+    validation_loss, and the same model as the others without a split, bit for bit."""
+    X, y = X2[:20], y2[:20]
+    reg = SWATRegressor(**TINY, **params).fit(X, y)
+    assert np.isnan(reg.candidates_["validation_loss"]).all()
+    ref = SWATRegressor(**TINY, selection="train").fit(X, y)
+    np.testing.assert_array_equal(reg.predict(X), ref.predict(X))
+
+
+def test_the_budget_is_relative_with_a_floor_for_exact_fits():
+    """The selection accepts (1 + selection_tolerance) times the best MSE plus 1e-12, so that
+    an exact fit (MSE 0) leaves room for rounding; target_error times the constant network's
+    MSE where that is more."""
+    reg = SWATRegressor(selection_tolerance=0.2)
+    assert reg._budget(0.0, 1.0) == pytest.approx(1e-12, rel=1e-9)
+    assert reg._budget(0.5, 1.0) == pytest.approx(0.6, rel=1e-9)
+    assert SWATRegressor(selection_tolerance=0.0)._budget(0.0, 1.0) > 0
+    assert SWATRegressor(target_error=0.1)._budget(0.01, 2.0) == pytest.approx(0.2, rel=1e-9)
+    assert SWATRegressor(target_error=0.1)._budget(0.5, 2.0) == pytest.approx(0.6, rel=1e-9)
+
+
+def test_a_constant_fit_reports_its_weighted_training_mse():
+    """Under a cap below 4 the constant network is the weighted mean, and its train_loss the
+    weighted MSE of the scaled target (as a searched fit reports it)."""
+    w = np.where(X2[:, 0] > 0, 10.0, 1.0)
+    reg = SWATRegressor(max_nonzero=1, random_state=0).fit(X2, y2, sample_weight=w)
+    ys = (y2 - reg.y_offset_) / reg.y_scale_
+    expected = np.average((ys - np.average(ys, weights=w)) ** 2, weights=w)
+    assert reg.candidates_["train_loss"][0] == pytest.approx(expected, rel=1e-9)
+    assert expected != pytest.approx(np.mean((ys - np.average(ys, weights=w)) ** 2), rel=1e-3)
+
+
+def _two_restarts(nets):
+    """A stand-in latent search: two restarts of depth 1 fitted to the scaled rows it gets, 11
+    non-zeros (held-out MSE about 0.0005 with seed 0's split) and 7 (about 0.001), both within a
+    tolerance of 3 of the best; the constant network (about 0.36) is not. ``nets`` gets them."""
+    from sklearn_swat._latent_search import Candidate
+    from sklearn_swat._polish import polish
+
+    def fitted(coefs, X, y):
+        k = coefs.shape[1]
+        net = SparseMLP([coefs, np.ones((k, 1))], [np.zeros(k), np.zeros(1)], [["tanh"] * k])
+        return polish(net, X, y, max_iter=300)[0]
+
+    def search(model, X, y, w, settings, seed, device, progress=None):
+        nets[:] = [fitted(np.array([[2.0, 0.0, 1.0], [0.0, 2.0, -2.0]]), X, y),
+                   fitted(np.array([[2.0, 0.0], [0.0, 2.0]]), X, y)]
+        return [Candidate(1, 0, nets[0], 0.0), Candidate(1, 1, nets[1], 0.0)], [0.0]
+
+    r = np.random.RandomState(0)
+    X = r.uniform(-1, 1, (400, 2))
+    y = (np.tanh(2 * X[:, 0]) + 0.5 * np.tanh(2 * X[:, 1]) + 0.2 * np.tanh(X[:, 0] - 2 * X[:, 1])
+         + r.normal(0, 0.03, 400))
+    return search, X, y
+
+
+def test_one_prune_candidate_polishes_the_smallest_accepted_network(monkeypatch):
+    """With prune_candidates=1 the one network polished is the smallest the selection accepts
+    as the search left it, not the most accurate."""
+    import sklearn_swat._swat as swat_module
+
+    nets, polished, real = [], [], swat_module.polish
+    search, X, y = _two_restarts(nets)
+
+    def spy(network, *args, **kwargs):
+        polished.append(network)
+        return real(network, *args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "latent_search", search)
+    monkeypatch.setattr(swat_module, "polish", spy)
+    reg = SWATRegressor(depths=(1,), n_restarts=1, max_iter=8, polish_iter=20, prune=False,
+                        prune_candidates=1, selection_tolerance=3.0, random_state=0).fit(X, y)
+    assert [i for n in polished for i, m in enumerate(nets) if n is m] == [1]
+    assert reg.n_nonzero_ == 7 and np.flatnonzero(reg.candidates_["selected"]).tolist() == [1]
+
+
+def test_when_every_polish_overfits_the_smallest_accepted_network_is_kept(monkeypatch):
+    """If no polished candidate stays within the budget, the fit keeps the smallest candidate the
+    selection accepted, as the search left it (not the most accurate one)."""
+    import sklearn_swat._swat as swat_module
+
+    nets = []
+    search, X, y = _two_restarts(nets)
+
+    def bad_polish(net, X, y, w, max_iter, solver="lbfgs"):
+        # Off by a constant, both beyond the budget; the larger network less so, so that it
+        # stays the more accurate one.
+        worse = copy.deepcopy(net)
+        worse.intercepts[-1] += 0.3 if net.n_nonzero > 7 else 0.5
+        return worse, None
+
+    monkeypatch.setattr(swat_module, "latent_search", search)
+    monkeypatch.setattr(swat_module, "polish", bad_polish)
+    reg = SWATRegressor(depths=(1,), n_restarts=1, max_iter=8, polish_iter=20, prune=False,
+                        selection_tolerance=3.0, random_state=0).fit(X, y)
+    assert reg.network_ is nets[1]
+    assert reg.candidates_["selected"].tolist() == [False, True, False]
