@@ -469,3 +469,59 @@ def test_layers_may_come_as_generators():
     layers = [np.array([[1.0], [-1.0]]), np.array([[2.0]])]
     net = SparseMLP((c for c in layers), (b for b in [np.zeros(1), np.array([0.5])]), [["leaky_relu"]])
     assert net.depth == 1 and net.n_inputs == 2
+
+
+def _refine_case(rng):
+    """Three float64 networks whose last hidden layer's first neuron (on) has output weight 0,
+    and 40 rows whose last 10 have weight 0 and a target that is noise."""
+    nets = batch_from_networks([random_network(rng, sizes=(7, 5)) for _ in range(3)], width=8,
+                               dtype=torch.float64)
+    nets.out_w[:, 0] = 0.0
+    X = torch.nn.functional.pad(torch.as_tensor(rng.uniform(-1, 1, (40, 2))), (0, 6))
+    y = torch.tanh(X[:, 0] - X[:, 1])
+    y[30:] = torch.as_tensor(rng.randn(10) * 5)
+    w = torch.cat([torch.as_tensor(rng.uniform(0.5, 1.5, 30)), torch.zeros(10, dtype=torch.float64)])
+    return nets, X, y, w
+
+
+def test_refine_trains_weights_and_biases_on_the_weighted_rows_and_keeps_the_zeros(rng):
+    """refine's Adam steps move the non-zero weights and the biases at the rate asked, on the
+    weighted MSE (rows of weight 0 play no part); zeros, activations and gates stay, and no
+    network comes back fitting worse."""
+    from sklearn_swat._latent_search import _weighted_mse, refine
+
+    nets, X, y, w = _refine_case(rng)
+
+    def run(X, y, w, lr=0.05):
+        gen = torch.Generator().manual_seed(0)
+        return refine([nets], X, y, w, n_iter=10, lr=lr, batch_size=64, gen=gen)[0]
+
+    out = run(X, y, w)
+    before, after = _weighted_mse(nets.forward(X), y, w), _weighted_mse(out.forward(X), y, w)
+    assert (after <= before).all() and (after < before).any()
+    moved = after < before
+    assert not torch.equal(out.biases[moved], nets.biases[moved])
+    assert ((nets.weights == 0) <= (out.weights == 0)).all() and (out.out_w[:, 0] == 0).all()
+    assert torch.equal(out.act, nets.act) and torch.equal(out.gates, nets.gates)
+    alone = run(X[:30], y[:30], w[:30])
+    for a, b in zip((out.weights, out.biases, out.out_w, out.out_b),
+                    (alone.weights, alone.biases, alone.out_w, alone.out_b)):
+        torch.testing.assert_close(a, b)
+    slower = run(X, y, w, lr=0.01)
+    assert not torch.equal(slower.weights[moved], out.weights[moved])
+
+
+def test_refine_returns_a_network_it_made_worse_unchanged(rng):
+    """A refinement that raises a network's full-data loss (here a learning rate far too large)
+    is dropped: that network comes back exactly as given."""
+    from sklearn_swat._latent_search import _weighted_mse, refine
+
+    nets, X, y, w = _refine_case(rng)
+    out = refine([nets], X, y, w, n_iter=10, lr=20.0, batch_size=64, gen=torch.Generator().manual_seed(0))[0]
+    before, after = _weighted_mse(nets.forward(X), y, w), _weighted_mse(out.forward(X), y, w)
+    assert (after <= before).all()
+    kept = after == before
+    assert kept.any()
+    for new, old in zip((out.weights, out.biases, out.out_w, out.out_b),
+                        (nets.weights, nets.biases, nets.out_w, nets.out_b)):
+        assert torch.equal(new[kept], old[kept])

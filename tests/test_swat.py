@@ -1562,3 +1562,263 @@ def test_when_every_polish_overfits_the_smallest_accepted_network_is_kept(monkey
                         selection_tolerance=3.0, random_state=0).fit(X, y)
     assert reg.network_ is nets[1]
     assert reg.candidates_["selected"].tolist() == [False, True, False]
+
+
+def test_mini_batch_rows_are_all_rows_up_to_batch_size_then_seeded_draws_of_every_row():
+    """A step descends on every row when there are at most batch_size of them; above, on a draw
+    (with replacement) from all rows, the last one too, that the search's own generator fixes."""
+    from sklearn_swat._latent_search import _rows
+
+    assert _rows(8, 8, torch.Generator().manual_seed(0)) is None
+    assert _rows(5, 8, torch.Generator().manual_seed(0)) is None
+    draws = [_rows(9, 8, torch.Generator().manual_seed(seed)) for seed in range(30)]
+    assert all(d.shape == (8,) for d in draws)
+    assert set(torch.cat(draws).tolist()) == set(range(9))
+    torch.manual_seed(1)  # torch's global generator plays no part
+    assert torch.equal(_rows(9, 8, torch.Generator().manual_seed(0)), draws[0])
+
+
+def test_best_fitting_maps_each_output_by_its_weighted_least_squares_line():
+    """The zoo's ranking: each network's output is mapped by the weighted least-squares line
+    onto the target, its scale clipped so that the output weights stay within the zoo's range
+    (a network of constant output is only shifted, to the weighted mean); the networks
+    returned carry that map, best first."""
+    from sklearn_swat._latent_search import _affine_fit, best_fitting
+    from sklearn_swat._zoo import WEIGHT_RANGE, sample_networks
+
+    nets = sample_networks(6, 1, 0.2, 7, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    nets.out_w[5], nets.out_b[5] = 0.0, 0.0  # network 5 gives 0 everywhere
+    rng = np.random.RandomState(0)
+    X = torch.as_tensor(rng.uniform(-1, 1, (40, 2)))
+    w = torch.as_tensor(rng.uniform(0.5, 2, 40) * (rng.rand(40) > 0.2))
+    f = nets.forward(torch.nn.functional.pad(X, (0, 5))).numpy()
+    # Network 0's best scale (20) is beyond the range, the others' within it or not.
+    y = torch.as_tensor(20 * f[0] + 0.3 * rng.randn(40) + 1.0)
+    mse, a, c = _affine_fit(nets, X, y, w)
+    wn, yn = w.numpy() / w.numpy().sum(), y.numpy()
+    for j in range(6):
+        fm, ym = wn @ f[j], wn @ yn
+        var = wn @ (f[j] - fm) ** 2
+        best = wn @ ((f[j] - fm) * (yn - ym)) / var if var > 0 else 0.0
+        bound = WEIGHT_RANGE / max(np.abs(nets.out_w[j].numpy()).max(), 1e-6)
+        expected = np.clip(best, -bound, bound)
+        assert a[j].item() == pytest.approx(expected, rel=1e-9, abs=1e-12)
+        assert c[j].item() == pytest.approx(ym - expected * fm, rel=1e-9, abs=1e-12)
+        assert mse[j].item() == pytest.approx(wn @ (expected * f[j] + c[j].item() - yn) ** 2, rel=1e-9)
+    assert abs(a[0].item()) < 20 and c[5].item() == pytest.approx(wn @ yn, rel=1e-12)
+    top = best_fitting(nets, 3, X, y, w)
+    fitted = ((top.forward(torch.nn.functional.pad(X, (0, 5))) - y) ** 2 * w).sum(1) / w.sum()
+    torch.testing.assert_close(fitted, mse.sort().values[:3])
+    assert top.out_w.abs().max() <= WEIGHT_RANGE * (1 + 1e-12)
+
+
+def test_only_makes_left_out_activations_tanh_and_leaves_the_networks_given_alone():
+    """A restricted start's neurons of a left-out activation take tanh where it is allowed, else
+    the one activation allowed; the weights, gates and the networks passed in are unchanged."""
+    from sklearn_swat._latent_search import _ANY, _SMOOTH, _only
+    from sklearn_swat._network import ACTIVATIONS
+    from sklearn_swat._zoo import sample_networks
+
+    nets = sample_networks(8, 2, 0.0, 7, 2, generator=torch.Generator().manual_seed(0))
+    before = nets.act.clone()
+    assert _only(nets, _ANY) is nets
+    smooth = _only(nets, _SMOOTH)
+    assert torch.equal(nets.act, before)
+    kind = before.argmax(-1)
+    leaky, tanh = ACTIVATIONS.index("leaky_relu"), ACTIVATIONS.index("tanh")
+    assert (kind == leaky).any()
+    expected = torch.where(kind == leaky, tanh, kind)
+    assert torch.equal(smooth.act, torch.nn.functional.one_hot(expected, len(ACTIVATIONS)).to(before.dtype))
+    assert torch.equal(smooth.weights, nets.weights) and torch.equal(smooth.gates, nets.gates)
+    for k, name in enumerate(ACTIVATIONS):
+        assert (_only(nets, tuple(n == name for n in ACTIVATIONS)).act.argmax(-1) == k).all()
+    assert torch.equal(nets.act, before)
+
+
+@pytest.mark.parametrize("restricted", [False, True])
+def test_zoo_starts_are_ranked_by_the_weighted_fit(monkeypatch, restricted):
+    """Rows of sample weight 0 play no part in which zoo networks start the search: the same
+    starts as from the weighted rows alone (with leaky ReLU left out of two starts or not)."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._checkpoints import load_autoencoder
+
+    model = load_autoencoder("cornn")
+    encoded = []
+    monkeypatch.setattr(model, "encode", lambda batch: encoded.append(batch) or torch.zeros(1))
+    X = torch.as_tensor(X2[:200] / 2, dtype=torch.float32)
+    y = torch.tanh(X[:, 0]) * X[:, 1]
+    noisy = torch.cat([y[:100], 3 * torch.randn(100, generator=torch.Generator().manual_seed(1))])
+    w = torch.cat([torch.ones(100), torch.zeros(100)])
+    allowed = [ls._ANY, ls._SMOOTH, ls._SMOOTH] if restricted else None
+    for args in ((X, noisy, w), (X[:100], y[:100], torch.ones(100))):
+        ls._zoo_start(model, 2, 3, *args, 256, torch.Generator().manual_seed(0), "cpu", allowed=allowed)
+    weighted, kept = encoded
+    for field in ("weights", "act", "gates", "out_w", "out_b"):
+        torch.testing.assert_close(getattr(weighted, field), getattr(kept, field), rtol=1e-4, atol=1e-5)
+
+
+def test_restricted_zoo_starts_are_ranked_by_their_own_fit(monkeypatch):
+    """A start that may not use leaky ReLU is the zoo network that fits best once its leaky
+    neurons are made tanh (not the best one as drawn, made tanh afterwards), other than the
+    starts already taken."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._checkpoints import load_autoencoder
+    from sklearn_swat._encoding import NetworkBatch
+
+    model = load_autoencoder("cornn")
+    encoded, drawn, real = [], [], ls.sample_networks
+    monkeypatch.setattr(model, "encode", lambda batch: encoded.append(batch) or torch.zeros(1))
+    monkeypatch.setattr(ls, "sample_networks", lambda *a, **k: drawn.append(real(*a, **k)) or drawn[-1])
+    X = torch.as_tensor(X2[:200] / 2, dtype=torch.float32)
+    y = torch.tanh(X[:, 0]) * X[:, 1]
+    w = torch.ones(200)
+    ls._zoo_start(model, 2, 3, X, y, w, 256, torch.Generator().manual_seed(0), "cpu",
+                  allowed=[ls._ANY, ls._SMOOTH, ls._SMOOTH])
+    zoo = NetworkBatch.cat(drawn)
+    first = int(ls._affine_fit(zoo, X, y, w)[0].argmin())
+    smooth = ls._affine_fit(ls._only(zoo, ls._SMOOTH), X, y, w)[0]
+    expected = [first, *[i for i in smooth.argsort().tolist() if i != first][:2]]
+    (starts,) = encoded
+    assert torch.equal(starts.weights, zoo.weights[expected])
+
+
+def test_smooth_restarts_start_from_smooth_zoo_networks(monkeypatch):
+    """init="zoo" with activations="smooth": every start the search encodes is a zoo network
+    without an active leaky ReLU neuron, not one whose leaky neurons the search may not use."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._checkpoints import load_autoencoder
+    from sklearn_swat._network import ACTIVATIONS
+
+    model = load_autoencoder("cornn")
+    encoded, real = [], model.encode
+    monkeypatch.setattr(model, "encode", lambda batch: encoded.append(batch) or real(batch))
+    s = ls.SearchSettings(depths=(2,), n_restarts=4, max_iter=2, anneal_iter=1, polish_iter=0, init="zoo",
+                          activations="smooth")
+    ls.latent_search(model, X2[:100] / 2, np.tanh(X2[:100, 0]) / 2, np.ones(100), s, seed=0)
+    (starts,) = encoded
+    leaky = ACTIVATIONS.index("leaky_relu")
+    assert starts.batch_size == 4
+    assert not ((starts.act[..., leaky] > 0.5) & (starts.gates > 0.5)).any()
+
+
+def test_the_search_masks_the_padding_columns_as_absent_inputs(monkeypatch):
+    """Only the real inputs' weights count in the penalty and the decode: the input mask the
+    descent hands over marks exactly the n_features first columns."""
+    _, _, calls = _small_search(monkeypatch, "_hard_candidates", max_iter=3, anneal_iter=1)
+    for (_, _, in_mask), _ in calls:
+        assert in_mask.tolist() == [[1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
+
+
+def test_an_annealing_phase_as_long_as_the_search_keeps_the_last_steps_code(monkeypatch):
+    """anneal_fraction=1 leaves no step after the annealing: each candidate keeps the code of
+    the last step (at the end temperature) rather than the search failing."""
+    s, candidates, calls = _small_search(monkeypatch, "_penalised", max_iter=12, anneal_iter=12)
+    last = torch.cat([out.detach() for _, out in calls[-2:]])  # one call per depth and step
+    np.testing.assert_array_equal(np.float32([c.search_loss for c in candidates]), last.numpy())
+
+
+def test_a_start_whose_loss_is_never_finite_leaves_the_others(monkeypatch):
+    """The search fails only where no candidate ever had a finite loss: a start whose loss
+    overflows at every step is returned with an infinite search loss, the others as usual."""
+    from sklearn_swat import _latent_search as ls
+
+    real = ls._penalised
+
+    def first_overflows(mse, *args):
+        out = real(mse, *args)
+        return out + torch.tensor([float("inf")] + [0.0] * (len(out) - 1))
+
+    monkeypatch.setattr(ls, "_penalised", first_overflows)
+    _, candidates, _ = _small_search(monkeypatch, max_iter=10, anneal_iter=3)
+    assert len(candidates) == 4
+    assert all(np.isinf(c.search_loss) == (c.restart == 0) for c in candidates)
+
+
+@pytest.mark.parametrize("refine_top", [1, None])
+def test_refine_top_polishes_each_depths_best_decoded_restarts(monkeypatch, refine_top):
+    """Of each depth's decoded networks, the refine_top that fit the rows best (weighted MSE)
+    are polished, the others kept as decoded; None polishes every restart."""
+    from sklearn_swat import _latent_search as ls
+
+    polished = []
+
+    def marked_polish(network, *args, **kwargs):
+        polished.append(network.compact())  # a new object: the candidate it becomes is recognisable
+        return polished[-1], 0.0, 0.0
+
+    monkeypatch.setattr(ls, "polish", marked_polish)
+    _, candidates, calls = _small_search(monkeypatch, "_hard_candidates", polish_iter=8,
+                                         refine_top=refine_top)
+    Xp = torch.nn.functional.pad(torch.as_tensor(X2[:100] / 2, dtype=torch.float32), (0, 5))
+    y = torch.as_tensor(np.tanh(X2[:100, 0]) * X2[:100, 1] / 2, dtype=torch.float32)
+    expected = set()
+    for depth, (_, nets) in zip((1, 2), calls):
+        mse = ls._weighted_mse(nets.forward(Xp), y, torch.ones(100))
+        assert len(set(mse.tolist())) == 2  # the ranking decides
+        restarts = mse.argsort()[:1] if refine_top == 1 else range(2)
+        expected |= {(depth, int(r)) for r in restarts}
+    got = {(c.depth, c.restart) for c in candidates if any(c.network is p for p in polished)}
+    assert got == expected and len(polished) == len(expected)
+
+
+def test_the_refined_networks_are_the_candidates_returned(monkeypatch):
+    """refine_iter > 0: each depth's best restart is returned as refinement left it, its output
+    layer included."""
+    _, candidates, calls = _small_search(monkeypatch, "refine", refine_iter=15, refine_lr=0.05)
+    ((args, refined),) = calls
+    Xp = args[1]
+    for depth, given, out in zip((1, 2), args[0], refined):
+        assert not torch.equal(out.out_w, given.out_w) and not torch.equal(out.out_b, given.out_b)
+        expected = out.forward(Xp)[0].double().numpy()
+        found = [c for c in candidates if c.depth == depth
+                 and np.allclose(c.network.predict(X2[:100] / 2), expected, rtol=1e-5, atol=1e-5)]
+        assert len(found) == 1
+
+
+def test_loss_curve_is_each_steps_mean_penalised_loss_and_progress_counts_steps(monkeypatch):
+    """loss_curve_ holds, per step, the penalised loss averaged over all candidates; the
+    progress callback hears of each finished step, 1 to max_iter."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._checkpoints import load_autoencoder
+
+    losses, real = [], ls._penalised
+
+    def spy(*args):
+        losses.append(real(*args))
+        return losses[-1]
+
+    monkeypatch.setattr(ls, "_penalised", spy)
+    s = ls.SearchSettings(depths=(1, 2), n_restarts=2, max_iter=6, anneal_iter=2, polish_iter=0,
+                          init="random", activations="all")
+    steps = []
+    X, y = X2[:100] / 2, np.tanh(X2[:100, 0]) / 2  # 100 rows: one full batch, one call per depth a step
+    _, curve = ls.latent_search(load_autoencoder("cornn"), X, y, np.ones(100), s, seed=0,
+                                progress=steps.append)
+    assert steps == [1, 2, 3, 4, 5, 6]
+    means = [float(torch.cat(losses[i:i + 2]).detach().mean()) for i in range(0, 12, 2)]
+    np.testing.assert_allclose(curve, means, rtol=1e-6)
+
+
+def test_soft_candidates_penalties_cover_real_inputs_and_the_output_layer():
+    """DESIGN section 5: sparsity is 0.01 x the soft weight count plus 0.1 x the L1 norm, over
+    the weights from real inputs (not the padding columns) and the output weights, which are
+    soft-masked as the others; compactness is the mean sharp gate; activations are
+    softmax(logits / temperature)."""
+    from sklearn_swat._latent_search import _soft_candidates
+
+    gen = torch.Generator().manual_seed(0)
+    w = torch.rand(1, 2, 7, 7, generator=gen) + 0.5
+    w[:, 0, 2:] = 100.0  # padding inputs' weights: they must not count
+    ow = torch.tensor([[0.2, 1.5, -0.1, -2.0, 0.0, 0.9, 3.0]])
+    raw = {"weights": w, "biases": torch.zeros(1, 2, 7), "act_logits": torch.randn(1, 2, 7, 3, generator=gen),
+           "gate_logits": torch.logit(torch.tensor([0.9, 0.2, 0.7, 0.6, 0.1, 0.95, 0.3])).repeat(1, 2, 1),
+           "out_w": ow, "out_b": torch.zeros(1)}
+    t = torch.tensor([0.5])
+    in_mask = (torch.arange(7) < 2).float()[None, :]
+    net, sparsity, _, gate_mean = _soft_candidates(raw, t, in_mask, 0.1)
+    real = torch.cat([w[0, 0, :2].flatten(), w[0, 1].flatten(), ow[0]])
+    count = torch.sigmoid(20 * (real.abs() - 0.5)).sum()
+    torch.testing.assert_close(sparsity, (0.01 * count + 0.1 * real.abs().sum()).view(1))
+    torch.testing.assert_close(net.out_w, ow * (ow.abs() > 0.5), atol=1e-4, rtol=0)
+    torch.testing.assert_close(gate_mean, torch.tensor([4 / 7]), atol=1e-4, rtol=0)
+    torch.testing.assert_close(net.act, torch.softmax(raw["act_logits"] / 0.1, dim=-1))
