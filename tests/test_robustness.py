@@ -83,7 +83,8 @@ def test_hostile_inputs(name, case):
         pred = est.predict(Xc)
         assert pred.shape == (len(yc),) and np.all(np.isfinite(pred))
         if case in SAME_AS_FLOAT64:
-            X64, y64 = np.array(Xc, dtype=np.float64), np.array(yc, dtype=np.float64)
+            # C-contiguous copies: the non-contiguous case is checked against another layout.
+            X64, y64 = np.ascontiguousarray(Xc, dtype=np.float64), np.ascontiguousarray(yc, dtype=np.float64)
             np.testing.assert_array_equal(pred, ESTIMATORS[name]().fit(X64, y64).predict(X64))
         if case == "constant target":  # SWAT's one-parameter network is exact; DARTS+ADMM trains
             np.testing.assert_allclose(pred, -2.0, rtol=0, atol=0 if name == "swat" else 1e-4)
