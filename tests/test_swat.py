@@ -253,22 +253,33 @@ def test_weights_below_float32_resolution_keep_the_descent_finite(heavy):
     assert np.all(np.isfinite(reg.predict(X2)))
 
 
-def test_the_search_sees_the_training_rows_only(monkeypatch):
-    """The held-out rows the selection scores never reach the latent descent."""
-    from sklearn_swat import _swat as swat_module
+def _record_searches(monkeypatch):
+    """The fit's calls of the latent search, from now on: each call's arguments by name, and
+    the candidates it returned under "candidates"."""
+    import inspect
 
-    seen, real = [], swat_module.latent_search
+    import sklearn_swat._swat as swat_module
 
-    def spy(model, X, y, *args, **kwargs):
-        seen.append(np.array(X))
-        return real(model, X, y, *args, **kwargs)
+    real, calls = swat_module.latent_search, []
+
+    def spy(*args, **kwargs):
+        call = inspect.signature(real).bind(*args, **kwargs).arguments
+        call["candidates"], curve = real(*args, **kwargs)
+        calls.append(call)
+        return call["candidates"], curve
 
     monkeypatch.setattr(swat_module, "latent_search", spy)
+    return calls
+
+
+def test_the_search_sees_the_training_rows_only(monkeypatch):
+    """The held-out rows the selection scores never reach the latent descent."""
+    calls = _record_searches(monkeypatch)
     reg = SWATRegressor(**dict(FAST, max_iter=3, polish_iter=3)).fit(X2, y2)
     val = np.random.RandomState(0).permutation(len(y2))[: int(0.1 * len(y2))]
     train = np.setdiff1d(np.arange(len(y2)), val)
     Xs = X2 * reg.x_scale_ + reg.x_offset_
-    np.testing.assert_array_equal(np.sort(seen[0], axis=0), np.sort(Xs[train], axis=0))
+    np.testing.assert_array_equal(np.sort(calls[0]["X"], axis=0), np.sort(Xs[train], axis=0))
 
 
 def test_each_depth_draws_its_own_starting_codes(monkeypatch):
@@ -954,19 +965,11 @@ def test_one_activation_for_every_neuron(activation):
 
 @pytest.mark.parametrize("activations, smooth", [("smooth", {0, 1}), ("mixed", {1}), ("all", set())])
 def test_activations_sets_which_restarts_may_use_leaky_relu(monkeypatch, activations, smooth):
-    from sklearn_swat import _swat
     from sklearn_swat._network import ACTIVATIONS
 
-    found = []
-    real = _swat.latent_search
-
-    def spy(*args, **kwargs):
-        candidates, curve = real(*args, **kwargs)
-        found.extend(candidates)
-        return candidates, curve
-
-    monkeypatch.setattr(_swat, "latent_search", spy)
+    calls = _record_searches(monkeypatch)
     reg = SWATRegressor(**dict(FAST, activations=activations)).fit(X2, y2)
+    (found,) = (call["candidates"] for call in calls)
     leaky = ACTIVATIONS.index("leaky_relu")
     uses = {(c.depth, c.restart): any((np.asarray(a) == leaky).any() for a in c.network.activations)
             for c in found}
@@ -1361,16 +1364,9 @@ def test_every_search_parameter_reaches_the_search(monkeypatch):
     """Each of the estimator's search parameters set away from its default (two of them,
     refine_learning_rate and compactness, share their default with another parameter) is the
     setting the latent search runs with."""
-    import sklearn_swat._swat as swat_module
     from sklearn_swat._latent_search import SearchSettings
 
-    seen, real = [], swat_module.latent_search
-
-    def spy(model, X, y, w, settings, *args, **kwargs):
-        seen.append(settings)
-        return real(model, X, y, w, settings, *args, **kwargs)
-
-    monkeypatch.setattr(swat_module, "latent_search", spy)
+    calls = _record_searches(monkeypatch)
     params = dict(depths=[2, 1], n_restarts=3, init="zoo", activations="smooth", max_iter=10,
                   learning_rate=0.05, threshold_learning_rate=0.03, batch_size=64, alpha=2e-3,
                   gate_weight=0.3, compactness=5e-3, temperature=(2.0, 0.05), anneal_fraction=0.5,
@@ -1382,7 +1378,7 @@ def test_every_search_parameter_reaches_the_search(monkeypatch):
                               compactness_weight=5e-3, temperature_start=2.0, temperature_end=0.05,
                               anneal_iter=5, refine_iter=2, refine_lr=0.04, refine_top=2, polish_iter=2,
                               polish_solver="lm")
-    assert seen == [expected]
+    assert [call["settings"] for call in calls] == [expected]
 
 
 @pytest.mark.parametrize("max_iter, anneal_iter", [(10, 4), (30, 11), (120, 45)])
@@ -1412,17 +1408,10 @@ def test_a_narrow_autoencoder_names_auto_up_to_the_widest_bundled_one():
 def test_the_search_seed_comes_from_random_state(monkeypatch):
     """Without a split (selection="train") the random_state still seeds the starting codes:
     two seeds, two searches; one seed, one search."""
-    import sklearn_swat._swat as swat_module
-
-    seeds, real = [], swat_module.latent_search
-
-    def spy(*args, seed, **kwargs):
-        seeds.append(seed)
-        return real(*args, seed=seed, **kwargs)
-
-    monkeypatch.setattr(swat_module, "latent_search", spy)
+    calls = _record_searches(monkeypatch)
     small = dict(TINY, max_iter=5, init="random", selection="train")
     fits = [SWATRegressor(**dict(small, random_state=s)).fit(X2, y2) for s in (0, 0, 1)]
+    seeds = [call["seed"] for call in calls]
     assert seeds[0] == seeds[1] != seeds[2]
     assert fits[0].loss_curve_ == fits[1].loss_curve_
     assert fits[0].loss_curve_ != fits[2].loss_curve_
@@ -1432,34 +1421,18 @@ def test_the_search_seed_comes_from_random_state(monkeypatch):
 def test_rows_are_held_out_from_twenty_samples(monkeypatch, n_samples, held_out):
     """validation_fraction of the rows, rounded down (0.1 of 29 is 2), are held out, from 20
     samples on; below, none: every validation_loss is NaN and the search sees every row."""
-    import sklearn_swat._swat as swat_module
-
-    sizes, real = [], swat_module.latent_search
-
-    def spy(model, X, *args, **kwargs):
-        sizes.append(len(X))
-        return real(model, X, *args, **kwargs)
-
-    monkeypatch.setattr(swat_module, "latent_search", spy)
+    calls = _record_searches(monkeypatch)
     reg = SWATRegressor(**TINY).fit(X2[:n_samples], y2[:n_samples])
-    assert sizes == [n_samples - held_out]
+    assert [len(call["X"]) for call in calls] == [n_samples - held_out]
     assert np.isnan(reg.candidates_["validation_loss"]).all() == (held_out == 0)
 
 
 @pytest.mark.parametrize("fraction", [0.3, 0.05])
 def test_validation_fraction_sets_the_rows_held_out(monkeypatch, fraction):
     """The held-out share is the parameter's: 0.3 of 300 rows is 90, 0.05 is 15."""
-    import sklearn_swat._swat as swat_module
-
-    sizes, real = [], swat_module.latent_search
-
-    def spy(model, X, *args, **kwargs):
-        sizes.append(len(X))
-        return real(model, X, *args, **kwargs)
-
-    monkeypatch.setattr(swat_module, "latent_search", spy)
+    calls = _record_searches(monkeypatch)
     SWATRegressor(**TINY, validation_fraction=fraction).fit(X2, y2)
-    assert sizes == [300 - int(np.floor(fraction * 300))]
+    assert [len(call["X"]) for call in calls] == [300 - int(np.floor(fraction * 300))]
 
 
 @pytest.mark.parametrize("params", [{"selection": "train"}, {"validation_fraction": 0.0},
