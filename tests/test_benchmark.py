@@ -745,10 +745,7 @@ def test_pruned_mlp_failed_refit_keeps_the_fitted_model(monkeypatch):
     with pytest.raises(ValueError, match="NaN"):
         reg.fit(X3, np.r_[np.nan, y[1:]])
 
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(PrunedMLPRegressor, "_train", interrupted)
+    monkeypatch.setattr(PrunedMLPRegressor, "_train", _raise_keyboard_interrupt)
     with pytest.raises(KeyboardInterrupt):
         reg.fit(X3, y)
     assert reg.n_features_in_ == 2 and list(reg.feature_names_in_) == ["a", "b"]
@@ -1807,10 +1804,7 @@ def test_cornn_interrupted_exits_130_and_says_how_to_resume(tmp_path, monkeypatc
     """Ctrl-C during a run exits with 130 (as the help says) and says that the same command resumes."""
     from sklearn_swat.benchmark import __main__ as cli
 
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(cli, "run_benchmark", interrupted)
+    monkeypatch.setattr(cli, "run_benchmark", _raise_keyboard_interrupt)
     assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 130
     assert "run the same command again to resume" in capsys.readouterr().err
 
