@@ -1,5 +1,6 @@
 """The network family: forward passes, size count, encoding, compaction, family limits."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -525,3 +526,129 @@ def test_refine_returns_a_network_it_made_worse_unchanged(rng):
     for new, old in zip((out.weights, out.biases, out.out_w, out.out_b),
                         (nets.weights, nets.biases, nets.out_w, nets.out_b)):
         assert torch.equal(new[kept], old[kept])
+
+
+def _two_layers(**kw):
+    """A 2-3-3-1 network, with any of its arguments replaced."""
+    args = dict(coefs=[np.ones((2, 3)), np.ones((3, 3)), np.ones((3, 1))],
+                intercepts=[np.zeros(3), np.zeros(3), np.zeros(1)], activations=[["tanh"] * 3] * 2)
+    return SparseMLP(**{**args, **kw})
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"coefs": [np.ones((2, 1))], "intercepts": [np.zeros(1)], "activations": []},
+     r"1 to 4 hidden layers; got 0 \(from 1 weight matrices\)"),
+    ({"intercepts": [np.zeros(3), np.zeros(3)]}, "Got 3 weight matrices but 2 bias vectors"),
+    ({"activations": [["tanh"] * 3] * 3}, "Got 2 hidden layers but activations for 3"),
+    ({"gates": [[True] * 3] * 3}, "Got 2 hidden layers but gates for 3"),
+    ({"coefs": [np.ones((2, 3)), np.ones((2, 3)), np.ones((3, 1))]},
+     r"coefs\[1\] has 2 rows but layer 1 has 3"),
+    ({"intercepts": [np.zeros(1), np.zeros(3), np.zeros(1)]},
+     r"intercepts\[0\] has shape \(1,\); expected \(3,\)"),
+    ({"intercepts": [np.array([0.0, np.nan, 0.0]), np.zeros(3), np.zeros(1)]}, "Layer 0 has non-finite"),
+    ({"coefs": [np.ones((2, 3)), np.ones((3, 3)), np.ones((3, 2))],
+      "intercepts": [np.zeros(3), np.zeros(3), np.zeros(2)]},
+     "The output layer has 2 units; this family has one output"),
+    ({"activations": [["tanh"] * 2, ["tanh"] * 3]}, "Hidden layer 0 has 3 neurons but 2 activations"),
+    ({"gates": [[True, True], [True] * 3]}, "Hidden layer 0 has 3 neurons but 2 gates"),
+])
+def test_malformed_networks_are_refused_saying_what_is_wrong(kwargs, match):
+    """A network whose parts do not fit together is refused when it is made, with the part named,
+    not accepted to fail (or silently broadcast, or drop a layer) later."""
+    with pytest.raises(ValueError, match=match):
+        _two_layers(**kwargs)
+
+
+@pytest.mark.parametrize("activations", [[[1.5, 0, 1]], [[-1, 0, 1]], [[0, 1, np.inf]]])
+def test_activation_ids_must_be_whole_numbers_in_range(activations):
+    """An id is an index of ACTIVATIONS: 1.5 is not truncated to 1, -1 does not count from the end."""
+    with pytest.raises(ValueError, match="Unknown activation id"):
+        _one_layer(activations=activations)
+
+
+def test_whole_float_activation_ids_and_float_gates_of_zero_and_one_are_accepted():
+    """Ids and gates read from a float array (2.0, 1.0, 0.0) are the integers and booleans they hold."""
+    net = _one_layer(activations=[np.array([2.0, 1.0, 0.0])], gates=[np.array([1.0, 0.0, 1.0])])
+    assert net.activations[0].tolist() == [2, 1, 0] and net.activations[0].dtype == np.int64
+    assert net.gates[0].tolist() == [True, False, True]
+
+
+def test_float64_parameters_are_copied_not_shared():
+    """Arrays already float64 are copied too: changing them afterwards leaves the network alone."""
+    coefs, intercepts = [np.ones((2, 3)), np.ones((3, 1))], [np.zeros(3), np.zeros(1)]
+    net = SparseMLP(coefs, intercepts, [["tanh"] * 3])
+    X = np.ones((2, 2))
+    before = net.predict(X)
+    coefs[0][:] = 5.0
+    intercepts[0][:] = 5.0
+    intercepts[1][:] = 5.0
+    np.testing.assert_array_equal(net.predict(X), before)
+    assert net.coefs[0][0, 0] == 1.0 and net.intercepts[1][0] == 0.0
+
+
+@pytest.mark.parametrize("net", [
+    # Neuron 1 is constant (no incoming weight) and neuron 2 is off: compact folds and zeroes.
+    SparseMLP([np.array([[1.0, 0.0, 2.0]]), np.ones((3, 1))], [np.array([0.1, 0.5, 0.3]), np.zeros(1)],
+              [["tanh", "sigmoid", "leaky_relu"]], [[True, True, False]]),
+    # Every neuron feeds nothing: compact keeps one, switched off.
+    SparseMLP([np.array([[1.0, 2.0]]), np.zeros((2, 1))], [np.ones(2), np.array([0.5])], [["tanh", "tanh"]]),
+])
+def test_compact_leaves_the_network_it_was_called_on_alone(net):
+    """compact returns a new network; the one it is called on keeps its weights, biases and gates."""
+    before = copy.deepcopy(net)
+    X = np.linspace(-1, 1, 5)[:, None]
+    small = net.compact()
+    np.testing.assert_allclose(small.predict(X), before.predict(X), rtol=1e-13, atol=1e-13)
+    for name in ("coefs", "intercepts", "activations", "gates"):
+        for a, b in zip(getattr(net, name), getattr(before, name)):
+            np.testing.assert_array_equal(a, b)
+    assert net.n_active_neurons == before.n_active_neurons
+
+
+@pytest.mark.parametrize("X", [np.zeros(2), np.zeros((1, 1, 2))])
+def test_predict_refuses_inputs_that_are_not_a_matrix(X):
+    """One row must be passed as a (1, n_inputs) matrix: a flat or 3-D array is refused in words."""
+    with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 2\)"):
+        _one_layer().predict(X)
+
+
+def test_to_torch_builds_the_compacted_network():
+    """The torch module has the compacted network's parameters: switched-off and dead neurons are left out."""
+    net = SparseMLP([np.array([[1.0, 2.0, 3.0]]), np.array([[1.0], [0.0], [1.0]])], [np.ones(3), np.zeros(1)],
+                    [["tanh", "sigmoid", "leaky_relu"]], [[True, True, False]])
+    module = net.to_torch(dtype=torch.float64)
+    assert [tuple(p.shape) for p in module.parameters()] == [(1, 1), (1,), (1, 1), (1,)]
+    X = np.linspace(-1, 1, 5)[:, None]
+    with torch.no_grad():
+        np.testing.assert_allclose(module(torch.as_tensor(X)).numpy(), net.predict(X), rtol=1e-13)
+
+
+def test_summary_says_none_for_a_layer_with_every_neuron_off():
+    net = _two_layers(gates=[[False] * 3, [True] * 3])
+    assert "hidden 1: 0/3 neurons on (none)" in net.summary()
+
+
+def test_plot_draws_the_compacted_network_on_the_axes_given():
+    """plot draws on the axes passed (and returns them), one marker per input, per neuron of the
+    compacted network and for the output."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    net = SparseMLP([np.array([[1.0, 2.0, 3.0]]), np.array([[1.0], [0.0], [1.0]])], [np.ones(3), np.zeros(1)],
+                    [["tanh", "sigmoid", "leaky_relu"]], [[True, True, False]])
+    fig, ax = plt.subplots()
+    try:
+        assert net.plot(ax=ax) is ax
+        markers = [c for c in ax.collections if len(c.get_offsets())]
+        assert len(markers) == 1 + 1 + 1  # the input, the one live neuron, the output
+    finally:
+        plt.close(fig)
+
+
+def test_permute_takes_a_numpy_integer_layer():
+    """A layer index from numpy (np.int64) is an index like an int."""
+    net = _one_layer()
+    X = np.array([[0.3, -0.7]])
+    np.testing.assert_allclose(net.permute(np.int64(0), [2, 0, 1]).predict(X), net.predict(X), rtol=1e-14)
