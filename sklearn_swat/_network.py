@@ -146,8 +146,9 @@ class SparseMLP:
         activations: Sequence,
         gates: Sequence | None = None,
     ) -> None:
-        # Lists first: a generator would be spent by the check below.
-        coefs, intercepts = list(coefs), list(intercepts)
+        # Lists first: a generator would be spent by the check below (or has no len()).
+        coefs, intercepts, activations = list(coefs), list(intercepts), list(activations)
+        gates = None if gates is None else list(gates)
         for what, arrays in (("coefs", coefs), ("intercepts", intercepts)):
             if any(np.iscomplexobj(a) for a in arrays):
                 raise ValueError(f"{what} must be real numbers; got complex values. Pass their real part.")

@@ -652,3 +652,17 @@ def test_permute_takes_a_numpy_integer_layer():
     net = _one_layer()
     X = np.array([[0.3, -0.7]])
     np.testing.assert_allclose(net.permute(np.int64(0), [2, 0, 1]).predict(X), net.predict(X), rtol=1e-14)
+
+
+
+def test_every_part_of_a_network_may_be_given_as_a_generator():
+    """activations and gates, like coefs and intercepts, may be any iterable: a generator gives
+    the network its list gives (it used to fail with "object of type 'generator' has no len()")."""
+    coefs, intercepts = [np.ones((2, 3)), np.ones((3, 1))], [np.zeros(3), np.zeros(1)]
+    acts, gates = [["tanh", "sigmoid", "leaky_relu"]], [[True, False, True]]
+    net = SparseMLP((c for c in coefs), (b for b in intercepts), (a for a in acts), (g for g in gates))
+    ref = SparseMLP(coefs, intercepts, acts, gates)
+    X = np.array([[0.3, -0.7], [1.0, 2.0]])
+    np.testing.assert_array_equal(net.predict(X), ref.predict(X))
+    assert net.n_active_neurons == ref.n_active_neurons == [2]
+
