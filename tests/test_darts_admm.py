@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skorch.history import History
 
 from sklearn_swat import DARTSADMMRegressor, SparseMLP, _darts_admm
+from sklearn_swat._base import effective_n_threads
 from sklearn_swat._darts_admm import (
     _ADMMPruning,
     _DARTSADMMNet,
@@ -524,3 +525,120 @@ def test_masked_weights_contribute_nothing_and_get_no_gradient():
     assert torch.all(module.linears[0].weight.grad[0] == 0)
     assert module.linears[1].weight.grad[0, 1] == 0
     assert module.linears[0].weight.grad[1:].abs().sum() > 0
+
+
+def test_final_network_switches_off_what_reaches_only_dead_neurons_and_folds_the_last_layer():
+    """A neuron whose only outgoing weight goes to a dead neuron is dead too, and a neuron of the
+    last hidden layer with no incoming weight is folded into the output bias through its own
+    activation; the folded neuron's outgoing weights are zero, and the function is kept."""
+    module = _mixed_mlp((3, 3))
+    with torch.no_grad():
+        module.arch_logits[1][1] = torch.tensor([0.0, 0.0, 1.0])  # leaky ReLU, not sigmoid
+        module.linears[1].bias[1] = -0.8  # where leaky ReLU and sigmoid differ
+    module.fix_activations()
+    masks = [torch.ones_like(w) for w in module.weights()]  # (out, in), as nn.Linear
+    masks[2][0, 2] = 0.0  # layer-2 neuron 2: no outgoing weight, dead
+    masks[1][:2, 0] = 0.0  # layer-1 neuron 0: its only outgoing weight goes to that dead neuron
+    masks[1][1, :] = 0.0  # layer-2 neuron 1: no incoming weight, a constant
+    module.set_masks(masks)
+    net = _final_network(module)
+    Xt = torch.as_tensor(X[:20], dtype=torch.float32)
+    with torch.no_grad():
+        expected = module(Xt)[:, 0].double().numpy()
+    np.testing.assert_allclose(net.predict(X[:20]), expected, rtol=1e-5, atol=1e-5)
+    assert [np.asarray(g).tolist() for g in net.gates] == [[False, True, True], [True, False, False]]
+    assert net.n_active_neurons == [2, 1]
+    # 2 x 2 input weights, 2 biases; 2 weights into neuron 0 of layer 2, its bias; 1 output
+    # weight and the output bias.
+    assert net.n_nonzero == 4 + 2 + 2 + 1 + 1 + 1
+    assert np.all(net.coefs[2][1] == 0.0)  # the folded neuron's output weight
+
+
+def test_final_network_pruned_weights_are_positive_zeros():
+    """Pruned weights are 0.0, not the -0.0 that masking a negative weight gives (it would print
+    as "-0" and compare equal, but its sign bit would differ from SWAT's networks)."""
+    module = _mixed_mlp((3, 3))
+    module.fix_activations()
+    masks = [torch.ones_like(w) for w in module.weights()]
+    masks[0][:, 0] = 0.0
+    masks[1][0, :] = 0.0
+    module.set_masks(masks)
+    # set_masks multiplies the weights by the mask: the negative ones pruned are now -0.0.
+    assert any(torch.signbit(w)[m == 0].any() for w, m in zip(module.weights(), masks))
+    net = _final_network(module)
+    for c in net.coefs:
+        assert not np.signbit(c[c == 0]).any()
+
+
+@pytest.mark.parametrize("param, value", [("batch_size", 0), ("lr", 0.0), ("arch_lr", 0.0)])
+def test_zero_batch_size_or_learning_rate_refused_by_name(param, value):
+    """An empty batch or a learning rate of zero cannot train: refused in fit, by name."""
+    with pytest.raises(InvalidParameterError, match=f"'{param}' parameter"):
+        DARTSADMMRegressor(**dict(CHEAP, **{param: value})).fit(X, y)
+
+
+def test_documented_boundary_values_are_accepted():
+    """rho_growth=1 (rho constant), retrain_epochs=0 (no retraining: the pruned network as it is),
+    n_jobs=None (one thread) and an int hidden_layer_sizes (one layer) all fit."""
+    reg = DARTSADMMRegressor(rho_growth=1.0, random_state=0, **CHEAP).fit(X, y)
+    assert reg.history_["admm"][:, "rho"] == [1e-3] * CHEAP["admm_epochs"]
+    reg = DARTSADMMRegressor(random_state=0, n_jobs=None, **dict(CHEAP, retrain_epochs=0)).fit(X, y)
+    assert set(reg.history_) == {"search", "admm"}
+    assert sum(int(m.sum()) for m in reg.weight_masks_) == 35
+    for c, m in zip(reg.network_.coefs, reg.weight_masks_):
+        assert np.all(c[~m] == 0.0)
+    reg = DARTSADMMRegressor(5, random_state=0, **CHEAP).fit(X, y)
+    assert reg.depth_ == 1 and reg.network_.layer_sizes == [5]
+
+
+def test_polish_runs_on_a_random_8192_rows_seeded_by_random_state(monkeypatch):
+    """On more rows than SWAT's polish takes, the polish gets 8192 distinct training rows, the same
+    for the same random_state and others for another one."""
+    seen = []
+    real_polish = _darts_admm.polish
+
+    def polish(network, Xp, yp, **kw):
+        seen.append(Xp.copy())
+        return real_polish(network, Xp, yp, **kw)
+
+    monkeypatch.setattr(_darts_admm, "polish", polish)
+    rng = np.random.RandomState(0)
+    Xb = rng.uniform(-1, 1, size=(9000, 2))
+    yb = Xb[:, 0] * Xb[:, 1]
+    small = dict(search_epochs=1, admm_epochs=1, retrain_epochs=1, batch_size=1024, polish_iter=1)
+    regs = [DARTSADMMRegressor(random_state=s, **small).fit(Xb, yb) for s in (0, 0, 1)]
+    scaled = Xb * regs[0].x_scale_ + regs[0].x_offset_
+    rows = {tuple(r) for r in scaled.tolist()}
+    assert [len(s) for s in seen] == [8192] * 3
+    assert len({tuple(r) for r in seen[0].tolist()}) == 8192
+    assert {tuple(r) for r in seen[0].tolist()} <= rows
+    np.testing.assert_array_equal(seen[0], seen[1])
+    assert not np.array_equal(seen[0], seen[2])
+
+
+def test_n_jobs_sets_the_torch_threads_of_the_training(monkeypatch):
+    """Training runs on the threads n_jobs asks for (capped at the cores), not always one."""
+    counts = []
+    real_forward = _MixedActivationMLP.forward
+
+    def forward(self, X_):
+        counts.append(torch.get_num_threads())
+        return real_forward(self, X_)
+
+    monkeypatch.setattr(_MixedActivationMLP, "forward", forward)
+    one_epoch = dict(search_epochs=1, admm_epochs=1, retrain_epochs=1, polish_iter=0, batch_size=64)
+    DARTSADMMRegressor(n_jobs=2, random_state=0, **one_epoch).fit(X, y)
+    assert counts and set(counts) == {effective_n_threads(2)}
+
+
+def test_fitted_attributes_have_the_documented_types_and_shapes():
+    """weight_masks_ are bool arrays shaped like network_.coefs, arch_weights_ float64 arrays of
+    shape (width, 3) whose rows are softmax weights, device_ a torch.device."""
+    reg = DARTSADMMRegressor((4, 3), random_state=0, **CHEAP).fit(X, y)
+    assert [m.dtype for m in reg.weight_masks_] == [np.dtype(bool)] * 3
+    assert [m.shape for m in reg.weight_masks_] == [c.shape for c in reg.network_.coefs]
+    assert [w.shape for w in reg.arch_weights_] == [(4, 3), (3, 3)]
+    assert all(w.dtype == np.float64 for w in reg.arch_weights_)
+    for w in reg.arch_weights_:
+        np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-6)
+    assert isinstance(reg.device_, torch.device) and reg.device_.type == "cpu"
