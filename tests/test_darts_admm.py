@@ -297,6 +297,17 @@ def test_small_network_is_not_cut_to_a_constant():
     assert np.ptp(reg.predict(X2)) > 0.1 and reg.score(X2, y2) > 0  # a function of X, not the mean
 
 
+def _final_network_keeps_the_function(module, masks):
+    """The final network of ``module`` under ``masks``, checked to compute what the module does."""
+    module.set_masks(masks)
+    net = _final_network(module)
+    Xt = torch.as_tensor(X[:20], dtype=torch.float32)
+    with torch.no_grad():
+        expected = module(Xt)[:, 0].double().numpy()
+    np.testing.assert_allclose(net.predict(X[:20]), expected, rtol=1e-5, atol=1e-5)
+    return net
+
+
 def test_final_network_folds_constant_and_drops_dead_neurons():
     """Switching off dead neurons and folding constant ones keeps the function."""
     module = _mixed_mlp((3, 3))
@@ -304,12 +315,7 @@ def test_final_network_folds_constant_and_drops_dead_neurons():
     masks = [torch.ones_like(w) for w in module.weights()]
     masks[0][1, :] = 0.0  # neuron 1 of layer 1: no incoming weight, outputs a constant
     masks[2][0, 2] = 0.0  # neuron 2 of layer 2: no outgoing weight, dead
-    module.set_masks(masks)
-    net = _final_network(module)
-    Xt = torch.as_tensor(X[:20], dtype=torch.float32)
-    with torch.no_grad():
-        expected = module(Xt)[:, 0].double().numpy()
-    np.testing.assert_allclose(net.predict(X[:20]), expected, rtol=1e-5, atol=1e-5)
+    net = _final_network_keeps_the_function(module, masks)
     assert net.n_active_neurons == [2, 2]
     assert net.n_nonzero < SparseMLP(net.coefs, net.intercepts, net.activations).n_nonzero
 
@@ -540,12 +546,7 @@ def test_final_network_switches_off_what_reaches_only_dead_neurons_and_folds_the
     masks[2][0, 2] = 0.0  # layer-2 neuron 2: no outgoing weight, dead
     masks[1][:2, 0] = 0.0  # layer-1 neuron 0: its only outgoing weight goes to that dead neuron
     masks[1][1, :] = 0.0  # layer-2 neuron 1: no incoming weight, a constant
-    module.set_masks(masks)
-    net = _final_network(module)
-    Xt = torch.as_tensor(X[:20], dtype=torch.float32)
-    with torch.no_grad():
-        expected = module(Xt)[:, 0].double().numpy()
-    np.testing.assert_allclose(net.predict(X[:20]), expected, rtol=1e-5, atol=1e-5)
+    net = _final_network_keeps_the_function(module, masks)
     assert [np.asarray(g).tolist() for g in net.gates] == [[False, True, True], [True, False, False]]
     assert net.n_active_neurons == [2, 1]
     # 2 x 2 input weights, 2 biases; 2 weights into neuron 0 of layer 2, its bias; 1 output
