@@ -6,7 +6,7 @@ from scipy.optimize import check_grad
 from test_network import random_network
 
 from sklearn_swat import SparseMLP, _polish
-from sklearn_swat._polish import SOLVERS, _loss, _Objective, polish, prune
+from sklearn_swat._polish import SOLVERS, _loss, _Objective, polish, prune, subsample
 
 
 def data(rng, n=300):
@@ -615,3 +615,106 @@ def test_the_fold_is_a_weighted_fit_rows_of_zero_weight_do_not_count():
     a = _polish._fold_layer(net, 0, X2, w2)
     b = _polish._fold_layer(net, 0, X2, np.ones(300))
     assert not np.allclose(a.coefs[0], b.coefs[0])
+
+
+def test_polish_max_iter_bounds_the_lbfgs_iterations():
+    """``max_iter`` reaches L-BFGS: two iterations leave the loss far above two hundred."""
+    rng = np.random.RandomState(1)
+    net = random_network(rng, sizes=(4, 4), sparsity=0.0, p_on=1.0)
+    X, y, w = data(rng)
+    short = polish(net, X, y, w, max_iter=2)[2]
+    long = polish(net, X, y, w, max_iter=200)[2]
+    assert long < 0.01 * short
+
+
+def test_subsample_draws_distinct_rows_in_order_from_the_seed():
+    """The polish's subset of a large data set: distinct rows, in their order, repeatable from the
+    seed, and another subset from another seed."""
+    a = subsample(1000, seed=0, max_rows=300)
+    assert len(a) == 300 and np.all(np.diff(a) > 0) and a[0] >= 0 and a[-1] < 1000
+    np.testing.assert_array_equal(subsample(1000, seed=0, max_rows=300), a)
+    assert not np.array_equal(subsample(1000, seed=1, max_rows=300), a)
+
+
+def test_prune_with_every_sample_weight_zero_is_the_unweighted_pruning():
+    """All-zero weights on the fit rows or on the check rows count as uniform, as in the polish,
+    not as a loss of 0/0 that refuses every removal."""
+    rng = np.random.RandomState(2)
+    X, y, _ = data(rng, 200)
+    net = polish(random_network(rng, sizes=(4,), sparsity=0.0, p_on=1.0), X[:150], y[:150], max_iter=50)[0]
+    ones, zeros = np.ones(150), np.zeros(150)
+    check_ones, check_zeros = np.ones(50), np.zeros(50)
+    budget = 1.5 * _loss(net, X[150:], y[150:], check_ones)
+    plain = prune(net, (X[:150], y[:150], ones), (X[150:], y[150:], check_ones), budget, polish_iter=20)
+    assert plain.n_nonzero < net.n_nonzero
+    for fit_w, check_w in ((zeros, check_ones), (ones, check_zeros)):
+        small = prune(net, (X[:150], y[:150], fit_w), (X[150:], y[150:], check_w), budget, polish_iter=20)
+        for a, b in zip(plain.coefs + plain.intercepts, small.coefs + small.intercepts):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_capped_network_over_the_budget_is_not_pruned_within_it():
+    """When the size cap leaves the network over ``budget``, the pruning within the budget does not
+    start: the trace, which records that pruning, stays empty."""
+    net, fit, check = _capped_setup(polish_iter=50)
+    trace = []
+    small = prune(net, fit, check, budget=0.0, polish_iter=10, max_nonzero=12, trace=trace)
+    assert small.n_nonzero <= 12 and trace == []
+
+
+def test_a_size_cap_of_zero_removes_every_weight():
+    """``max_nonzero=0`` is a cap (not "no cap"): every weight goes, whatever the budget."""
+    rng = np.random.RandomState(4)
+    X, y, w = data(rng, 120)
+    net = random_network(rng, sizes=(3,), sparsity=0.0, p_on=1.0)
+    small = prune(net, (X[:80], y[:80], w[:80]), (X[80:], y[80:], w[80:]), budget=0.0, polish_iter=10,
+                  max_nonzero=0)
+    assert net.n_nonzero > 0 and sum(np.count_nonzero(c) for c in small.coefs) == 0
+
+
+def test_prune_with_an_infinite_budget_and_max_rounds():
+    """An infinite budget accepts every removal; ``max_rounds`` bounds the removals kept: none with 0
+    rounds (the network itself), one with 1."""
+    rng = np.random.RandomState(4)
+    X, y, w = data(rng, 120)
+    net = random_network(rng, sizes=(3,), sparsity=0.0, p_on=1.0)
+    fit, check = (X[:80], y[:80], w[:80]), (X[80:], y[80:], w[80:])
+    assert prune(net, fit, check, budget=np.inf, polish_iter=10, max_rounds=0) is net
+    trace = []
+    prune(net, fit, check, budget=np.inf, polish_iter=10, max_rounds=1, trace=trace)
+    assert len(trace) == 2 and trace[1][0].n_nonzero < net.n_nonzero
+    small = prune(net, fit, check, budget=np.inf, polish_iter=10)
+    assert sum(np.count_nonzero(c) for c in small.coefs) <= 1
+
+
+def test_prune_polishes_with_its_polish_iter_and_solver(monkeypatch):
+    """Each removal is retrained with the ``polish_iter`` and ``solver`` given to ``prune``."""
+    calls = []
+    real = _polish.polish
+
+    def spy(*args, **kwargs):
+        calls.append((kwargs.get("max_iter"), kwargs.get("solver")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_polish, "polish", spy)
+    rng = np.random.RandomState(4)
+    X, y, w = data(rng, 120)
+    net = random_network(rng, sizes=(3,), sparsity=0.0, p_on=1.0)
+    prune(net, (X[:80], y[:80], w[:80]), (X[80:], y[80:], w[80:]), budget=np.inf, polish_iter=7, solver="lm",
+          max_nonzero=5, max_rounds=2)
+    assert calls and set(calls) == {(7, "lm")}
+
+
+def test_a_removal_whose_check_loss_equals_the_budget_is_kept():
+    """``budget`` is the largest accepted loss: a pruning with the budget set to the largest loss it
+    kept under a looser one takes the same steps."""
+    rng = np.random.RandomState(2)
+    X, y, w = data(rng, 200)
+    net = polish(random_network(rng, sizes=(4,), sparsity=0.0, p_on=1.0), X[:150], y[:150], max_iter=50)[0]
+    fit, check = (X[:150], y[:150], w[:150]), (X[150:], y[150:], w[150:])
+    trace = []
+    loose = prune(net, fit, check, budget=1.5 * _loss(net, *check), polish_iter=20, trace=trace)
+    tight = prune(net, fit, check, budget=max(loss for _, loss in trace[1:]), polish_iter=20)
+    assert loose.n_nonzero < net.n_nonzero and tight.n_nonzero == loose.n_nonzero
+    for a, b in zip(loose.coefs + loose.intercepts, tight.coefs + tight.intercepts):
+        np.testing.assert_array_equal(a, b)
