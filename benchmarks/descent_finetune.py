@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from sklearn_swat import SWATRegressor
-from sklearn_swat._checkpoints import load_autoencoder, load_checkpoint_info, save_checkpoint
+from sklearn_swat._checkpoints import WRITTEN_KEYS, load_autoencoder, load_checkpoint_info, save_checkpoint
 from sklearn_swat._encoding import canonicalize
 from sklearn_swat._latent_search import _soft_candidates, _zoo_start
 from sklearn_swat._zoo import random_targets, sample_points, sample_zoo_batch
@@ -152,8 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     model.eval()
     # The description of the checkpoint started from, with what this run did added; written
     # atomically, with the umask's permissions, by the package's own save_checkpoint.
-    written = {"name", "file", "sha256", "config", "path"}
-    extra = {k: v for k, v in load_checkpoint_info(a.init).items() if k not in written}
+    extra = {k: v for k, v in load_checkpoint_info(a.init).items() if k not in WRITTEN_KEYS}
     extra["descent_finetune"] = {"steps": step, "minutes": round((time.time() - t0) / 60, 1),
                                  "settings": vars(a)}
     weights = save_checkpoint(model, "cornn", Path(a.out), extra=extra)

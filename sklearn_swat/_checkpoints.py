@@ -253,6 +253,11 @@ def untrained_autoencoder(config: AutoencoderConfig, seed: int = 0) -> MultiScal
     return model
 
 
+# The description's keys save_checkpoint writes itself ("path" too: load_checkpoint_info
+# sets it on reading); ``extra`` may not set them.
+WRITTEN_KEYS = frozenset({"name", "file", "sha256", "config", "path"})
+
+
 def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.PathLike,
                     extra: dict | None = None) -> Path:
     """Write ``folder/NAME.safetensors`` and ``folder/NAME.json``.
@@ -265,8 +270,7 @@ def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.Pa
     """
     from safetensors.torch import save
 
-    # "path" too: load_checkpoint_info sets it on reading.
-    reserved = {"name", "file", "sha256", "config", "path"} & set(extra or {})
+    reserved = WRITTEN_KEYS & set(extra or {})
     if reserved:
         raise ValueError(f"extra may not set {sorted(reserved)}: save_checkpoint writes them.")
     folder = Path(folder)
