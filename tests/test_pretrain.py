@@ -8,13 +8,20 @@ import signal
 import subprocess
 import sys
 import time
+import types
 
 import numpy as np
 import pytest
 import torch
 
-from sklearn_swat._autoencoder import AutoencoderConfig, MultiScaleAutoencoder
-from sklearn_swat._checkpoints import load_autoencoder, untrained_autoencoder
+from sklearn_swat._autoencoder import AutoencoderConfig, MultiScaleAutoencoder, hard_network, soft_network
+from sklearn_swat._checkpoints import (
+    list_checkpoints,
+    load_autoencoder,
+    load_checkpoint_info,
+    untrained_autoencoder,
+)
+from sklearn_swat._encoding import canonicalize
 from sklearn_swat._zoo import (
     fit_networks,
     fitted_zoo,
@@ -32,6 +39,7 @@ from sklearn_swat.pretrain._train import (
     evaluate,
     evaluation_batches,
     fitted_pool,
+    lr_factor,
     train,
 )
 
@@ -1279,3 +1287,399 @@ def test_cli_ctrl_c_during_evaluate_exits_130(monkeypatch, capsys):
     monkeypatch.setattr(_report, "evaluate_checkpoint", interrupted)
     assert main(["evaluate", "--checkpoint", "cornn", "--n-networks", "5"]) == 130
     assert capsys.readouterr().err == "Interrupted.\n"
+
+
+# From a second mutation run of pretrain/_train.py and _report.py (a helper): what 45 mutants
+# showed untested.
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(seed=2**32), "seed must be in 0..4294967295; got 4294967296"),
+    (dict(weight_decay=-0.1), "weight_decay must be at least 0"),
+    (dict(latent_noise=-0.05), "latent_noise must be at least 0"),
+    (dict(sparsity_levels="0,1"), "sparsity levels must be in \\[0, 1\\)"),
+    (dict(distill_steps=0), "distill_steps at least 1"),
+])
+def test_train_settings_refuse_the_first_value_past_each_end(kwargs, message):
+    """The first value out of each documented range is refused when the settings are made,
+    not by AdamW (weight_decay) or as a zoo of empty networks (sparsity 1)."""
+    with pytest.raises(ValueError, match=message):
+        TrainSettings(**kwargs)
+
+
+def test_train_settings_take_the_ends_of_their_ranges_and_write_the_levels_one_way():
+    """min_lr_ratio 1 (a constant rate after the warm-up) and the largest seed are allowed; the
+    levels and scales are written one way, so a run, its resume and its pools compare them as
+    numbers ("0.0,0.20" is the default "0,0.2")."""
+    s = TrainSettings(steps=10, warmup=2, seed=2**32 - 1, min_lr_ratio=1.0, sparsity_levels="0.0,0.20,0.4",
+                      weight_scales="1.0,0.50")
+    assert s.sparsity_levels == "0,0.2,0.4" == TrainSettings().sparsity_levels
+    assert s.weight_scales == "1,0.5"
+    assert [lr_factor(i, s) for i in (1, 2, 6, 10)] == pytest.approx([1.0, 1.0, 1.0, 1.0])
+
+
+def _exact_decoder(canon, weight_scale):
+    """A stand-in model whose decoder gives back ``canon`` itself, with confident logits."""
+    raw = {"weights": canon.weights.clone(), "biases": canon.biases.clone(),
+           "act_logits": 30.0 * canon.act - 15.0, "gate_logits": 30.0 * canon.gates - 15.0,
+           "out_w": canon.out_w.clone(), "out_b": canon.out_b.clone()}
+    model = types.SimpleNamespace(config=types.SimpleNamespace(weight_scale=weight_scale),
+                                  decode=lambda z, depth: raw)
+    return model, raw
+
+
+def test_reconstruction_loss_scores_the_live_part_of_the_network_and_every_gate():
+    """The matrix loss asks for the weights of live connections (in units of weight_scale),
+    the biases of switched-on neurons and every gate; what a network does not use is free."""
+    from sklearn_swat.pretrain._train import reconstruction_loss
+
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(16, 3, 0.0, TINY.width, TINY.max_inputs, generator=gen)
+    canon = canonicalize(nets)
+    model, raw = _exact_decoder(canon, weight_scale=5.0)
+    exact = float(reconstruction_loss(model, None, canon))
+    assert exact < 1e-3
+    on = canon.gates
+    src = torch.cat([canon.in_mask[:, None, :], on[:, :-1]], dim=1)
+    live = src[:, :, :, None] * on[:, :, None, :]  # (from row, to column) of each layer
+    assert 0 < float(live.mean()) < 1
+    # Weights of dead connections (from an absent input or an off neuron, or into an off one)
+    # and biases of off neurons are not scored.
+    raw["weights"] += 7.0 * (1 - live)
+    raw["biases"] += 3.0 * (1 - on)
+    assert float(reconstruction_loss(model, None, canon)) == pytest.approx(exact, abs=1e-6)
+    # An error of one weight_scale on every live weight costs 1.
+    raw["weights"] += 5.0 * live
+    assert float(reconstruction_loss(model, None, canon)) == pytest.approx(exact + 1.0, abs=1e-4)
+    # Every gate wrong (off neurons' too) costs more.
+    raw["gate_logits"] = -raw["gate_logits"]
+    assert float(reconstruction_loss(model, None, canon)) > exact + 5.0
+
+
+def test_functional_errors_are_the_soft_or_hard_networks_mse_over_variance_plus_floor():
+    """Training scores the soft (differentiable) decoded networks, ``hard=True`` the hard ones; an
+    output of small variance is divided by its variance + 0.01, not by the variance alone."""
+    from sklearn_swat.pretrain._train import functional_errors
+
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(6, 2, 0.0, TINY.width, TINY.max_inputs, generator=gen, gate_prob=1.0)
+    x = sample_points(nets.in_mask, 32, gen)
+    y = nets.forward(x)
+    y = 1e-3 * (y - y.mean(1, keepdim=True)) / y.std(1, keepdim=True)  # variance 1e-6
+    model = untrained_autoencoder(TINY)
+    z = model.encode(nets)
+    results = []
+    for hard, build in ((False, soft_network), (True, hard_network)):
+        errs = functional_errors(model, z, nets, x, y, hard=hard)
+        expected = torch.stack([((build(model.decode(z, k), nets.in_mask).forward(x) - y) ** 2).mean(1)
+                                for k in (1, 2, 3, 4)], 1) / (1e-6 + 1e-2)
+        torch.testing.assert_close(errs, expected, rtol=1e-4, atol=0)
+        results.append(errs)
+    assert not torch.allclose(results[0], results[1])
+
+
+def test_training_step_loss_adds_the_mean_log_error_of_all_four_decoders():
+    """all_decoders_weight adds that weight times the mean over networks and decoders of
+    log(1 + error); the functional and reconstruction parts are returned in that order."""
+    from sklearn_swat.pretrain._train import functional_errors, reconstruction_loss, training_step_loss
+
+    gen = torch.Generator().manual_seed(0)
+    batch = sample_zoo_batch(6, TINY.width, TINY.max_inputs, variable_inputs=False, n_points=16,
+                             generator=gen)
+    model = untrained_autoencoder(TINY)
+    settings = TrainSettings(latent_noise=0.0, rec_weight=0.0, all_decoders_weight=0.5)
+    loss, func, rec = training_step_loss(model, batch, settings, gen)
+    nets, x, y = batch
+    with torch.no_grad():
+        z = model.encode(nets)
+        errs = functional_errors(model, z, nets, x, y)
+        expected_rec = float(reconstruction_loss(model, z, canonicalize(nets)))
+    assert func == pytest.approx(float(torch.log1p(errs.min(1).values).mean()), rel=1e-5)
+    assert rec == pytest.approx(expected_rec, rel=1e-5) and rec != pytest.approx(func, rel=1e-2)
+    assert float(loss) == pytest.approx(func + 0.5 * float(torch.log1p(errs).mean()), rel=1e-5)
+
+
+def test_an_empty_state_file_is_named_as_such(tmp_path):
+    """The corrupt-state error says what is wrong with the file: here that it is empty."""
+    from sklearn_swat.pretrain._train import load_training_state
+
+    (tmp_path / "state.pt").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"is corrupt or not a training state \(an empty file\)"):
+        load_training_state(tmp_path)
+
+
+def test_resume_of_a_run_saved_with_a_setting_since_removed(tmp_path):
+    """A saved setting this version no longer has is left out: the command line resumes the run."""
+    from sklearn_swat.pretrain._train import load_run_settings
+
+    run_train(tmp_path, 4, max_minutes=0.0)
+    state = torch.load(tmp_path / "state.pt", weights_only=True)
+    state["settings"] = json.dumps({**json.loads(state["settings"]), "retired_option": 1})
+    torch.save(state, tmp_path / "state.pt")
+    assert "retired_option" not in load_run_settings(tmp_path)[1]
+    assert main(["train", "--workdir", str(tmp_path), "--resume", "--no-progress"]) == 0
+    assert torch.load(tmp_path / "state.pt", weights_only=True)["step"] == 4
+
+
+def test_weight_decay_is_the_optimizers(tmp_path):
+    """--weight-decay reaches AdamW, whose own default (0.01) is not used: 0 means none."""
+    for decay in (0.0, 0.1):
+        settings = TrainSettings(steps=1, batch_size=4, n_points=8, warmup=1, seed=3, weight_decay=decay)
+        train(TINY, settings, tmp_path / str(decay), progress=False)
+        st = torch.load(tmp_path / str(decay) / "state.pt", weights_only=True)
+        assert st["optimizer"]["param_groups"][0]["weight_decay"] == decay
+
+
+def test_trained_model_comes_back_in_eval_mode(tmp_path):
+    assert not run_train(tmp_path, 1).training
+
+
+def test_a_small_fitted_share_still_puts_one_fitted_network_in_each_batch(tmp_path, monkeypatch):
+    """A share that rounds to no network gives one (and the batch keeps its size)."""
+    import sklearn_swat.pretrain._train as train_module
+
+    added, sizes = [], []
+    real_add, real_loss = train_module._add_fitted, train_module.training_step_loss
+
+    def add_spy(batch, pool, n, *args):
+        added.append(n)
+        return real_add(batch, pool, n, *args)
+
+    def loss_spy(model, batch, *args):
+        sizes.append(batch[0].batch_size)
+        return real_loss(model, batch, *args)
+
+    monkeypatch.setattr(train_module, "_add_fitted", add_spy)
+    monkeypatch.setattr(train_module, "training_step_loss", loss_spy)
+    settings = TrainSettings(steps=1, batch_size=8, n_points=8, warmup=1, seed=3, fitted_share=0.01,
+                             fitted_pool=4, fitted_steps=1)
+    train(TINY, settings, tmp_path, progress=False)
+    assert added == [1] and sizes == [8]
+
+
+def test_the_log_names_the_thread_count_the_run_used(tmp_path):
+    from sklearn_swat.pretrain._train import cpu_name, load_training_state
+
+    settings = TrainSettings(steps=1, batch_size=4, n_points=8, warmup=1, seed=3, threads=2)
+    train(TINY, settings, tmp_path, progress=False)
+    assert load_training_state(tmp_path)[1]["device"] == cpu_name(2)
+    assert "2 thread(s)" in cpu_name(2)
+
+
+def test_training_time_adds_up_over_a_resume_an_export_and_a_second_stage(tmp_path, monkeypatch):
+    """A resumed run adds its seconds to the saved ones; the export gives them in minutes, and
+    a stage started from the exported checkpoint counts those minutes (a fake clock: 10 s a step)."""
+    import sklearn_swat.pretrain._train as train_module
+    from sklearn_swat.pretrain._report import export
+
+    clock = [1000.0]
+    real = train_module.training_step_loss
+
+    def slow_step(*args, **kwargs):
+        clock[0] += 10.0
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "time", types.SimpleNamespace(time=lambda: clock[0]))
+    monkeypatch.setattr(train_module, "training_step_loss", slow_step)
+    run_train(tmp_path / "a", 6, max_minutes=0.5)  # stops after step 4, at 40 s
+    run_train(tmp_path / "a", 6, resume=True)
+    assert json.loads(torch.load(tmp_path / "a" / "state.pt", weights_only=True)["log"])["seconds"] == (
+        pytest.approx(60.0))
+    export(tmp_path / "a", "timed", tmp_path, n_networks=4)
+    assert json.loads((tmp_path / "timed.json").read_text())["training"]["train_minutes"] == 1.0
+    settings = TrainSettings(steps=1, batch_size=8, n_points=16, warmup=1, seed=4)
+    train(TINY, settings, tmp_path / "b", progress=False, init_from=tmp_path / "timed.safetensors")
+    assert json.loads(torch.load(tmp_path / "b" / "state.pt", weights_only=True)["log"])["seconds"] == (
+        pytest.approx(70.0))
+
+
+def test_logged_losses_are_means_over_the_steps_since_the_last_entry(tmp_path, monkeypatch):
+    """With checkpoint_every 3 and 5 steps, the second entry is the mean of the last two steps."""
+    import sklearn_swat.pretrain._train as train_module
+
+    seen = []
+    real = train_module.training_step_loss
+
+    def spy(*args, **kwargs):
+        loss, func, rec = real(*args, **kwargs)
+        seen.append((float(loss.detach()), func, rec))
+        return loss, func, rec
+
+    monkeypatch.setattr(train_module, "training_step_loss", spy)
+    settings = TrainSettings(steps=5, batch_size=4, n_points=8, warmup=1, checkpoint_every=3, seed=3)
+    train(TINY, settings, tmp_path, progress=False)
+    log = json.loads(torch.load(tmp_path / "state.pt", weights_only=True)["log"])
+    assert log["steps"] == [3, 5]
+    for i, key in enumerate(("loss", "functional", "reconstruction")):
+        values = [s[i] for s in seen]
+        assert log[key] == pytest.approx([sum(values[:3]) / 3, sum(values[3:]) / 2], rel=1e-6), key
+
+
+def test_fitted_pool_is_drawn_from_the_runs_seed_with_the_runs_settings(tmp_path, monkeypatch):
+    """Runs of other seeds get other pools, a pool of another seed in the folder is refused, and
+    the pool's networks are made with the run's steps, pruning, levels and gate probability."""
+    import sklearn_swat.pretrain._train as train_module
+
+    def settings(seed, **kwargs):
+        return TrainSettings(seed=seed, fitted_share=0.5, fitted_pool=4, fitted_steps=1, **kwargs)
+
+    for run in ("a", "b", "c"):
+        (tmp_path / run).mkdir()
+    one, two = fitted_pool(TINY, settings(1), tmp_path / "a"), fitted_pool(TINY, settings(2), tmp_path / "b")
+    assert not torch.equal(one[2].weights, two[2].weights)
+    with pytest.raises(ValueError, match="was made with other settings"):
+        fitted_pool(TINY, settings(2), tmp_path / "a")
+    calls = []
+
+    def spy(n, depth, width, max_inputs, **kwargs):
+        calls.append(kwargs)
+        nets = sample_networks(n, depth, 0.0, width, max_inputs, generator=kwargs["generator"])
+        return nets, torch.zeros(n)
+
+    monkeypatch.setattr(train_module, "fitted_zoo", spy)
+    fitted_pool(TINY, settings(1, fitted_prune=2, sparsity_levels="0.2,0.6", gate_prob=0.7), tmp_path / "c")
+    assert len(calls) == 4
+    for kwargs in calls:
+        assert (kwargs["steps"], kwargs["prune_rounds"], kwargs["sparsity_levels"], kwargs["gate_prob"]) == (
+            1, 2, (0.2, 0.6), 0.7)
+
+
+def test_distill_loss_asks_for_the_distilled_network_of_each_encoded_one(tmp_path, monkeypatch):
+    """The shallower decoder's target for a code is the network distilled from the very network
+    encoded, not another one of the pool."""
+    import sklearn_swat.pretrain._train as train_module
+    from sklearn_swat.pretrain._train import distill_loss, distilled_pool
+
+    settings = TrainSettings(seed=1, distill_weight=1.0, distill_pool=24, distill_steps=5)
+    pool = distilled_pool(TINY, settings, tmp_path)
+    model = untrained_autoencoder(TINY)
+    encoded, targets = [], []
+    real_encode, real_loss = model.encode, train_module.reconstruction_loss
+    monkeypatch.setattr(model, "encode", lambda nets: encoded.append(nets) or real_encode(nets))
+    monkeypatch.setattr(train_module, "reconstruction_loss",
+                        lambda model, z, canon: targets.append(canon) or real_loss(model, z, canon))
+    distill_loss(model, pool, 8, torch.Generator().manual_seed(5))
+    (deep,), (target,) = encoded, targets
+    source, shallow = pool[(deep.depth, target.depth)]
+    drawn = [next(j for j in range(source.batch_size) if torch.equal(source.weights[j], deep.weights[i]))
+             for i in range(8)]
+    expected = canonicalize(shallow.index(drawn))
+    assert torch.equal(expected.weights, target.weights) and torch.equal(expected.gates, target.gates)
+
+
+def test_fitted_networks_join_a_batch_as_permuted_copies():
+    """Networks drawn from the fitted pool come with their hidden neurons reordered (the same
+    functions), so the encoder sees them in other orders than the pool's."""
+    from sklearn_swat.pretrain._train import _add_fitted
+
+    gen = torch.Generator().manual_seed(0)
+    one = sample_networks(1, 2, 0.0, TINY.width, TINY.max_inputs, generator=gen, gate_prob=1.0)
+    batch = sample_zoo_batch(3, TINY.width, TINY.max_inputs, variable_inputs=False, n_points=16, depth=2,
+                             generator=gen)
+    nets, x, y = _add_fitted(batch, {2: one}, 8, 16, gen)
+    assert nets.batch_size == 11 and x.shape == (11, 16, TINY.width) and y.shape == (11, 16)
+    copies = one.index([0] * 8)
+    torch.testing.assert_close(y[3:], copies.forward(x[3:]))
+    torch.testing.assert_close(nets.index(slice(3, None)).forward(x[3:]), y[3:])
+    assert sum(torch.equal(nets.weights[i], one.weights[0]) for i in range(3, 11)) < 8
+
+
+def test_permute_hidden_reorders_every_hidden_layer_and_keeps_the_function():
+    from sklearn_swat.pretrain._train import _permute_hidden
+
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(20, 3, 0.0, TINY.width, TINY.max_inputs, generator=gen, gate_prob=1.0)
+    permuted = _permute_hidden(nets, gen)
+    x = sample_points(nets.in_mask, 32, gen)
+    torch.testing.assert_close(permuted.forward(x), nets.forward(x))
+    for layer in range(3):
+        assert not torch.equal(permuted.biases[:, layer], nets.biases[:, layer]), layer
+        assert torch.equal(permuted.biases[:, layer].sort(1).values, nets.biases[:, layer].sort(1).values)
+
+
+def test_decoder_relative_errors_measure_the_hard_decoded_networks():
+    """Evaluation scores the networks a decoder stands for (argmax activations, gates >= 0.5)."""
+    from sklearn_swat.pretrain._train import decoder_relative_errors
+
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(6, 2, 0.0, TINY.width, TINY.max_inputs, generator=gen, gate_prob=1.0)
+    x = sample_points(nets.in_mask, 32, gen)
+    model = untrained_autoencoder(TINY)
+    z = model.encode(nets)
+    y = nets.forward(x)
+    expected = torch.stack([((hard_network(model.decode(z, k), nets.in_mask).forward(x) - y) ** 2).mean(1)
+                            for k in (1, 2, 3, 4)], 1) / y.var(1, keepdim=True)
+    errs = decoder_relative_errors(model, z, nets, x)
+    torch.testing.assert_close(errs, expected.double(), rtol=1e-4, atol=0)
+
+
+def test_evaluate_draws_its_networks_from_its_seed_and_needs_two_points():
+    model = untrained_autoencoder(TINY)
+    first = evaluate(model, n_networks=8, n_points=16, seed=1)
+    assert evaluate(model, n_networks=8, n_points=16, seed=1) == first
+    assert evaluate(model, n_networks=8, n_points=16, seed=2) != first
+    with pytest.raises(ValueError, match="n_points at least 2"):
+        evaluate(model, n_networks=8, n_points=1)
+
+
+def test_report_options_of_a_stage_saved_before_later_settings():
+    """A stage recorded by an older version lacks the newer settings: its options are its own."""
+    from sklearn_swat.pretrain._report import _options
+
+    assert _options({"steps": 100, "lr": 0.001, "seed": 0, "latent_noise": 0.1}) == (
+        "--steps 100 --lr 0.001 --latent-noise 0.1 --seed 0")
+
+
+def test_export_refuses_a_name_with_a_backslash(tmp_path, capsys):
+    """A Windows-style folder in --name is refused as a '/' one is, before the run is read."""
+    assert main(["export", "--workdir", str(tmp_path / "nope"), "--name", "sub\\x",
+                 "--out", str(tmp_path)]) == 2
+    assert "--name must be a plain file name without extension" in capsys.readouterr().err
+
+
+def test_export_recovers_the_stages_of_a_log_that_predates_them(tmp_path):
+    """A log without "stages" that started from a checkpoint still reachable by its name and
+    sha256 gets that checkpoint's stages and settings; from a replaced one (another sha256), none."""
+    from sklearn_swat.pretrain._report import export
+
+    run_train(tmp_path / "run", 1)
+    info = load_checkpoint_info("cornn")
+    state = torch.load(tmp_path / "run" / "state.pt", weights_only=True)
+    log = {k: v for k, v in json.loads(state["log"]).items() if k != "stages"}
+    for sha, expected in ((info["sha256"], [*info["training"]["stages"], info["training"]["settings"]]),
+                          ("0" * 64, [])):
+        state["log"] = json.dumps({**log, "init_from": [f"cornn (sha256 {sha})"]})
+        torch.save(state, tmp_path / "run" / "state.pt")
+        export(tmp_path / "run", "old", tmp_path, n_networks=4)
+        assert json.loads((tmp_path / "old.json").read_text())["training"]["stages"] == expected
+
+
+def test_evaluate_checkpoint_gives_the_untrained_models_own_figures_and_the_parameter_count(monkeypatch):
+    import sklearn_swat.pretrain._report as report
+
+    figures = iter([{"relative_error_median": 0.02, "permutation_ratio": 0.1},
+                    {"relative_error_median": 0.5, "permutation_ratio": 0.3}])
+    monkeypatch.setattr(report, "evaluate", lambda model, n_networks: next(figures))
+    out = report.evaluate_checkpoint("cornn", n_networks=4)
+    assert out["permutation_ratio"] == 0.1 and out["random_init_permutation_ratio"] == 0.3
+    assert out["n_parameters"] == sum(p.numel() for p in load_autoencoder("cornn").parameters())
+
+
+def test_report_page_gives_each_checkpoints_stages_in_order(tmp_path, monkeypatch):
+    """The page's commands make each checkpoint again: its stages first to last, each from the
+    one before, then the export; and it counts the networks of each sparsity level."""
+    import sklearn_swat.pretrain._report as report
+
+    monkeypatch.setattr(report, "evaluate_checkpoint", lambda name, n_networks: {})
+    page = report.write_report(tmp_path, n_networks=8).read_text()
+    assert "sparsity 0: 8 networks" in page
+    for name in list_checkpoints():
+        training = load_checkpoint_info(name)["training"]
+        stages = [*training.get("stages", []), training["settings"]]
+        lines = [line for line in page.splitlines() if f"--workdir runs/{name}" in line]
+        assert len(lines) == len(stages) + 1 and len(stages) > 1
+        for i, (line, stage) in enumerate(zip(lines, stages)):
+            assert f"--workdir runs/{name}-{i + 1} " in line and f" --seed {stage['seed']} " in line
+            assert line.count("--init-from") == (i > 0)
+            assert (f"--init-from runs/{name}-{i} " in line) == (i > 0)
+        assert lines[-1].endswith(f"export --workdir runs/{name}-{len(stages)} --name {name}")
