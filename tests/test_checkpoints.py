@@ -448,3 +448,96 @@ def test_config_takes_an_int_as_a_float_but_not_as_a_bool():
         AutoencoderConfig(variable_inputs=1)
     with pytest.raises(TypeError, match=r"width must be an int; got True \(bool\)"):
         AutoencoderConfig(width=True)
+
+
+# From a second mutation run of _encoding.py, _autoencoder.py and _checkpoints.py (a helper):
+# what 43 mutants showed untested.
+
+
+_SMALL = dict(width=4, max_inputs=2, d_model=16, n_heads=2, encoder_layers=1, decoder_layers=1,
+              dim_feedforward=16)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(weight_scale=0.0), "weight_scale must be a finite number greater than 0; got 0.0"),
+    (dict(d_model=18, n_heads=4), "d_model must be a multiple of n_heads"),
+    (dict(max_inputs=0), r"max_inputs must be in 1..width \(1..4\); got 0"),
+])
+def test_config_out_of_range_is_refused(kwargs, match):
+    """A config no autoencoder can be built from (or one that would divide by a weight scale of
+    0) is refused where it is made, saying which value."""
+    with pytest.raises(ValueError, match=match):
+        AutoencoderConfig(**{**_SMALL, **kwargs})
+
+
+def test_config_from_a_description_with_an_unknown_key_is_refused():
+    """A key the package does not know (a typo, or a newer version's) is refused, not ignored."""
+    with pytest.raises(ValueError, match=r"Unknown autoencoder config keys: \['depth'\]"):
+        AutoencoderConfig.from_dict({**AutoencoderConfig(**_SMALL).to_dict(), "depth": 4})
+
+
+def test_an_autoencoder_without_transformer_layers_is_a_valid_ablation():
+    """encoder_layers=0 and decoder_layers=0 are allowed: embedding, norms and heads only."""
+    from sklearn_swat._zoo import sample_zoo_batch
+
+    model = untrained_autoencoder(AutoencoderConfig(**{**_SMALL, "encoder_layers": 0, "decoder_layers": 0}))
+    nets, _, _ = sample_zoo_batch(3, 4, 2, variable_inputs=False, n_points=8,
+                                  generator=torch.Generator().manual_seed(0))
+    z = model.encode(nets)
+    assert z.shape == (3, 4, 16) and model.decode(z, 2)["weights"].shape == (3, 2, 4, 4)
+
+
+def test_description_whose_quality_is_not_a_dict_is_refused(copy_of):
+    path = copy_of()
+    info = json.loads(path.with_suffix(".json").read_text())
+    info["quality"] = [0.1]
+    path.with_suffix(".json").write_text(json.dumps(info))
+    with pytest.raises(CheckpointError, match="description .* is corrupt: 'quality' must be a dict"):
+        load_autoencoder(path)
+
+
+def test_a_path_in_the_description_does_not_redirect_the_load(copy_of, tmp_path):
+    """The weights are the .safetensors file beside the description: a "path" the description
+    itself holds (which save_checkpoint never writes) is not followed."""
+    from sklearn_swat._checkpoints import load_checkpoint_info
+
+    path = copy_of()
+    info = json.loads(path.with_suffix(".json").read_text())
+    info["path"] = str(tmp_path / "elsewhere.safetensors")
+    path.with_suffix(".json").write_text(json.dumps(info))
+    assert load_checkpoint_info(path)["path"] == str(path)
+    assert isinstance(load_autoencoder(path), MultiScaleAutoencoder)
+
+
+def test_later_loads_of_a_checkpoint_return_the_same_cached_module(copy_of):
+    """Documented: loaded models are cached, later loads of the same file return the same module."""
+    path = copy_of()
+    assert load_autoencoder(path) is load_autoencoder(path)
+
+
+def test_load_autoencoder_loads_cornn_by_default():
+    assert load_autoencoder().config == load_autoencoder("cornn").config
+    assert load_autoencoder().config.width == 7
+
+
+def test_untrained_autoencoder_is_frozen_and_the_same_by_default():
+    """The ablation's model: no parameter needs a gradient, and the default seed is 0, not a
+    draw from torch's global generator: the same weights whatever that generator holds."""
+    config = AutoencoderConfig(**_SMALL)
+    models = []
+    with torch.random.fork_rng([]):
+        for global_seed in (1, 2):
+            torch.manual_seed(global_seed)
+            models.append(untrained_autoencoder(config))
+    assert not any(p.requires_grad for p in models[0].parameters())
+    reference = untrained_autoencoder(config, seed=0)
+    for model in models:
+        assert all(torch.equal(p, q) for p, q in zip(model.parameters(), reference.parameters()))
+
+
+def test_save_checkpoint_makes_the_folders_it_needs(tmp_path):
+    """An export to a new nested folder (runs/a) creates it, as the CLI's --out does."""
+    model = untrained_autoencoder(AutoencoderConfig(**_SMALL))
+    path = save_checkpoint(model, "x", tmp_path / "runs" / "a")
+    loaded = load_autoencoder(path)
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in loaded.state_dict().items())

@@ -14,6 +14,7 @@ from sklearn_swat._encoding import (
     n_columns,
     network_from_matrix,
     network_to_matrix,
+    parse_matrix,
 )
 
 
@@ -666,3 +667,93 @@ def test_every_part_of_a_network_may_be_given_as_a_generator():
     np.testing.assert_array_equal(net.predict(X), ref.predict(X))
     assert net.n_active_neurons == ref.n_active_neurons == [2]
 
+
+# From a second mutation run of _encoding.py, _autoencoder.py and _checkpoints.py (a helper):
+# what 43 mutants showed untested.
+
+
+def test_canonical_form_puts_switched_off_neurons_before_the_padding(rng):
+    """A network narrower than the layout with switched-off neurons, its neurons moved among the
+    padding: the canonical order is switched-on, switched-off, then padding (the unit mask a
+    prefix again), so the same matrix and, read back, the same layer sizes and function."""
+    net = random_network(rng, sizes=(3, 5), p_on=0.5)
+    assert not all(g.all() for g in net.gates)
+    batch = batch_from_networks([net], 7, dtype=torch.float64)
+    order = torch.tensor([[6, 0, 5, 1, 4, 2, 3]])
+    canon = canonicalize(batch.reorder(0, order).reorder(1, order.flip(1)))
+    assert torch.equal(canon.unit_mask, batch.unit_mask)
+    torch.testing.assert_close(canon.to_matrix(4)[0], canonicalize(batch).to_matrix(4)[0], rtol=0, atol=0)
+    back = canon.to_networks()[0]
+    assert back.layer_sizes == net.layer_sizes
+    X = rng.uniform(-1, 1, (30, 2))
+    np.testing.assert_allclose(back.predict(X), net.predict(X), rtol=1e-10, atol=1e-12)
+
+
+def test_canonical_form_tells_neurons_of_equal_incoming_weights_apart_by_their_bias():
+    """Two constant neurons (no incoming weight) of one activation differ only in their bias:
+    their order in the input does not change the canonical form."""
+    net = SparseMLP([np.array([[0.0, 0.0, 1.0], [0.0, 0.0, -1.0]]), np.array([[1.0], [2.0], [3.0]])],
+                    [np.array([0.5, -0.5, 0.0]), np.zeros(1)], [["tanh"] * 3])
+    a, b = (canonicalize(batch_from_networks([n], 3, dtype=torch.float64)).to_matrix(1)[0]
+            for n in (net, net.permute(0, [1, 0, 2])))
+    torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_canonical_form_groups_switched_on_neurons_by_activation(rng):
+    """DESIGN: the switched-on neurons are sorted by activation first, then by their weights."""
+    for _ in range(5):
+        net = random_network(rng, sizes=(7, 7, 7), p_on=1.0)
+        ids = canonicalize(batch_from_networks([net], 7, dtype=torch.float64)).act[0].argmax(-1)
+        assert (ids.diff(dim=-1) >= 0).all(), ids
+
+
+def test_networks_read_back_from_a_batch_keep_their_layer_sizes(rng):
+    """batch_from_networks then to_networks gives each network back at its own sizes, not padded
+    to the layout's width."""
+    nets = [random_network(rng, sizes=(3, 5)), random_network(rng, n_inputs=1, sizes=(7, 2))]
+    for back, net in zip(batch_from_networks(nets, 7, dtype=torch.float64).to_networks(), nets):
+        assert back.n_inputs == net.n_inputs and back.layer_sizes == net.layer_sizes
+        for a, b in zip(back.coefs, net.coefs):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_batches_that_cannot_be_made_are_refused_in_words(rng):
+    """No network, networks of two depths, or more inputs than the width: a ValueError saying
+    which, not an IndexError or a batch that silently drops layers."""
+    with pytest.raises(ValueError, match="No networks given"):
+        batch_from_networks([], 7)
+    with pytest.raises(ValueError, match="need one depth; got 1 and 2"):
+        batch_from_networks([random_network(rng, sizes=(3,)), random_network(rng, sizes=(3, 3))], 7)
+    with pytest.raises(ValueError, match=r"layer sizes \[8, 3\] does not fit width 7"):
+        batch_from_networks([random_network(rng, n_inputs=8, sizes=(3,))], 7)
+    with pytest.raises(ValueError, match="A layout of 1 hidden layers cannot hold depth 2"):
+        batch_from_networks([random_network(rng, sizes=(3, 3))], 7).to_matrix(slots=1)
+
+
+def test_matrices_of_another_shape_are_refused_in_words(rng):
+    """network_from_matrix and parse_matrix check the layout's column count (and the mask's
+    shape) before reading columns at the wrong offsets."""
+    values, mask = network_to_matrix(random_network(rng, sizes=(3,)), width=7)
+    with pytest.raises(ValueError, match="A 7 x 55 matrix is not a layout of width 7"):
+        network_from_matrix(values[:, :-1], mask[:, :-1])
+    with pytest.raises(ValueError, match="A 7 x 56 matrix is not a layout of width 7"):
+        network_from_matrix(values, mask[:, :-1])
+    with pytest.raises(ValueError, match="Expected 20 columns for depth 1; got 56"):
+        parse_matrix(torch.as_tensor(values)[None], depth=1)
+
+
+def test_soft_network_leaves_the_decoder_output_alone_and_temperature_to_the_activations():
+    """soft_network masks the absent inputs' weights in its own copy (the decoder's output, reused
+    by the caller, is left as it was); the gates are sigmoid(logit) at any temperature."""
+    from sklearn_swat._autoencoder import soft_network
+
+    gen = torch.Generator().manual_seed(0)
+    raw = {"weights": torch.randn(1, 1, 2, 2, generator=gen), "biases": torch.zeros(1, 1, 2),
+           "act_logits": torch.randn(1, 1, 2, 3, generator=gen),
+           "gate_logits": torch.tensor([[[1.0, -2.0]]]), "out_w": torch.ones(1, 2), "out_b": torch.zeros(1)}
+    before = {k: v.clone() for k, v in raw.items()}
+    net = soft_network(raw, torch.tensor([[1.0, 0.0]]), temperature=0.5)
+    for k, v in before.items():
+        assert torch.equal(raw[k], v), k
+    assert (net.weights[0, 0, 1] == 0).all() and torch.equal(net.weights[0, 0, 0], raw["weights"][0, 0, 0])
+    torch.testing.assert_close(net.gates, torch.sigmoid(raw["gate_logits"]))
