@@ -284,9 +284,12 @@ def test_failed_fit_is_reported_and_not_written(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(ESTIMATORS, "swat", EstimatorSpec("swat", "broken", lambda *args: _Broken()))
     assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "swat", "mlp", "pruned-mlp") == 1
     assert [r["estimator"] for r in _rows(tmp_path / "results.csv")] == ["mlp"]
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert "ValueError: boom" in err
     assert "Failed: Booth / pruned-mlp / seed 0" in err and "depends on failed" in err
+    # Each failure is also shown as it happens, on stderr with the other messages.
+    assert "FAILED Booth / pruned-mlp / seed 0: skipped: the 'swat' fit it depends on failed" in err
+    assert out == ""
 
 
 def _one_worker_cluster(distributed, **kwargs):

@@ -18,6 +18,7 @@ import math
 import numbers
 import os
 import re
+import sys
 import time
 import traceback
 import warnings
@@ -965,7 +966,8 @@ def run_benchmark(
                     if error is not None:
                         run.failures.append((task.dataset, task.estimator, task.seed, error))
                         last = error.strip().splitlines()[-1]
-                        bar.write(f"FAILED {task.dataset} / {task.estimator} / seed {task.seed}: {last}")
+                        bar.write(f"FAILED {task.dataset} / {task.estimator} / seed {task.seed}: {last}",
+                                  file=sys.stderr)
                         bar.update(1)
 
         try:
@@ -978,7 +980,7 @@ def run_benchmark(
                 else:
                     message = f"skipped: the {ref!r} fit it depends on failed"
                     run.failures.append((d, e, s, message))
-                    bar.write(f"FAILED {d} / {e} / seed {s}: {message}")
+                    bar.write(f"FAILED {d} / {e} / seed {s}: {message}", file=sys.stderr)
                     bar.update(1)
             run_phase(second)
         finally:
