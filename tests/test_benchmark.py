@@ -5,6 +5,7 @@ generated data (no ``data_home``), one or two data sets and one torch thread.
 """
 
 import csv
+import json
 import os
 import re
 import time
@@ -24,6 +25,7 @@ from sklearn_swat.benchmark import (
     PrunedMLPRegressor,
     append_results,
     estimator_names,
+    fit_row,
     make_estimator,
     network_size,
     read_results,
@@ -1821,3 +1823,282 @@ def test_data_home_help_shows_a_value_with_a_percent_sign(tmp_path, monkeypatch,
         _cornn(tmp_path, "--help")
     assert exc.value.code == 0
     assert "now '/data/100%/cornn'" in " ".join(capsys.readouterr().out.split())
+
+
+# From a second mutation run of _runner.py and datasets/_cornn.py (a helper): what 42 mutants
+# showed untested.
+
+
+_ROW = dict(dataset="Booth", estimator="mlp", test_mse=0.5, n_nonzero=85, n_active_neurons=[7, 7], depth=2,
+            fit_seconds=1.0, seed=0)
+
+
+class _Mean:
+    """A network of one parameter, the output bias: fits in no time."""
+
+    n_nonzero_, n_active_neurons_, depth_ = 1, [], 0
+
+    def fit(self, X, y):
+        self.mean_ = float(np.mean(y))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean_)
+
+
+class _RaisesRuntimeError:
+    def fit(self, X, y):
+        raise RuntimeError("boom")
+
+
+class _SlowPredict(_Mean):
+    def predict(self, X):
+        time.sleep(0.5)
+        return super().predict(X)
+
+
+def _mean_estimators(monkeypatch, *names):
+    """Make the estimators ``names`` instant (_Mean), for tests of the runner, not of the fits."""
+    for name in names:
+        monkeypatch.setitem(ESTIMATORS, name, EstimatorSpec(name, "mean", lambda *args: _Mean()))
+
+
+def test_a_zero_test_mse_or_fit_time_is_a_row_and_fit_seconds_keep_milliseconds(tmp_path):
+    """test_mse and fit_seconds are finite numbers >= 0: 0 (an exact fit, a fit faster than the
+    clock) is written and read back; fit_seconds are written to the millisecond, however long."""
+    path = tmp_path / "results.csv"
+    append_results(path, [{**_ROW, "test_mse": 0.0, "fit_seconds": 0.0},
+                          {**_ROW, "seed": 1, "fit_seconds": 12.3456}])
+    rows = read_results(path)
+    assert (rows[0]["test_mse"], rows[0]["fit_seconds"]) == (0.0, 0.0)
+    assert rows[1]["fit_seconds"] == pytest.approx(12.346, abs=1e-9)
+
+
+@pytest.mark.parametrize("line, message", [
+    (",mlp,0.1,85,7-7,2,1.0,0", "empty dataset"),
+    ("Booth,,0.1,85,7-7,2,1.0,0", "empty estimator"),
+    ("Booth,mlp,0.1,85,7-7,2,1.0,2147483648", "seed '2147483648' is not below 2**31"),
+])
+def test_read_results_refuses_a_row_no_run_writes(tmp_path, line, message):
+    """A row without a data set or estimator name, or with the seed 2**31 (seeds are below it),
+    is damaged: named with its line, not read as a fit that was done."""
+    path = tmp_path / "results.csv"
+    path.write_text(HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,2147483647\n" + line + "\n")
+    with pytest.raises(BenchmarkError, match="line 3: " + message.replace("*", r"\*")):
+        read_results(path)
+    path.write_text(HEADER + "Booth,mlp,0.1,85,7-7,2,1.0,2147483647\n")
+    assert [r["seed"] for r in read_results(path)] == [2**31 - 1]
+
+
+def test_a_hand_edited_results_file_with_blank_lines_and_spaces_reads_and_resumes(tmp_path, capsys):
+    """Blank lines are skipped and the cells stripped, as in the header: a file tidied by hand
+    reads as the same rows, and a resumed run finds them done."""
+    path = tmp_path / "results.csv"
+    path.write_text(HEADER + "Booth,mlp,0.5,85,7-7,2,1.000,0\n\n Booth , mlp , 0.25 ,85,7-7,2,1.000, 1 \n\n")
+    rows = read_results(path)
+    assert [(r["dataset"], r["estimator"], r["test_mse"], r["seed"]) for r in rows] == [
+        ("Booth", "mlp", 0.5, 0), ("Booth", "mlp", 0.25, 1)]
+    assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp", "--seeds", "0", "1") == 0
+    assert "Nothing to do" in capsys.readouterr().err
+
+
+def test_an_empty_results_file_has_no_rows_and_gets_its_header(tmp_path):
+    """An empty results.csv (made by `touch`, or by a run stopped before its header) has no rows,
+    as documented, and the first rows appended to it come below a header."""
+    path = tmp_path / "results.csv"
+    path.write_text("")
+    assert read_results(path) == []
+    append_results(path, [_ROW])
+    assert path.read_text() == HEADER + "Booth,mlp,0.5,85,7-7,2,1.000,0\n"
+
+
+def test_append_results_writes_whole_rows_through_short_writes_and_syncs_each(tmp_path, monkeypatch):
+    """os.write may write less than it is given (a signal, a pipe, some file systems): the rest is
+    written too. Each row is fsync'ed to the disk as it is written, as documented."""
+    from sklearn_swat.benchmark import _runner
+
+    path = tmp_path / "results.csv"
+    real_write, real_fsync = os.write, os.fsync
+    synced = []
+
+    def fsync(fd):
+        synced.append(os.fstat(fd))
+        return real_fsync(fd)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_runner.os, "write", lambda fd, data: real_write(fd, bytes(data[:7])))
+        patch.setattr(_runner.os, "fsync", fsync)
+        append_results(path, [_ROW, {**_ROW, "seed": 1}])
+    assert [r["seed"] for r in read_results(path)] == [0, 1]
+    assert sum(os.path.samestat(s, os.stat(path)) for s in synced) >= 2
+
+
+def test_fit_seconds_time_the_fit_not_the_predictions():
+    """fit_seconds is the time of fit alone: the test predictions after it are not counted."""
+    X = np.zeros((4, 2))
+    row = fit_row(_SlowPredict(), "mean", "Booth", 0, (X, X, np.arange(4.0), np.zeros(4)))
+    assert row["fit_seconds"] < 0.25  # predict sleeps 0.5 s
+    assert row["test_mse"] == pytest.approx(2.25)
+
+
+def test_any_error_of_a_fit_is_a_failure_named_by_its_fit(tmp_path, monkeypatch, capsys):
+    """Not only a ValueError: a fit raising any error (a RuntimeError of torch, say) writes no row
+    and is a failure, listed as (data set, estimator, seed, traceback) and shown with its error;
+    the other fits go on."""
+    _mean_estimators(monkeypatch, "mlp")
+    broken = EstimatorSpec("swat", "broken", lambda *args: _RaisesRuntimeError())
+    monkeypatch.setitem(ESTIMATORS, "swat", broken)
+    run = run_benchmark(tmp_path, datasets=["Booth"], estimators=["swat", "mlp"], quick=True, progress=False)
+    assert [r["estimator"] for r in read_results(run.path)] == ["mlp"]
+    assert [f[:3] for f in run.failures] == [("Booth", "swat", 0)]
+    assert "RuntimeError: boom" in run.failures[0][3]
+    captured = capsys.readouterr()
+    # On stderr, with the command's other messages and its progress bar: stdout stays clean.
+    assert "FAILED Booth / swat / seed 0: RuntimeError: boom" in captured.err
+    assert captured.out == ""
+
+
+def test_the_fits_convergence_warnings_are_silenced(tmp_path):
+    """The quick mlp stops at its few iterations: the run shows no ConvergenceWarning per fit."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"], quick=True, progress=False)
+    assert run.n_written == 1 and run.failures == []
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_rows_come_in_the_registrys_order_and_a_repeated_seed_is_fitted_once(tmp_path, monkeypatch):
+    """Whatever the order asked for, the fits run (and their rows come) in the registry's order, so
+    that one command gives one file; --seeds 0 0 is one fit, as a name given twice is."""
+    _mean_estimators(monkeypatch, "swat", "mlp")
+    run = run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp", "swat"], seeds=[0, 0],
+                        quick=True, progress=False)
+    assert [(r["estimator"], r["seed"]) for r in read_results(run.path)] == [("swat", 0), ("mlp", 0)]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(seeds=[2**31]), "seeds must be a list of integers in [0, 2**31)"),
+    (dict(seeds=[-1]), "seeds must be a list of integers in [0, 2**31)"),
+    (dict(n_jobs=0), "n_jobs must be a positive number of fits"),
+    (dict(scheduler_timeout=float("inf")), "scheduler_timeout (--scheduler-timeout) must be a positive"),
+])
+def test_run_benchmark_refuses_what_it_documents_before_any_fit(tmp_path, kwargs, message):
+    """A seed outside [0, 2**31), n_jobs=0 and a timeout that is not a finite positive number are
+    refused before any fit: no folder is made."""
+    with pytest.raises(BenchmarkError) as info:
+        run_benchmark(tmp_path / "out", **{**dict(datasets=["Booth"], estimators=["mlp"], quick=True,
+                                                   progress=False), **kwargs})
+    assert message in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_quick_variable_turns_quick_on_only_with_1(tmp_path, monkeypatch, capsys):
+    """SKLEARN_SWAT_BENCHMARK_QUICK=1 turns the quick settings on; 0 leaves them off (here the rows
+    of full settings in the folder are found done, not refused as quick ones would be)."""
+    (tmp_path / "results.csv").write_text(HEADER + "Booth,mlp,0.5,85,7-7,2,1.000,0\n")
+    (tmp_path / "run.json").write_text(json.dumps({"data": "generated", "quick": False}))
+    monkeypatch.setenv(QUICK_ENV, "0")
+    run = run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"], progress=False)
+    assert (run.n_existing, run.n_written) == (1, 0)
+    monkeypatch.setenv(QUICK_ENV, "1")
+    with pytest.raises(BenchmarkError, match="this run asks for generated data with the quick settings"):
+        run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"], progress=False)
+
+
+def test_an_out_folder_that_existed_empty_is_kept_after_an_error(tmp_path):
+    """Only a folder the run made is removed when the run writes nothing: the user's own stays."""
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(FileNotFoundError):
+        run_benchmark(out, datasets=["Booth"], estimators=["mlp"], data_home=tmp_path / "nowhere",
+                      quick=True, progress=False)
+    assert out.is_dir() and os.listdir(out) == []
+
+
+def test_run_json_goes_with_the_first_rows_only(tmp_path, monkeypatch):
+    """run.json records the settings of the rows in results.csv: with no rows there (a header
+    alone), a run with other settings is not refused and records its own; rows of a version that
+    recorded none are not given the settings of the run that adds to them."""
+    _mean_estimators(monkeypatch, "mlp")
+    (tmp_path / "results.csv").write_text(HEADER)
+    (tmp_path / "run.json").write_text(json.dumps({"data": "generated", "quick": False}))
+    run = run_benchmark(tmp_path, datasets=["Booth"], estimators=["mlp"], quick=True, progress=False)
+    assert run.n_written == 1
+    assert json.loads((tmp_path / "run.json").read_text()) == {"data": "generated", "quick": True}
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "results.csv").write_text(HEADER + "Booth,mlp,0.5,85,7-7,2,1.000,0\n")
+    run = run_benchmark(old, datasets=["Booth"], estimators=["mlp"], seeds=[0, 1], quick=True, progress=False)
+    assert run.n_written == 1 and not (old / "run.json").exists()
+
+
+def test_a_malformed_data_file_is_an_error_line_of_the_command(tmp_path, capsys):
+    """A data file that is not CORNN's stops the command with exit 2 and an error line naming it,
+    not a traceback, before any fit."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "Booth_train_set.csv").write_text("a,b,c\n1,2,3\n")
+    status = _cornn(tmp_path / "out", "--datasets", "Booth", "--estimators", "mlp", "--data-home", str(data))
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: CORNN file") and "Booth_train_set.csv' has columns ['a', 'b', 'c']" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_lock_file_holds_the_pid_alone_after_a_longer_stale_one(tmp_path):
+    """A stale lock file left by a killed run is rewritten, not overwritten in part: the pid that
+    a refused run reports is the holder's, not mixed with the old text."""
+    from sklearn_swat.benchmark._runner import LOCK_FILE, _exclusive
+
+    (tmp_path / LOCK_FILE).write_text("123456789012345\n")
+    with _exclusive(tmp_path):
+        assert (tmp_path / LOCK_FILE).read_text() == f"{os.getpid()}\n"
+
+
+def test_a_worker_that_dies_counts_the_rows_already_in_the_file(tmp_path, monkeypatch):
+    """The rows said to be kept are all those in the file: those before the run and its own."""
+    import joblib
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    _mean_estimators(monkeypatch, "mlp")
+    (tmp_path / "results.csv").write_text(HEADER + "Himmelblau,mlp,0.5,85,7-7,2,1.000,0\n")
+    killed = TerminatedWorkerError("A worker process was unexpectedly terminated.")
+    monkeypatch.setattr(joblib.Parallel, "__call__", _first_fit_then(killed))
+    with pytest.raises(BenchmarkError, match="The 2 rows written are kept"):
+        run_benchmark(tmp_path, datasets=["Booth", "Sphere"], estimators=["mlp"], quick=True, progress=False)
+    assert len(read_results(tmp_path / "results.csv")) == 2
+
+
+def test_an_error_of_joblib_in_a_local_run_is_raised_as_it_is(tmp_path, monkeypatch):
+    """Only a run on a dask scheduler turns joblib's own errors into "was the scheduler lost?":
+    on this machine the error is raised as it is, with the rows written kept."""
+    import joblib
+
+    _mean_estimators(monkeypatch, "mlp")
+    monkeypatch.setattr(joblib.Parallel, "__call__", _first_fit_then(RuntimeError("joblib broke")))
+    with pytest.raises(RuntimeError, match="joblib broke"):
+        run_benchmark(tmp_path, datasets=["Booth", "Sphere"], estimators=["mlp"], quick=True, progress=False)
+    assert len(read_results(tmp_path / "results.csv")) == 1
+
+
+def test_n_jobs_none_on_a_scheduler_uses_every_worker_thread(tmp_path, monkeypatch):
+    """n_jobs=None means every worker thread of the cluster with a scheduler (joblib's -1 on its
+    dask backend), not one fit at a time; given, it is passed on as it is."""
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    _mean_estimators(monkeypatch, "mlp")
+    asked = []
+    real = joblib.Parallel
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["n_jobs"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(joblib, "Parallel", spy)
+    with _one_worker_cluster(distributed) as cluster:
+        for n_jobs, out in ((None, "all"), (3, "three")):
+            run = run_benchmark(tmp_path / out, datasets=["Booth"], estimators=["mlp"], n_jobs=n_jobs,
+                                scheduler=cluster.scheduler_address, quick=True, progress=False)
+            assert run.n_written == 1
+    assert asked == [-1, 3]

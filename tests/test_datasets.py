@@ -524,3 +524,101 @@ def test_constant_targets_message(monkeypatch):
 def test_data_home_must_be_a_path(data_home):
     with pytest.raises(TypeError, match="data_home must be the path of a folder"):
         load_cornn("Booth", data_home)
+
+
+# From a second mutation run of _runner.py and datasets/_cornn.py (a helper): what 42 mutants
+# showed untested.
+
+
+def test_a_name_wrong_only_in_case_suggests_that_name_alone():
+    """"ackley" is "Ackley" in another case: that is the suggestion, not also the names difflib
+    finds close ("Ackley N.4", "Ackley N.3")."""
+    with pytest.raises(ValueError) as info:
+        load_cornn("ackley")
+    assert "Did you mean 'Ackley'? " in str(info.value)
+
+
+def test_an_empty_data_home_variable_generates_the_data(monkeypatch):
+    """SKLEARN_SWAT_CORNN_HOME is used when set and non-empty: set empty, the data are generated
+    (not read from the current folder)."""
+    expected = load_cornn("Booth")
+    monkeypatch.setenv(DATA_HOME_ENV, "")
+    for got, want in zip(load_cornn("Booth"), expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_data_home_with_a_tilde_is_in_the_home_folder(tmp_path, monkeypatch):
+    """data_home="~/cornn" (no shell expands a "~" in Python) is the folder in the home."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "cornn").mkdir()
+    expected = _write_data_home(tmp_path / "cornn", "Booth")
+    for got, want in zip(load_cornn("Booth", "~/cornn", scaled=False), expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_the_remedy_names_both_settings_to_undo_and_the_source_of_a_malformed_file(tmp_path, monkeypatch):
+    """With data_home given and the variable set too, generating the data needs both undone: the
+    remedy says so. A malformed file found through the variable says to unset it."""
+    monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path))
+    with pytest.raises(FileNotFoundError) as info:
+        load_cornn("Booth", tmp_path / "nowhere")
+    remedy = f"pass data_home=None (on the command line, leave out --data-home) and unset {DATA_HOME_ENV}"
+    assert remedy in str(info.value)
+    (tmp_path / "Booth_train_set.csv").write_text("a,b,c\n1,2,3\n")
+    with pytest.raises(ValueError, match="has columns") as info:
+        load_cornn("Booth")
+    assert f"unset the environment variable {DATA_HOME_ENV}" in str(info.value)
+    assert "data_home=None" not in str(info.value)
+
+
+@pytest.mark.parametrize("corrupt, match", [
+    ("extra row", rf"has {N_TRAIN + 1} data rows; expected {N_TRAIN}"),
+    ("extra field", r"line 3: 4 fields; expected 3"),
+])
+def test_a_file_with_more_than_the_published_rows_or_fields_is_refused(tmp_path, corrupt, match):
+    """Too many rows or fields are as wrong as too few: the file is not a published one."""
+    X, _, y, _ = _write_data_home(tmp_path, "Matyas")
+    rows = np.column_stack([X, y]).tolist()
+    if corrupt == "extra row":
+        rows.append(rows[0])
+    else:
+        rows[1].append(0.0)
+    with open(tmp_path / "Matyas_train_set.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([("x", "y", "f(x,y)"), *rows])
+    with pytest.raises(ValueError, match=match):
+        load_cornn("Matyas", tmp_path)
+
+
+def test_a_header_with_spaces_around_its_names_reads(tmp_path):
+    """The header's names are compared without the spaces around them, as the rows' numbers are read."""
+    expected = _write_data_home(tmp_path, "Booth")
+    _write_csv(tmp_path / "Booth_train_set.csv", expected[0], expected[2], header=(" x ", " y ", "f(x,y)"))
+    np.testing.assert_array_equal(load_cornn("Booth", tmp_path, scaled=False)[0], expected[0])
+
+
+def test_the_data_check_takes_float_rounding_and_refuses_a_wrong_target(tmp_path):
+    """A point past the domain's bound by float rounding (10 written as the next float) reads; a
+    target off by 1e-5 of the largest |f| is not Booth's value there."""
+    X, _, y, _ = _write_data_home(tmp_path, "Booth")
+    X[0, 0] = np.nextafter(10.0, 11.0)
+    y[0] = CORNN_FUNCTIONS["Booth"](X[0, 0], X[0, 1])
+    path = tmp_path / "Booth_train_set.csv"
+    _write_csv(path, X, y)
+    np.testing.assert_array_equal(load_cornn("Booth", tmp_path, scaled=False)[0], X)
+    y[1] += 1e-5 * np.max(np.abs(y))
+    _write_csv(path, X, y)
+    with pytest.raises(ValueError, match=r"line 3: f\(x,y\) = .* not Booth's data"):
+        load_cornn("Booth", tmp_path)
+
+
+def test_generated_data_are_the_same_from_version_to_version():
+    """Rows fitted on generated data are resumed and compared with rows of later versions
+    (run.json says "generated", nothing more): the points must not move. The first training
+    and test points of two functions, drawn from the fixed seed."""
+    for name, train, test in [("Booth", (9.791123548862629, -3.342098790171102),
+                               (7.380093642366791, 9.875535805253786)),
+                              ("McCormick", (-1.1784525126503225, -0.03478783211526704),
+                               (0.006561499458395348, 2.047581133775613))]:
+        X_train, X_test, _, _ = load_cornn(name, scaled=False)
+        np.testing.assert_allclose(X_train[0], train, rtol=1e-12)
+        np.testing.assert_allclose(X_test[0], test, rtol=1e-12)
