@@ -38,6 +38,9 @@ from sklearn_swat.benchmark._registry import QUICK_ENV
 from sklearn_swat.datasets import cornn_names, load_cornn
 
 HEADER = ",".join(COLUMNS) + "\n"
+# A row as a run writes it (an mlp fit of Booth).
+_ROW = dict(dataset="Booth", estimator="mlp", test_mse=0.5, n_nonzero=85, n_active_neurons=[7, 7], depth=2,
+            fit_seconds=1.0, seed=0)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -248,10 +251,7 @@ def test_a_last_row_without_line_end_is_refused_not_taken_as_done(tmp_path, caps
 
 
 def test_append_results_writes_the_header_once_and_refuses_a_torn_file(tmp_path):
-    from sklearn_swat.benchmark import append_results
-
-    row = dict(dataset="Booth", estimator="mlp", test_mse=0.5, n_nonzero=85, n_active_neurons=[7, 7],
-               depth=2, fit_seconds=1.0, seed=0)
+    row = _ROW
     path = tmp_path / "results.csv"
     append_results(path, [row])
     append_results(path, [{**row, "seed": 1}, {**row, "seed": 2}])
@@ -1458,10 +1458,7 @@ def test_non_finite_fit_is_a_failure(tmp_path, monkeypatch, capsys):
     assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 1
     assert read_results(tmp_path / "results.csv") == []
     assert "predictions are not all finite" in capsys.readouterr().err
-    from sklearn_swat.benchmark import append_results
-
-    row = dict(dataset="Booth", estimator="mlp", test_mse=float("inf"), n_nonzero=85,
-               n_active_neurons=[7, 7], depth=2, fit_seconds=1.0, seed=0)
+    row = {**_ROW, "test_mse": float("inf")}
     with pytest.raises(ValueError, match="test_mse must be a finite number"):
         append_results(tmp_path / "results.csv", [row])
     assert read_results(tmp_path / "results.csv") == []
@@ -1827,10 +1824,6 @@ def test_data_home_help_shows_a_value_with_a_percent_sign(tmp_path, monkeypatch,
 
 # From a second mutation run of _runner.py and datasets/_cornn.py (a helper): what 42 mutants
 # showed untested.
-
-
-_ROW = dict(dataset="Booth", estimator="mlp", test_mse=0.5, n_nonzero=85, n_active_neurons=[7, 7], depth=2,
-            fit_seconds=1.0, seed=0)
 
 
 class _Mean:
