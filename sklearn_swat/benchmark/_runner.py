@@ -909,6 +909,13 @@ def run_benchmark(
         bar = tqdm(total=n_fits, desc="CORNN", unit="fit", disable=not progress, dynamic_ncols=True)
         sizes: dict[tuple[str, str, int], int] = {}
 
+        def fail(dataset: str, estimator: str, seed: int, error: str, shown: str) -> None:
+            # A fit without a row: listed for the caller, shown now on stderr (with the
+            # command's other messages and the bar), counted by the bar.
+            run.failures.append((dataset, estimator, seed, error))
+            bar.write(f"FAILED {dataset} / {estimator} / seed {seed}: {shown}", file=sys.stderr)
+            bar.update(1)
+
         def run_phase(tasks: list[_Task]) -> None:
             if not tasks:
                 return
@@ -964,11 +971,7 @@ def run_benchmark(
                         bar.set_postfix_str(f"{row['dataset']} / {row['estimator']}", refresh=False)
                         bar.update(1)
                     if error is not None:
-                        run.failures.append((task.dataset, task.estimator, task.seed, error))
-                        last = error.strip().splitlines()[-1]
-                        bar.write(f"FAILED {task.dataset} / {task.estimator} / seed {task.seed}: {last}",
-                                  file=sys.stderr)
-                        bar.update(1)
+                        fail(task.dataset, task.estimator, task.seed, error, error.strip().splitlines()[-1])
 
         try:
             run_phase(first)
@@ -979,9 +982,7 @@ def run_benchmark(
                     second.append(_Task(d, e, s, target_n_nonzero=sizes[(d, ref, s)]))
                 else:
                     message = f"skipped: the {ref!r} fit it depends on failed"
-                    run.failures.append((d, e, s, message))
-                    bar.write(f"FAILED {d} / {e} / seed {s}: {message}", file=sys.stderr)
-                    bar.update(1)
+                    fail(d, e, s, message, message)
             run_phase(second)
         finally:
             bar.close()
