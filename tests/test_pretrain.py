@@ -1077,25 +1077,24 @@ def test_each_step_draws_its_batch_from_seed_and_step(tmp_path, monkeypatch):
     assert torch.equal(seen[2], x)
 
 
-def test_max_minutes_counts_minutes(tmp_path, monkeypatch):
-    """A run given 0.5 minutes stops at the first step past 30 s (a fake clock: 10 s a step)."""
+def _ten_seconds_a_step(monkeypatch):
+    """A fake clock for the training loop: each training step takes 10 s."""
     import sklearn_swat.pretrain._train as train_module
 
     clock = [1000.0]
-
-    class FakeTime:
-        @staticmethod
-        def time():
-            return clock[0]
-
     real = train_module.training_step_loss
 
     def slow_step(*args, **kwargs):
         clock[0] += 10.0
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(train_module, "time", FakeTime)
+    monkeypatch.setattr(train_module, "time", types.SimpleNamespace(time=lambda: clock[0]))
     monkeypatch.setattr(train_module, "training_step_loss", slow_step)
+
+
+def test_max_minutes_counts_minutes(tmp_path, monkeypatch):
+    """A run given 0.5 minutes stops at the first step past 30 s (a fake clock: 10 s a step)."""
+    _ten_seconds_a_step(monkeypatch)
     run_train(tmp_path, 10, max_minutes=0.5)
     st = torch.load(tmp_path / "state.pt", weights_only=True)
     assert st["step"] == 4
@@ -1356,6 +1355,13 @@ def test_reconstruction_loss_scores_the_live_part_of_the_network_and_every_gate(
     assert float(reconstruction_loss(model, None, canon)) > exact + 5.0
 
 
+def _decoder_mse(model, z, nets, x, y, build):
+    """Each decoder's network (``build``: soft_network or hard_network) against ``y``: MSE per
+    network and decoder, shape (networks, 4)."""
+    return torch.stack([((build(model.decode(z, k), nets.in_mask).forward(x) - y) ** 2).mean(1)
+                        for k in (1, 2, 3, 4)], 1)
+
+
 def test_functional_errors_are_the_soft_or_hard_networks_mse_over_variance_plus_floor():
     """Training scores the soft (differentiable) decoded networks, ``hard=True`` the hard ones; an
     output of small variance is divided by its variance + 0.01, not by the variance alone."""
@@ -1371,8 +1377,7 @@ def test_functional_errors_are_the_soft_or_hard_networks_mse_over_variance_plus_
     results = []
     for hard, build in ((False, soft_network), (True, hard_network)):
         errs = functional_errors(model, z, nets, x, y, hard=hard)
-        expected = torch.stack([((build(model.decode(z, k), nets.in_mask).forward(x) - y) ** 2).mean(1)
-                                for k in (1, 2, 3, 4)], 1) / (1e-6 + 1e-2)
+        expected = _decoder_mse(model, z, nets, x, y, build) / (1e-6 + 1e-2)
         torch.testing.assert_close(errs, expected, rtol=1e-4, atol=0)
         results.append(errs)
     assert not torch.allclose(results[0], results[1])
@@ -1469,18 +1474,9 @@ def test_the_log_names_the_thread_count_the_run_used(tmp_path):
 def test_training_time_adds_up_over_a_resume_an_export_and_a_second_stage(tmp_path, monkeypatch):
     """A resumed run adds its seconds to the saved ones; the export gives them in minutes, and
     a stage started from the exported checkpoint counts those minutes (a fake clock: 10 s a step)."""
-    import sklearn_swat.pretrain._train as train_module
     from sklearn_swat.pretrain._report import export
 
-    clock = [1000.0]
-    real = train_module.training_step_loss
-
-    def slow_step(*args, **kwargs):
-        clock[0] += 10.0
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(train_module, "time", types.SimpleNamespace(time=lambda: clock[0]))
-    monkeypatch.setattr(train_module, "training_step_loss", slow_step)
+    _ten_seconds_a_step(monkeypatch)
     run_train(tmp_path / "a", 6, max_minutes=0.5)  # stops after step 4, at 40 s
     run_train(tmp_path / "a", 6, resume=True)
     assert json.loads(torch.load(tmp_path / "a" / "state.pt", weights_only=True)["log"])["seconds"] == (
@@ -1607,8 +1603,7 @@ def test_decoder_relative_errors_measure_the_hard_decoded_networks():
     model = untrained_autoencoder(TINY)
     z = model.encode(nets)
     y = nets.forward(x)
-    expected = torch.stack([((hard_network(model.decode(z, k), nets.in_mask).forward(x) - y) ** 2).mean(1)
-                            for k in (1, 2, 3, 4)], 1) / y.var(1, keepdim=True)
+    expected = _decoder_mse(model, z, nets, x, y, hard_network) / y.var(1, keepdim=True)
     errs = decoder_relative_errors(model, z, nets, x)
     torch.testing.assert_close(errs, expected.double(), rtol=1e-4, atol=0)
 
