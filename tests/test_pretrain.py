@@ -23,6 +23,7 @@ from sklearn_swat._checkpoints import (
 )
 from sklearn_swat._encoding import canonicalize
 from sklearn_swat._zoo import (
+    distill_networks,
     fit_networks,
     fitted_zoo,
     prune_networks,
@@ -1678,3 +1679,146 @@ def test_report_page_gives_each_checkpoints_stages_in_order(tmp_path, monkeypatc
             assert line.count("--init-from") == (i > 0)
             assert (f"--init-from runs/{name}-{i} " in line) == (i > 0)
         assert lines[-1].endswith(f"export --workdir runs/{name}-{len(stages)} --name {name}")
+
+
+# From a second mutation run of _zoo.py (a helper): behaviour the first run's tests left open.
+
+
+def test_sample_networks_refuses_a_depth_or_input_count_out_of_range():
+    """A depth outside 1..4 or a max_inputs outside 1..width is a ValueError that names the
+    value given, not a batch the autoencoder cannot encode."""
+    gen = torch.Generator().manual_seed(0)
+    for depth in (0, 5):
+        with pytest.raises(ValueError, match=rf"depth must be in 1\.\.4; got {depth}\."):
+            sample_networks(2, depth, 0.0, 7, 2, generator=gen)
+    for max_inputs in (0, 8):
+        with pytest.raises(ValueError, match=rf"max_inputs must be in 1\.\.width=7; got {max_inputs}\."):
+            sample_networks(2, 1, 0.0, 7, max_inputs, generator=gen)
+
+
+def test_default_weight_scales_draw_nothing_from_the_generator():
+    """The paper's zoo (weight_scales=(1.0,)) draws no scale, so a seed gives the networks it gave
+    before the option existed; a list of scales draws one per network, even when all are 1."""
+    plain = sample_networks(50, 2, 0.2, 7, 2, generator=torch.Generator().manual_seed(0))
+    ones = sample_networks(50, 2, 0.2, 7, 2, weight_scales=(1.0, 1.0),
+                           generator=torch.Generator().manual_seed(0))
+    assert torch.equal(plain.weights, ones.weights)  # drawn before the scales, multiplied by 1
+    assert not torch.equal(plain.out_w, ones.out_w)  # drawn after: the draw shifted them
+
+
+def test_a_layer_switched_off_whole_gets_a_neuron_back_at_random():
+    """The neuron switched back on in a layer that came out all off is any of the layer's, not
+    always the first (which would give every sparse zoo network the same live neuron)."""
+    nets = sample_networks(4000, 1, 0.0, 7, 2, generator=torch.Generator().manual_seed(0), gate_prob=0.05)
+    single = nets.gates[:, 0][nets.gates[:, 0].sum(-1) == 1]  # most of them rescued layers
+    counts = torch.bincount(single.argmax(-1), minlength=7).float()
+    assert len(single) > 2000 and float(counts.min()) > 0.6 * float(counts.mean())
+
+
+def test_zoo_batches_pass_their_settings_to_the_networks():
+    """sample_zoo_batch draws its networks with the variable_inputs, gate_prob and weight_scales
+    given (the training run's options), not sample_networks' defaults."""
+    def batch(**kwargs):
+        args = {"variable_inputs": False, "n_points": 4, "depth": 1, **kwargs}
+        return sample_zoo_batch(1000, 7, 3, generator=torch.Generator().manual_seed(0), **args)[0]
+
+    assert set(batch(variable_inputs=True).in_mask.sum(1).tolist()) == {1.0, 2.0, 3.0}
+    assert float(batch(gate_prob=0.9).gates.mean()) > 0.85
+    scaled = batch(weight_scales=(0.25,))
+    assert float(scaled.weights.abs().max()) <= 0.25 * 5.0 and float(scaled.out_w.abs().max()) > 4.0
+
+
+def test_random_targets_of_a_single_point_are_zero():
+    """A target row that cannot span [-1, 1] (one point: a constant) is 0, as documented."""
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(20, 1, 0.0, 7, 2, generator=gen)
+    y = random_targets(sample_points(nets.in_mask, 1, gen), nets.in_mask, gen)
+    assert torch.equal(y, torch.zeros(20, 1))
+
+
+def test_random_targets_draw_the_ridge_family():
+    """About a third of the targets are ridge functions g(v . x + c) (the ridge family, a quarter,
+    and the sines of one wave): their gradient keeps one direction over the whole square."""
+    gen = torch.Generator().manual_seed(0)
+    in_mask = torch.zeros(600, 7, dtype=torch.float64)
+    in_mask[:, :2] = 1
+    p = torch.zeros(600, 30, 7, dtype=torch.float64)
+    p[:, :, :2] = torch.rand(600, 30, 2, generator=gen, dtype=torch.float64) * 1.6 - 0.8
+    e, h = torch.eye(7, dtype=torch.float64), 1e-4
+    x = torch.cat([p + h * e[0], p - h * e[0], p + h * e[1], p - h * e[1]], 1)
+    # The draws do not depend on the points: one call gives each function at all of them.
+    y = random_targets(x, in_mask, torch.Generator().manual_seed(1))
+    grad = torch.stack([y[:, :30] - y[:, 30:60], y[:, 60:90] - y[:, 90:]], -1) / (2 * h)
+    norm = grad.norm(dim=-1)
+    cross = (grad[:, :, None, 0] * grad[:, None, :, 1] - grad[:, :, None, 1] * grad[:, None, :, 0]).abs()
+    scale = norm[:, :, None] * norm[:, None, :] + 1e-9
+    ridge = (cross / scale).amax((1, 2)) < 0.02
+    assert 0.25 < float(ridge.double().mean()) < 0.45
+
+
+def test_fit_networks_keeps_zero_output_weights_zero():
+    """The architecture is fixed: output weights that are zero stay zero, as hidden ones do."""
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(32, 1, 0.4, 7, 2, generator=gen)
+    x = sample_points(nets.in_mask, 32, gen)
+    fitted, _ = fit_networks(nets, x, random_targets(x, nets.in_mask, gen), steps=5)
+    assert bool((nets.out_w == 0).any())
+    assert torch.equal(fitted.out_w == 0, nets.out_w == 0)
+
+
+def test_distilled_networks_read_only_their_deep_networks_inputs_and_train_for_the_steps_given():
+    """A distilled network has its deeper network's inputs (zero rows for the absent ones, the same
+    in_mask), and distill_networks trains for ``steps`` steps: more steps, a closer fit."""
+    gen = torch.Generator().manual_seed(0)
+    deep = sample_networks(32, 3, 0.0, 7, 4, variable_inputs=True, generator=gen)
+    x = sample_points(deep.in_mask, 64, gen)
+    y = deep.forward(x)
+    mse = {}
+    for steps in (1, 60):
+        shallow, mse[steps] = distill_networks(deep, 1, x, y, max_inputs=4, steps=steps,
+                                               generator=torch.Generator().manual_seed(1))
+        assert torch.equal(shallow.in_mask, deep.in_mask)
+        assert bool((shallow.weights[:, 0][deep.in_mask == 0] == 0).all())
+    assert float(mse[60].median()) < 0.7 * float(mse[1].median())
+
+
+def test_prune_networks_cuts_to_keep_switches_off_whole_neurons_and_needs_a_round():
+    """The cut keeps exactly ``keep`` weights where no neuron dies of it; a neuron left with no
+    outgoing weight is switched off with its bias zeroed; rounds=0 is refused."""
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(40, 1, 0.0, 7, 2, generator=gen, gate_prob=1.0)  # 14 + 7 = 21 weights
+    x = sample_points(nets.in_mask, 32, gen)
+    y = random_targets(x, nets.in_mask, gen)
+    keep = torch.full((40,), 19.0)
+    pruned, _ = prune_networks(nets, x, y, keep, rounds=1, steps=1)
+    nnz = (pruned.weights != 0).flatten(1).sum(1) + (pruned.out_w != 0).sum(1)
+    assert bool((nnz <= 19).all())
+    # Where both weights cut are hidden ones, no neuron loses its output: exactly 19 are left.
+    mags = torch.cat([nets.weights.abs().flatten(1), nets.out_w.abs()], 1)
+    cut = mags.masked_fill(mags == 0, float("inf")).topk(2, dim=1, largest=False).indices
+    hidden_cut = (cut < nets.weights[0].numel()).all(1)
+    assert int(hidden_cut.sum()) >= 5 and bool((nnz[hidden_cut] == 19).all())
+    off = pruned.gates[:, 0] == 0
+    assert bool(off.any()) and bool((pruned.biases[:, 0][off] == 0).all())
+    with pytest.raises(ValueError, match="rounds must be at least 1; got 0"):
+        prune_networks(nets, x, y, keep, rounds=0)
+
+
+def test_fitted_zoo_follows_its_settings():
+    """fitted_zoo gives n networks when n is not a multiple of chunk, draws them with the
+    sparsity, gate_prob and variable_inputs given; with pruning they start dense (every neuron
+    on) and keep up to keep_range times their depth."""
+    def zoo(n=8, depth=1, **kwargs):
+        return fitted_zoo(n, depth, 7, 3, generator=torch.Generator().manual_seed(0), n_points=16,
+                          steps=1, **{"variable_inputs": False, **kwargs})[0]
+
+    assert zoo(n=5, chunk=4).batch_size == 5
+    assert abs(float((zoo(n=64, sparsity_levels=(0.6,)).weights[:, 0, :3] == 0).float().mean()) - 0.6) < 0.1
+    assert bool((zoo(gate_prob=1.0).gates == 1).all())
+    assert len(set(zoo(n=64, variable_inputs=True).in_mask.sum(1).tolist())) == 3
+    # keep far above the 28 weights: nothing cut, the dense start shows.
+    uncut = zoo(prune_rounds=1, keep_range=(100, 100), sparsity_levels=(0.6,), gate_prob=0.3)
+    assert bool((uncut.gates == 1).all()) and bool((uncut.weights[:, 0, :3] != 0).all())
+    deep = zoo(depth=2, prune_rounds=1, keep_range=(20, 20))
+    nnz = (deep.weights != 0).flatten(1).sum(1) + (deep.out_w != 0).sum(1)
+    assert bool((nnz <= 40).all()) and bool((nnz > 20).any())
