@@ -8,6 +8,8 @@ import csv
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 import warnings
 
@@ -2095,3 +2097,295 @@ def test_n_jobs_none_on_a_scheduler_uses_every_worker_thread(tmp_path, monkeypat
                                 scheduler=cluster.scheduler_address, quick=True, progress=False)
             assert run.n_written == 1
     assert asked == [-1, 3]
+
+
+# From a second mutation run of _report.py and the two command lines (a helper): what 45
+# mutants showed untested.
+
+_SUMMARIZE_IN_A_PROCESS = """
+from sklearn_swat.benchmark import summarize
+from sklearn_swat.datasets import cornn_names
+rows = []
+for i, name in enumerate(cornn_names()[:20]):
+    for seed in range(i + 1):
+        won = (seed * 7 + i) % 3 != 0
+        for est, nnz in (("swat", 10 if won else 50), ("darts-admm", 30)):
+            rows.append(dict(dataset=name, estimator=est, seed=seed, test_mse=0.01, n_nonzero=nnz,
+                             fit_seconds=1.0))
+print(repr(summarize(rows).win_rates["darts-admm"].interval))
+"""
+
+
+def test_win_rate_interval_is_the_same_in_another_process():
+    """The same rows give the same interval in every run of the report, not only within one
+    Python process: the pairs are taken in a fixed order, not in the order of a set of names
+    (which follows Python's per-process string hashing)."""
+    here = {}
+    exec(_SUMMARIZE_IN_A_PROCESS.replace("print(", "here['interval'] = ("), {"here": here})
+    hash_seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"
+    there = subprocess.run([sys.executable, "-c", _SUMMARIZE_IN_A_PROCESS], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": hash_seed}).stdout
+    assert there.strip() == here["interval"], (there, here)
+
+
+def test_win_rate_interval_is_the_documented_bootstrap(monkeypatch):
+    """The interval is what the report says it is: a 95% percentile bootstrap of 9999 draws,
+    wins and pair counts of a data set drawn together, seeded."""
+    from sklearn_swat.benchmark import _report
+
+    calls = []
+    real = _report.bootstrap
+
+    def spy(data, statistic, **kwargs):
+        calls.append(kwargs)
+        return real(data, statistic, **kwargs)
+
+    monkeypatch.setattr(_report, "bootstrap", spy)
+    rows = []
+    for i, name in enumerate(cornn_names()[:6]):
+        rows += [_summary_row(name, "swat", 0, 0.01, 10 if i % 2 else 50),
+                 _summary_row(name, "darts-admm", 0, 0.01, 30)]
+    summarize(rows)
+    assert len(calls) == 1
+    kwargs = calls[0]
+    assert (kwargs["n_resamples"], kwargs["confidence_level"], kwargs["method"], kwargs["paired"]) == (
+        9999, 0.95, "percentile", True)
+
+
+def test_more_than_1_1_times_lower_excludes_exactly_1_1_times():
+    """"Pretrained test MSE more than 1.1x lower (higher)" is strict: a pair at exactly 1.1x
+    (1.0 against 1.1, both exact in binary up to the same rounding) is in neither count, a pair
+    at 1.05x neither, and only 1.2x counts."""
+    rows = []
+    for name, pretrained, untrained in [("Booth", 1.0, 1.1), ("Sphere", 1.1, 1.0), ("Matyas", 1.0, 1.05),
+                                        ("Beale", 1.0, 1.2)]:
+        rows += [_summary_row(name, "swat-descent", 0, pretrained, 10),
+                 _summary_row(name, "swat-descent-untrained", 0, untrained, 10)]
+    z = summarize(rows).descent
+    assert (z["lower_mse"], z["higher_mse"]) == (1, 0)
+
+
+def test_two_exact_fits_have_an_mse_ratio_of_1():
+    """Two networks that both fit exactly (test MSE 0) are as accurate: their ratio is 1 (not
+    inf, which would drag the median up); an exact fit against an inexact one is 0."""
+    rows = [_summary_row("Booth", "swat", 0, 0.0, 10), _summary_row("Booth", "mlp", 0, 0.0, 85),
+            _summary_row("Sphere", "swat", 0, 0.0, 10), _summary_row("Sphere", "mlp", 0, 0.5, 85),
+            _summary_row("Matyas", "swat", 0, 0.0, 10), _summary_row("Matyas", "mlp", 0, 0.0, 85)]
+    s = summarize(rows)
+    assert s.mlp_ratios["median_mse_ratio"] == 1.0
+    assert s.ratios["mlp"]["median_mse_ratio"] == 1.0
+
+
+def test_rival_constant_leaves_out_pairs_where_swat_is_constant_too():
+    """"Rival constant, swat not": a pair where both returned the constant network is not one
+    that only a constant network could win."""
+    rows = [_summary_row("Booth", "swat", 0, 0.5, 1), _summary_row("Booth", "darts-admm", 0, 0.5, 1),
+            _summary_row("Sphere", "swat", 0, 0.01, 9), _summary_row("Sphere", "darts-admm", 0, 0.5, 1)]
+    assert summarize(rows).ratios["darts-admm"]["rival_constant"] == 1
+
+
+def test_equal_size_section_with_only_the_untrained_search_capped(tmp_path):
+    """Where swat came out smaller on every pair only swat-untrained-sized is fitted: the
+    equal-size comparison is made from that estimator alone."""
+    rows = [_summary_row("Booth", "swat", 0, 0.01, 10), _summary_row("Booth", "swat-untrained", 0, 0.02, 20),
+            _summary_row("Booth", "swat-untrained-sized", 0, 0.04, 10)]
+    z = summarize(rows).sized
+    assert (z["n_pairs"], z["wins"], z["lower_mse"], z["missing"]) == (1, 1, 1, 0)
+    assert z["by_cut"]["untrained"]["n_pairs"] == 1
+    append_results(tmp_path / "results.csv", _full(rows))
+    assert "### Pretraining at equal size" in write_report(tmp_path).read_text()
+
+
+def test_data_sets_come_in_cornn_order_and_other_names_sorted(tmp_path):
+    """The report lists CORNN functions in CORNN's order (Ackley N.2 before Ackley), then any
+    other names (bench_general's functions) sorted, so that a report is written the same way
+    every time."""
+    names = ["Ackley", "Ackley N.2", "zeta", "alpha", "mu", "kappa", "omega", "beta"]
+    rows = [_summary_row(name, "swat", 0, 0.01, 10) for name in names]
+    s = summarize(rows)
+    assert s.datasets == ["Ackley N.2", "Ackley", "alpha", "beta", "kappa", "mu", "omega", "zeta"]
+    append_results(tmp_path / "results.csv", _full(rows))
+    text = write_report(tmp_path).read_text()
+    assert text.index("| Ackley N.2 |") < text.index("| Ackley |") < text.index("| alpha |") < text.index(
+        "| zeta |")
+
+
+def test_table_per_data_set_shows_a_dash_where_an_estimator_has_no_row(tmp_path):
+    """An estimator without a row on a data set is shown as missing ("–"), not as a 0 MSE
+    with 0 non-zeros, which would read as a perfect fit."""
+    rows = [_summary_row("Booth", "swat", 0, 0.01, 10), _summary_row("Booth", "mlp", 0, 0.02, 85),
+            _summary_row("Sphere", "swat", 0, 0.03, 12)]
+    append_results(tmp_path / "results.csv", _full(rows))
+    text = write_report(tmp_path).read_text()
+    assert "| Booth | 0.01 | 10 | 0.02 | 85 |" in text
+    assert "| Sphere | 0.03 | 12 | – | – |" in text
+
+
+@pytest.mark.parametrize("run_json", ["{not json", "[1, 2]", ""])
+def test_report_with_an_unreadable_run_json_is_written_without_its_notes(tmp_path, run_json):
+    """run.json only adds notes to the report: a damaged one (hand-edited, cut off) leaves them
+    out rather than stopping the report."""
+    (tmp_path / "results.csv").write_text(HAND_MADE)
+    (tmp_path / "run.json").write_text(run_json)
+    assert main(["report", str(tmp_path)]) == 0
+    text = (tmp_path / "report.md").read_text()
+    assert "--quick" not in text and "Data: " not in text
+
+
+def test_report_notes_say_what_run_json_records(tmp_path):
+    """Published data are named as such; rows fitted without --quick get no --quick warning."""
+    (tmp_path / "results.csv").write_text(HAND_MADE)
+    (tmp_path / "run.json").write_text(json.dumps({"data": "published", "quick": False}))
+    text = write_report(tmp_path).read_text()
+    assert "Data: the published CORNN CSV files (`--data-home`)." in text
+    assert "--quick" not in text
+
+
+def test_report_mentions_duplicates_only_when_there_are_some(tmp_path):
+    rows = [_summary_row("Booth", "swat", 0, 0.01, 10), _summary_row("Booth", "mlp", 0, 0.02, 85)]
+    append_results(tmp_path / "results.csv", _full(rows))
+    assert "duplicate" not in write_report(tmp_path).read_text()
+
+
+def test_win_rate_without_common_pairs_says_so(tmp_path):
+    """swat and darts-admm on different data sets: no pair to compare, said in words rather
+    than as 0/0 (nan%)."""
+    rows = [_summary_row("Booth", "swat", 0, 0.01, 10), _summary_row("Sphere", "darts-admm", 0, 0.01, 30)]
+    w = summarize(rows).win_rates["darts-admm"]
+    assert (w.wins, w.n_pairs) == (0, 0)
+    append_results(tmp_path / "results.csv", _full(rows))
+    text = write_report(tmp_path).read_text()
+    assert "| `swat` vs `darts-admm`: win rate | no common pairs |" in text
+    assert "nan" not in text
+
+
+def test_report_tables_put_each_count_in_its_row(tmp_path):
+    """The rivals, equal-size and descent tables, with counts that differ from row to row,
+    show each count in the row that names it."""
+    rows = [
+        # swat against darts-admm: within 1.1x on all three pairs, no larger on two (not Booth),
+        # the rival no larger and within 1.1x of swat's MSE on Booth.
+        _summary_row("Booth", "swat", 0, 0.01, 20), _summary_row("Booth", "darts-admm", 0, 0.0105, 10),
+        _summary_row("Sphere", "swat", 0, 0.01, 10), _summary_row("Sphere", "darts-admm", 0, 0.02, 30),
+        _summary_row("Matyas", "swat", 0, 0.01, 10), _summary_row("Matyas", "darts-admm", 0, 0.0095, 30),
+        # Equal size: Booth's swat-untrained (30) larger than swat (20), cut to 20: 2x worse.
+        _summary_row("Booth", "swat-untrained", 0, 0.01, 30),
+        _summary_row("Booth", "swat-untrained-sized", 0, 0.02, 20),
+        # Sphere: equal sizes (10), swat-untrained 2x more accurate: it wins, and its MSE is lower.
+        _summary_row("Sphere", "swat-untrained", 0, 0.005, 10),
+        # Matyas: swat-untrained smaller, within 1.1x: a rival win; swat-sized misses: left out.
+        _summary_row("Matyas", "swat-untrained", 0, 0.0105, 5),
+        # Descent: three pairs, one untrained constant, two both pretrained constant and not.
+        _summary_row("Booth", "swat-descent", 0, 0.01, 10), _summary_row("Booth", "swat-descent-untrained", 0,
+                                                                          0.5, 1),
+        _summary_row("Sphere", "swat-descent", 0, 0.01, 10),
+        _summary_row("Sphere", "swat-descent-untrained", 0, 0.5, 1),
+        _summary_row("Matyas", "swat-descent", 0, 0.5, 1),
+        _summary_row("Matyas", "swat-descent-untrained", 0, 0.01, 10),
+        _summary_row("Beale", "swat-descent", 0, 0.5, 1),
+        _summary_row("Beale", "swat-descent-untrained", 0, 0.5, 1),
+    ]
+    append_results(tmp_path / "results.csv", _full(rows))
+    text = write_report(tmp_path).read_text()
+    # Rivals: MSE ratios 0.952, 0.5, 1.05; non-zero ratios 2, 1/3, 1/3.
+    assert "| `darts-admm` | 3/3 | 2/3 | 0.952 | 0.333 | 0/3 | 1/3 |" in text
+    # Sized: pairs Booth (untrained cut) and Sphere (equal); Matyas is missing swat-sized.
+    assert "| pairs | 2 | 0 | 1 | 1 |" in text
+    assert "| pretrained test MSE more than 1.1x lower | 1 | 0 | 1 | 0 |" in text
+    assert "| pretrained test MSE more than 1.1x higher | 1 | 0 | 0 | 1 |" in text
+    assert "| pretrained wins (rule above) | 1 | 0 | 1 | 0 |" in text
+    assert "| untrained wins (rule above) | 1 | 0 | 0 | 1 |" in text
+    # Descent: 4 pairs, 2 where only the untrained descent was constant, 1 the reverse.
+    assert "| data sets | 4 |" in text
+    assert "| untrained descent ended at the constant network, pretrained not | 2 |" in text
+    assert "| pretrained descent ended at the constant network, untrained not | 1 |" in text
+    assert "| both constant | 1 |" in text
+
+
+def _raise(error):
+    def raising(*args, **kwargs):
+        raise error
+
+    return raising
+
+
+def test_an_os_error_outside_the_output_folder_gets_no_output_folder_advice(tmp_path, monkeypatch, capsys):
+    """A file the run reads (a data file) that cannot be opened is not the output folder: its
+    error is not followed by advice about --out."""
+    from sklearn_swat.benchmark import __main__ as cli
+
+    data = tmp_path / "data" / "Booth_train_set.csv"
+    monkeypatch.setattr(cli, "run_benchmark", _raise(PermissionError(13, "Permission denied", str(data))))
+    assert _cornn(tmp_path / "out", "--datasets", "Booth", "--estimators", "mlp") == 2
+    assert capsys.readouterr().err == f"error: [Errno 13] Permission denied: {str(data)!r}\n"
+
+
+def test_report_into_a_folder_it_cannot_write_says_what_to_do(tmp_path, monkeypatch, capsys):
+    """report names its own argument, DIR, in the advice, not cornn's --out."""
+    from sklearn_swat.benchmark import _report
+
+    (tmp_path / "results.csv").write_text(HAND_MADE)
+    figure = str(tmp_path / "mse_vs_nonzero.png")
+    monkeypatch.setattr(_report, "_plot_scatter", _raise(PermissionError(13, "Permission denied", figure)))
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: [Errno 13] Permission denied: {figure!r}. The output folder could not")
+    assert "or give another DIR." in err and "--out" not in err
+
+
+def test_cornn_takes_the_quick_variable_when_quick_is_not_given(tmp_path, monkeypatch):
+    """Without --quick the command line leaves the choice to SKLEARN_SWAT_BENCHMARK_QUICK, as
+    run_benchmark does: 1 fits with the quick settings (and run.json records them)."""
+    _mean_estimators(monkeypatch, "mlp")
+    for value, quick in (("1", True), ("0", False)):
+        monkeypatch.setenv(QUICK_ENV, value)
+        out = tmp_path / value
+        assert main(["cornn", "--out", str(out), "--no-progress", "--datasets", "Booth",
+                     "--estimators", "mlp"]) == 0
+        assert json.loads((out / "run.json").read_text())["quick"] is quick
+
+
+def test_cornn_passes_the_documented_defaults(tmp_path, monkeypatch):
+    """Options left out reach run_benchmark as its own defaults: seed 0, its scheduler timeout,
+    quick and n_jobs left to it, and a progress bar."""
+    from sklearn_swat.benchmark import __main__ as cli
+    from sklearn_swat.benchmark._runner import SCHEDULER_TIMEOUT
+
+    calls = []
+
+    def spy(out, **kwargs):
+        calls.append(kwargs)
+        return type("Run", (), {"failures": []})()
+
+    monkeypatch.setattr(cli, "run_benchmark", spy)
+    assert main(["cornn", "--out", str(tmp_path)]) == 0
+    (kwargs,) = calls
+    assert kwargs["seeds"] == [0] and kwargs["scheduler_timeout"] == SCHEDULER_TIMEOUT
+    assert kwargs["quick"] is None and kwargs["n_jobs"] is None and kwargs["progress"] is True
+    assert kwargs["datasets"] is None and kwargs["estimators"] is None and kwargs["data_home"] is None
+
+
+def test_cornn_shows_a_progress_bar_on_stderr_unless_told_not_to(tmp_path, monkeypatch, capsys):
+    _mean_estimators(monkeypatch, "mlp")
+    assert main(["cornn", "--out", str(tmp_path / "a"), "--quick", "--datasets", "Booth",
+                 "--estimators", "mlp"]) == 0
+    captured = capsys.readouterr()
+    assert "CORNN" in captured.err and "1/1" in captured.err and captured.out == ""
+    assert _cornn(tmp_path / "b", "--datasets", "Booth", "--estimators", "mlp") == 0
+    assert "1/1" not in capsys.readouterr().err
+
+
+def test_report_says_what_it_wrote_on_stderr(tmp_path, capsys):
+    """The command's messages go to stderr, as cornn's do; stdout stays empty."""
+    (tmp_path / "results.csv").write_text(HAND_MADE)
+    assert main(["report", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == f"Wrote {tmp_path / 'report.md'}.\n" and captured.out == ""
+
+
+def test_report_of_a_results_file_with_a_header_alone_is_refused(tmp_path, capsys):
+    """A run that wrote no row yet: nothing to report (exit 2), no empty report written."""
+    (tmp_path / "results.csv").write_text(HEADER)
+    assert main(["report", str(tmp_path)]) == 2
+    assert "has no rows yet: nothing to report" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["results.csv"]

@@ -1822,3 +1822,65 @@ def test_fitted_zoo_follows_its_settings():
     deep = zoo(depth=2, prune_rounds=1, keep_range=(20, 20))
     nnz = (deep.weights != 0).flatten(1).sum(1) + (deep.out_w != 0).sum(1)
     assert bool((nnz <= 40).all()) and bool((nnz > 20).any())
+
+
+# From a second mutation run of the pretraining command line (a helper).
+
+
+def test_cli_options_given_as_false_or_zero_override_the_preset_and_defaults(tmp_path):
+    """--variable-inputs false over the general preset's true, --latent-noise 0 and --warmup 0
+    over their defaults: a false or zero value given is a value, not an option left out."""
+    assert main(["train", *_CLI_TINY, "--preset", "general", "--variable-inputs", "false",
+                          "--latent-noise", "0", "--warmup", "0", "--workdir", str(tmp_path),
+                          "--no-progress", "--steps", "1"]) == 0
+    written = json.loads((tmp_path / "config.json").read_text())
+    assert written["config"]["variable_inputs"] is False
+    assert (written["settings"]["latent_noise"], written["settings"]["warmup"]) == (0.0, 0)
+
+
+def test_a_resumed_third_stage_names_the_run_it_started_from(tmp_path, capsys):
+    """A stage started from a stage: the note of its resume names the run it started from
+    (the last origin of its log), not the first stage's."""
+    assert _cli_train(tmp_path / "a", "--steps", "1") == 0
+    assert _cli_train(tmp_path / "b", "--steps", "2", "--init-from", str(tmp_path / "a")) == 0
+    stage = ("--steps", "4", "--init-from", str(tmp_path / "b"))
+    assert _cli_train(tmp_path / "c", *stage, "--max-minutes", "1e-9") == 0
+    capsys.readouterr()
+    assert _cli_train(tmp_path / "c", *stage, "--resume") == 0
+    assert f"(it started from {tmp_path / 'b'})." in capsys.readouterr().err
+
+
+def test_cli_export_evaluate_and_report_defaults_and_output(monkeypatch, capsys):
+    """The documented defaults reach the library (1000 networks, the cornn checkpoint, the docs
+    folder, export's --out left to export); results go to stdout, one named figure a line."""
+    from pathlib import Path
+
+    from sklearn_swat.pretrain import _report
+
+    calls = {}
+
+    def record(name, result):
+        def fake(*args, **kwargs):
+            calls[name] = (args, kwargs)
+            return result
+
+        return fake
+
+    monkeypatch.setattr(_report, "export", record("export", Path("w/x.safetensors")))
+    monkeypatch.setattr(_report, "evaluate_checkpoint", record("evaluate", {"relative_error_median": 0.25}))
+    monkeypatch.setattr(_report, "write_report", record("report", Path("docs/pretraining.md")))
+    assert main(["export", "--workdir", "w", "--name", "x"]) == 0
+    assert calls["export"][0] == ("w", "x", None) and calls["export"][1]["n_networks"] == 1000
+    assert capsys.readouterr().out == f"wrote {Path('w/x.safetensors')}\n"
+    assert main(["evaluate"]) == 0
+    assert calls["evaluate"] == (("cornn",), {"n_networks": 1000})
+    assert capsys.readouterr().out.split() == ["relative_error_median", "0.25"]
+    assert main(["report"]) == 0
+    assert calls["report"] == (("docs",), {"n_networks": 1000})
+
+
+def test_cli_boolean_options_take_surrounding_spaces():
+    """A true/false value with spaces around it (from a script's quoting) reads as the word."""
+    from sklearn_swat.pretrain.__main__ import _boolean
+
+    assert _boolean(" Yes ") is True and _boolean("false\n") is False
