@@ -2259,6 +2259,17 @@ def test_win_rate_without_common_pairs_says_so(tmp_path):
     assert "nan" not in text
 
 
+
+def test_mlp_ratios_without_common_pairs_say_so(tmp_path):
+    """swat and mlp on different data sets: the two mlp rows say there is no pair, as the win
+    rates do, rather than nan over 0 data sets."""
+    rows = [_summary_row("Booth", "swat", 0, 0.02, 10), _summary_row("Sphere", "mlp", 0, 0.01, 85)]
+    append_results(tmp_path / "results.csv", _full(rows))
+    text = write_report(tmp_path).read_text()
+    assert "| `swat` vs `mlp`: median test MSE ratio | no common pairs |" in text
+    assert "| `swat` vs `mlp`: median non-zero ratio | no common pairs |" in text
+    assert "nan" not in text
+
 def test_report_tables_put_each_count_in_its_row(tmp_path):
     """The rivals, equal-size and descent tables, with counts that differ from row to row,
     show each count in the row that names it."""
@@ -2332,6 +2343,21 @@ def test_report_into_a_folder_it_cannot_write_says_what_to_do(tmp_path, monkeypa
     assert err.startswith(f"error: [Errno 13] Permission denied: {figure!r}. The output folder could not")
     assert "or give another DIR." in err and "--out" not in err
 
+
+
+def test_output_folder_advice_for_a_folder_given_with_a_tilde(tmp_path, monkeypatch, capsys):
+    """report ~/bench: the library reads the folder with "~" expanded, and the advice for a
+    folder it cannot write is given as for the full path (it was dropped: the folder was
+    compared unexpanded with the error's file name)."""
+    from sklearn_swat.benchmark import _report
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "results.csv").write_text(HAND_MADE)
+    figure = str(tmp_path / "bench" / "mse_vs_nonzero.png")
+    monkeypatch.setattr(_report, "_plot_scatter", _raise(PermissionError(13, "Permission denied", figure)))
+    assert main(["report", "~/bench"]) == 2
+    assert "The output folder could not be written" in capsys.readouterr().err
 
 def test_cornn_takes_the_quick_variable_when_quick_is_not_given(tmp_path, monkeypatch):
     """Without --quick the command line leaves the choice to SKLEARN_SWAT_BENCHMARK_QUICK, as

@@ -76,7 +76,8 @@ def _output_hint(exc: Exception, args: argparse.Namespace) -> str:
     filename = getattr(exc, "filename", None)
     if not isinstance(exc, OSError) or not isinstance(filename, (str, os.PathLike)):
         return ""
-    folder = os.path.abspath(args.out if args.command == "cornn" else args.dir)
+    # The folder as the library reads it: "~" expanded (the error's file name already is).
+    folder = os.path.abspath(os.path.expanduser(args.out if args.command == "cornn" else args.dir))
     path = os.path.abspath(filename)
     if os.path.commonpath([folder, path]) != folder:
         return ""  # not the output folder: a data file, say, whose error says what to do

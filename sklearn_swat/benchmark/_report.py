@@ -581,12 +581,15 @@ def write_report(
         )
     if s.mlp_ratios:
         n = s.mlp_ratios["n_pairs"]
+        # No common pair: said as the win rates say it, not as nan.
+        mse_ratio, nonzero_ratio = (f"{s.mlp_ratios[key]:.3g}" if n else "no common pairs"
+                                    for key in ("median_mse_ratio", "median_nonzero_ratio"))
         comparisons.append(
-            f"| `swat` vs `mlp`: median test MSE ratio | {s.mlp_ratios['median_mse_ratio']:.3g} | "
+            f"| `swat` vs `mlp`: median test MSE ratio | {mse_ratio} | "
             f"median over {n} {unit} of swat's MSE / mlp's |"
         )
         comparisons.append(
-            f"| `swat` vs `mlp`: median non-zero ratio | {s.mlp_ratios['median_nonzero_ratio']:.3g} | "
+            f"| `swat` vs `mlp`: median non-zero ratio | {nonzero_ratio} | "
             f"median over {n} {unit} of swat's non-zeros / mlp's |"
         )
     if comparisons:
