@@ -176,7 +176,7 @@ def test_an_interrupt_mlpregressor_caught_stops_the_run_and_writes_no_row(tmp_pa
     fit_row = _runner._fit_row
     with monkeypatch.context() as patch:
         # Ctrl-C inside the training loop, where MLPRegressor catches it.
-        patch.setattr(MLPRegressor, "_backprop", _raise_keyboard_interrupt)
+        patch.setattr(MLPRegressor, "_backprop", _raise(KeyboardInterrupt()))
         with pytest.warns(UserWarning, match="Training interrupted"):
             MLPRegressor(max_iter=5).fit([[0.0], [1.0]], [0.0, 1.0])  # what the runner is given
         with pytest.raises(KeyboardInterrupt):
@@ -193,8 +193,12 @@ def test_an_interrupt_mlpregressor_caught_stops_the_run_and_writes_no_row(tmp_pa
     assert [r["estimator"] for r in _rows(tmp_path / "results.csv")] == ["mlp"]
 
 
-def _raise_keyboard_interrupt(*args, **kwargs):
-    raise KeyboardInterrupt
+def _raise(error):
+    """A stand-in for any function or method: it raises ``error``."""
+    def raising(*args, **kwargs):
+        raise error
+
+    return raising
 
 
 def test_a_worker_that_dies_is_a_clear_error_and_the_rows_are_kept(tmp_path, monkeypatch, capsys):
@@ -752,7 +756,7 @@ def test_pruned_mlp_failed_refit_keeps_the_fitted_model(monkeypatch):
     with pytest.raises(ValueError, match="NaN"):
         reg.fit(X3, np.r_[np.nan, y[1:]])
 
-    monkeypatch.setattr(PrunedMLPRegressor, "_train", _raise_keyboard_interrupt)
+    monkeypatch.setattr(PrunedMLPRegressor, "_train", _raise(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         reg.fit(X3, y)
     assert reg.n_features_in_ == 2 and list(reg.feature_names_in_) == ["a", "b"]
@@ -1808,7 +1812,7 @@ def test_cornn_interrupted_exits_130_and_says_how_to_resume(tmp_path, monkeypatc
     """Ctrl-C during a run exits with 130 (as the help says) and says that the same command resumes."""
     from sklearn_swat.benchmark import __main__ as cli
 
-    monkeypatch.setattr(cli, "run_benchmark", _raise_keyboard_interrupt)
+    monkeypatch.setattr(cli, "run_benchmark", _raise(KeyboardInterrupt()))
     assert _cornn(tmp_path, "--datasets", "Booth", "--estimators", "mlp") == 130
     assert "run the same command again to resume" in capsys.readouterr().err
 
@@ -2287,8 +2291,8 @@ def test_report_tables_put_each_count_in_its_row(tmp_path):
         # Matyas: swat-untrained smaller, within 1.1x: a rival win; swat-sized misses: left out.
         _summary_row("Matyas", "swat-untrained", 0, 0.0105, 5),
         # Descent: three pairs, one untrained constant, two both pretrained constant and not.
-        _summary_row("Booth", "swat-descent", 0, 0.01, 10), _summary_row("Booth", "swat-descent-untrained", 0,
-                                                                          0.5, 1),
+        _summary_row("Booth", "swat-descent", 0, 0.01, 10),
+        _summary_row("Booth", "swat-descent-untrained", 0, 0.5, 1),
         _summary_row("Sphere", "swat-descent", 0, 0.01, 10),
         _summary_row("Sphere", "swat-descent-untrained", 0, 0.5, 1),
         _summary_row("Matyas", "swat-descent", 0, 0.5, 1),
@@ -2311,13 +2315,6 @@ def test_report_tables_put_each_count_in_its_row(tmp_path):
     assert "| untrained descent ended at the constant network, pretrained not | 2 |" in text
     assert "| pretrained descent ended at the constant network, untrained not | 1 |" in text
     assert "| both constant | 1 |" in text
-
-
-def _raise(error):
-    def raising(*args, **kwargs):
-        raise error
-
-    return raising
 
 
 def test_an_os_error_outside_the_output_folder_gets_no_output_folder_advice(tmp_path, monkeypatch, capsys):
