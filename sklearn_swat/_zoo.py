@@ -320,6 +320,40 @@ def _switch_off_dead(nets: NetworkBatch) -> NetworkBatch:
     return replace(nets, weights=w, biases=b, gates=gates)
 
 
+def _strongest_paths(nets: NetworkBatch) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each network's strongest input-to-output path, as masks of its weights.
+
+    The path is the chain of weights, one per layer and one output weight,
+    through switched-on neurons from a real input, whose product of
+    magnitudes is largest (found layer by layer, keeping for each neuron
+    its best chain from the inputs). A network without such a chain of
+    non-zero weights (a constant one) gets empty masks.
+
+    Returns
+    -------
+    weights : bool Tensor of shape (B, k, W, W)
+    out_w : bool Tensor of shape (B, W)
+    """
+    rows = torch.arange(nets.batch_size, device=nets.weights.device)
+    score = nets.in_mask.to(nets.weights.dtype)  # best chain's magnitude up to each source
+    back = []
+    for layer in range(nets.depth):
+        best, source = (score[:, :, None] * nets.weights[:, layer].abs()).max(1)
+        score = best * (nets.gates[:, layer] > 0)
+        back.append(source)
+    final = score * nets.out_w.abs()
+    found = final.amax(1) > 0
+    j = final.argmax(1)
+    w_keep = torch.zeros(nets.weights.shape, dtype=torch.bool, device=nets.weights.device)
+    ow_keep = torch.zeros(nets.out_w.shape, dtype=torch.bool, device=nets.weights.device)
+    ow_keep[rows, j] = found
+    for layer in range(nets.depth - 1, -1, -1):
+        i = back[layer][rows, j]
+        w_keep[rows, layer, i, j] = found
+        j = i
+    return w_keep, ow_keep
+
+
 def prune_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, keep: torch.Tensor, *,
                    rounds: int = 4, steps: int = 200) -> tuple[NetworkBatch, torch.Tensor]:
     """Iterative magnitude pruning of trained networks, each retrained after every cut.
@@ -327,9 +361,11 @@ def prune_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, keep: t
     Over ``rounds`` rounds each network's non-zero weights (hidden and
     output) fall geometrically to ``keep``: the smallest in magnitude are
     zeroed, neurons that then reach nothing are switched off, and the rest
-    is retrained by :func:`fit_networks` for ``steps`` steps. Architectures
-    chosen this way are the ones a function needs, unlike the zoo's random
-    ones.
+    is retrained by :func:`fit_networks` for ``steps`` steps. Each cut keeps
+    the network's strongest input-to-output path (the chain of weights with
+    the largest product of magnitudes), so that a network never loses every
+    path and turns constant. Architectures chosen this way are the ones a
+    function needs, unlike the zoo's random ones.
 
     Parameters
     ----------
@@ -338,7 +374,9 @@ def prune_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, keep: t
     x : Tensor of shape (B, P, W)
     y : Tensor of shape (B, P)
     keep : Tensor of shape (B,)
-        Non-zero weights each network ends with (at most).
+        Non-zero weights each network ends with (at most; a network keeps
+        its strongest path of ``k + 1`` weights even where ``keep`` is
+        smaller, and ends with fewer where a cut switches neurons off).
     rounds : int, default=4
     steps : int, default=200
 
@@ -353,12 +391,15 @@ def prune_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, keep: t
     start = ((nets.weights != 0).flatten(1).sum(1) + (nets.out_w != 0).sum(1)).to(torch.float64)
     for r in range(1, rounds + 1):
         target = torch.minimum(start, torch.round(start * (keep / start.clamp(min=1)) ** (r / rounds)))
+        w_keep, ow_keep = _strongest_paths(nets)
         mags = torch.cat([nets.weights.abs().flatten(1), nets.out_w.abs()], dim=1)
+        # The path's weights rank first: they are kept and count towards the target.
+        mags = mags.masked_fill(torch.cat([w_keep.flatten(1), ow_keep], dim=1), math.inf)
         order = torch.sort(mags, dim=1, descending=True).values
         idx = (target.long() - 1).clamp(min=0, max=mags.shape[1] - 1)
         cut = order[torch.arange(B), idx].clamp(min=1e-12)
-        w = nets.weights * (nets.weights.abs() >= cut.view(B, 1, 1, 1))
-        ow = nets.out_w * (nets.out_w.abs() >= cut.view(B, 1))
+        w = nets.weights * ((nets.weights.abs() >= cut.view(B, 1, 1, 1)) | w_keep)
+        ow = nets.out_w * ((nets.out_w.abs() >= cut.view(B, 1)) | ow_keep)
         nets = _switch_off_dead(replace(nets, weights=w, out_w=ow))
         nets, mse = fit_networks(nets, x, y, steps=steps)
     return nets, mse

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import types
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -208,12 +209,40 @@ def test_prune_networks_keeps_at_most_the_asked_weights_and_still_fits():
     assert float(mse.median()) < 0.3 * float(y.var(1).median())
 
 
-def test_fitted_zoo_with_pruning_starts_dense_and_cuts_to_the_keep_range():
-    nets, mse = fitted_zoo(32, 1, 7, 2, variable_inputs=False, generator=torch.Generator().manual_seed(0),
+@pytest.mark.parametrize("seed", [0, 2, 5])
+def test_fitted_zoo_with_pruning_cuts_to_the_keep_range_and_never_to_a_constant(seed):
+    """Pruned networks keep at most keep_range's top and never lose their last path to the
+    output (seeds 2 and 5 gave empty networks when the cut ranked weights by size alone)."""
+    nets, mse = fitted_zoo(32, 1, 7, 2, variable_inputs=False, generator=torch.Generator().manual_seed(seed),
                            steps=40, prune_rounds=2, keep_range=(5, 10), chunk=16)
     nnz = (nets.weights != 0).flatten(1).sum(1) + (nets.out_w != 0).sum(1)
-    assert nets.batch_size == 32 and bool((nnz <= 10).all()) and bool((nnz >= 1).all())
+    assert nets.batch_size == 32 and bool((nnz <= 10).all()) and bool((nnz >= 2).all())
     assert torch.isfinite(mse).all()
+    x = sample_points(nets.in_mask, 64, torch.Generator().manual_seed(1))
+    out = nets.forward(x)
+    assert bool(((out.amax(1) - out.amin(1)) > 1e-6).all())
+
+
+def test_prune_networks_keeps_the_strongest_path_not_the_largest_weights():
+    """Cut to three weights, a two-layer network keeps its input-to-output chain with the
+    largest product of magnitudes (1 * 3 * 1), not its three largest weights (5, 3 and 1.2),
+    which lie on no common path and would leave a constant network."""
+    gen = torch.Generator().manual_seed(0)
+    nets = sample_networks(1, 2, 0.0, 7, 2, generator=gen, gate_prob=1.0)
+    w, out_w = torch.zeros_like(nets.weights), torch.zeros_like(nets.out_w)
+    w[0, 0, 0, 0], w[0, 0, 1, 1] = 5.0, 1.0  # x0 -> a0, x1 -> a1
+    w[0, 1, 0, 0], w[0, 1, 1, 1] = 0.1, 3.0  # a0 -> b0, a1 -> b1
+    out_w[0, 0], out_w[0, 1] = 1.2, 1.0
+    nets = replace(nets, weights=w, out_w=out_w)
+    x = sample_points(nets.in_mask, 32, gen)
+    y = random_targets(x, nets.in_mask, gen)
+    pruned, _ = prune_networks(nets, x, y, torch.tensor([3.0]), rounds=1, steps=1)
+    assert torch.nonzero(pruned.weights[0]).tolist() == [[0, 1, 1], [1, 1, 1]]
+    assert torch.nonzero(pruned.out_w[0]).flatten().tolist() == [1]
+    assert pruned.gates[0, :, 0].tolist() == [0.0, 0.0]  # the other chain switched off
+    # Asked for fewer weights than a path has, the path is still kept.
+    pruned, _ = prune_networks(nets, x, y, torch.tensor([1.0]), rounds=1, steps=1)
+    assert int((pruned.weights != 0).sum() + (pruned.out_w != 0).sum()) == 3
 
 
 def test_fitted_zoo_run_keeps_its_pool_and_resumes_exactly(tmp_path):
