@@ -148,6 +148,19 @@ def test_cli_rejects_bad_settings(tmp_path, capsys, option, value, message):
     assert re.search(message, err)
     # The usage shown is the train command's, whose options the user got wrong.
     assert "usage: python -m sklearn_swat.pretrain train" in err
+
+
+def test_cli_refuses_fitted_networks_in_batches_of_one(tmp_path, capsys):
+    """A batch of one has no room for a zoo network beside a fitted one: refused in words,
+    before a pool is made, where batches of two train."""
+    with pytest.raises(SystemExit):
+        main(["train", "--workdir", str(tmp_path / "run"), "--batch-size", "1", "--fitted-share", "0.5",
+              "--fitted-pool", "4", "--fitted-steps", "1", "--steps", "1", "--n-points", "8"])
+    err = capsys.readouterr().err
+    assert "fitted_share needs batch_size of at least 2" in err and "got batch_size 1" in err
+    assert not (tmp_path / "run").exists()
+    TrainSettings(batch_size=2, fitted_share=0.5)
+    TrainSettings(batch_size=1, fitted_share=0.0)
     assert not (tmp_path / "run").exists()
 
 

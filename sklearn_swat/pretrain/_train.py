@@ -118,6 +118,9 @@ class TrainSettings:
             raise ValueError(f"gate_prob must be in (0, 1]; got {self.gate_prob}.")
         if not 0 <= self.fitted_share < 1:
             raise ValueError(f"fitted_share must be in [0, 1); got {self.fitted_share}.")
+        if self.fitted_share > 0 and self.batch_size < 2:
+            raise ValueError(f"fitted_share needs batch_size of at least 2 (each batch holds at least one "
+                             f"zoo network and one fitted network); got batch_size {self.batch_size}.")
         if self.fitted_prune < 0:
             raise ValueError(f"fitted_prune must be at least 0; got {self.fitted_prune}.")
         if self.fitted_pool < MAX_DEPTH or self.fitted_steps < 0:
