@@ -459,6 +459,8 @@ def prune(
         The smallest accepted network (``network`` itself if no removal was
         accepted).
     """
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}; got {solver!r}.")
     X, y, w = (np.asarray(a, dtype=np.float64) for a in fit_data)
     if not w.sum() > 0:
         w = np.ones(len(y))

@@ -222,6 +222,17 @@ def test_polish_rejects_an_unknown_solver():
         polish(net, X, y, w, solver="adam")
 
 
+def test_prune_rejects_an_unknown_solver_even_when_it_would_try_nothing():
+    """The pruning checks its solver up front, not at its first retraining (which a budget
+    already exceeded, or a network with nothing left to cut, never reaches)."""
+    rng = np.random.RandomState(5)
+    net = random_network(rng, sizes=(3,))
+    X, y, w = data(rng, 20)
+    for budget, max_rounds in ((0.0, 30), (np.inf, 0)):
+        with pytest.raises(ValueError, match=r"solver must be one of \('lbfgs', 'lm'\); got 'adam'"):
+            prune(net, (X, y, w), (X, y, w), budget, max_rounds=max_rounds, solver="adam")
+
+
 def test_polish_can_keep_zero_biases_at_zero():
     """SWAT's size counts every active neuron's bias, so the polish trains zero ones; a size
     that counts non-zero biases only (the pruned MLP's) needs them kept at zero."""
