@@ -363,9 +363,10 @@ def prune_networks(nets: NetworkBatch, x: torch.Tensor, y: torch.Tensor, keep: t
     zeroed, neurons that then reach nothing are switched off, and the rest
     is retrained by :func:`fit_networks` for ``steps`` steps. Each cut keeps
     the network's strongest input-to-output path (the chain of weights with
-    the largest product of magnitudes), so that a network never loses every
-    path and turns constant. Architectures chosen this way are the ones a
-    function needs, unlike the zoo's random ones.
+    the largest product of magnitudes), so that no network loses every path
+    to the output (a network can still end constant in effect where the
+    retraining saturates its neurons). Architectures chosen this way are the
+    ones a function needs, unlike the zoo's random ones.
 
     Parameters
     ----------
