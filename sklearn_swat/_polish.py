@@ -33,6 +33,12 @@ SOLVERS = ("lbfgs", "lm")
 """The polish's optimisers: L-BFGS-B on the loss, Levenberg-Marquardt on the residuals."""
 
 
+def _check_solver(solver: str) -> None:
+    """Refuse a solver not in :data:`SOLVERS`, naming it."""
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}; got {solver!r}.")
+
+
 def subsample(n: int, seed: int, max_rows: int | None = None) -> np.ndarray:
     """Indices of at most ``max_rows`` of ``n`` rows: all of them in order when ``n`` is small enough.
 
@@ -352,8 +358,7 @@ def polish(
     >>> after < before
     True
     """
-    if solver not in SOLVERS:
-        raise ValueError(f"solver must be one of {SOLVERS}; got {solver!r}.")
+    _check_solver(solver)
     X = np.ascontiguousarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
@@ -459,8 +464,7 @@ def prune(
         The smallest accepted network (``network`` itself if no removal was
         accepted).
     """
-    if solver not in SOLVERS:
-        raise ValueError(f"solver must be one of {SOLVERS}; got {solver!r}.")
+    _check_solver(solver)
     X, y, w = (np.asarray(a, dtype=np.float64) for a in fit_data)
     if not w.sum() > 0:
         w = np.ones(len(y))
