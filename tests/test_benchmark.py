@@ -1252,6 +1252,30 @@ def test_compare_checkpoints_applies_the_win_rule(tmp_path, capsys):
         cc.main(["--untrained", str(tmp_path / "u.csv"), str(tmp_path / "f.csv")])
 
 
+def test_pool_stats_counts_empty_and_constant_networks(tmp_path, capsys):
+    """The pool script finds a network without weights and one whose hidden neurons read
+    no input (constant, though it has output weights)."""
+    from dataclasses import fields, replace
+
+    import torch
+
+    from sklearn_swat._encoding import NetworkBatch
+    from sklearn_swat._zoo import sample_networks
+
+    nets = sample_networks(3, 1, 0.0, 7, 2, generator=torch.Generator().manual_seed(0), gate_prob=1.0)
+    w, out_w = nets.weights.clone(), nets.out_w.clone()
+    w[1], out_w[1] = 0.0, 0.0  # empty
+    w[2] = 0.0  # constant: 7 output weights on neurons that read nothing
+    nets = replace(nets, weights=w, out_w=out_w)
+    saved = {f"1.{f.name}": getattr(nets, f.name) for f in fields(NetworkBatch)}
+    (tmp_path / "run").mkdir()
+    torch.save({**saved, "made_by": "{}"}, tmp_path / "run" / "fitted_zoo.pt")
+    _load_script("pool_stats").pool_stats(str(tmp_path / "run"))
+    out = capsys.readouterr().out
+    assert "depth 1: non-zeros quartiles 3.5 7 " in out
+    assert "networks 3, empty 1, constant 2, below 5*depth 1" in out
+
+
 def _screen_rows(rows):
     """Benchmark rows of seed 0 from (dataset, estimator, test_mse, n_nonzero) tuples."""
     import pandas as pd
