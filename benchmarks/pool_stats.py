@@ -15,23 +15,19 @@ Usage::
 from __future__ import annotations
 
 import argparse
-from dataclasses import fields
 
 import torch
 
-from sklearn_swat._encoding import NetworkBatch
 from sklearn_swat._zoo import sample_points
+from sklearn_swat.pretrain._train import pool_batches
 
 
 def pool_stats(workdir: str) -> None:
     """Print the table of one run's pool."""
     saved = torch.load(f"{workdir}/fitted_zoo.pt", weights_only=True, map_location="cpu")
-    names = [f.name for f in fields(NetworkBatch)]
-    depths = sorted({key.split(".", 1)[0] for key in saved if key != "made_by"})
     print(workdir)
     totals = dict.fromkeys(("networks", "empty", "constant", "below 5*depth"), 0)
-    for d in depths:
-        nets = NetworkBatch(*(saved[f"{d}.{n}"] for n in names))
+    for d, nets in pool_batches(saved).items():
         nnz = (nets.weights != 0).flatten(1).sum(1) + (nets.out_w != 0).sum(1)
         x = sample_points(nets.in_mask, 256, torch.Generator().manual_seed(0))
         with torch.no_grad():

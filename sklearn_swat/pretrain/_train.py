@@ -593,6 +593,16 @@ def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Pat
     return {int(d): nets for d, nets in pool.items()}
 
 
+def pool_batches(saved: dict) -> dict[str, NetworkBatch]:
+    """The batches of a saved pool (``KEY.FIELD`` tensors, as :func:`_kept_pool` writes them), by key.
+
+    Raises ``KeyError`` or ``TypeError`` where a batch's tensors are missing.
+    """
+    names = [f.name for f in fields(NetworkBatch)]
+    keys = sorted({k.rsplit(".", 1)[0] for k in saved if k != "made_by"})
+    return {key: NetworkBatch(*(saved[f"{key}.{n}"] for n in names)) for key in keys}
+
+
 def _kept_pool(path: Path, config: AutoencoderConfig, settings: TrainSettings, own: dict,
                make) -> dict[str, NetworkBatch]:
     """A run's pool of networks by name: the one saved at ``path``, else ``make()``'s, saved there.
@@ -618,9 +628,8 @@ def _kept_pool(path: Path, config: AutoencoderConfig, settings: TrainSettings, o
         if made != made_by:
             raise ValueError(f"{path} was made with other settings ({made}) than this "
                              f"run's ({made_by}); remove it to make the pool again.")
-        keys = sorted({k.rsplit(".", 1)[0] for k in saved if k != "made_by"})
         try:
-            return {key: NetworkBatch(*(saved[f"{key}.{n}"] for n in names)) for key in keys}
+            return pool_batches(saved)
         except (KeyError, TypeError) as err:
             raise ValueError(f"{path} is corrupt or not a pool of networks (missing {err}); "
                              "remove it to make the pool again.") from err
