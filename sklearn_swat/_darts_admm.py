@@ -594,7 +594,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
 
     How the defaults were chosen. The networks are tiny, so on a CPU each
     optimiser step costs about the same up to a few hundred rows: the time
-    budget (a fit of 3750 rows in seconds on one thread; 4.3 s is the
+    budget (a fit of 3750 rows in seconds on one thread; 4.2 s is the
     median of the 54-function benchmark on a 2-core AMD EPYC, the polish
     included) is a number
     of steps, and larger batches buy accuracy for free. The defaults come

@@ -215,8 +215,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         smallest accepted candidate only (the tolerance still counts from
         the most accurate network seen: another candidate as the search left
         it can be the more accurate). 3 (the default since 2026-12-05, was
-        5) gave the same network as 5 on 53 of the 54 CORNN functions and a
-        smaller one on the other, in about 30% less time.
+        5) gave a network of the same size as 5 on 53 of the 54 CORNN
+        functions (the same network on 52) and a smaller one on the other,
+        in about a quarter less time (measured that day).
     validation_fraction : float, default=0.1
         Share of the rows held out to choose among the candidates and to
         check each pruning step. No row is held out with fewer than 20
@@ -404,16 +405,15 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     lowest.
 
     ``polish_solver="lm"`` with ``polish_iter=100`` against the default
-    L-BFGS, on the 54 CORNN functions (seed 0, ``prune_candidates=5``,
-    before the last polish after the pruning came): a
-    more accurate network (by more than 1.1 times) on 33 and a less
-    accurate one on 5, a median 0.66 times the test MSE, in a median 7.7 s
-    of fit against 12 s; but larger on 29 and smaller on 15 (median
-    non-zeros 20.5 -> 30), since the tolerance counts from a lower best. It
-    is not the default: the fit is meant to give small networks, and it
-    lowered the benchmark's counts (no larger and within 1.1 times) against
-    DARTS+ADMM, polished the same way, from 31 to 29 and against the
-    untrained search from 20 to 16.
+    L-BFGS, on the 54 CORNN functions (seed 0, 2026-12-06, against the
+    default fit of that day): a more accurate network (by more than 1.1
+    times) on 33 and a less accurate one on 4, a median 0.59 times the
+    test MSE, in a median 8.1 s of fit against 8.4 s; but larger on 32 and
+    smaller on 10 (median non-zeros 15 -> 26), since the tolerance counts
+    from a lower best. It is not the default: the fit is meant to give
+    small networks, and it wins (no larger and within 1.1 times) against
+    DARTS+ADMM, polished the same way, on 37 of the 54 where the default
+    wins 42.
 
     References
     ----------
