@@ -896,10 +896,13 @@ def test_max_nonzero_caps_the_fitted_network():
     # A cap of 4 still searches, and one neuron can beat the mean.
     one = SWATRegressor(**dict(base, max_nonzero=4)).fit(X2, y2)
     assert one.n_iter_ > 0 and one.n_nonzero_ <= 4
-    # A cap that the free fit (pruned) meets changes nothing.
+    # A cap that the free fit (pruned) meets changes nothing: not the other depths' networks either,
+    # which a binding cap would cut.
     pruned = SWATRegressor(**FAST).fit(X2, y2)
     loose = SWATRegressor(**dict(FAST, max_nonzero=pruned.n_nonzero_)).fit(X2, y2)
     np.testing.assert_array_equal(loose.predict(X2), pruned.predict(X2))
+    for key, column in pruned.candidates_.items():
+        np.testing.assert_array_equal(loose.candidates_[key], column)
 
 
 @pytest.mark.parametrize("init, from_zoo", [("zoo", 3), ("mixed", 2), ("random", 0)])
@@ -1795,3 +1798,344 @@ def test_soft_candidates_penalties_cover_real_inputs_and_the_output_layer():
     torch.testing.assert_close(net.out_w, ow * (ow.abs() > 0.5), atol=1e-4, rtol=0)
     torch.testing.assert_close(gate_mean, torch.tensor([4 / 7]), atol=1e-4, rtol=0)
     torch.testing.assert_close(net.act, torch.softmax(raw["act_logits"] / 0.1, dim=-1))
+
+
+def _stand_in(monkeypatch, search):
+    """Run the fit's latent search as ``search`` (the candidates it returns) instead."""
+    import sklearn_swat._swat as swat_module
+
+    monkeypatch.setattr(swat_module, "latent_search", search)
+
+
+def _first_restart_only(search):
+    """The stand-in ``search`` returning its first candidate only (``_two_restarts``'s 11 non-zeros)."""
+    def first(*args, **kwargs):
+        found, curve = search(*args, **kwargs)
+        return found[:1], curve
+
+    return first
+
+
+# Fits on a stand-in search (its candidates replace the latent descent's): one depth, few steps.
+_STAND_IN = dict(depths=(1,), n_restarts=1, max_iter=8, random_state=0)
+
+
+def test_a_candidate_whose_error_is_not_a_number_is_never_chosen(monkeypatch):
+    """A candidate whose output overflows (inf - inf: its MSE is NaN) takes no part in the choice:
+    the others are chosen from as usual, and its losses are reported as NaN."""
+    from sklearn_swat._latent_search import Candidate
+
+    nets = []
+    search, X, y = _two_restarts(nets)
+    big = 1e308  # big * x + big overflows for x near 1, in both neurons: inf - inf at the output
+    overflowing = SparseMLP([np.array([[big, big], [0.0, 0.0]]), np.array([[1.0], [-1.0]])],
+                            [np.array([big, big]), np.zeros(1)], [["leaky_relu", "leaky_relu"]])
+
+    def with_overflow(*args, **kwargs):
+        found, curve = search(*args, **kwargs)
+        return [Candidate(1, 2, overflowing, np.inf), *found], curve
+
+    _stand_in(monkeypatch, with_overflow)
+    with np.errstate(over="ignore", invalid="ignore"):
+        reg = SWATRegressor(**_STAND_IN, polish_iter=0, prune=False, selection_tolerance=3.0).fit(X, y)
+    c = reg.candidates_
+    assert np.isnan(c["train_loss"][0]) and np.isnan(c["validation_loss"][0])
+    # The smaller of the two others, both within the tolerance.
+    assert np.flatnonzero(c["selected"]).tolist() == [2] and reg.network_ is nets[1]
+
+
+def test_target_error_widens_the_first_choice_of_candidates_too(monkeypatch):
+    """The candidates the fit goes on with are chosen within target_error as the final one is: with
+    no tolerance and prune_candidates=1, the smaller network (7 non-zeros, an MSE of about 0.001
+    against the constant's 0.36) is within 0.01 of the constant and is kept, not the most accurate."""
+    nets = []
+    search, X, y = _two_restarts(nets)
+    _stand_in(monkeypatch, search)
+    reg = SWATRegressor(**_STAND_IN, polish_iter=0, prune=False, prune_candidates=1, selection_tolerance=0.0,
+                        target_error=0.01).fit(X, y)
+    assert np.flatnonzero(reg.candidates_["selected"]).tolist() == [1] and reg.network_ is nets[1]
+
+
+def test_each_pruning_removal_is_retrained_at_least_once(monkeypatch):
+    """prune_polish_iter=None is half of polish_iter, at least one: with polish_iter=1 every
+    removal the pruning tries is still retrained, one iteration."""
+    import sklearn_swat._polish as pol
+
+    counts, real = [], pol.polish
+
+    def spy(network, *args, **kwargs):  # the pruning's polishes only (SWAT's own are not pol's)
+        counts.append(kwargs.get("max_iter"))
+        return real(network, *args, **kwargs)
+
+    monkeypatch.setattr(pol, "polish", spy)
+    SWATRegressor(**dict(FAST, polish_iter=1)).fit(X2, y2)
+    assert counts and set(counts) == {1}
+
+
+def test_the_best_of_each_other_depth_is_polished_most_accurate_first(monkeypatch):
+    """After the accepted candidates, the best network of each other depth is polished, the most
+    accurate first, down to one worse than the constant network (which ends the list only when the
+    selection accepts it)."""
+    import sklearn_swat._swat as swat_module
+    from sklearn_swat._latent_search import Candidate
+    from sklearn_swat._polish import polish
+
+    nets = []
+    search, X, y = _two_restarts(nets)
+
+    def three_depths(model, Xs, ys, w, settings, seed, device, progress=None):
+        search(model, Xs, ys, w, settings, seed, device)
+        one = SparseMLP([np.array([[2.0], [0.0]]), np.ones((1, 1))], [np.zeros(1), np.zeros(1)], [["tanh"]])
+        medium = polish(one, Xs, ys, max_iter=300)[0]  # the first input only: MSE about 0.03
+        wrong = SparseMLP([np.array([[-2.0], [0.0]]), np.ones((1, 1))], [np.zeros(1), np.zeros(1)],
+                          [["tanh"]])  # the first input's sign wrong: worse than the constant
+        nets[2:] = [medium, wrong]
+        # The depths are labels here: the fit chooses among networks of whatever depth.
+        return [Candidate(1, 0, nets[0], 0.0), Candidate(3, 0, wrong, 0.0),
+                Candidate(2, 0, medium, 0.0)], [0.0]
+
+    polished, real = [], swat_module.polish
+
+    def spy(network, *args, **kwargs):
+        polished.append(network)
+        return real(network, *args, **kwargs)
+
+    _stand_in(monkeypatch, three_depths)
+    monkeypatch.setattr(swat_module, "polish", spy)
+    SWATRegressor(**_STAND_IN, polish_iter=20, prune=False, selection_tolerance=0.0).fit(X, y)
+    assert [[i for i, m in enumerate(nets) if n is m] for n in polished] == [[0], [2], [3]]
+
+
+def test_a_pruning_that_ends_over_the_budget_falls_back_to_the_searched_network(monkeypatch):
+    """The pruning checks its removals on at most 8192 held-out rows: on more, the network it leaves
+    can end over the budget on them all. When no candidate is then within the budget, the smallest
+    accepted one is kept as the search left it, not polished again."""
+    import sklearn_swat._swat as swat_module
+
+    nets = []
+    search, X, y = _two_restarts(nets)
+
+    def prune_over_the_budget(net, *args, **kwargs):
+        worse = copy.deepcopy(net)
+        worse.intercepts[-1] += 0.5
+        return worse
+
+    _stand_in(monkeypatch, search)
+    monkeypatch.setattr(swat_module, "prune", prune_over_the_budget)
+    reg = SWATRegressor(**_STAND_IN, polish_iter=20, selection_tolerance=3.0).fit(X, y)
+    assert reg.network_ is nets[1]
+    assert np.flatnonzero(reg.candidates_["selected"]).tolist() == [1]
+
+
+def test_under_a_cap_each_depths_best_network_is_polished_before_it_is_cut(monkeypatch):
+    """The size cap cuts the best network of each depth, the others (not polished before the
+    choice, prune_candidates=1) once polished: each network cut fits the training rows better than
+    the search left it."""
+    import sklearn_swat._swat as swat_module
+
+    calls = _record_searches(monkeypatch)
+    cut, real = [], swat_module.prune
+
+    def spy(net, *args, **kwargs):
+        if kwargs.get("max_nonzero") is not None:
+            cut.append(net)
+        return real(net, *args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "prune", spy)
+    SWATRegressor(**dict(FAST, prune_candidates=1, max_nonzero=4)).fit(X2, y2)
+    (call,) = calls
+    assert len(cut) == 4  # one per depth: the cap binds
+    mse = lambda net: np.mean((net.predict(call["X"]) - call["y"]) ** 2)  # noqa: E731
+    for net, depth in zip(cut, (1, 2, 3, 4)):
+        searched = [c.network for c in call["candidates"] if c.depth == depth]
+        assert not any(net is s for s in searched)
+        assert mse(net) < min(mse(s) for s in searched)
+
+
+def test_without_pruning_a_cap_only_cuts(monkeypatch):
+    """With prune=False the size cap cuts the network to the cap (11 non-zeros to 7: one neuron of
+    three goes) and no further, though target_error would accept a smaller one; with pruning, the
+    network is then pruned within target_error (to one neuron)."""
+    nets = []
+    search, X, y = _two_restarts(nets)
+    _stand_in(monkeypatch, _first_restart_only(search))
+    base = dict(_STAND_IN, polish_iter=0, target_error=0.1, max_nonzero=10)
+    assert SWATRegressor(**base, prune=False).fit(X, y).n_nonzero_ == 7
+    assert SWATRegressor(**base, prune=True).fit(X, y).n_nonzero_ == 4
+
+
+def test_under_a_cap_the_chosen_network_is_pruned_within_the_budget(monkeypatch):
+    """After the cut, the chosen capped network is pruned within the selection's budget, as an
+    uncapped fit's is: smaller than the cut left it (here about half the cap)."""
+    import sklearn_swat._swat as swat_module
+
+    calls, real = [], swat_module.prune
+
+    def spy(net, *args, **kwargs):
+        calls.append((net, kwargs.get("max_nonzero")))
+        return real(net, *args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "prune", spy)
+    y = np.sin(3 * X2[:, 0]) + np.cos(2 * X2[:, 1])
+    reg = SWATRegressor(**dict(FAST, selection_tolerance=0.3, max_nonzero=19)).fit(X2, y)
+    caps = [cap for _, cap in calls]
+    assert 19 in caps  # the cap binds
+    after_cut = [net for net, cap in calls[caps.index(19):] if cap is None]
+    assert len(after_cut) == 1
+    assert reg.n_nonzero_ < after_cut[0].n_nonzero <= 19
+
+
+def test_a_network_the_pruning_leaves_as_it_was_is_not_polished_again(monkeypatch):
+    """Only a network the pruning (or the cap) changed gets the last full polish: the kept network
+    is the polished candidate itself when the pruning removed nothing, as with prune=False."""
+    import sklearn_swat._swat as swat_module
+
+    nets = []
+    search, X, y = _two_restarts(nets)
+    outputs, real = [], swat_module.polish
+
+    def spy(network, *args, **kwargs):
+        outputs.append(real(network, *args, **kwargs)[0])
+        return outputs[-1], None, None
+
+    _stand_in(monkeypatch, search)
+    monkeypatch.setattr(swat_module, "polish", spy)
+    monkeypatch.setattr(swat_module, "prune", lambda net, *args, **kwargs: net)
+    for prune in (True, False):
+        outputs.clear()
+        reg = SWATRegressor(**_STAND_IN, polish_iter=20, prune=prune, selection_tolerance=3.0).fit(X, y)
+        assert len(outputs) == 2  # the two accepted candidates, smallest first, once each
+        assert reg.network_ is outputs[0]
+
+
+def test_a_final_polish_that_raises_the_held_out_error_within_the_budget_is_not_kept(monkeypatch):
+    """The last polish of the pruned network is kept only if its held-out MSE does not rise, even
+    where the risen one is still within the budget (target_error=0.5: far above it here)."""
+    import sklearn_swat._swat as swat_module
+
+    nets = []
+    search, X, y = _two_restarts(nets)
+    pruned, real = [], swat_module.polish
+
+    def prune(net, *args, **kwargs):  # removes nothing, but hands back a new network
+        pruned.append(copy.deepcopy(net))
+        return pruned[-1]
+
+    def polish_then_spoil(network, *args, **kwargs):
+        trained, before, after = real(network, *args, **kwargs)
+        if any(network is p for p in pruned):  # the last polish: a little worse
+            trained = copy.deepcopy(trained)
+            trained.intercepts[-1] += 0.01
+        return trained, before, after
+
+    _stand_in(monkeypatch, search)
+    monkeypatch.setattr(swat_module, "prune", prune)
+    monkeypatch.setattr(swat_module, "polish", polish_then_spoil)
+    reg = SWATRegressor(**_STAND_IN, polish_iter=20, target_error=0.5).fit(X, y)
+    assert len(pruned) == 2 and reg.network_ is pruned[0]  # the smaller candidate's, as pruned
+
+
+def test_of_equal_sized_networks_within_the_budget_the_more_accurate_is_kept(monkeypatch):
+    """The smallest network within the budget is kept, and of equal sizes the most accurate, whatever
+    the order of the restarts."""
+    nets = []
+    search, X, y = _two_restarts(nets)
+
+    def two_of_seven(*args, **kwargs):
+        found, curve = search(*args, **kwargs)
+        worse = copy.deepcopy(nets[1])
+        worse.intercepts[-1] += 0.02  # the same 7 non-zeros, an MSE 0.0004 higher
+        found[0].network = worse
+        return found, curve
+
+    _stand_in(monkeypatch, two_of_seven)
+    reg = SWATRegressor(**_STAND_IN, polish_iter=0, prune=False, selection_tolerance=3.0).fit(X, y)
+    c = reg.candidates_
+    assert c["n_nonzero"].tolist() == [7, 7, 1] and c["validation_loss"][0] > c["validation_loss"][1]
+    assert np.flatnonzero(c["selected"]).tolist() == [1] and reg.network_ is nets[1]
+
+
+def test_candidates_list_each_depths_restarts_in_order_then_the_constant():
+    """One row per (depth, restart), depths in the order given and restarts numbered from 0, then
+    the constant network: depth 0, restart 0."""
+    reg = SWATRegressor(**dict(TINY, depths=(2, 1), n_restarts=3)).fit(X2, y2)
+    c = reg.candidates_
+    assert c["depth"].tolist() == [2, 2, 2, 1, 1, 1, 0]
+    assert c["restart"].tolist() == [0, 1, 2, 0, 1, 2, 0]
+
+
+def test_a_network_exactly_at_the_cap_is_within_it(monkeypatch):
+    """max_nonzero is the most non-zeros allowed: a network of exactly that many competes after the
+    cut. Here the 7-non-zero restart, the more accurate of the two at the cap, is kept (the 11 is cut
+    to 7 too), not the constant network."""
+    nets = []
+    search, X, y = _two_restarts(nets)
+    _stand_in(monkeypatch, search)
+    reg = SWATRegressor(**_STAND_IN, polish_iter=0, prune=False, selection_tolerance=0.0,
+                        max_nonzero=7).fit(X, y)
+    assert reg.candidates_["n_nonzero"].tolist() == [7, 7, 1]
+    assert np.flatnonzero(reg.candidates_["selected"]).tolist() == [1] and reg.n_nonzero_ == 7
+
+
+@pytest.mark.parametrize("how", ["constant target", "cap below 4"])
+def test_a_constant_fit_lists_its_one_parameter(how):
+    """The constant network fitted without a search is listed as a searched fit lists its constant
+    candidate: one non-zero parameter, the fitted network's count."""
+    y, params = (np.full(300, 7.0), {}) if how == "constant target" else (y2, {"max_nonzero": 3})
+    reg = SWATRegressor(**TINY, **params).fit(X2, y)
+    assert reg.candidates_["n_nonzero"].tolist() == [1] == [reg.n_nonzero_]
+
+
+def test_the_polish_rows_are_drawn_with_the_random_state(monkeypatch):
+    """Above MAX_POLISH_ROWS training rows the polish fits a sample of them drawn with the fit's
+    seed: without a split (every seed trains on every row) two random_states polish on two samples."""
+    import sklearn_swat._polish as pol
+    import sklearn_swat._swat as swat_module
+
+    monkeypatch.setattr(pol, "MAX_POLISH_ROWS", 100)
+    rows, real = [], swat_module.polish
+
+    def spy(network, X, *args, **kwargs):
+        rows.append({tuple(r) for r in X})
+        return real(network, X, *args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "polish", spy)
+    firsts = []
+    for seed in (0, 1):
+        rows.clear()
+        SWATRegressor(**dict(TINY, random_state=seed), selection="train", prune=False).fit(X2, y2)
+        assert len(rows[0]) == 100
+        firsts.append(rows[0])
+    assert firsts[0] != firsts[1]
+
+
+def test_under_a_cap_the_choice_is_by_held_out_mse(monkeypatch):
+    """After the cut the capped networks compete by held-out MSE, as before it, not by training
+    MSE: here the held-out rows also depend on the second input, which the network of the first
+    input alone (exact on the training rows) misses."""
+    from sklearn_swat._latent_search import Candidate
+    from sklearn_swat._polish import polish
+
+    r = np.random.RandomState(0)
+    X = r.uniform(-1, 1, (400, 2))
+    y = np.tanh(2 * X[:, 0])
+    held_out = np.random.RandomState(0).permutation(400)[:40]  # random_state=0's split
+    y[held_out] += 0.5 * X[held_out, 1]
+
+    def search(model, Xs, ys, w, settings, seed, device, progress=None):
+        start = SparseMLP([np.array([[2.0], [0.0]]), np.ones((1, 1))], [np.zeros(1), np.zeros(1)], [["tanh"]])
+        first = polish(start, Xs, ys, max_iter=300)[0]  # 4 non-zeros: exact on the training rows
+        (w0, w1), (b0, b1) = first.coefs, first.intercepts
+        both = SparseMLP([np.c_[w0, [0.0, 1.0]], np.r_[w1, [[0.3]]]], [np.r_[b0, 0.0], b1], [["tanh"] * 2])
+        big = SparseMLP([np.c_[both.coefs[0], [0.5, 0.5]], np.r_[both.coefs[1], [[0.1]]]],
+                        [np.r_[both.intercepts[0], 0.0], b1], [["tanh"] * 3])  # 11: the most accurate
+        return [Candidate(1, i, net, 0.0) for i, net in enumerate((first, both, big))], [0.0]
+
+    _stand_in(monkeypatch, search)
+    reg = SWATRegressor(**_STAND_IN, polish_iter=0, prune=False, selection_tolerance=0.0,
+                        max_nonzero=8).fit(X, y)
+    c = reg.candidates_
+    capped = np.flatnonzero(c["n_nonzero"] <= 8)
+    assert c["n_nonzero"][2] <= 8  # the most accurate was chosen first and cut
+    assert capped[np.argmin(c["train_loss"][capped])] == 0  # by training MSE: the first input's network
+    assert np.flatnonzero(c["selected"]).tolist() == [capped[np.argmin(c["validation_loss"][capped])]] == [1]
