@@ -2436,3 +2436,221 @@ def test_report_of_a_results_file_with_a_header_alone_is_refused(tmp_path, capsy
     assert main(["report", str(tmp_path)]) == 2
     assert "has no rows yet: nothing to report" in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["results.csv"]
+
+
+# From a second mutation run of _pruned_mlp.py and _registry.py (a helper): what 77 mutants
+# showed untested.
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_active_neurons_are_read_backwards_from_the_output():
+    """A first-layer neuron whose weights out feed only neurons that do not reach the output
+    does not reach it either: it is not active, though its weights out are non-zero."""
+    rng = np.random.RandomState(0)
+    X, y = rng.uniform(-1, 1, (40, 2)), rng.uniform(-1, 1, 40)
+    reg = MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2).fit(X, y)
+    reg.coefs_[2][:, 0] = [0, 0, 0, 0, 0, 0, 1.0]  # only neuron 7 of layer 2 reaches the output
+    reg.coefs_[1][0, :] = [1.0, 0, 0, 0, 0, 0, 0]  # neuron 1 of layer 1 feeds neuron 1 of layer 2 alone
+    assert network_size(reg) == (85 - 6 - 6, [6, 1], 2)
+
+
+def test_network_size_reads_the_last_step_of_a_longer_pipeline():
+    """network_size documents a Pipeline ending in a network: the size is its last step's,
+    however many transformers come before it."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    X = np.random.RandomState(0).uniform(-1, 1, (40, 2))
+    net = PrunedMLPRegressor(hidden_layer_sizes=(3,), max_iter=2, polish_iter=0, random_state=0)
+    pipe = make_pipeline(StandardScaler(), MinMaxScaler(), net).fit(X, X[:, 0])
+    assert network_size(pipe) == network_size(pipe[-1]) == (2 * 3 + 3 + 3 + 1, [3], 1)
+
+
+@pytest.mark.parametrize("solver, polish_iter", [("lbfgs", 1), ("lm", 3)])
+def test_pruned_mlp_polish_is_swats_polish_on_the_rows_random_state_draws(solver, polish_iter):
+    """Phase 3 is SWATRegressor's polish of the retrained network: polish_iter iterations (a
+    single one too) of the solver asked for, zero biases held at zero, on the 8192 of the 8200
+    rows that SWAT's polish draws with the same random_state (3 here, not 0)."""
+    from sklearn_swat._network import SparseMLP
+    from sklearn_swat._polish import polish, subsample
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (8200, 2))
+    y = np.tanh(2 * X[:, 0]) * X[:, 1]
+    params = dict(n_nonzero=15, max_iter=1, retrain_iter=1, random_state=3)
+    adam = PrunedMLPRegressor(polish_iter=0, **params).fit(X, y)
+    reg = PrunedMLPRegressor(polish_iter=polish_iter, polish_solver=solver, **params).fit(X, y)
+    rows = subsample(len(X), 3)
+    assert len(rows) == 8192
+    network = SparseMLP(adam.coefs_, adam.intercepts_, [["tanh"] * c.shape[1] for c in adam.coefs_[:-1]])
+    want = polish(network, X[rows], y[rows], max_iter=polish_iter, zero_biases_fixed=True, solver=solver)[0]
+    for got, expected in zip(reg.coefs_ + reg.intercepts_, want.coefs + want.intercepts):
+        np.testing.assert_array_equal(got, expected)
+    assert reg.n_nonzero_ == adam.n_nonzero_
+
+
+def test_pruned_mlp_params_round_trip_and_fitted_attributes():
+    """get_params gives back what was set, clone copies the settings and not the fit, nothing
+    fitted exists before fit (NotFittedError, not an error of a missing attribute), and the
+    fitted attributes have the documented shapes."""
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    params = dict(hidden_layer_sizes=(4, 3), n_nonzero=12, max_iter=3, retrain_iter=4, pruning_steps=2,
+                  batch_size=16, learning_rate=0.02, polish_iter=5, polish_solver="lm", random_state=1)
+    reg = PrunedMLPRegressor(**params)
+    every = {**PrunedMLPRegressor().get_params(), **params}
+    assert reg.get_params() == every
+    assert PrunedMLPRegressor().set_params(**params).get_params() == every
+    X = np.random.RandomState(0).uniform(-1, 1, (40, 2))
+    y = X[:, 0] * X[:, 1]
+    for name in ("coefs_", "intercepts_", "loss_curve_", "n_iter_", "n_features_in_"):
+        assert not hasattr(reg, name), name
+    for name in ("n_nonzero_", "n_active_neurons_", "depth_"):
+        with pytest.raises(NotFittedError):
+            getattr(reg, name)
+    with pytest.raises(NotFittedError):
+        reg.predict(X)
+    reg.fit(X, y)
+    assert [c.shape for c in reg.coefs_] == [(2, 4), (4, 3), (3, 1)]
+    assert [b.shape for b in reg.intercepts_] == [(4,), (3,), (1,)]
+    assert (reg.n_features_in_, reg.depth_, reg.n_iter_, len(reg.loss_curve_)) == (2, 2, 7, 7)
+    assert reg.n_nonzero_ <= 12 and len(reg.n_active_neurons_) == 2
+    copy = clone(reg)
+    assert copy.get_params() == every and not hasattr(copy, "coefs_")
+    np.testing.assert_array_equal(copy.fit(X, y).predict(X), reg.predict(X))
+
+
+def test_pruned_mlp_predict_checks_the_features_seen_in_fit():
+    """predict refuses another number of columns, or other column names, as scikit-learn's
+    estimators do, instead of a numpy shape error or a silent mix-up."""
+    pd = pytest.importorskip("pandas")
+    X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
+    cheap = dict(max_iter=2, retrain_iter=2, polish_iter=0, random_state=0)
+    reg = PrunedMLPRegressor(**cheap).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="X has 3 features, but PrunedMLPRegressor is expecting 2"):
+        reg.predict(np.c_[X, X[:, 0]])
+    named = PrunedMLPRegressor(**cheap).fit(pd.DataFrame(X, columns=["a", "b"]), X[:, 0])
+    with pytest.raises(ValueError, match="feature names should match"):
+        named.predict(pd.DataFrame(X, columns=["b", "a"]))
+
+
+def test_pruned_mlp_takes_one_target_column():
+    """y is one target: a column vector fits as the 1-D y (with scikit-learn's warning), two
+    columns are refused rather than flattened into one."""
+    from sklearn.exceptions import DataConversionWarning
+
+    X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
+    y = X[:, 0] * X[:, 1]
+    cheap = dict(max_iter=2, retrain_iter=2, polish_iter=0, random_state=0)
+    with pytest.warns(DataConversionWarning):
+        column = PrunedMLPRegressor(**cheap).fit(X, y[:, None])
+    np.testing.assert_array_equal(column.predict(X), PrunedMLPRegressor(**cheap).fit(X, y).predict(X))
+    with pytest.raises(ValueError, match="y should be a 1d array"):
+        PrunedMLPRegressor(**cheap).fit(X, np.c_[y, y])
+
+
+@pytest.mark.parametrize("param", ["n_nonzero", "max_iter", "pruning_steps", "batch_size"])
+def test_pruned_mlp_refuses_zero_where_one_is_the_least(param):
+    """No non-zero parameter, no dense epoch, no pruning step or an empty batch are refused by
+    name before any training (retrain_iter=0 and polish_iter=0 are allowed, tested above)."""
+    X = np.random.RandomState(0).uniform(-1, 1, (20, 2))
+    with pytest.raises(ValueError, match=f"The '{param}' parameter of PrunedMLPRegressor"):
+        PrunedMLPRegressor(**{param: 0}).fit(X, X[:, 0])
+
+
+def test_pruned_mlp_takes_float32s_largest_value():
+    """The range check refuses only what float32 cannot hold: an input at float32's largest
+    value fits (tanh saturates), the next float64 above it is refused."""
+    X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
+    y = X[:, 0] * X[:, 1]
+    cheap = dict(max_iter=2, retrain_iter=2, polish_iter=0, random_state=0)
+    largest = float(np.finfo(np.float32).max)
+    X[0, 0] = largest
+    assert np.isfinite(PrunedMLPRegressor(**cheap).fit(X, y).predict(X)).all()
+    X[0, 0] = np.nextafter(largest, np.inf)
+    with pytest.raises(ValueError, match="X holds values beyond float32's range"):
+        PrunedMLPRegressor(**cheap).fit(X, y)
+
+
+def test_registry_entries_hold_exactly_their_documented_settings():
+    """Each name builds the estimator its description defines and nothing else: every other
+    parameter at its default, the seed as random_state, one job (the runner parallelises the
+    fits). swat-paper is the pure latent descent (random starts, all activations, no refinement,
+    polish or pruning) chosen by training MSE with the default tolerance; swat-untrained is swat
+    with an untrained autoencoder of auto's config; mlp is MLPRegressor((7, 7), max_iter=2000);
+    the plain MLPs have their inputs scaled to [-1, 1]."""
+    from sklearn.preprocessing import MinMaxScaler
+
+    seed, target = 5, 9
+    common = dict(random_state=seed, n_jobs=1)
+    untrained = dict(autoencoder="untrained:auto")
+    descent = dict(polish_iter=0, prune=False)
+    expected = {
+        "swat": SWATRegressor(**common),
+        "swat-paper": SWATRegressor(init="random", activations="all", refine_iter=0, polish_iter=0,
+                                    prune=False, selection="train", **common),
+        "swat-tanh": SWATRegressor(activations="tanh", **common),
+        "swat-untrained": SWATRegressor(**untrained, **common),
+        "swat-sized": SWATRegressor(max_nonzero=target, **common),
+        "swat-untrained-sized": SWATRegressor(max_nonzero=target, **untrained, **common),
+        "swat-descent": SWATRegressor(**descent, **common),
+        "swat-descent-untrained": SWATRegressor(**descent, **untrained, **common),
+        "darts-admm": DARTSADMMRegressor(**common),
+        "mlp": MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=seed),
+        "pruned-mlp": PrunedMLPRegressor(hidden_layer_sizes=(7, 7), n_nonzero=target, random_state=seed),
+    }
+    assert list(expected) == estimator_names()
+    assert expected["swat-paper"].selection_tolerance == 0.2  # as its description says
+    for name, want in expected.items():
+        built = make_estimator(name, seed=seed, target_n_nonzero=target)
+        if name in ("mlp", "pruned-mlp"):
+            assert len(built) == 2 and isinstance(built[0], MinMaxScaler), name
+            assert built[0].get_params() == MinMaxScaler(feature_range=(-1, 1)).get_params()
+            built = built[-1]
+        assert type(built) is type(want), name
+        assert built.get_params() == want.get_params(), name
+
+
+def test_sized_estimators_take_their_documented_reference():
+    """pruned-mlp and swat-untrained-sized are sized from swat's row, swat-sized from
+    swat-untrained's; no other estimator needs one."""
+    references = {name: spec.reference for name, spec in ESTIMATORS.items() if spec.reference is not None}
+    assert references == {
+        "swat-sized": "swat-untrained", "swat-untrained-sized": "swat", "pruned-mlp": "swat"}
+
+
+def test_unknown_names_are_each_named_with_all_their_close_matches(tmp_path):
+    """Every unknown name of a list is reported, each with all its close matches (up to three,
+    joined by "or"), before the list of valid names."""
+    with pytest.raises(BenchmarkError) as info:
+        run_benchmark(tmp_path / "out", datasets=["Booth"], estimators=["swat-untrain", "swat", "mlpp"],
+                      quick=True, progress=False)
+    message = str(info.value)
+    assert message.startswith("unknown estimator 'swat-untrain' (did you mean 'swat-untrained' or ")
+    assert message.count(" or ") == 2  # three close matches: 'swat-tanh' and 'swat-untrained-sized' too
+    assert "; unknown estimator 'mlpp' (did you mean 'mlp'?). Valid estimator names (11): 'swat', " in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_pruned_mlp_prunes_in_geometric_steps_down_to_n_nonzero(monkeypatch):
+    """The pruning_steps sizes fall geometrically from the dense count to n_nonzero (85 ->
+    52 -> 32 -> 20 in three steps, not 63 -> 42 -> 20); one step prunes straight to n_nonzero."""
+    from sklearn_swat.benchmark import _pruned_mlp
+
+    targets = []
+    prune_to = _pruned_mlp._prune_to
+
+    def recorded(module, target):
+        targets.append(target)
+        prune_to(module, target)
+
+    monkeypatch.setattr(_pruned_mlp, "_prune_to", recorded)
+    X = np.random.RandomState(0).uniform(-1, 1, (60, 2))
+    y = X[:, 0] * X[:, 1]
+    cheap = dict(n_nonzero=20, max_iter=2, retrain_iter=3, polish_iter=0, random_state=0)
+    reg = PrunedMLPRegressor(pruning_steps=3, **cheap).fit(X, y)
+    assert targets == [52, 32, 20] and reg.n_nonzero_ <= 20
+    targets.clear()
+    PrunedMLPRegressor(pruning_steps=1, **cheap).fit(X, y)
+    assert targets == [20]
