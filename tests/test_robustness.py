@@ -725,3 +725,100 @@ def test_a_learning_rate_of_1e37_passes_the_parameter_check(name, param):
         raise
     except ValueError as exc:
         assert "not finite" in str(exc) or "diverged" in str(exc), exc
+
+
+# The fitted network's views, by the name a user calls them with.
+VIEWS = {
+    "n_nonzero_": lambda est: est.n_nonzero_,
+    "depth_": lambda est: est.depth_,
+    "n_active_neurons_": lambda est: est.n_active_neurons_,
+    "activations_": lambda est: est.activations_,
+    "summary": lambda est: est.summary(),
+    "export_torch": lambda est: est.export_torch(),
+    "plot_network": lambda est: est.plot_network(),
+}
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_every_view_of_the_network_says_not_fitted_before_fit(name, view):
+    """Before fit, each view of the fitted network raises scikit-learn's NotFittedError, whose
+    message says to call fit, not an AttributeError about a missing ``network_``."""
+    est = ESTIMATORS[name]()
+    with pytest.raises(NotFittedError, match=f"This {type(est).__name__} instance is not fitted yet"):
+        VIEWS[view](est)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_sparse_input_is_refused_at_predict_too(name):
+    """A sparse matrix at predict gets scikit-learn's advice to densify it, as at fit, not a
+    numpy error from inside the scaling."""
+    sp = pytest.importorskip("scipy.sparse")
+    est = ESTIMATORS[name]().fit(X, y)
+    for make in (sp.csr_matrix, sp.coo_matrix):
+        with pytest.raises(TypeError, match=r"dense data is required.*toarray"):
+            est.predict(make(X))
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_predict_takes_integer_and_float32_inputs_as_their_float64_copy(name):
+    """Integers beyond float32's 24 bits are converted to float64 at predict, not float32, and
+    float32 X gives float64 predictions: both as predict on X's float64 copy, bit for bit."""
+    Xi = (X * 1000).astype(np.int64) + 2**25  # 2**25 + odd numbers: not float32 numbers
+    est = ESTIMATORS[name]().fit(Xi.astype(np.float64), y)
+    np.testing.assert_array_equal(est.predict(Xi), est.predict(Xi.astype(np.float64)))
+    X32 = (X * [3.0, 0.7] + [5.0, -1.0]).astype(np.float32)
+    est = ESTIMATORS[name]().fit(X32, y)
+    pred = est.predict(X32)
+    assert pred.dtype == np.float64
+    np.testing.assert_array_equal(pred, est.predict(X32.astype(np.float64)))
+
+
+@pytest.mark.parametrize("bad, what", [("nan", "NaN"), ("inf", "infinity")])
+def test_nan_in_a_target_given_as_text_names_y(bad, what):
+    """NaN or infinity in a target of numbers written as strings is blamed on y, not on X."""
+    for name in ESTIMATORS:
+        with pytest.raises(ValueError, match=f"Input y contains {what}"):
+            ESTIMATORS[name]().fit(X, np.r_[[bad], y[1:].astype(str)])
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_exported_module_is_in_eval_mode(name):
+    """export_torch returns a module ready for inference (torch.export, ONNX): in eval mode,
+    every submodule too."""
+    module = ESTIMATORS[name]().fit(X, y).export_torch()
+    assert not any(m.training for m in module.modules())
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_values_above_a_quarter_of_float64s_limit_are_refused(name):
+    """The scaling keeps room for predictions beyond the training range: a feature or a target
+    reaching 6e307 (above a quarter of float64's largest, though its span fits) is refused with
+    the advice to divide it, as larger values are."""
+    big = 6e307 * (X[:, 0] + 1) / 2  # 0 to 6e307, one sign
+    with pytest.raises(ValueError, match="X holds values too large to scale.*MaxAbsScaler"):
+        ESTIMATORS[name]().fit(np.c_[X[:, :1], big], y)
+    with pytest.raises(ValueError, match="y holds values too large to scale.*MaxAbsScaler"):
+        ESTIMATORS[name]().fit(X, big)
+
+
+def test_a_nested_block_of_the_same_count_leaves_the_outer_block_its_threads():
+    """A fit inside a running fit (a callback, a nested estimator) with the same n_jobs: when the
+    inner block ends, the outer one goes on with its own count, not the count from before it."""
+    from sklearn_swat._base import torch_threads
+
+    before = torch.get_num_threads()
+    with torch_threads(before + 1):
+        with torch_threads(before + 1):
+            pass
+        assert torch.get_num_threads() == before + 1
+    assert torch.get_num_threads() == before
+
+
+def test_n_jobs_up_to_the_cores_is_taken_as_given_and_cut_above():
+    """n_jobs=k runs k threads while the process may use k cores; more is cut to the core count."""
+    from sklearn_swat._base import effective_n_threads
+
+    cores = joblib.cpu_count(only_physical_cores=False)
+    assert [effective_n_threads(k) for k in range(1, cores + 1)] == list(range(1, cores + 1))
+    assert effective_n_threads(cores + 3) == cores

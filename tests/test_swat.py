@@ -123,6 +123,23 @@ def test_plot_network(fitted):
     assert "non-zero" in ax.get_title()
 
 
+def test_plot_network_draws_on_the_axes_given(fitted):
+    """plot_network(ax=...) draws on the user's axes (a subplot of their figure) and returns them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2)
+    try:
+        assert fitted.plot_network(ax=right) is right
+        assert right.get_title() == f"{fitted.n_nonzero_} non-zero parameters"
+        assert left.get_title() == "" and not left.lines
+        assert plt.gcf() is fig  # no new figure
+    finally:
+        plt.close("all")
+
+
 def test_general_autoencoder_for_more_features():
     X = rng.uniform(-1, 1, size=(200, 5))
     y = X @ np.array([1.0, -2.0, 0.5, 0.0, 3.0])
