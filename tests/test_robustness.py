@@ -822,3 +822,16 @@ def test_n_jobs_up_to_the_cores_is_taken_as_given_and_cut_above():
     cores = joblib.cpu_count(only_physical_cores=False)
     assert [effective_n_threads(k) for k in range(1, cores + 1)] == list(range(1, cores + 1))
     assert effective_n_threads(cores + 3) == cores
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_a_target_near_float64s_limit_with_both_signs_warns_nothing(name):
+    """As for X (test_values_near_float64s_limit_are_one_clear_error_without_numpy_warnings): a
+    target of +-4e307, which the range check accepts, fits without a numpy RuntimeWarning, and one
+    of +-1.5e308 is refused by the estimator's own error alone."""
+    signs = np.sign(X[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        ESTIMATORS[name]().fit(X, 4e307 * signs)
+        with pytest.raises(ValueError, match="y holds values too large to scale"):
+            ESTIMATORS[name]().fit(X, 1.5e308 * signs)
