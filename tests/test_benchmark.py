@@ -763,6 +763,10 @@ def test_pruned_mlp_failed_refit_keeps_the_fitted_model(monkeypatch):
     np.testing.assert_array_equal(reg.predict(X), before)
 
 
+# A PrunedMLPRegressor fit of a few steps, no polish: the tests' cheap settings.
+_CHEAP_PRUNED = dict(max_iter=2, retrain_iter=2, polish_iter=0, random_state=0)
+
+
 def test_pruned_mlp_input_errors_say_what_to_do():
     """Values float32 cannot hold, NaN past a finiteness check switched off, and text
     columns get messages that name the problem, not "lower learning_rate" or numpy's."""
@@ -771,7 +775,7 @@ def test_pruned_mlp_input_errors_say_what_to_do():
     pd = pytest.importorskip("pandas")
     X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
     y = X[:, 0] * X[:, 1]
-    cheap = dict(max_iter=2, retrain_iter=2, polish_iter=0, random_state=0)
+    cheap = _CHEAP_PRUNED
     with pytest.raises(ValueError, match="y holds values beyond float32's range.*TransformedTargetRegressor"):
         PrunedMLPRegressor(**cheap).fit(X, y * 1e39)
     with pytest.raises(ValueError, match="X holds values beyond float32's range.*MinMaxScaler"):
@@ -2526,7 +2530,7 @@ def test_pruned_mlp_predict_checks_the_features_seen_in_fit():
     estimators do, instead of a numpy shape error or a silent mix-up."""
     pd = pytest.importorskip("pandas")
     X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
-    cheap = dict(max_iter=2, retrain_iter=2, polish_iter=0, random_state=0)
+    cheap = _CHEAP_PRUNED
     reg = PrunedMLPRegressor(**cheap).fit(X, X[:, 0])
     with pytest.raises(ValueError, match="X has 3 features, but PrunedMLPRegressor is expecting 2"):
         reg.predict(np.c_[X, X[:, 0]])
@@ -2542,7 +2546,7 @@ def test_pruned_mlp_takes_one_target_column():
 
     X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
     y = X[:, 0] * X[:, 1]
-    cheap = dict(max_iter=2, retrain_iter=2, polish_iter=0, random_state=0)
+    cheap = _CHEAP_PRUNED
     with pytest.warns(DataConversionWarning):
         column = PrunedMLPRegressor(**cheap).fit(X, y[:, None])
     np.testing.assert_array_equal(column.predict(X), PrunedMLPRegressor(**cheap).fit(X, y).predict(X))
@@ -2564,7 +2568,7 @@ def test_pruned_mlp_takes_float32s_largest_value():
     value fits (tanh saturates), the next float64 above it is refused."""
     X = np.random.RandomState(0).uniform(-1, 1, (30, 2))
     y = X[:, 0] * X[:, 1]
-    cheap = dict(max_iter=2, retrain_iter=2, polish_iter=0, random_state=0)
+    cheap = _CHEAP_PRUNED
     largest = float(np.finfo(np.float32).max)
     X[0, 0] = largest
     assert np.isfinite(PrunedMLPRegressor(**cheap).fit(X, y).predict(X)).all()
