@@ -22,11 +22,14 @@ report's own (:func:`sklearn_swat.benchmark.write_report`).
 Usage::
 
     python benchmarks/bench_general.py --out bench_general --seeds 0 1 2 --n-jobs 2
+    python benchmarks/bench_general.py --out screen --estimators swat --seeds 0 1 2 \
+        --swat-params '{"learning_rate": 0.03, "max_iter": 480}'
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from collections.abc import Callable
@@ -36,7 +39,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.datasets import make_friedman1, make_friedman2, make_friedman3
 
-from sklearn_swat.benchmark import ESTIMATORS, append_results, read_results, write_report
+from sklearn_swat.benchmark import ESTIMATORS, append_results, make_estimator, read_results, write_report
 from sklearn_swat.benchmark._runner import _run_task, _Task
 
 N_TRAIN, N_TEST = 3750, 1250
@@ -103,13 +106,18 @@ def load(name: str):
 
 
 def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bool = False,
-        estimators: tuple[str, ...] = FIRST + SECOND) -> list[dict]:
+        estimators: tuple[str, ...] = FIRST + SECOND, swat_params: dict | None = None) -> list[dict]:
     """Fit what is missing from ``out/results.csv``; return all its rows.
 
     ``quick`` gives the estimators the benchmark's tiny test settings. An
     estimator of ``SECOND`` needs its reference's rows (run with it or
     before): a ValueError, before any fit, where they are missing.
+    ``swat_params`` are set on ``swat`` alone (``set_params``), to screen a
+    setting of the search; its rows keep the name ``swat``, so they go to
+    their own ``out``.
     """
+    if swat_params:
+        make_estimator("swat", 0).set_params(**swat_params)  # an unknown name: a ValueError before any fit
     path = out / "results.csv"
     have = {(r["dataset"], r["estimator"], r["seed"]) for r in (read_results(path) if path.exists() else [])}
     for e in SECOND:
@@ -132,7 +140,8 @@ def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bo
         ]
         start = time.perf_counter()
         results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(_run_task)(t, load(t.dataset), quick) for t in tasks
+            delayed(_run_task)(t, load(t.dataset), quick, swat_params if t.estimator == "swat" else None)
+            for t in tasks
         )
         for i, (task, new_rows, error) in enumerate(results, 1):
             if error:
@@ -144,6 +153,17 @@ def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bo
     return read_results(path)
 
 
+def _params(text: str) -> dict:
+    """``--swat-params``' value: a JSON object of keyword arguments."""
+    try:
+        params = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not JSON ({err}): {text!r}") from None
+    if not isinstance(params, dict):
+        raise argparse.ArgumentTypeError(f"a JSON object of keyword arguments is needed, not {text!r}")
+    return params
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("bench_general"))
@@ -151,9 +171,13 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--estimators", nargs="+", default=list(FIRST + SECOND), choices=list(FIRST + SECOND))
     parser.add_argument("--n-jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--swat-params", type=_params, default=None, metavar="JSON",
+                        help="keyword arguments set on swat alone, e.g. '{\"learning_rate\": 0.03}' "
+                             "(a screen of the search's settings: give it its own --out)")
     args = parser.parse_args(argv)
     try:
-        run(args.out, args.problems, args.seeds, args.n_jobs, estimators=tuple(args.estimators))
+        run(args.out, args.problems, args.seeds, args.n_jobs, estimators=tuple(args.estimators),
+            swat_params=args.swat_params)
     except ValueError as err:
         parser.error(str(err))
     print(write_report(args.out, title=TITLE, target_note=TARGET_NOTE).read_text())

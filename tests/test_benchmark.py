@@ -1469,6 +1469,28 @@ def test_bench_general_runs_the_registry_estimators_and_resumes(tmp_path):
     assert f"`swat` vs `swat-untrained`: win rate | {int(won)}/1 " in report
 
 
+def test_bench_general_swat_params_reach_swat_alone(tmp_path, capsys):
+    """``--swat-params`` screens a setting of the search: set on swat, not on the others; bad ones refused."""
+    bg = _load_script("bench_general")
+    both = ("swat", "swat-untrained")
+
+    def fit(out, **kw):
+        rows = bg.run(tmp_path / out, ["product-sines-3"], [0], n_jobs=1, quick=True, estimators=both, **kw)
+        return {r["estimator"]: r for r in rows}
+
+    plain, capped = fit("plain"), fit("capped", swat_params={"max_nonzero": 3})
+    assert capped["swat"]["n_nonzero"] <= 3 < plain["swat"]["n_nonzero"]
+    same = [k for k in plain["swat-untrained"] if k != "fit_seconds"]
+    assert [capped["swat-untrained"][k] for k in same] == [plain["swat-untrained"][k] for k in same]
+    for value, message in [('{"nope": 1}', "Invalid parameter 'nope'"), ("[1]", "a JSON object"),
+                           ("{bad", "not JSON")]:
+        with pytest.raises(SystemExit):
+            bg.main(["--out", str(tmp_path / "bad"), "--problems", "friedman2", "--estimators", "swat",
+                     "--swat-params", value])
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
 def test_bom_in_results_file(tmp_path, capsys):
     """A results.csv saved with a UTF-8 byte order mark reads, resumes and gets plain rows."""
     path = tmp_path / "results.csv"

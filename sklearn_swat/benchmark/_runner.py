@@ -400,8 +400,11 @@ def fit_row(est: BaseEstimator, name: str, dataset: str, seed: int, data: tuple)
     }
 
 
-def _fit_row(name: str, dataset: str, seed: int, data, quick: bool, target: int | None) -> dict:
+def _fit_row(name: str, dataset: str, seed: int, data, quick: bool, target: int | None,
+             params: dict | None = None) -> dict:
     est = make_estimator(name, seed, quick=quick, target_n_nonzero=target)
+    if params:
+        est.set_params(**params)
     return fit_row(est, name, dataset, seed, data)
 
 
@@ -427,8 +430,13 @@ def _warm_up() -> None:
 _MLP_INTERRUPTED = "Training interrupted by user"
 
 
-def _run_task(task: _Task, data, quick: bool) -> tuple[_Task, list[dict], str | None]:
-    """Fit one task in a worker; return its rows and, on failure, the traceback."""
+def _run_task(
+    task: _Task, data, quick: bool, params: dict | None = None
+) -> tuple[_Task, list[dict], str | None]:
+    """Fit one task in a worker; return its rows and, on failure, the traceback.
+
+    ``params``, when given, are set on the estimator (``set_params``) before the fit.
+    """
     from threadpoolctl import threadpool_limits
 
     rows: list[dict] = []
@@ -440,7 +448,8 @@ def _run_task(task: _Task, data, quick: bool) -> tuple[_Task, list[dict], str | 
             # MLPRegressor catches Ctrl-C itself, warns and returns half trained: an
             # error here, so that the run stops as on any interruption, writing no row.
             warnings.filterwarnings("error", message=_MLP_INTERRUPTED, category=UserWarning)
-            rows.append(_fit_row(task.estimator, task.dataset, task.seed, data, quick, task.target_n_nonzero))
+            rows.append(_fit_row(task.estimator, task.dataset, task.seed, data, quick,
+                                 task.target_n_nonzero, params))
         return task, rows, None
     except Exception as error:
         if isinstance(error, UserWarning) and _MLP_INTERRUPTED in str(error):
