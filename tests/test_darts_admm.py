@@ -16,6 +16,7 @@ from sklearn_swat import DARTSADMMRegressor, SparseMLP, _darts_admm
 from sklearn_swat._base import effective_n_threads
 from sklearn_swat._darts_admm import (
     _ADMMPruning,
+    _ArchitectureStep,
     _DARTSADMMNet,
     _final_network,
     _MixedActivationMLP,
@@ -339,9 +340,12 @@ def test_fits_in_threads_match_serial_fits():
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("params", [dict(rho_growth=0.5), dict(search_epochs=0), dict(rho=0.0)])
+@pytest.mark.parametrize(
+    "params", [dict(rho_growth=0.5), dict(search_epochs=0), dict(rho=0.0), dict(polish_solver="newton")]
+)
 def test_out_of_range_admm_and_search_parameters_rejected(params):
-    """rho_growth < 1 (rho would shrink), no search epoch, or rho = 0 are refused in fit."""
+    """rho_growth < 1 (rho would shrink), no search epoch, rho = 0 or a polish solver other than
+    "lbfgs" and "lm" are refused in fit, before any training."""
     with pytest.raises(InvalidParameterError, match=next(iter(params))):
         DARTSADMMRegressor(**dict(CHEAP, **params)).fit(X, y)
 
@@ -590,6 +594,9 @@ def test_documented_boundary_values_are_accepted():
         assert np.all(c[~m] == 0.0)
     reg = DARTSADMMRegressor(5, random_state=0, **CHEAP).fit(X, y)
     assert reg.depth_ == 1 and reg.network_.layer_sizes == [5]
+    # Wider than the paper's search space (7) too: the int is a width, not bounded by it.
+    reg = DARTSADMMRegressor(9, random_state=0, **CHEAP).fit(X, y)
+    assert reg.depth_ == 1 and reg.network_.layer_sizes == [9]
 
 
 def test_polish_runs_on_a_random_8192_rows_seeded_by_random_state(monkeypatch):
@@ -617,8 +624,10 @@ def test_polish_runs_on_a_random_8192_rows_seeded_by_random_state(monkeypatch):
     assert not np.array_equal(seen[0], seen[2])
 
 
-def test_n_jobs_sets_the_torch_threads_of_the_training(monkeypatch):
-    """Training runs on the threads n_jobs asks for (capped at the cores), not always one."""
+@pytest.mark.parametrize("n_jobs", [2, -1])
+def test_n_jobs_sets_the_torch_threads_of_the_training(monkeypatch, n_jobs):
+    """Training runs on the threads n_jobs asks for (capped at the cores; -1: all of them), not
+    always one."""
     counts = []
     real_forward = _MixedActivationMLP.forward
 
@@ -628,8 +637,8 @@ def test_n_jobs_sets_the_torch_threads_of_the_training(monkeypatch):
 
     monkeypatch.setattr(_MixedActivationMLP, "forward", forward)
     one_epoch = dict(search_epochs=1, admm_epochs=1, retrain_epochs=1, polish_iter=0, batch_size=64)
-    DARTSADMMRegressor(n_jobs=2, random_state=0, **one_epoch).fit(X, y)
-    assert counts and set(counts) == {effective_n_threads(2)}
+    DARTSADMMRegressor(n_jobs=n_jobs, random_state=0, **one_epoch).fit(X, y)
+    assert counts and set(counts) == {effective_n_threads(n_jobs)}
 
 
 def test_fitted_attributes_have_the_documented_types_and_shapes():
@@ -643,3 +652,156 @@ def test_fitted_attributes_have_the_documented_types_and_shapes():
     for w in reg.arch_weights_:
         np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-6)
     assert isinstance(reg.device_, torch.device) and reg.device_.type == "cpu"
+
+
+def test_project_top_k_keeps_exactly_k_among_ties():
+    """Entries of equal magnitude do not push the count past k: ties go to the earlier entry (layer
+    order, then row-major), so the mask is the same on every run."""
+    w = [torch.tensor([[1.0, -1.0], [1.0, 0.5]]), torch.tensor([[-1.0], [1.0]])]
+    for k in (1, 2, 3, 4):
+        masks = _project_top_k(w, k)
+        assert sum(int(m.sum()) for m in masks) == k
+    assert [m.tolist() for m in _project_top_k(w, 1)] == [[[1.0, 0.0], [0.0, 0.0]], [[0.0], [0.0]]]
+    # k = 3: the three first 1s are in layer 0, whose last one makes way for layer 1's first.
+    assert [m.tolist() for m in _project_top_k(w, 3)] == [[[1.0, 1.0], [0.0, 0.0]], [[1.0], [0.0]]]
+    # The default shape's 70 weights, all of magnitude 1 (a sort that is not stable breaks these
+    # ties otherwise): the first 35, but the 35th makes way for the output layer's first.
+    signs = torch.tensor([1.0, -1.0]).repeat(35)
+    w = [signs[:14].reshape(7, 2), signs[14:63].reshape(7, 7), signs[63:].reshape(1, 7)]
+    kept = torch.cat([m.reshape(-1) for m in _project_top_k(w, 35)])
+    assert kept.nonzero().flatten().tolist() == [*range(34), 63]
+
+
+def test_project_top_k_takes_the_way_only_from_a_layer_that_keeps_more_than_one():
+    """A layer left empty gets its largest entry in place of the smallest kept entry of a layer
+    keeping more than one, never of a layer keeping one (which would be cut in its turn)."""
+    w = [torch.tensor([[5.0, 4.0]]), torch.tensor([[0.3]]), torch.tensor([[0.1]])]
+    masks = _project_top_k(w, 3)  # the top 3 (5, 4, 0.3) leave the last layer empty
+    assert [m.tolist() for m in masks] == [[[1.0, 0.0]], [[1.0]], [[1.0]]]
+
+
+def test_a_mask_of_one_weight_per_layer_without_a_path_is_mended():
+    """With as many kept weights as layers, one in each, the two can still miss each other: the
+    strongest path is kept instead (the count unchanged), not a constant network."""
+    w = [torch.tensor([[9.0, 0.1], [0.2, 0.3]]), torch.tensor([[0.05, 8.0]])]
+    masks = [torch.tensor([[1.0, 0.0], [0.0, 0.0]]), torch.tensor([[0.0, 1.0]])]  # 9 and 8: no path
+    fixed = _with_a_path(w, masks)
+    # Input 1 -> neuron 1 -> output (0.3 * 8) beats input 0 -> neuron 0 -> output (9 * 0.05).
+    assert [m.tolist() for m in fixed] == [[[0.0, 0.0], [0.0, 1.0]], [[0.0, 1.0]]]
+
+
+def test_rho_starts_at_rho_and_grows_by_rho_growth_once_per_round():
+    """The first ADMM round uses rho, and every round (epoch, whatever its number of batches)
+    multiplies it by rho_growth once; one residual per round."""
+    reg = DARTSADMMRegressor(rho=0.05, rho_growth=2.0, polish_iter=0, random_state=0,
+                             **dict(CHEAP, batch_size=32)).fit(X, y)
+    admm = reg.history_["admm"]
+    rounds = CHEAP["admm_epochs"]
+    np.testing.assert_allclose(admm[:, "rho"], [0.05 * 2.0**e for e in range(rounds)], rtol=1e-12)
+    assert len(admm[:, "admm_residual"]) == rounds
+
+
+def test_architecture_step_moves_only_the_logits_with_adam_at_its_rate():
+    """One architecture step is an Adam step of the logits alone at arch_lr (Adam's first step
+    moves each logit by about the rate), on a batch of the architecture rows; the weights stay."""
+    module = _mixed_mlp((3,))
+    net = _DARTSADMMNet(module, max_epochs=1, lr=0.01, optimizer=torch.optim.Adam, train_split=None,
+                        callbacks__print_log=None).initialize()
+    step = _ArchitectureStep(X[:40].astype(np.float32), y[:40, None].astype(np.float32), lr=0.02,
+                             batch_size=40, generator=torch.Generator().manual_seed(0))
+    weights = [p.detach().clone() for p in module.linears.parameters()]
+    logits = [p.detach().clone() for p in module.arch_logits]
+    with torch.no_grad():  # the batch is all 40 rows: the loss before the step, in any order
+        before = float(((module(torch.as_tensor(step.X)) - torch.as_tensor(step.y)) ** 2).mean())
+    step.on_train_begin(net)
+    net.history.new_epoch()
+    net.history.new_batch()
+    step.on_batch_begin(net, training=True)
+    assert all(torch.equal(a, b) for a, b in zip(weights, module.linears.parameters()))
+    moved = torch.cat([(p.detach() - q).abs().reshape(-1) for p, q in zip(module.arch_logits, logits)])
+    assert moved.max() == pytest.approx(0.02, rel=1e-3) and moved.max() <= 0.02 * (1 + 1e-6)
+    assert net.history[-1, "batches", -1, "arch_loss"] == pytest.approx(before, rel=1e-6)
+
+
+def test_every_phase_trains_on_shuffled_batches_of_batch_size_reshuffled_each_epoch(monkeypatch):
+    """batch_size rows per batch in every phase (architecture batches too), every row once per
+    epoch in a new order each epoch, search_epochs / admm_epochs / retrain_epochs epochs; in the
+    search the architecture batch comes before each weight batch."""
+    seen = {"search": [], "admm": [], "retrain": []}
+    arch_rows = []
+    real_forward = _MixedActivationMLP.forward
+    real_init = _darts_admm._ArchitectureStep.__init__
+
+    def forward(self, X_):
+        if self.fixed_ is None:
+            phase = "search"
+        else:
+            phase = "admm" if all(bool(m.all()) for m in self.masks()) else "retrain"
+        seen[phase].append(X_.detach().numpy().copy())
+        return real_forward(self, X_)
+
+    def init(self, X_, *args, **kw):
+        arch_rows.append({tuple(r) for r in np.asarray(X_).tolist()})
+        real_init(self, X_, *args, **kw)
+
+    monkeypatch.setattr(_MixedActivationMLP, "forward", forward)
+    monkeypatch.setattr(_darts_admm._ArchitectureStep, "__init__", init)
+    epochs = dict(search_epochs=2, admm_epochs=3, retrain_epochs=2)
+    reg = DARTSADMMRegressor(batch_size=30, polish_iter=0, random_state=0, **epochs).fit(X, y)
+    for phase in seen:
+        assert len(reg.history_[phase]) == epochs[f"{phase}_epochs"]
+    # 160 rows: batches of 30, 30, 30, 30, 30, 10 in the ADMM and retraining epochs.
+    for phase in ("admm", "retrain"):
+        assert [len(b) for b in seen[phase]] == [30] * 5 + [10] + [30] * 5 + [10] + (
+            [30] * 5 + [10] if phase == "admm" else [])
+        first, second = np.concatenate(seen[phase][:6]), np.concatenate(seen[phase][6:12])
+        assert sorted(map(tuple, first.tolist())) == sorted(map(tuple, second.tolist()))
+        assert not np.array_equal(first, second)
+    # Search: 80 rows a half, batches of 30, 30 and 20, an architecture batch before each weight batch.
+    search = seen["search"]
+    assert [len(b) for b in search] == [30, 30, 30, 30, 20, 20] * 2
+    arch, weights = search[0::2], search[1::2]
+    assert all({tuple(r) for r in b.tolist()} <= arch_rows[0] for b in arch)
+    assert all({tuple(r) for r in b.tolist()}.isdisjoint(arch_rows[0]) for b in weights)
+    for batches in (arch, weights):
+        first, second = np.concatenate(batches[:3]), np.concatenate(batches[3:])
+        assert sorted(map(tuple, first.tolist())) == sorted(map(tuple, second.tolist()))
+        assert not np.array_equal(first, second)
+
+
+def test_random_state_seeds_the_split_of_the_rows(monkeypatch):
+    """The architecture half is drawn by random_state: the same for the same seed, another for
+    another seed."""
+    halves = []
+    real_init = _darts_admm._ArchitectureStep.__init__
+
+    def init(self, X_, *args, **kw):
+        halves.append(np.asarray(X_).copy())
+        real_init(self, X_, *args, **kw)
+
+    monkeypatch.setattr(_darts_admm._ArchitectureStep, "__init__", init)
+    small = dict(search_epochs=1, admm_epochs=0, retrain_epochs=0, polish_iter=0, batch_size=64)
+    for seed in (1, 1, 2):
+        DARTSADMMRegressor(random_state=seed, **small).fit(X, y)
+    np.testing.assert_array_equal(halves[0], halves[1])
+    assert {tuple(r) for r in halves[0].tolist()} != {tuple(r) for r in halves[2].tolist()}
+
+
+def test_lr_is_the_weights_rate_in_every_phase_and_arch_lr_the_logits(monkeypatch):
+    """lr sets the Adam of the weights and biases in the search, the ADMM phase and retraining
+    (where the cosine starts from it); arch_lr the Adam of the logits."""
+    rates = []
+    real_fit = _DARTSADMMNet.fit
+
+    def fit(self, X_, y_=None, **kw):
+        out = real_fit(self, X_, y_, **kw)
+        group = self.optimizer_.param_groups[0]
+        arch = [cb.optimizer_.param_groups[0]["lr"] for _, cb in self.callbacks_
+                if isinstance(cb, _ArchitectureStep)]
+        rates.append((group.get("initial_lr", group["lr"]), arch))
+        return out
+
+    monkeypatch.setattr(_DARTSADMMNet, "fit", fit)
+    DARTSADMMRegressor(lr=0.02, arch_lr=0.05, random_state=0, **CHEAP).fit(X, y)
+    assert rates == [(0.02, [0.05]), (0.02, []), (0.02, [])]
+
