@@ -729,3 +729,287 @@ def test_a_removal_whose_check_loss_equals_the_budget_is_kept():
     assert loose.n_nonzero < net.n_nonzero and tight.n_nonzero == loose.n_nonzero
     for a, b in zip(loose.coefs + loose.intercepts, tight.coefs + tight.intercepts):
         np.testing.assert_array_equal(a, b)
+
+
+# From a third mutation run of _polish.py (a helper): the Levenberg-Marquardt solver's rules, the
+# folds' switched-off neurons and compaction, and the pruning's order and ties.
+
+
+def _rosenbrock(events=None):
+    """Rosenbrock's residuals and Jacobian, each call appended to ``events`` when given."""
+
+    def fun(x):
+        r = np.array([10 * (x[1] - x[0] ** 2), 1 - x[0]])
+        if events is not None:
+            events.append(("fun", x.copy(), r))
+        return r
+
+    def jac(x):
+        J = np.array([[-20 * x[0], 10.0], [-1.0, 0.0]])
+        if events is not None:
+            events.append(("jac", x.copy(), J))
+        return J
+
+    return fun, jac
+
+
+def test_levenberg_marquardt_damping_follows_nielsens_rule():
+    """Each trial step solves (J^T J + lam D^2) s = -J^T r, D the running largest column norms of
+    J; the lam of every trial, read back from its step, follows Nielsen's rule: times
+    max(1/3, 1 - (2 rho - 1)^3) after an accepted step (rho the actual over the predicted
+    reduction; lam grows when rho < 1/2), times 2, 4, 8, ... after refusals in a row, and a step
+    is accepted exactly when it lowers the sum of squares."""
+    events = []
+    _polish._levenberg_marquardt(*_rosenbrock(events), np.array([-1.2, 1.0]), 14)
+    scale = np.zeros(2)
+    x, r = events[0][1:]
+    trials = []  # (lam, rho, accepted) of each trial step but the last, whose fate is unseen
+    for k, (kind, x_new, v) in enumerate(events[1:-1], start=1):
+        if kind == "jac":
+            assert np.array_equal(x_new, x)  # one Jacobian per accepted point
+            J, scale = v, np.maximum(scale, np.linalg.norm(v, axis=0))
+            continue
+        s = x_new - x
+        d2s = scale**2 * s
+        lam = -d2s @ (J.T @ J @ s + J.T @ r) / (d2s @ d2s)
+        rho = (r @ r - v @ v) / (r @ r - np.sum((J @ s + r) ** 2))
+        accepted = events[k + 1][0] == "jac"
+        assert accepted == (v @ v < r @ r)
+        trials.append((lam, rho, accepted))
+        if accepted:
+            x, r = x_new, v
+    nu, seen = 2.0, set()
+    for (lam, rho, accepted), (lam_next, _, _) in zip(trials, trials[1:]):
+        if accepted:
+            expected, nu = lam * max(1 / 3, 1 - (2 * rho - 1) ** 3), 2.0
+        else:
+            expected, nu = lam * nu, 2 * nu
+        seen.add((accepted, rho < 0.5))
+        np.testing.assert_allclose(lam_next, expected, rtol=1e-6)
+    assert seen == {(False, True), (True, True), (True, False)}  # refusals, poor and good steps
+
+
+def test_levenberg_marquardt_steps_do_not_depend_on_the_parameters_units():
+    """The damping is scaled by the Jacobian's column norms (MINPACK's scaling): the same problem
+    in parameters a thousand times larger and a thousand times smaller takes the same steps."""
+    fun, jac = _rosenbrock()
+    c, x0 = np.array([1e3, 1e-3]), np.array([-1.2, 1.0])
+    for max_nfev in (5, 8, 12, 16, 30):
+        x = _polish._levenberg_marquardt(fun, jac, x0, max_nfev)
+        u = _polish._levenberg_marquardt(lambda u: fun(c * u), lambda u: jac(c * u) * c, x0 / c, max_nfev)
+        np.testing.assert_allclose(c * u, x, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x, [1.0, 1.0], atol=1e-12)
+
+
+def test_levenberg_marquardt_solves_a_linear_problem_in_a_few_evaluations():
+    """A Gauss-Newton method: on linear residuals of condition number 1000 it reaches the
+    solution to rounding in 15 evaluations (the damping, small from the start, falls threefold
+    at each accepted step)."""
+    rng = np.random.RandomState(0)
+    U, V = np.linalg.qr(rng.normal(size=(20, 3)))[0], np.linalg.qr(rng.normal(size=(3, 3)))[0]
+    A = U @ np.diag([1.0, 0.1, 0.001]) @ V.T
+    x_true = rng.normal(size=3)
+    x = _polish._levenberg_marquardt(lambda x: A @ x - A @ x_true, lambda x: A, np.zeros(3), 15)
+    np.testing.assert_allclose(x, x_true, atol=1e-10)
+
+
+def test_levenberg_marquardt_spends_no_evaluations_it_cannot_use():
+    """``max_nfev`` is a most, not a count to spend: with residuals already zero (one
+    evaluation, no Jacobian), residuals that depend on no parameter or a Jacobian that is not
+    finite (one each, the start returned, no error), and once no step lowers the sum of squares
+    (the refusals raise the damping 2, 4, 8, ... times to its cap in a few evaluations)."""
+    counts = {}
+
+    def counted(name, f):
+        def g(x):
+            counts[name] = counts.get(name, 0) + 1
+            return f(x)
+
+        return g
+
+    def run(fun, jac, x0, max_nfev=10_000):
+        counts.clear()
+        x = _polish._levenberg_marquardt(counted("fun", fun), counted("jac", jac), np.array(x0), max_nfev)
+        return x, counts.get("fun", 0), counts.get("jac", 0)
+
+    x, n_fun, n_jac = run(lambda x: np.array([x[0] - 1.0, x[1] + 2.0]), lambda x: np.eye(2), [1.0, -2.0])
+    assert x.tolist() == [1.0, -2.0] and (n_fun, n_jac) == (1, 0)
+    x, n_fun, n_jac = run(lambda x: np.array([0.5, 0.1]), lambda x: np.zeros((2, 3)), [0.2, 1e-300, 0.7])
+    assert x.tolist() == [0.2, 1e-300, 0.7] and (n_fun, n_jac) == (1, 1)
+    for bad in (np.nan, np.inf):
+        J = np.array([[bad, 0.0], [0.0, 1.0]])
+        x, n_fun, n_jac = run(lambda x: np.array([x[0] - 1.0, x[1]]), lambda x, J=J: J, [3.0, 2.0])
+        assert x.tolist() == [3.0, 2.0] and (n_fun, n_jac) == (1, 1)
+    rng = np.random.RandomState(0)
+    A, b = rng.normal(size=(20, 3)), rng.normal(size=20)
+    x, n_fun, _ = run(lambda x: A @ x - b, lambda x: A, np.zeros(3))
+    np.testing.assert_allclose(x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-12)
+    assert n_fun <= 30
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_polish_of_a_network_with_nothing_to_train_returns_it(solver):
+    """With zero_biases_fixed, a network whose weights and biases are all zero has no free
+    parameter: the polish returns it and its loss (L-BFGS-B on no parameters reports 0)."""
+    net = SparseMLP([np.zeros((1, 2)), np.zeros((2, 1))], [np.zeros(2), np.zeros(1)], [["tanh", "sigmoid"]])
+    X = np.linspace(-1, 1, 20)[:, None]
+    new, before, after = polish(net, X, X[:, 0] + 1, solver=solver, zero_biases_fixed=True)
+    assert new is net and before == after == pytest.approx(np.mean((X[:, 0] + 1) ** 2))
+
+
+def test_lbfgs_polish_goes_to_the_minimum_to_rounding():
+    """The L-BFGS polish stops on tolerances near rounding, not on a relative decrease of 1e-8:
+    from a start off a planted network it recovers its loss of 0 to 1e-12 of the start's."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (200, 2))
+    planted = SparseMLP([np.array([[1.5, -1.0], [0.5, 2.0]]), np.array([[1.0], [-0.7]])],
+                        [np.array([0.2, -0.3]), np.array([0.1])], [["tanh", "sigmoid"]])
+    start = SparseMLP([1.1 * c for c in planted.coefs], [b - 0.1 for b in planted.intercepts],
+                      planted.activations)
+    new, before, after = polish(start, X, planted.predict(X), max_iter=500)
+    assert after < 1e-12 * before
+
+
+def test_a_fold_leaves_switched_off_neurons_out():
+    """A switched-off neuron outputs 0 whatever its activation: the fold fits no line to it, and
+    folding either layer of a network with such neurons gives the network the same fold without
+    them gives."""
+    deep, shallow = _planted_with_a_linear_layer_on_top()
+    # One more neuron in each hidden layer, switched off, with weights in and out: the same function.
+    off = SparseMLP([np.c_[deep.coefs[0], [0.7, -1.2]],
+                     np.array([[1.0, 0.4], [-0.7, 0.9], [0.8, -0.3], [1.1, 0.6]]), np.array([[2.0], [1.5]])],
+                    [np.r_[deep.intercepts[0], 0.6], np.array([5.0, -0.4]), deep.intercepts[2]],
+                    [["tanh", "sigmoid", "tanh", "sigmoid"], ["leaky_relu", "tanh"]],
+                    gates=[[True, True, True, False], [True, False]])
+    X = np.random.RandomState(0).uniform(-1, 1, (300, 2))
+    w = np.ones(300)
+    np.testing.assert_allclose(off.predict(X), deep.predict(X), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(_polish._fold_layer(off, 1, X, w).predict(X), shallow.predict(X), atol=1e-12)
+    np.testing.assert_allclose(_polish._fold_layer(off, 0, X, w).predict(X),
+                               _polish._fold_layer(deep, 0, X, w).predict(X), atol=1e-12)
+
+
+def test_a_network_pruned_by_a_fold_is_compact():
+    """The fold's network is compacted before it is retrained: a switched-off neuron in the layer
+    the folded one merges into does not survive into the pruned network."""
+    deep, shallow = _linear_first_layer()
+    off = SparseMLP([deep.coefs[0], np.c_[deep.coefs[1], [0.5, -0.5, 0.2]], np.r_[deep.coefs[2], [[1.0]]]],
+                    [deep.intercepts[0], np.r_[deep.intercepts[1], 0.3], deep.intercepts[2]],
+                    [deep.activations[0], [1, 0]], [deep.gates[0], [True, False]])
+    rng = np.random.RandomState(5)
+    X = rng.uniform(-1, 1, (500, 2))
+    y, w = shallow.predict(X), np.ones(500)
+    fit, check = (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:])
+    folded = prune(off, fit, check, budget=1e-10, fold_layers=True)
+    assert folded.depth == 1 and folded.layer_sizes == [1] and folded.n_nonzero == 5
+
+
+def test_the_pruning_tries_folds_only_once_no_single_weight_can_go(monkeypatch):
+    """A refused group is halved first; folds are tried only when the single-weight removals are
+    all refused."""
+    events = []
+    real_removals, real_folds = _polish._removal_trials, _polish._fold_trials
+
+    def removals(best, fit_data, step, *args, **kwargs):
+        events.append(("removal", step))
+        return real_removals(best, fit_data, step, *args, **kwargs)
+
+    def folds(*args, **kwargs):
+        events.append(("fold", events[-1][1]))
+        return real_folds(*args, **kwargs)
+
+    monkeypatch.setattr(_polish, "_removal_trials", removals)
+    monkeypatch.setattr(_polish, "_fold_trials", folds)
+    deep, shallow = _planted_with_a_linear_layer_on_top()
+    rng = np.random.RandomState(5)
+    X = rng.uniform(-1, 1, (500, 2))
+    y, w = shallow.predict(X), np.ones(500)
+    prune(deep, (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:]), budget=1e-10, fold_layers=True,
+          polish_iter=50)
+    assert any(s > 1 for e, s in events if e == "removal")
+    assert ("fold", 1) in events and all(s == 1 for e, s in events if e == "fold")
+
+
+def _twelve_copies():
+    """One input given twelve times (then a noise input): a tanh neuron with the same weight on
+    each copy, whose removals all cost the same, bit for bit (the sums are exact)."""
+    rng = np.random.RandomState(0)
+    x = rng.randint(-64, 65, 200) / 64
+    X = np.c_[np.repeat(x[:, None], 12, axis=1), rng.randint(-64, 65, 200) / 64]
+    net = SparseMLP([np.r_[np.full((12, 1), 0.125), [[1 / 64]]], np.ones((1, 1))], [np.zeros(1), np.zeros(1)],
+                    [["tanh"]])
+    return net, (X, np.tanh(1.5 * x), np.ones(200))
+
+
+def test_weights_whose_removals_cost_the_same_go_in_the_networks_order():
+    """The least harmful weights go first and, among equally harmful ones, the first in the
+    network's order (a stable ranking, the same whatever sort numpy uses): of twelve copies of
+    an input, the group of three removed is the noise input's weight and the first two copies,
+    by the pruning and by the size cap alike."""
+    net, data = _twelve_copies()
+    expected = [False, False] + [True] * 10 + [False]
+    one = prune(net, data, data, budget=np.inf, polish_iter=10, max_rounds=1)
+    assert (one.coefs[0][:, 0] != 0).tolist() == expected
+    capped = prune(net, data, data, budget=-np.inf, polish_iter=10, max_nonzero=net.n_nonzero - 3)
+    assert (capped.coefs[0][:, 0] != 0).tolist() == expected
+
+
+def test_single_removals_of_equal_retrained_loss_keep_the_first_tried():
+    """Two copies of an input with the same weight: removing either costs the same and retrains
+    to the same loss; the pruning and the size cap keep the first tried, the first copy's
+    removal (the network goes on with the second copy)."""
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, 300)
+    X = np.c_[x, x, rng.uniform(-1, 1, 300)]
+    y, w = np.tanh(1.2 * x + 0.5 * X[:, 2]), np.ones(300)
+    net = SparseMLP([np.array([[0.6], [0.6], [0.5]]), np.ones((1, 1))], [np.zeros(1), np.zeros(1)],
+                    [["tanh"]])
+    fit, check = (X[:200], y[:200], w[:200]), (X[200:], y[200:], w[200:])
+    pruned = prune(net, fit, check, budget=1e-12, polish_iter=100)
+    capped = prune(net, fit, check, budget=-np.inf, polish_iter=100, max_nonzero=5)
+    for small in (pruned, capped):
+        assert small.n_nonzero == 5
+        np.testing.assert_allclose(small.coefs[0][:, 0], [0.0, 1.2, 0.5], atol=1e-6)
+
+
+def test_a_refused_group_is_halved_down_to_single_weights(monkeypatch):
+    """A quarter of the weights at first, half as many after each refusal, then single weights;
+    the pruning (and the size cap) stops when those are refused too."""
+    steps = []
+
+    def refused(best, fit_data, step, *args, **kwargs):
+        steps.append(step)
+        yield from ()
+
+    monkeypatch.setattr(_polish, "_removal_trials", refused)
+    rng = np.random.RandomState(0)
+    net = random_network(rng, n_inputs=4, sizes=(4,), sparsity=0.0, p_on=1.0)  # 20 weights
+    X, y, w = rng.uniform(-1, 1, (30, 4)), rng.uniform(-1, 1, 30), np.ones(30)
+    assert prune(net, (X, y, w), (X, y, w), budget=np.inf) is net and steps == [5, 2, 1]
+    steps.clear()
+    assert prune(net, (X, y, w), (X, y, w), budget=-np.inf, max_nonzero=0) is net and steps == [5, 2, 1]
+
+
+def test_a_capped_network_whose_loss_equals_the_budget_is_pruned_within_it():
+    """``budget`` is the largest accepted loss for the capped network too: one exactly at it goes
+    on to the pruning within the budget (which records it)."""
+    net, fit, check = _capped_setup(polish_iter=50)
+    capped = prune(net, fit, check, budget=-np.inf, polish_iter=10, max_nonzero=12)
+    trace = []
+    prune(net, fit, check, budget=_loss(capped, *check), polish_iter=10, max_nonzero=12, trace=trace)
+    assert trace and trace[0][1] == _loss(capped, *check)
+
+
+def test_the_size_cap_keeps_no_fold_that_leaves_the_network_no_smaller():
+    """The 13 non-zeros of one linear leaky ReLU fanning out to three tanh fold exactly into 13
+    again; the cap, which keeps the try of lowest training loss, does not keep that fold (it
+    removes a weight), as the pruning within the budget does not."""
+    coefs = [np.array([[0.5], [-0.4]]), np.array([[3.0, -2.5, 2.0]]), np.array([[1.0], [0.8], [-1.2]])]
+    deep = SparseMLP(coefs, [np.array([2.0]), np.array([-6.0, 5.0, -3.0]), np.array([0.1])],
+                     [["leaky_relu"], ["tanh"] * 3])
+    rng = np.random.RandomState(5)
+    X = rng.uniform(-1, 1, (500, 2))
+    y, w = deep.predict(X), np.ones(500)
+    capped = prune(deep, (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:]), budget=-np.inf,
+                   max_nonzero=12, polish_iter=20, fold_layers=True)
+    assert capped.depth == 2 and capped.n_nonzero <= 12
