@@ -2156,3 +2156,178 @@ def test_under_a_cap_the_choice_is_by_held_out_mse(monkeypatch):
     assert c["n_nonzero"][2] <= 8  # the most accurate was chosen first and cut
     assert capped[np.argmin(c["train_loss"][capped])] == 0  # by training MSE: the first input's network
     assert np.flatnonzero(c["selected"]).tolist() == [capped[np.argmin(c["validation_loss"][capped])]] == [1]
+
+
+def test_hard_decode_keeps_weights_exactly_at_the_threshold():
+    """|w| >= t is kept, hidden and output weights alike: a weight equal to the threshold (either
+    sign) survives the decode, one just below it does not."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._checkpoints import load_autoencoder
+
+    model = load_autoencoder("cornn")
+    with torch.no_grad():
+        raw = model.decode(torch.zeros(1, *model.latent_shape), 1)
+    W = model.config.width
+    row = torch.tensor([0.5, -0.5, 0.25, -0.75, 0.4999, 1.0, -0.5])[:W]
+    raw = dict(raw, weights=row.repeat(W, 1).reshape(raw["weights"].shape), out_w=row.reshape(1, W))
+    net = ls._hard_candidates(raw, torch.tensor([0.5]), torch.ones(1, W))
+    expected = (row * (row.abs() >= 0.5)).tolist()
+    assert net.out_w[0].tolist() == expected
+    assert all(net.weights[0, 0, i].tolist() == expected for i in range(W))
+
+
+@pytest.mark.parametrize("threshold_lr", [0.0, 0.3])
+def test_the_weight_threshold_starts_at_0_and_never_falls_below_it(monkeypatch, threshold_lr):
+    """DESIGN section 5: t = 0 at the start, clamped to [0, 3]. With no penalty pushing it up
+    (alpha=0) the fit would drive it below 0 (a mask of every weight); it stays at 0, and
+    with threshold_learning_rate=0 it never moves from 0."""
+    from sklearn_swat import _latent_search as ls
+
+    seen, real = [], ls._soft_candidates
+
+    def spy(raw, t, *args, **kwargs):
+        seen.append(t.detach().clone())
+        return real(raw, t, *args, **kwargs)
+
+    monkeypatch.setattr(ls, "_soft_candidates", spy)
+    _, _, calls = _small_search(monkeypatch, "_hard_candidates", alpha=0.0, threshold_lr=threshold_lr,
+                                max_iter=12, anneal_iter=4)
+    t = torch.cat(seen + [args[1] for args, _ in calls])
+    assert torch.equal(torch.cat(seen[:2]), torch.zeros(4))  # the first step's thresholds
+    assert t.min() == 0.0
+    if threshold_lr == 0.0:
+        assert (t == 0).all()
+
+
+def test_of_equal_losses_the_first_after_the_annealing_is_kept(monkeypatch):
+    """A code replaces the kept one only with a strictly lower loss, and codes are compared from
+    the first step at the end temperature on: where every step's loss is the same, each
+    candidate is decoded from its code of step anneal_iter, not an earlier or later one."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._autoencoder import MultiScaleAutoencoder
+
+    real = ls._penalised
+    # The same value (1.0) at every step; its gradient still moves the codes.
+    monkeypatch.setattr(ls, "_penalised", lambda *args: real(*args) - real(*args).detach() + 1.0)
+    codes, decode = [], MultiScaleAutoencoder.decode
+
+    def spy(self, z, depth):
+        codes.append(z.detach().clone())
+        return decode(self, z, depth)
+
+    monkeypatch.setattr(MultiScaleAutoencoder, "decode", spy)
+    s, candidates, _ = _small_search(monkeypatch, depths=(2,), max_iter=8, anneal_iter=4)
+    step_codes, kept = codes[:-1], codes[-1]  # one decode a step (one depth), then the final one
+    assert len(step_codes) == 8
+    assert torch.equal(kept, step_codes[4])
+    assert not any(torch.equal(kept, c) for c in step_codes[3:4] + step_codes[5:])
+    assert [c.search_loss for c in candidates] == [1.0, 1.0]
+
+
+def test_the_kept_code_is_judged_by_the_sample_weighted_loss_with_the_settings_penalties(monkeypatch):
+    """With mini-batches, the loss each candidate keeps is the penalised loss, weighted by the
+    sample weights, on the fixed rows: its sparsity, gate spread and compactness terms are
+    weighted by the settings' alpha, gate_weight and compactness_weight (here not the defaults)."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._checkpoints import load_autoencoder
+
+    calls, real = [], ls._hard_candidates
+
+    def spy(raw, t, in_mask):
+        calls.append((raw, t, in_mask))
+        return real(raw, t, in_mask)
+
+    monkeypatch.setattr(ls, "_hard_candidates", spy)
+    s = ls.SearchSettings(depths=(2,), n_restarts=2, max_iter=20, anneal_iter=8, batch_size=32,
+                          polish_iter=0, init="random", activations="all", alpha=0.02, gate_weight=0.25,
+                          compactness_weight=0.05)
+    X, y = X2[:100] / 2, np.tanh(X2[:100, 0]) * X2[:100, 1] / 2
+    w = np.linspace(0.05, 1.0, 100) ** 2
+    candidates, _ = ls.latent_search(load_autoencoder("cornn"), X, y, w, s, seed=0)
+    ((raw, t, in_mask),) = calls
+    with torch.no_grad():
+        net, sparsity, spread, mean = ls._soft_candidates(raw, t, in_mask, s.temperature_end)
+        Xp = torch.nn.functional.pad(torch.as_tensor(X, dtype=torch.float32), (0, 5))
+        mse = ls._weighted_mse(net.forward(Xp), torch.as_tensor(y, dtype=torch.float32),
+                               torch.as_tensor(w, dtype=torch.float32))
+        loss = mse + s.alpha * sparsity - s.gate_weight * spread + s.compactness_weight * mean
+    np.testing.assert_allclose([c.search_loss for c in candidates], loss.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_on_more_rows_than_it_judges_on_the_search_judges_on_the_seeds_rows(monkeypatch):
+    """Beyond _EVAL_ROWS rows, the kept code is judged on a sample of them drawn with the
+    search's seed (the rows the polish would take, at most _EVAL_ROWS): the same on every run
+    of that seed, and the search loss each candidate reports is its loss on those rows."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._polish import subsample
+
+    monkeypatch.setattr(ls, "_EVAL_ROWS", 40)
+    runs = [_small_search(monkeypatch, "_hard_candidates", depths=(2,), max_iter=20, anneal_iter=8,
+                          batch_size=32) for _ in range(2)]
+    (s, candidates, calls), (_, again, _) = runs
+    assert [c.search_loss for c in candidates] == [c.search_loss for c in again]
+    rows = subsample(100, 0, max_rows=40)
+    X, y = X2[:100][rows] / 2, (np.tanh(X2[:100, 0]) * X2[:100, 1] / 2)[rows]  # _small_search's rows
+    (raw, t, in_mask), _ = calls[0]  # the first run's decode (the second run's spy calls this one's)
+    with torch.no_grad():
+        net, sparsity, spread, mean = ls._soft_candidates(raw, t, in_mask, s.temperature_end)
+        Xp = torch.nn.functional.pad(torch.as_tensor(X, dtype=torch.float32), (0, 5))
+        mse = ls._weighted_mse(net.forward(Xp), torch.as_tensor(y, dtype=torch.float32), torch.ones(40))
+        loss = mse + s.alpha * sparsity - s.gate_weight * spread + s.compactness_weight * mean
+    np.testing.assert_allclose([c.search_loss for c in candidates], loss.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_a_loss_that_is_never_finite_is_an_error_naming_the_settings():
+    """The error says which settings the search ran with, as the user gave them."""
+    with pytest.raises(ValueError, match=r"beyond the float32 arithmetic") as err:
+        SWATRegressor(**dict(TINY, alpha=1e40, learning_rate=0.2, threshold_learning_rate=0.05,
+                             gate_weight=0.3, compactness=0.002, temperature=(2.0, 0.05))).fit(X2, y2)
+    msg = str(err.value)
+    for part in ["learning_rate=0.2", "threshold_learning_rate=0.05", "alpha=1e+40", "gate_weight=0.3",
+                 "compactness=0.002", "temperature=(2.0, 0.05)"]:
+        assert part in msg, (part, msg)
+
+
+def test_random_starts_are_standard_normal_draws(monkeypatch):
+    """init="random": each code starts from N(0, 1) draws (DESIGN section 5), elementwise."""
+    from sklearn_swat._autoencoder import MultiScaleAutoencoder
+
+    first, decode = [], MultiScaleAutoencoder.decode
+
+    def spy(self, z, depth):
+        first.append(z.detach().clone())
+        return decode(self, z, depth)
+
+    monkeypatch.setattr(MultiScaleAutoencoder, "decode", spy)
+    _small_search(monkeypatch, depths=(1,), n_restarts=4, max_iter=1, anneal_iter=1)
+    z = first[0]
+    assert z.shape[0] == 4 and z.numel() >= 400
+    assert abs(float(z.mean())) < 0.15 and 0.9 < float(z.std()) < 1.1
+
+
+def test_the_first_adam_step_moves_each_code_entry_by_the_learning_rate(monkeypatch):
+    """Adam on the codes and thresholds: its first step moves every entry with a gradient by
+    its learning rate (lr * g / |g|), each threshold by threshold_learning_rate or not at all
+    where the clamp at 0 holds it."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._autoencoder import MultiScaleAutoencoder
+
+    codes, thresholds, decode, soft = [], [], MultiScaleAutoencoder.decode, ls._soft_candidates
+
+    def spy_decode(self, z, depth):
+        codes.append(z.detach().clone())
+        return decode(self, z, depth)
+
+    def spy_soft(raw, t, *args, **kwargs):
+        thresholds.append(t.detach().clone())
+        return soft(raw, t, *args, **kwargs)
+
+    monkeypatch.setattr(MultiScaleAutoencoder, "decode", spy_decode)
+    monkeypatch.setattr(ls, "_soft_candidates", spy_soft)
+    _small_search(monkeypatch, depths=(2,), max_iter=2, anneal_iter=1, lr=0.03, threshold_lr=0.007)
+    step = (codes[1] - codes[0]).abs()
+    moved = step > 0
+    assert moved.float().mean() > 0.9
+    np.testing.assert_allclose(step[moved].numpy(), 0.03, rtol=1e-2)
+    t = thresholds[1]
+    assert all(float(v) == 0.0 or abs(float(v) - 0.007) < 1e-6 for v in t), t
