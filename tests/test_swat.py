@@ -299,6 +299,20 @@ def test_the_search_sees_the_training_rows_only(monkeypatch):
     np.testing.assert_array_equal(np.sort(calls[0]["X"], axis=0), np.sort(Xs[train], axis=0))
 
 
+def _record_codes(monkeypatch) -> list:
+    """Record the code of every ``decode`` call (a detached copy), in call order."""
+    from sklearn_swat._autoencoder import MultiScaleAutoencoder
+
+    codes, decode = [], MultiScaleAutoencoder.decode
+
+    def spy(self, z, depth):
+        codes.append(z.detach().clone())
+        return decode(self, z, depth)
+
+    monkeypatch.setattr(MultiScaleAutoencoder, "decode", spy)
+    return codes
+
+
 def test_each_depth_draws_its_own_starting_codes(monkeypatch):
     """Random starts: every restart of every depth begins from its own N(0, 1) draw."""
     from sklearn_swat._autoencoder import MultiScaleAutoencoder
@@ -2204,18 +2218,11 @@ def test_of_equal_losses_the_first_after_the_annealing_is_kept(monkeypatch):
     the first step at the end temperature on: where every step's loss is the same, each
     candidate is decoded from its code of step anneal_iter, not an earlier or later one."""
     from sklearn_swat import _latent_search as ls
-    from sklearn_swat._autoencoder import MultiScaleAutoencoder
 
     real = ls._penalised
     # The same value (1.0) at every step; its gradient still moves the codes.
     monkeypatch.setattr(ls, "_penalised", lambda *args: real(*args) - real(*args).detach() + 1.0)
-    codes, decode = [], MultiScaleAutoencoder.decode
-
-    def spy(self, z, depth):
-        codes.append(z.detach().clone())
-        return decode(self, z, depth)
-
-    monkeypatch.setattr(MultiScaleAutoencoder, "decode", spy)
+    codes = _record_codes(monkeypatch)
     s, candidates, _ = _small_search(monkeypatch, depths=(2,), max_iter=8, anneal_iter=4)
     step_codes, kept = codes[:-1], codes[-1]  # one decode a step (one depth), then the final one
     assert len(step_codes) == 8
@@ -2290,15 +2297,7 @@ def test_a_loss_that_is_never_finite_is_an_error_naming_the_settings():
 
 def test_random_starts_are_standard_normal_draws(monkeypatch):
     """init="random": each code starts from N(0, 1) draws (DESIGN section 5), elementwise."""
-    from sklearn_swat._autoencoder import MultiScaleAutoencoder
-
-    first, decode = [], MultiScaleAutoencoder.decode
-
-    def spy(self, z, depth):
-        first.append(z.detach().clone())
-        return decode(self, z, depth)
-
-    monkeypatch.setattr(MultiScaleAutoencoder, "decode", spy)
+    first = _record_codes(monkeypatch)
     _small_search(monkeypatch, depths=(1,), n_restarts=4, max_iter=1, anneal_iter=1)
     z = first[0]
     assert z.shape[0] == 4 and z.numel() >= 400
@@ -2310,19 +2309,13 @@ def test_the_first_adam_step_moves_each_code_entry_by_the_learning_rate(monkeypa
     its learning rate (lr * g / |g|), each threshold by threshold_learning_rate or not at all
     where the clamp at 0 holds it."""
     from sklearn_swat import _latent_search as ls
-    from sklearn_swat._autoencoder import MultiScaleAutoencoder
 
-    codes, thresholds, decode, soft = [], [], MultiScaleAutoencoder.decode, ls._soft_candidates
-
-    def spy_decode(self, z, depth):
-        codes.append(z.detach().clone())
-        return decode(self, z, depth)
+    codes, thresholds, soft = _record_codes(monkeypatch), [], ls._soft_candidates
 
     def spy_soft(raw, t, *args, **kwargs):
         thresholds.append(t.detach().clone())
         return soft(raw, t, *args, **kwargs)
 
-    monkeypatch.setattr(MultiScaleAutoencoder, "decode", spy_decode)
     monkeypatch.setattr(ls, "_soft_candidates", spy_soft)
     _small_search(monkeypatch, depths=(2,), max_iter=2, anneal_iter=1, lr=0.03, threshold_lr=0.007)
     step = (codes[1] - codes[0]).abs()
