@@ -541,15 +541,19 @@ def test_prune_folds_the_first_hidden_layer_when_that_one_is_linear():
     np.testing.assert_allclose(folded.predict(X), y, atol=1e-6)
 
 
-def test_a_fold_that_leaves_the_network_no_smaller_is_refused():
-    """One linear leaky ReLU fanning out to three tanh: folding it is exact but gives 6 weights
-    for 2 + 3, the same 13 non-zeros; the pruning keeps the network as it was."""
+def _leaky_fanning_out_to_three_tanh():
+    """A 2-1-3-1 network whose exact fold has its 13 non-zeros again, and 500 rows of its output."""
     coefs = [np.array([[0.5], [-0.4]]), np.array([[3.0, -2.5, 2.0]]), np.array([[1.0], [0.8], [-1.2]])]
     deep = SparseMLP(coefs, [np.array([2.0]), np.array([-6.0, 5.0, -3.0]), np.array([0.1])],
                      [["leaky_relu"], ["tanh"] * 3])
-    rng = np.random.RandomState(5)
-    X = rng.uniform(-1, 1, (500, 2))
-    y, w = deep.predict(X), np.ones(500)
+    X = np.random.RandomState(5).uniform(-1, 1, (500, 2))
+    return deep, X, deep.predict(X), np.ones(500)
+
+
+def test_a_fold_that_leaves_the_network_no_smaller_is_refused():
+    """One linear leaky ReLU fanning out to three tanh: folding it is exact but gives 6 weights
+    for 2 + 3, the same 13 non-zeros; the pruning keeps the network as it was."""
+    deep, X, y, w = _leaky_fanning_out_to_three_tanh()
     folded0 = _polish._fold_layer(deep, 0, X, w).compact()
     assert folded0.n_nonzero == deep.n_nonzero == 13
     np.testing.assert_allclose(folded0.predict(X), y, atol=1e-9)
@@ -580,9 +584,8 @@ def test_after_a_fold_the_pruning_removes_groups_again(monkeypatch):
     assert [s for d, s in steps if d == 1][0] == 12 // 4
 
 
-def test_the_size_cap_tries_folds_with_single_weights_only(monkeypatch):
-    """The cap's group removals remove weights only; each layer's fold is one more try once
-    single weights are removed."""
+def _record_trials(monkeypatch) -> list:
+    """Record the pruning's tries in order: ("removal", group size), then ("fold", the size before it)."""
     events = []
     real_removals, real_folds = _polish._removal_trials, _polish._fold_trials
 
@@ -596,6 +599,13 @@ def test_the_size_cap_tries_folds_with_single_weights_only(monkeypatch):
 
     monkeypatch.setattr(_polish, "_removal_trials", removals)
     monkeypatch.setattr(_polish, "_fold_trials", folds)
+    return events
+
+
+def test_the_size_cap_tries_folds_with_single_weights_only(monkeypatch):
+    """The cap's group removals remove weights only; each layer's fold is one more try once
+    single weights are removed."""
+    events = _record_trials(monkeypatch)
     rng = np.random.RandomState(4)
     X, y, w = data(rng, 200)
     net = random_network(rng, sizes=(4, 4), sparsity=0.0, p_on=1.0)
@@ -907,19 +917,7 @@ def test_a_network_pruned_by_a_fold_is_compact():
 def test_the_pruning_tries_folds_only_once_no_single_weight_can_go(monkeypatch):
     """A refused group is halved first; folds are tried only when the single-weight removals are
     all refused."""
-    events = []
-    real_removals, real_folds = _polish._removal_trials, _polish._fold_trials
-
-    def removals(best, fit_data, step, *args, **kwargs):
-        events.append(("removal", step))
-        return real_removals(best, fit_data, step, *args, **kwargs)
-
-    def folds(*args, **kwargs):
-        events.append(("fold", events[-1][1]))
-        return real_folds(*args, **kwargs)
-
-    monkeypatch.setattr(_polish, "_removal_trials", removals)
-    monkeypatch.setattr(_polish, "_fold_trials", folds)
+    events = _record_trials(monkeypatch)
     deep, shallow = _planted_with_a_linear_layer_on_top()
     rng = np.random.RandomState(5)
     X = rng.uniform(-1, 1, (500, 2))
@@ -1004,12 +1002,7 @@ def test_the_size_cap_keeps_no_fold_that_leaves_the_network_no_smaller():
     """The 13 non-zeros of one linear leaky ReLU fanning out to three tanh fold exactly into 13
     again; the cap, which keeps the try of lowest training loss, does not keep that fold (it
     removes a weight), as the pruning within the budget does not."""
-    coefs = [np.array([[0.5], [-0.4]]), np.array([[3.0, -2.5, 2.0]]), np.array([[1.0], [0.8], [-1.2]])]
-    deep = SparseMLP(coefs, [np.array([2.0]), np.array([-6.0, 5.0, -3.0]), np.array([0.1])],
-                     [["leaky_relu"], ["tanh"] * 3])
-    rng = np.random.RandomState(5)
-    X = rng.uniform(-1, 1, (500, 2))
-    y, w = deep.predict(X), np.ones(500)
+    deep, X, y, w = _leaky_fanning_out_to_three_tanh()
     capped = prune(deep, (X[:400], y[:400], w[:400]), (X[400:], y[400:], w[400:]), budget=-np.inf,
                    max_nonzero=12, polish_iter=20, fold_layers=True)
     assert capped.depth == 2 and capped.n_nonzero <= 12
