@@ -426,23 +426,29 @@ def test_admm_penalty_is_in_the_training_loss_and_the_logits_are_not_weights():
     assert not any(id(p) in optimised for p in module.arch_logits)
 
 
+def _record_architecture_rows(monkeypatch) -> list:
+    """Record the rows (a copy of X) each architecture step is built with, one array per fit's search."""
+    rows, real_init = [], _darts_admm._ArchitectureStep.__init__
+
+    def init(self, X_, *args, **kw):
+        rows.append(np.asarray(X_).copy())
+        real_init(self, X_, *args, **kw)
+
+    monkeypatch.setattr(_darts_admm._ArchitectureStep, "__init__", init)
+    return rows
+
+
 def test_each_phase_trains_on_the_documented_rows(monkeypatch):
     """Search: weights on one half of the rows and architecture logits on the other half
     (disjoint, together all rows); ADMM and retraining: all rows."""
-    seen, arch = [], []
+    seen, arch = [], _record_architecture_rows(monkeypatch)
     real_fit = _DARTSADMMNet.fit
-    real_init = _darts_admm._ArchitectureStep.__init__
 
     def fit(self, X_, y_=None, **kw):
         seen.append(np.asarray(X_).copy())
         return real_fit(self, X_, y_, **kw)
 
-    def init(self, X_, y_, *args, **kw):
-        arch.append(np.asarray(X_).copy())
-        real_init(self, X_, y_, *args, **kw)
-
     monkeypatch.setattr(_DARTSADMMNet, "fit", fit)
-    monkeypatch.setattr(_darts_admm._ArchitectureStep, "__init__", init)
     reg = DARTSADMMRegressor(random_state=0, **CHEAP).fit(X, y)
     scaled = (X * reg.x_scale_ + reg.x_offset_).astype(np.float32)
 
@@ -728,9 +734,8 @@ def test_every_phase_trains_on_shuffled_batches_of_batch_size_reshuffled_each_ep
     epoch in a new order each epoch, search_epochs / admm_epochs / retrain_epochs epochs; in the
     search the architecture batch comes before each weight batch."""
     seen = {"search": [], "admm": [], "retrain": []}
-    arch_rows = []
+    arch_halves = _record_architecture_rows(monkeypatch)
     real_forward = _MixedActivationMLP.forward
-    real_init = _darts_admm._ArchitectureStep.__init__
 
     def forward(self, X_):
         if self.fixed_ is None:
@@ -740,12 +745,7 @@ def test_every_phase_trains_on_shuffled_batches_of_batch_size_reshuffled_each_ep
         seen[phase].append(X_.detach().numpy().copy())
         return real_forward(self, X_)
 
-    def init(self, X_, *args, **kw):
-        arch_rows.append({tuple(r) for r in np.asarray(X_).tolist()})
-        real_init(self, X_, *args, **kw)
-
     monkeypatch.setattr(_MixedActivationMLP, "forward", forward)
-    monkeypatch.setattr(_darts_admm._ArchitectureStep, "__init__", init)
     epochs = dict(search_epochs=2, admm_epochs=3, retrain_epochs=2)
     reg = DARTSADMMRegressor(batch_size=30, polish_iter=0, random_state=0, **epochs).fit(X, y)
     for phase in seen:
@@ -761,6 +761,7 @@ def test_every_phase_trains_on_shuffled_batches_of_batch_size_reshuffled_each_ep
     search = seen["search"]
     assert [len(b) for b in search] == [30, 30, 30, 30, 20, 20] * 2
     arch, weights = search[0::2], search[1::2]
+    arch_rows = [{tuple(r) for r in half.tolist()} for half in arch_halves]
     assert all({tuple(r) for r in b.tolist()} <= arch_rows[0] for b in arch)
     assert all({tuple(r) for r in b.tolist()}.isdisjoint(arch_rows[0]) for b in weights)
     for batches in (arch, weights):
@@ -772,14 +773,7 @@ def test_every_phase_trains_on_shuffled_batches_of_batch_size_reshuffled_each_ep
 def test_random_state_seeds_the_split_of_the_rows(monkeypatch):
     """The architecture half is drawn by random_state: the same for the same seed, another for
     another seed."""
-    halves = []
-    real_init = _darts_admm._ArchitectureStep.__init__
-
-    def init(self, X_, *args, **kw):
-        halves.append(np.asarray(X_).copy())
-        real_init(self, X_, *args, **kw)
-
-    monkeypatch.setattr(_darts_admm._ArchitectureStep, "__init__", init)
+    halves = _record_architecture_rows(monkeypatch)
     small = dict(search_epochs=1, admm_epochs=0, retrain_epochs=0, polish_iter=0, batch_size=64)
     for seed in (1, 1, 2):
         DARTSADMMRegressor(random_state=seed, **small).fit(X, y)

@@ -431,21 +431,32 @@ def test_zero_biases_fixed_keeps_a_zero_output_bias_at_zero(solver):
     assert polish(net, X, y, max_iter=100, solver=solver)[0].intercepts[1][0] != 0.0
 
 
-def test_levenberg_marquardt_evaluates_the_residuals_max_nfev_times_at_most():
-    """max_nfev counts every evaluation of the residuals, the first and rejected ones included."""
-    calls = []
+def _rosenbrock(events=None):
+    """Rosenbrock's residuals and Jacobian, each call appended to ``events`` when given."""
 
-    def fun(x):  # Rosenbrock's residuals: not solved in 8 evaluations
-        calls.append(x)
-        return np.array([10 * (x[1] - x[0] ** 2), 1 - x[0]])
+    def fun(x):
+        r = np.array([10 * (x[1] - x[0] ** 2), 1 - x[0]])
+        if events is not None:
+            events.append(("fun", x.copy(), r))
+        return r
 
     def jac(x):
-        return np.array([[-20 * x[0], 10.0], [-1.0, 0.0]])
+        J = np.array([[-20 * x[0], 10.0], [-1.0, 0.0]])
+        if events is not None:
+            events.append(("jac", x.copy(), J))
+        return J
 
+    return fun, jac
+
+
+def test_levenberg_marquardt_evaluates_the_residuals_max_nfev_times_at_most():
+    """max_nfev counts every evaluation of the residuals, the first and rejected ones included."""
+    events = []
+    fun, jac = _rosenbrock(events)  # not solved in 8 evaluations
     for max_nfev in (1, 2, 3, 5, 8):
-        calls.clear()
+        events.clear()
         x = _polish._levenberg_marquardt(fun, jac, np.array([-1.2, 1.0]), max_nfev)
-        assert len(calls) == max_nfev
+        assert sum(kind == "fun" for kind, *_ in events) == max_nfev
         assert np.sum(fun(x) ** 2) <= np.sum(fun(np.array([-1.2, 1.0])) ** 2)
 
 
@@ -743,24 +754,6 @@ def test_a_removal_whose_check_loss_equals_the_budget_is_kept():
 
 # From a third mutation run of _polish.py (a helper): the Levenberg-Marquardt solver's rules, the
 # folds' switched-off neurons and compaction, and the pruning's order and ties.
-
-
-def _rosenbrock(events=None):
-    """Rosenbrock's residuals and Jacobian, each call appended to ``events`` when given."""
-
-    def fun(x):
-        r = np.array([10 * (x[1] - x[0] ** 2), 1 - x[0]])
-        if events is not None:
-            events.append(("fun", x.copy(), r))
-        return r
-
-    def jac(x):
-        J = np.array([[-20 * x[0], 10.0], [-1.0, 0.0]])
-        if events is not None:
-            events.append(("jac", x.copy(), J))
-        return J
-
-    return fun, jac
 
 
 def test_levenberg_marquardt_damping_follows_nielsens_rule():
