@@ -1280,6 +1280,20 @@ def test_pool_stats_counts_empty_and_constant_networks(tmp_path, capsys):
     assert "networks 3, empty 1, constant 2, below 5*depth 1" in out
 
 
+def test_descent_collapse_ratios_are_against_the_constant_on_the_scaled_target():
+    """One ratio per searched candidate, in the target's own units whatever they are, and a
+    learnable target has candidates clearly better than the constant network."""
+    dc = _load_script("descent_collapse")
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (300, 2))
+    y = np.tanh(2 * X[:, 0]) - X[:, 1]
+    quick = dict(max_iter=12, n_restarts=2, depths=(1, 2))
+    r = dc.ratios(X, y, "auto", 0, **quick)
+    assert r.shape == (4,)
+    assert r.min() < 0.5
+    np.testing.assert_allclose(dc.ratios(X, 1000.0 * y + 5.0, "auto", 0, **quick), r, rtol=1e-6)
+
+
 def _screen_rows(rows):
     """Benchmark rows of seed 0 from (dataset, estimator, test_mse, n_nonzero) tuples."""
     import pandas as pd
