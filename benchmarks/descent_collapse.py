@@ -2,8 +2,8 @@
 
 Each fit runs the latent descent alone (``polish_iter=0, prune=False``: the
 candidates are the hard-decoded codes the descent kept), and each
-candidate's training MSE is divided by the constant network's (the variance
-of the scaled target): 1 is no better than predicting the mean. Per latent
+candidate's training MSE is divided by the constant network's (the training
+mean, on the same rows): 1 is no better than predicting the mean. Per latent
 space this prints, over the fits, the median share of candidates above 0.9
 ("near constant"), the median candidate's ratio and the best candidate's.
 A latent space that is a good place to search has few candidates near the
@@ -30,17 +30,16 @@ NEAR_CONSTANT = 0.9
 
 
 def ratios(X: np.ndarray, y: np.ndarray, autoencoder: str, seed: int, **params) -> np.ndarray:
-    """Each descent candidate's training MSE over the constant network's, on the scaled target.
+    """Each descent candidate's training MSE over the constant network's (the training mean).
 
     ``params`` go to ``SWATRegressor`` beside the descent-only settings.
     """
     reg = SWATRegressor(autoencoder=autoencoder, polish_iter=0, prune=False, random_state=seed, n_jobs=1,
                         **params)
     reg.fit(X, y)
-    constant = np.var((y - reg.y_offset_) / reg.y_scale_)
-    table = reg.candidates_
-    searched = np.asarray(table["depth"]) > 0  # depth 0: a switched-off candidate's constant stand-in
-    return np.asarray(table["train_loss"])[searched] / constant
+    depth, loss = np.asarray(reg.candidates_["depth"]), np.asarray(reg.candidates_["train_loss"])
+    # The last entry, depth 0, is the constant network (the training mean) on the same rows.
+    return loss[depth > 0] / loss[depth == 0]
 
 
 def main(argv: list[str] | None = None) -> None:

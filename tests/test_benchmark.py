@@ -1280,16 +1280,20 @@ def test_pool_stats_counts_empty_and_constant_networks(tmp_path, capsys):
     assert "networks 3, empty 1, constant 2, below 5*depth 1" in out
 
 
-def test_descent_collapse_ratios_are_against_the_constant_on_the_scaled_target():
-    """One ratio per searched candidate, in the target's own units whatever they are, and a
-    learnable target has candidates clearly better than the constant network."""
+def test_descent_collapse_ratios_are_against_the_constant_network():
+    """One ratio per searched candidate: its training MSE over the training mean's (the
+    variance of the target scaled to [-1, 1]), the same in any units of the target."""
     dc = _load_script("descent_collapse")
     rng = np.random.RandomState(0)
     X = rng.uniform(-1, 1, (300, 2))
     y = np.tanh(2 * X[:, 0]) - X[:, 1]
-    quick = dict(max_iter=12, n_restarts=2, depths=(1, 2))
+    # Every row a training row, so that the training mean's MSE is the scaled target's variance.
+    quick = dict(max_iter=12, n_restarts=2, depths=(1, 2), validation_fraction=0.0, selection="train")
     r = dc.ratios(X, y, "auto", 0, **quick)
+    reg = SWATRegressor(polish_iter=0, prune=False, random_state=0, n_jobs=1, **quick).fit(X, y)
+    scaled = 2 * (y - y.min()) / (y.max() - y.min()) - 1
     assert r.shape == (4,)
+    np.testing.assert_allclose(r, reg.candidates_["train_loss"][:4] / np.var(scaled), rtol=1e-5)
     assert r.min() < 0.5
     np.testing.assert_allclose(dc.ratios(X, 1000.0 * y + 5.0, "auto", 0, **quick), r, rtol=1e-6)
 
