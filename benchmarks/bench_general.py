@@ -1,9 +1,11 @@
-"""The ``general`` latent space (3 to 8 features) against an untrained one of its config.
+"""The ``general`` (3 to 8 features) and ``wide`` (9 to 16) latent spaces against untrained ones.
 
 The CORNN benchmark has two inputs, so it only ever searches the ``cornn``
-checkpoint. This script asks of ``general`` what the CORNN report asks of
-``cornn``: does a descent through the pretrained latent space find better
-networks than the same descent through an untrained autoencoder? It runs the
+checkpoint. This script asks of ``general`` and ``wide`` what the CORNN report
+asks of ``cornn``: does a descent through the pretrained latent space find
+better networks than the same descent through an untrained autoencoder of its
+config? ``--suite general`` (the default) runs problems of 3 to 8 features,
+``--suite wide`` problems of 9 to 16, which ``"auto"`` searches in ``wide``. It runs the
 benchmark's own estimators (:func:`sklearn_swat.benchmark.make_estimator`:
 ``swat`` and ``swat-untrained`` pick ``general`` for more than two features;
 ``swat-sized`` is ``swat`` capped at ``swat-untrained``'s size and
@@ -13,7 +15,9 @@ benchmark) on multi-feature
 regression problems: Friedman #1 to #3 and d-dimensional forms of classic
 test functions, inputs uniform over their usual domain, 3750 training and
 1250 test rows, the target scaled to unit variance on the training rows (so
-test MSE reads as 1 - R^2).
+test MSE reads as 1 - R^2). The wide suite adds a sparse problem (16 inputs,
+4 of them used) and scikit-learn's diabetes data (10 features, 442 rows: a
+fixed split of 332 training and 110 test rows).
 
 Rows go to ``OUT/results.csv`` with the CORNN benchmark's columns; a rerun
 skips rows already there. ``OUT/report.md`` and its figures are the CORNN
@@ -22,6 +26,7 @@ report's own (:func:`sklearn_swat.benchmark.write_report`).
 Usage::
 
     python benchmarks/bench_general.py --out bench_general --seeds 0 1 2 --n-jobs 2
+    python benchmarks/bench_general.py --suite wide --out bench_wide --seeds 0 1 2 --n-jobs 2
     python benchmarks/bench_general.py --out screen --estimators swat --seeds 0 1 2 \
         --swat-params '{"learning_rate": 0.03, "max_iter": 480}'
 """
@@ -37,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.datasets import make_friedman1, make_friedman2, make_friedman3
+from sklearn.datasets import load_diabetes, make_friedman1, make_friedman2, make_friedman3
 
 from sklearn_swat.benchmark import ESTIMATORS, append_results, make_estimator, read_results, write_report
 from sklearn_swat.benchmark._runner import _run_task, _Task
@@ -47,6 +52,7 @@ N_TRAIN, N_TEST = 3750, 1250
 FIRST = ("swat", "swat-tanh", "swat-untrained", "darts-admm", "mlp")
 SECOND = ("swat-sized", "swat-untrained-sized", "pruned-mlp")
 TITLE = "The general latent space: 3 to 8 features"
+WIDE_TITLE = "The wide latent space: 9 to 16 features"
 TARGET_NOTE = "Test MSE is on the target scaled to unit variance on the training rows (1 - R^2)"
 
 
@@ -96,13 +102,42 @@ PROBLEMS: dict[str, Callable] = {
 }
 
 
+def _sparse_16(X):
+    # 16 inputs, 4 of them used: a search that finds them needs few weights.
+    return np.sin(X[:, 0]) * X[:, 1] + X[:, 2] ** 2 - np.abs(X[:, 3])
+
+
+WIDE_PROBLEMS: dict[str, Callable] = {
+    "friedman1-10": _friedman(make_friedman1, n_features=10, noise=0.0),
+    "friedman1-16-noise": _friedman(make_friedman1, n_features=16, noise=1.0),
+    "sphere-10": _uniform(lambda X: np.sum(X**2, axis=1), -5.12, 5.12, 10),
+    "sum-squares-12": _uniform(lambda X: np.sum(np.arange(1, 13) * X**2, axis=1), -10, 10, 12),
+    "rosenbrock-10": _uniform(_rosenbrock, -2.048, 2.048, 10),
+    "styblinski-tang-10": _uniform(lambda X: 0.5 * np.sum(X**4 - 16 * X**2 + 5 * X, axis=1), -5, 5, 10),
+    "ackley-12": _uniform(_ackley, -5, 5, 12),
+    "zakharov-10": _uniform(_zakharov, -5, 10, 10),
+    "sparse-16": _uniform(_sparse_16, -2, 2, 16),
+    "diabetes": None,  # real data, its own split (load)
+}
+SUITES = {"general": (PROBLEMS, TITLE), "wide": (WIDE_PROBLEMS, WIDE_TITLE)}
+ALL_PROBLEMS = {**PROBLEMS, **WIDE_PROBLEMS}
+DIABETES_TEST = 110
+
+
 def load(name: str):
     """``X_train, X_test, y_train, y_test`` of one problem (fixed seed), target at unit variance."""
     rng = np.random.RandomState(sum(map(ord, name)))
-    X, y = PROBLEMS[name](N_TRAIN + N_TEST, rng)
-    y_train = y[:N_TRAIN]
+    if name == "diabetes":
+        X, y = load_diabetes(return_X_y=True)
+        order = rng.permutation(len(y))
+        X, y = X[order], y[order]
+        n_train = len(y) - DIABETES_TEST
+    else:
+        X, y = ALL_PROBLEMS[name](N_TRAIN + N_TEST, rng)
+        n_train = N_TRAIN
+    y_train = y[:n_train]
     y = (y - y_train.mean()) / y_train.std()
-    return X[:N_TRAIN], X[N_TRAIN:], y[:N_TRAIN], y[N_TRAIN:]
+    return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
 
 
 def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bool = False,
@@ -167,7 +202,11 @@ def _params(text: str) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("bench_general"))
-    parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
+    parser.add_argument("--suite", choices=list(SUITES), default="general",
+                        help="the problems and report title: general (3 to 8 features, the default) "
+                             "or wide (9 to 16)")
+    parser.add_argument("--problems", nargs="+", default=None, choices=list(ALL_PROBLEMS),
+                        help="default: every problem of --suite")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--estimators", nargs="+", default=list(FIRST + SECOND), choices=list(FIRST + SECOND))
     parser.add_argument("--n-jobs", type=int, default=os.cpu_count())
@@ -175,12 +214,13 @@ def main(argv=None) -> None:
                         help="keyword arguments set on swat alone, e.g. '{\"learning_rate\": 0.03}' "
                              "(a screen of the search's settings: give it its own --out)")
     args = parser.parse_args(argv)
+    problems, title = SUITES[args.suite]
     try:
-        run(args.out, args.problems, args.seeds, args.n_jobs, estimators=tuple(args.estimators),
-            swat_params=args.swat_params)
+        run(args.out, args.problems or list(problems), args.seeds, args.n_jobs,
+            estimators=tuple(args.estimators), swat_params=args.swat_params)
     except ValueError as err:
         parser.error(str(err))
-    print(write_report(args.out, title=TITLE, target_note=TARGET_NOTE).read_text())
+    print(write_report(args.out, title=title, target_note=TARGET_NOTE).read_text())
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ Usage::
 
     python benchmarks/descent_collapse.py --data-home ../shared/cornn --seeds 0 1 2
     python benchmarks/descent_collapse.py --general --seeds 0
+    python benchmarks/descent_collapse.py --wide --seeds 0      # 9 to 16 features: the wide space
 """
 
 from __future__ import annotations
@@ -45,16 +46,19 @@ def ratios(X: np.ndarray, y: np.ndarray, autoencoder: str, seed: int, **params) 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", help="CORNN names (default: every third of the 54)")
-    parser.add_argument("--general", action="store_true", help="bench_general.py's problems instead")
+    suite = parser.add_mutually_exclusive_group()
+    suite.add_argument("--general", action="store_true", help="bench_general.py's problems instead")
+    suite.add_argument("--wide", action="store_true", help="bench_general.py's wide suite (9 to 16 features)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--autoencoders", nargs="+", default=["auto", "untrained:auto"])
     parser.add_argument("--data-home", default=None)
     args = parser.parse_args(argv)
-    if args.general:
+    if args.general or args.wide:
         sys.path.insert(0, str(Path(__file__).parent))
-        from bench_general import PROBLEMS, load
+        from bench_general import SUITES, load
 
-        data = {name: load(name) for name in PROBLEMS}
+        problems = SUITES["wide" if args.wide else "general"][0]
+        data = {name: load(name) for name in problems}
     else:
         names = args.datasets or cornn_names()[::3]
         data = {name: load_cornn(name, data_home=args.data_home) for name in names}

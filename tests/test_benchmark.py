@@ -1458,6 +1458,23 @@ def test_bench_general_functions_have_their_textbook_minima():
         assert np.isfinite(bg.load(name)[2]).all(), name
 
 
+def test_bench_general_wide_suite_has_nine_to_sixteen_features():
+    """The wide suite is what ``"auto"`` searches in the ``wide`` space (more than ``general``'s 8
+    features); diabetes is split once, the same way each time, with the target at unit variance."""
+    bg = _load_script("bench_general")
+    assert not set(bg.WIDE_PROBLEMS) & set(bg.PROBLEMS)
+    for name in bg.WIDE_PROBLEMS:
+        X_train, X_test, y_train, y_test = bg.load(name)
+        assert 9 <= X_train.shape[1] == X_test.shape[1] <= 16, name
+        assert np.isfinite(y_train).all() and np.isfinite(y_test).all(), name
+        assert abs(y_train.std() - 1) < 1e-12, name
+    X_train, X_test, y_train, y_test = bg.load("diabetes")
+    assert (len(y_train), len(y_test)) == (442 - bg.DIABETES_TEST, bg.DIABETES_TEST)
+    assert np.array_equal(bg.load("diabetes")[1], X_test)
+    # Each diabetes row once, in the split.
+    assert len(np.unique(np.r_[X_train, X_test], axis=0)) == 442
+
+
 def test_bench_general_refuses_a_capped_estimator_without_its_reference_rows(tmp_path, capsys):
     """Capped at a size it does not have, it would fit uncapped under the capped name: refused first."""
     bg = _load_script("bench_general")
