@@ -67,6 +67,16 @@ def _bundled_checkpoints() -> dict[str, dict]:
     return checkpoints
 
 
+def _reads_inputs(network) -> bool:
+    """Whether the network's output depends on an input: a path of non-zero weights between
+    switched-on units from some input to the output."""
+    masks = network._active_masks()
+    reach = masks[0]
+    for i, coef in enumerate(network.coefs):
+        reach = masks[i + 1] & (coef[reach] != 0).any(axis=0)
+    return bool(reach.any())
+
+
 class SWATRegressor(BaseSparseNetworkRegressor):
     """Sparse MLP regressor found by gradient descent in a latent space of networks.
 
@@ -206,7 +216,13 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         How many candidates are polished before the choice: first those the
         selection accepts (within ``selection_tolerance`` of the best as the
         search left them), smallest first, then the best of each other
-        depth, most accurate first. The tolerance then counts from the most
+        depth, most accurate first. Where the constant network is among
+        those accepted (the search found nothing clearly better than the
+        mean before the polish), the best of each depth are polished
+        instead, most accurate first, and the constant competes with them
+        after their polish (before 2026-12-07 it was kept without a polish
+        of any other). A candidate whose output reads no input is not
+        polished. The tolerance then counts from the most
         accurate network seen, polished or not; each polished candidate
         within it is pruned within it, and the smallest result is kept
         (``candidates_`` shows each as it ended). The pruning is greedy, so
@@ -790,21 +806,30 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 pruned.add(i)
             rescore(i, new)
 
-        def best_of_depth(d: int) -> int:
-            same_depth = np.flatnonzero(depths == d)
+        def best_of_depth(d: int, among: np.ndarray | None = None) -> int:
+            same_depth = np.flatnonzero((depths == d) & (True if among is None else among))
             return int(same_depth[np.argmin(score[same_depth])])
 
         # Up to prune_candidates candidates are polished: the accepted ones,
-        # smallest first, then the best of each other depth. The constant
-        # network, when accepted, is the smallest there is: nothing after it
-        # is tried.
-        others = sorted((i for i in map(best_of_depth, np.unique(depths[:-1])) if not ok[i]),
-                        key=lambda i: score[i])
+        # smallest first, then the best of each other depth. Where the
+        # constant network is accepted, the search found nothing clearly
+        # better than the mean before the polish, which often lowers a
+        # network's error tenfold: the best of each depth are polished then,
+        # most accurate first, and the constant competes with them after.
+        # A candidate whose output reads no input is the constant in effect
+        # and is not polished: the polish keeps its zeros, so it cannot
+        # connect it.
+        reads = np.array([net is not constant and _reads_inputs(net) for net in networks])
+        if ok[-1]:
+            order = sorted((best_of_depth(d, reads) for d in np.unique(depths[reads])),
+                           key=lambda i: score[i])
+        else:
+            others = sorted((i for i in map(best_of_depth, np.unique(depths[:-1])) if not ok[i]),
+                            key=lambda i: score[i])
+            order = [i for i in [*accepted, *others] if reads[i]]
         finished, before = [], {}
         best_seen = score.min()
-        for i in [*accepted, *others][: self.prune_candidates]:
-            if networks[i] is constant:
-                break
+        for i in order[: self.prune_candidates]:
             before[i] = state(i)
             if self.polish_iter > 0:
                 rescore(i, polish(networks[i], *fit_rows, max_iter=self.polish_iter, solver=solver)[0])
@@ -820,10 +845,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             for i in finished:
                 if score[i] <= budget:
                     prune_into(i, networks[i], budget=budget)
-        # The smallest finished network within the budget, the most accurate
-        # of equal ones; else (the polish overfitted every one) the smallest
-        # accepted candidate as the search left it.
-        within = [i for i in finished if score[i] <= budget]
+        # The smallest finished network within the budget (the constant
+        # too), the most accurate of equal ones; else (the polish overfitted
+        # every one) the smallest accepted candidate as the search left it.
+        within = [i for i in [*finished, len(networks) - 1] if score[i] <= budget]
         if within:
             pick = int(min(within, key=lambda i: (sizes[i], score[i])))
         else:

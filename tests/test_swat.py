@@ -789,6 +789,53 @@ def test_the_constant_network_wins_unless_a_network_beats_it_by_the_tolerance(mo
     assert np.flatnonzero(c["selected"]).tolist() == [int(np.argmin(c["validation_loss"]))]
 
 
+def test_a_collapsed_search_polishes_its_best_networks_before_taking_the_constant(monkeypatch):
+    """Where the constant is accepted as the search left the candidates (nothing clearly better
+    than the mean before the polish), the best network of each depth is polished and wins if it
+    then beats the constant by the tolerance. A candidate whose output reads no input is the
+    constant in effect: it is not polished."""
+    import sklearn_swat._swat as swat_module
+    from sklearn_swat._latent_search import Candidate
+
+    rng = np.random.RandomState(3)
+    X = rng.uniform(-1, 1, (400, 2))
+    y = np.tanh(2 * X[:, 0])
+    # As found, both are the mean in effect: faint's output weight is tiny, deaf reads no input.
+    faint = SparseMLP([np.array([[1.0], [0.0]]), np.array([[1e-3]])], [np.zeros(1), np.zeros(1)],
+                      [["tanh"]])
+    deaf = SparseMLP([np.zeros((2, 1)), np.array([[1.0]])], [np.array([0.5]), np.zeros(1)], [["tanh"]])
+    real_polish, polished = swat_module.polish, []
+
+    def search(model, X, y, w, settings, seed, device, progress=None):
+        return [Candidate(1, 0, deaf, 0.0), Candidate(2, 0, faint, 0.0)], [0.0]
+
+    def spy(net, *args, **kwargs):
+        polished.append(net)
+        return real_polish(net, *args, **kwargs)
+
+    monkeypatch.setattr(swat_module, "latent_search", search)
+    monkeypatch.setattr(swat_module, "polish", spy)
+    reg = SWATRegressor(**dict(FAST, polish_iter=200, prune=False)).fit(X, y)
+    c = reg.candidates_
+    assert polished[0] is faint and not any(net is deaf for net in polished)
+    assert c["selected"].tolist() == [False, True, False]
+    assert reg.score(X, y) > 0.99
+
+
+def test_reads_inputs_follows_the_non_zero_paths():
+    from sklearn_swat._swat import _reads_inputs
+
+    def net(w1, w2, gates=None):
+        return SparseMLP([np.array(w1, float), np.array(w2, float)], [np.zeros(2), np.zeros(1)],
+                         [["tanh", "tanh"]], gates=gates)
+
+    assert _reads_inputs(net([[1, 0], [0, 0]], [[1], [0]]))
+    assert not _reads_inputs(net([[1, 0], [0, 0]], [[0], [1]]))  # the read neuron reaches nothing
+    assert not _reads_inputs(net([[0, 0], [0, 0]], [[1], [1]]))  # no input weight
+    assert not _reads_inputs(net([[1, 1], [1, 1]], [[1], [1]], gates=[[False, False]]))
+    assert _reads_inputs(net([[1, 1], [1, 1]], [[1], [1]], gates=[[False, True]]))
+
+
 def test_a_polish_that_overfits_falls_back_to_the_searched_network(monkeypatch):
     """If the polish leaves no network within the budget, the chosen candidate is kept as found."""
     import sklearn_swat._swat as swat_module
