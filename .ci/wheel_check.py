@@ -16,8 +16,8 @@ from sklearn_swat import SWATRegressor, list_checkpoints, load_autoencoder
 site = Path(sys.argv[1]).resolve()
 package = Path(sklearn_swat.__file__).resolve().parent
 assert package.parent == site, f"imported {package}, not the wheel's copy under {site}"
-assert sorted(list_checkpoints()) == ["cornn", "general"], sorted(list_checkpoints())
-for name in ("cornn", "general"):
+assert sorted(list_checkpoints()) == ["cornn", "general", "wide"], sorted(list_checkpoints())
+for name in ("cornn", "general", "wide"):
     load_autoencoder(name)  # its sha256 checked against the description
 assert (package / "py.typed").is_file(), "py.typed is missing from the wheel"
 # The version is written once, in __init__.py; the wheel's metadata takes it from there.

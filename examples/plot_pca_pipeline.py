@@ -1,11 +1,11 @@
 """
 ==============================================
-More than 8 features: a PCA pipeline
+More than 16 features: a PCA pipeline
 ==============================================
 
-The bundled autoencoders hold networks of at most 8 inputs (``"cornn"``: 2, ``"general"``:
-up to 8), so :class:`~sklearn_swat.SWATRegressor` refuses wider data with a message that
-says what to do. Many wide data sets have few underlying directions; a
+The bundled autoencoders hold networks of at most 16 inputs (``"cornn"``: 2, ``"general"``:
+up to 8, ``"wide"``: up to 16), so :class:`~sklearn_swat.SWATRegressor` refuses wider data
+with a message that says what to do. Many wide data sets have few underlying directions; a
 :class:`~sklearn.decomposition.PCA` in a :class:`~sklearn.pipeline.Pipeline` finds them, and
 the sparse network is searched on those.
 
@@ -48,7 +48,7 @@ except ValueError as exc:
 # %%
 # The pipeline
 # ------------
-# Scale, keep 5 principal components (at most 8), search a sparse network on them. The
+# Scale, keep 5 principal components (at most 16), search a sparse network on them. The
 # 5-input network is searched in the ``"general"`` autoencoder's latent space, chosen by
 # ``autoencoder="auto"``. ``n_jobs=1``: one torch thread, plenty for networks this small.
 swat = make_pipeline(

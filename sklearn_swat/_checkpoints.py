@@ -36,7 +36,7 @@ class CheckpointError(ValueError):
     ...     load_autoencoder("no-such-checkpoint")
     ... except CheckpointError as exc:
     ...     print(exc)
-    Unknown autoencoder checkpoint 'no-such-checkpoint'. Bundled checkpoints: ['cornn', 'general']; ...
+    Unknown autoencoder checkpoint 'no-such-checkpoint'. Bundled checkpoints: ['cornn', 'general', 'wide']...
     """
 
 
@@ -65,7 +65,7 @@ def list_checkpoints() -> dict[str, dict]:
     --------
     >>> from sklearn_swat import list_checkpoints
     >>> sorted(list_checkpoints())
-    ['cornn', 'general']
+    ['cornn', 'general', 'wide']
     """
     # By file name, as load_autoencoder finds them; a broken description is
     # a CheckpointError that names its file.

@@ -396,7 +396,7 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
 
     The network has the shape given by ``hidden_layer_sizes`` (1 to 4 hidden
     layers; the paper's search space is width at most 7, the ``"cornn"``
-    autoencoder's; ``"general"``'s is 8). Training has three phases, each a
+    autoencoder's; ``"general"``'s is 8, ``"wide"``'s 16). Training has three phases, each a
     skorch :class:`~skorch.NeuralNetRegressor` over the same module, all with
     Adam and mini-batches of ``batch_size`` rows, and a polish:
 

@@ -94,9 +94,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     autoencoder : str or path-like, default="auto"
         Which autoencoder's latent space to search: ``"auto"`` takes the
         smallest bundled one that handles ``n_features`` (``"cornn"`` for up
-        to 2 features, ``"general"`` for up to 8), a bundled name, the path of
-        an exported ``.safetensors`` checkpoint, or ``"untrained:NAME"`` for
-        a randomly initialised model of ``NAME``'s config (an ablation;
+        to 2 features, ``"general"`` for up to 8, ``"wide"`` for up to 16), a
+        bundled name, the path of an exported ``.safetensors`` checkpoint, or
+        ``"untrained:NAME"`` for a randomly initialised model of ``NAME``'s
+        config (an ablation;
         ``"untrained:auto"`` takes the config ``"auto"`` would),
         drawn with the seed of ``random_state``; its zoo starts (``init``)
         go through its random encoder and decoders like any code, and come

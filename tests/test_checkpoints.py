@@ -24,11 +24,13 @@ def copy_of(tmp_path):
     return make
 
 
-def test_both_checkpoints_ship_and_load_by_name():
+def test_the_bundled_checkpoints_ship_and_load_by_name():
     infos = list_checkpoints()
-    assert {"cornn", "general"} <= set(infos)
+    assert {"cornn", "general", "wide"} <= set(infos)
     assert infos["cornn"]["config"]["width"] == 7 and infos["cornn"]["config"]["max_inputs"] == 2
     assert infos["general"]["config"]["width"] == 8 and infos["general"]["config"]["max_inputs"] == 8
+    assert infos["wide"]["config"]["width"] == 16 and infos["wide"]["config"]["max_inputs"] == 16
+    assert infos["wide"]["config"]["variable_inputs"] is True
     for name, info in infos.items():
         model = load_autoencoder(name)
         assert isinstance(model, MultiScaleAutoencoder)

@@ -919,6 +919,7 @@ def test_exported_command_rebuilds_a_config_of_no_preset(tmp_path, capsys):
     assert main(["train", *options, "--workdir", str(again), "--steps", "1", "--no-progress"]) == 0
     assert json.loads((again / "config.json").read_text())["config"] == info["config"]
     assert config_options(PRESETS["general"]) == "--preset general"
+    assert config_options(PRESETS["wide"]) == "--preset wide"
 
 
 def test_evaluate_draws_every_depth_from_few_networks():
@@ -1716,12 +1717,17 @@ def test_report_page_gives_each_checkpoints_stages_in_order(tmp_path, monkeypatc
         training = load_checkpoint_info(name)["training"]
         stages = [*training.get("stages", []), training["settings"]]
         lines = [line for line in page.splitlines() if f"--workdir runs/{name}" in line]
-        assert len(lines) == len(stages) + 1 and len(stages) > 1
-        for i, (line, stage) in enumerate(zip(lines, stages)):
-            assert f"--workdir runs/{name}-{i + 1} " in line and f" --seed {stage['seed']} " in line
+        assert len(lines) == len(stages) + 1
+        # One stage: its folder is runs/NAME; several: runs/NAME-1, runs/NAME-2, ...
+        folders = ([f"runs/{name}"] if len(stages) == 1
+                   else [f"runs/{name}-{i + 1}" for i in range(len(stages))])
+        for i, (line, stage, folder) in enumerate(zip(lines, stages, folders)):
+            assert f"--workdir {folder} " in line and f" --seed {stage['seed']} " in line
             assert line.count("--init-from") == (i > 0)
-            assert (f"--init-from runs/{name}-{i} " in line) == (i > 0)
-        assert lines[-1].endswith(f"export --workdir runs/{name}-{len(stages)} --name {name}")
+            assert (i > 0) == (f"--init-from {folders[i - 1]} " in line)
+        assert lines[-1].endswith(f"export --workdir {folders[-1]} --name {name}")
+    # The bundled checkpoints have both kinds.
+    assert {len(load_checkpoint_info(n)["training"].get("stages", [])) for n in list_checkpoints()} == {0, 1}
 
 
 # From a second mutation run of _zoo.py (a helper): behaviour the first run's tests left open.

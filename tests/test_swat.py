@@ -149,23 +149,36 @@ def test_general_autoencoder_for_more_features():
     assert reg.score(X, y) > 0.8
 
 
+def test_wide_autoencoder_for_nine_to_sixteen_features():
+    """From 9 to 16 features 'auto' searches the 'wide' space; the network reads every column."""
+    X = rng.uniform(-1, 1, size=(300, 12))
+    y = X[:, 0] - 2 * X[:, 5] + 0.5 * X[:, 11]
+    reg = SWATRegressor(**FAST).fit(X, y)
+    assert reg.autoencoder_ == "wide"
+    assert reg.network_.n_inputs == 12
+    assert reg.score(X, y) > 0.8
+
+
 def test_too_many_features_suggests_pca():
-    X = rng.uniform(size=(50, 9))
-    with pytest.raises(ValueError, match=r"at most 8.*PCA\(n_components=8\)"):
+    X = rng.uniform(size=(50, 17))
+    with pytest.raises(ValueError, match=r"at most 16.*PCA\(n_components=16\)"):
         SWATRegressor(**FAST).fit(X, X[:, 0])
-    pipe = make_pipeline(StandardScaler(), PCA(n_components=8), SWATRegressor(**FAST))
+    pipe = make_pipeline(StandardScaler(), PCA(n_components=16), SWATRegressor(**FAST))
     pipe.fit(X, X[:, 0])
     assert pipe.predict(X).shape == (50,)
 
 
-@pytest.mark.parametrize("autoencoder, advice", [("general", "Reduce the features"),
-                                                   ("cornn", "Use autoencoder='auto', or reduce")])
-def test_named_autoencoder_too_narrow_names_auto_only_where_it_helps(autoencoder, advice):
-    # 'auto' takes 9 features no better than 'general' does: the error must not send the user there.
-    X = rng.uniform(size=(50, 9 if autoencoder == "general" else 3))
+@pytest.mark.parametrize("autoencoder, n_features, advice", [
+    ("wide", 17, "Reduce the features"),
+    ("general", 9, "Use autoencoder='auto', or reduce"),
+    ("cornn", 3, "Use autoencoder='auto', or reduce"),
+])
+def test_named_autoencoder_too_narrow_names_auto_only_where_it_helps(autoencoder, n_features, advice):
+    # 'auto' takes 17 features no better than 'wide' does: the error must not send the user there.
+    X = rng.uniform(size=(50, n_features))
     with pytest.raises(ValueError, match=advice) as info:
         SWATRegressor(**FAST, autoencoder=autoencoder).fit(X, X[:, 0])
-    assert ("'auto'" in str(info.value)) == (autoencoder == "cornn")
+    assert ("'auto'" in str(info.value)) == (autoencoder != "wide")
 
 
 def test_grid_search_cross_val_and_transformed_target():
@@ -1479,11 +1492,11 @@ def test_an_unknown_checkpoint_name_is_not_said_to_be_an_untrained_one():
 
 
 def test_a_narrow_autoencoder_names_auto_up_to_the_widest_bundled_one():
-    """At exactly 8 features (the widest bundled autoencoder's limit) 'auto' still takes X: the
+    """At exactly 16 features (the widest bundled autoencoder's limit) 'auto' still takes X: the
     error of a too narrow named one says to use it."""
-    X8 = np.random.RandomState(0).uniform(size=(50, 8))
-    with pytest.raises(ValueError, match=r"handles at most 2 features but X has 8\. Use autoencoder='auto'"):
-        SWATRegressor(**TINY, autoencoder="cornn").fit(X8, X8[:, 0])
+    X16 = np.random.RandomState(0).uniform(size=(50, 16))
+    with pytest.raises(ValueError, match=r"handles at most 8 features but X has 16\. Use autoencoder='auto'"):
+        SWATRegressor(**TINY, autoencoder="general").fit(X16, X16[:, 0])
 
 
 def test_the_search_seed_comes_from_random_state(monkeypatch):

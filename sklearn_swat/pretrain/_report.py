@@ -252,9 +252,9 @@ def write_report(out: str | os.PathLike = "docs", n_networks: int = 1000) -> Pat
         "",
         "- **Size.** The authors' encoder and decoders are GPT-2 small (about 620 M parameters, "
         "trained on a GPU). Here the encoder is a 3-layer and each of the four decoders a 2-layer "
-        "pre-norm transformer with 64-dimensional tokens (about 0.39 M parameters, 1.5 MB), "
-        "trained in under two hours, on one CPU thread except `general`'s second stage (7.5 "
-        "minutes on a GPU), so that it ships inside the package. "
+        "pre-norm transformer with 64-dimensional tokens (about 0.39 to 0.41 M parameters, 1.5 "
+        "to 1.6 MB), trained in under two hours, on one CPU thread except `general`'s second "
+        "stage (7.5 minutes on a GPU), so that it ships inside the package. "
         "The latent code is still one token per matrix row (W x 64).",
         "- **Optimiser.** The authors train with Adam at a learning rate of 1e-4 on batches of "
         "64 networks. Here AdamW (no weight decay by default) runs with a linear warm-up of 500 "
@@ -299,17 +299,19 @@ def write_report(out: str | os.PathLike = "docs", n_networks: int = 1000) -> Pat
         "nearby codes decode to similar networks.",
         "- **Zoo.** As the paper (weights U(-5, 5) with sparsity 0, 0.2 or 0.4, biases "
         "U(-1, 1), neurons on with probability 1/2, activations uniform), except that a layer "
-        "whose neurons all came out off gets one switched on. The `general` zoo draws each "
-        "network's input count in 1..8; absent inputs are zero rows. Training uses 128 points "
-        "per network (the paper: 1000); evaluation uses 1000. Both checkpoints have a second "
-        "stage on a sparser zoo (sparsity up to 0.8, `--sparsity-levels`): the networks the "
+        "whose neurons all came out off gets one switched on. The `general` and `wide` zoos draw "
+        "each network's input count in 1..8 and 1..16; absent inputs are zero rows. Training "
+        "uses 128 points per network (the paper: 1000); evaluation uses 1000. `cornn` and "
+        "`general` have a second stage on a sparser zoo (sparsity up to 0.8, "
+        "`--sparsity-levels`), and `wide` was trained on that zoo from its start, in one "
+        "stage: the networks the "
         "search returns are sparser than most of the paper's zoo, and with it the search found "
         "smaller networks, as accurate as before with `cornn` (though not by more than "
         "checkpoints of one recipe differ: the same stage with another zoo seed, or on the "
         "paper's zoo, did less well), and against the untrained search won 8 of 36 "
         "multi-feature pairs instead of 2 with `general` (both against the one random "
         "autoencoder the ablation drew for every seed until 2026-11-27) "
-        "(benchmarks/checkpoints/report.md). The figures above are on the paper's zoo for both.",
+        "(benchmarks/checkpoints/report.md). The figures above are on the paper's zoo for all three.",
         "",
         "## How to make the checkpoints again",
         "",

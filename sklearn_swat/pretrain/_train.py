@@ -41,6 +41,7 @@ _DISTILL_PAIRS = [(d, k) for d in range(2, MAX_DEPTH + 1) for k in range(1, d)]
 PRESETS = {
     "cornn": AutoencoderConfig(width=7, max_inputs=2, variable_inputs=False),
     "general": AutoencoderConfig(width=8, max_inputs=8, variable_inputs=True),
+    "wide": AutoencoderConfig(width=16, max_inputs=16, variable_inputs=True),
 }
 
 
