@@ -1475,6 +1475,31 @@ def test_bench_general_wide_suite_has_nine_to_sixteen_features():
     assert len(np.unique(np.r_[X_train, X_test], axis=0)) == 442
 
 
+def test_wide_vs_pca_applies_the_win_rule_with_the_pca_loadings_counted(tmp_path, monkeypatch, capsys):
+    """The PCA pipeline's size counts its 8 x n_features loadings; a missing swat row is refused."""
+    wvp = _load_script("wide_vs_pca")
+    results = tmp_path / "results.csv"
+    results.write_text(HEADER + "diabetes,swat,0.5,30,5,1,1.0,0\nsparse-16,swat,0.1,20,5,1,1.0,0\n")
+    fitted = {"diabetes": (0.6, 5), "sparse-16": (0.05, 3)}
+
+    def fake(problem, seed):
+        mse, nnz = fitted[problem]
+        n_features = 10 if problem == "diabetes" else 16
+        return {"dataset": problem, "seed": seed, "test_mse": mse, "network_nonzero": nnz,
+                "total_nonzero": nnz + wvp.N_COMPONENTS * n_features}
+
+    monkeypatch.setattr(wvp, "fit_pca", fake)
+    wvp.main(["--results", str(results), "--problems", "diabetes", "sparse-16"])
+    out = capsys.readouterr().out
+    # diabetes: 30 <= 85 non-zeros and 0.5 <= 1.1 * 0.6: a win for wide; sparse-16: twice the error.
+    assert "diabetes                0        0.5   30        0.6       5    85" in out
+    assert "wide more accurate (> 1.1x) on 1, less on 1" in out
+    assert "wins (no larger, within 1.1x) wide 1, pca8 0" in out
+    with pytest.raises(SystemExit):
+        wvp.main(["--results", str(results), "--problems", "zakharov-10"])
+    assert "no swat row" in capsys.readouterr().err
+
+
 def test_bench_general_refuses_a_capped_estimator_without_its_reference_rows(tmp_path, capsys):
     """Capped at a size it does not have, it would fit uncapped under the capped name: refused first."""
     bg = _load_script("bench_general")
