@@ -81,6 +81,18 @@ def _ackley(X):
             - np.exp(np.sum(np.cos(2 * np.pi * X), axis=1) / d) + 20 + np.e)
 
 
+def _sphere(X):
+    return np.sum(X**2, axis=1)
+
+
+def _sum_squares(X):
+    return np.sum(np.arange(1, X.shape[1] + 1) * X**2, axis=1)
+
+
+def _styblinski_tang(X):
+    return 0.5 * np.sum(X**4 - 16 * X**2 + 5 * X, axis=1)
+
+
 def _zakharov(X):
     s = np.sum(0.5 * np.arange(1, X.shape[1] + 1) * X, axis=1)
     return np.sum(X**2, axis=1) + s**2 + s**4
@@ -92,14 +104,21 @@ PROBLEMS: dict[str, Callable] = {
     "friedman1-8-noise": _friedman(make_friedman1, n_features=8, noise=1.0),
     "friedman2": _friedman(make_friedman2, noise=0.0),
     "friedman3": _friedman(make_friedman3, noise=0.0),
-    "sphere-4": _uniform(lambda X: np.sum(X**2, axis=1), -5.12, 5.12, 4),
-    "sum-squares-6": _uniform(lambda X: np.sum(np.arange(1, 7) * X**2, axis=1), -10, 10, 6),
+    "sphere-4": _uniform(_sphere, -5.12, 5.12, 4),
+    "sum-squares-6": _uniform(_sum_squares, -10, 10, 6),
     "rosenbrock-4": _uniform(_rosenbrock, -2.048, 2.048, 4),
-    "styblinski-tang-4": _uniform(lambda X: 0.5 * np.sum(X**4 - 16 * X**2 + 5 * X, axis=1), -5, 5, 4),
+    "styblinski-tang-4": _uniform(_styblinski_tang, -5, 5, 4),
     "ackley-4": _uniform(_ackley, -5, 5, 4),
     "zakharov-4": _uniform(_zakharov, -5, 10, 4),
     "product-sines-3": _uniform(lambda X: np.prod(np.sin(X), axis=1), -np.pi, np.pi, 3),
 }
+
+
+def _diabetes(n: int, rng: np.random.RandomState):
+    # scikit-learn's 442 rows in an order of the problem's own seed (n is not used).
+    X, y = load_diabetes(return_X_y=True)
+    order = rng.permutation(len(y))
+    return X[order], y[order]
 
 
 def _sparse_16(X):
@@ -110,14 +129,14 @@ def _sparse_16(X):
 WIDE_PROBLEMS: dict[str, Callable] = {
     "friedman1-10": _friedman(make_friedman1, n_features=10, noise=0.0),
     "friedman1-16-noise": _friedman(make_friedman1, n_features=16, noise=1.0),
-    "sphere-10": _uniform(lambda X: np.sum(X**2, axis=1), -5.12, 5.12, 10),
-    "sum-squares-12": _uniform(lambda X: np.sum(np.arange(1, 13) * X**2, axis=1), -10, 10, 12),
+    "sphere-10": _uniform(_sphere, -5.12, 5.12, 10),
+    "sum-squares-12": _uniform(_sum_squares, -10, 10, 12),
     "rosenbrock-10": _uniform(_rosenbrock, -2.048, 2.048, 10),
-    "styblinski-tang-10": _uniform(lambda X: 0.5 * np.sum(X**4 - 16 * X**2 + 5 * X, axis=1), -5, 5, 10),
+    "styblinski-tang-10": _uniform(_styblinski_tang, -5, 5, 10),
     "ackley-12": _uniform(_ackley, -5, 5, 12),
     "zakharov-10": _uniform(_zakharov, -5, 10, 10),
     "sparse-16": _uniform(_sparse_16, -2, 2, 16),
-    "diabetes": None,  # real data, its own split (load)
+    "diabetes": _diabetes,  # real data: its last DIABETES_TEST rows are the test rows
 }
 SUITES = {"general": (PROBLEMS, TITLE), "wide": (WIDE_PROBLEMS, WIDE_TITLE)}
 ALL_PROBLEMS = {**PROBLEMS, **WIDE_PROBLEMS}
@@ -127,14 +146,8 @@ DIABETES_TEST = 110
 def load(name: str):
     """``X_train, X_test, y_train, y_test`` of one problem (fixed seed), target at unit variance."""
     rng = np.random.RandomState(sum(map(ord, name)))
-    if name == "diabetes":
-        X, y = load_diabetes(return_X_y=True)
-        order = rng.permutation(len(y))
-        X, y = X[order], y[order]
-        n_train = len(y) - DIABETES_TEST
-    else:
-        X, y = ALL_PROBLEMS[name](N_TRAIN + N_TEST, rng)
-        n_train = N_TRAIN
+    X, y = ALL_PROBLEMS[name](N_TRAIN + N_TEST, rng)
+    n_train = len(y) - DIABETES_TEST if name == "diabetes" else N_TRAIN
     y_train = y[:n_train]
     y = (y - y_train.mean()) / y_train.std()
     return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
