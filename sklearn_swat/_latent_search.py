@@ -8,6 +8,7 @@ candidate keeps is judged on fixed rows, the same every step.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,14 +181,46 @@ def _only(nets: NetworkBatch, allowed: tuple[bool, ...]) -> NetworkBatch:
                         nets.in_mask, nets.unit_mask)
 
 
+# The paper's zoo, whose U(-5, 5) weights were chosen for CORNN: two inputs.
+_PAPER_ZOO_INPUTS = 2
+# Multipliers of a start network's hidden weights beyond two inputs, one drawn per network.
+_WIDE_START_SCALES = (1.0, 0.5, 0.25)
+
+
+def _start_zoo(per_level: int, depth: int, width: int, n_inputs: int, gen: torch.Generator) -> NetworkBatch:
+    """The random networks the zoo starts are chosen among, ``per_level`` per sparsity level.
+
+    On two inputs or fewer, the paper's zoo (:func:`sample_networks` at each
+    of :data:`SPARSITY_LEVELS`). On more, a first-layer neuron sums more
+    weights of U(-5, 5): its pre-activation over inputs in [-1, 1] spreads
+    as the square root of their number (a standard deviation of about 2.4
+    on two inputs, 6.7 on sixteen), its sigmoid or tanh saturates, and the
+    zoo's networks are near step functions, far from a smooth target. There
+    the first layer's weights are multiplied by ``sqrt(2 / n_inputs)`` (back
+    to two inputs' spread) and each network's hidden weights by one of 1,
+    1/2 and 1/4, drawn (the ``weight_scales`` of :func:`sample_networks`).
+    The networks stay inside the weight range the encoder was trained on.
+    """
+    wide = n_inputs > _PAPER_ZOO_INPUTS
+    nets = NetworkBatch.cat([
+        sample_networks(per_level, depth, s, width, n_inputs, generator=gen,
+                        weight_scales=_WIDE_START_SCALES if wide else (1.0,))
+        for s in SPARSITY_LEVELS
+    ])
+    if wide:
+        nets.weights[:, 0] *= math.sqrt(_PAPER_ZOO_INPUTS / n_inputs)
+    return nets
+
+
 @torch.no_grad()
 def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor, y: torch.Tensor,
                w: torch.Tensor, n_zoo: int, gen: torch.Generator, device, *,
                allowed: list[tuple[bool, ...]] | None = None) -> torch.Tensor:
     """Latent codes of the zoo networks that already fit the data best.
 
-    ``n_zoo`` random networks of the given depth are drawn, and the ``n``
-    that :func:`best_fitting` ranks first are encoded. Where ``allowed[j]``
+    ``n_zoo`` random networks of the given depth are drawn (by
+    :func:`_start_zoo`: on more than two inputs, of smaller weights), and
+    the ``n`` that :func:`best_fitting` ranks first are encoded. Where ``allowed[j]``
     (which of :data:`ACTIVATIONS` the ``j``-th start's search may use) leaves
     an activation out, that start is instead the best network not already
     taken once its neurons of left-out activations take an allowed one (see
@@ -199,11 +232,7 @@ def _zoo_start(model: MultiScaleAutoencoder, depth: int, n: int, X: torch.Tensor
     # At least n networks, so that n_restarts beyond the zoo's size get as
     # many distinct starts.
     per_level = -(-max(n_zoo, n) // len(SPARSITY_LEVELS))
-    nets = [
-        sample_networks(per_level, depth, s, cfg.width, X.shape[1], generator=gen)
-        for s in SPARSITY_LEVELS
-    ]
-    nets = NetworkBatch.cat(nets).to(device)
+    nets = _start_zoo(per_level, depth, cfg.width, X.shape[1], gen).to(device)
     X, y, w = X.to(device), y.to(device), w.to(device)
     if allowed is None or all(all(row) for row in allowed):
         return model.encode(best_fitting(nets, n, X, y, w))

@@ -108,7 +108,11 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         Starting points per depth.
     init : {"mixed", "zoo", "random"}, default="mixed"
         ``"zoo"`` starts from the encodings of the random networks that
-        already fit the data best (after fitting their output scale);
+        already fit the data best (after fitting their output scale; on
+        more than two features the first layer's weights are scaled down
+        by ``sqrt(2 / n_features)`` and each network's hidden weights by
+        one of 1, 1/2 and 1/4, so that its sigmoid and tanh neurons do not
+        saturate);
         ``"random"`` starts from standard normal codes, as the paper;
         ``"mixed"`` starts half of the restarts of each depth (rounded up)
         from the zoo and the rest from standard normal codes.

@@ -1702,6 +1702,49 @@ def test_only_makes_left_out_activations_tanh_and_leaves_the_networks_given_alon
     assert torch.equal(nets.act, before)
 
 
+def test_zoo_starts_on_two_inputs_are_the_papers_zoo():
+    """On two inputs (CORNN) the zoo the starts are chosen among is the paper's, draw for draw."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._encoding import NetworkBatch
+    from sklearn_swat._zoo import SPARSITY_LEVELS, sample_networks
+
+    for n_inputs in (1, 2):
+        ours = ls._start_zoo(50, 2, 7, n_inputs, torch.Generator().manual_seed(0))
+        gen = torch.Generator().manual_seed(0)
+        paper = NetworkBatch.cat([sample_networks(50, 2, s, 7, n_inputs, generator=gen)
+                                  for s in SPARSITY_LEVELS])
+        for field in ("weights", "biases", "act", "gates", "out_w", "out_b", "in_mask"):
+            assert torch.equal(getattr(ours, field), getattr(paper, field)), field
+
+
+@pytest.mark.parametrize("n_inputs", [3, 8, 16])
+def test_zoo_starts_on_many_inputs_spread_as_on_two(n_inputs):
+    """On more than two inputs a zoo start's first-layer pre-activations over inputs in
+    [-1, 1] spread no more than on two inputs of the paper's zoo (not the sqrt(n / 2) times
+    more that saturates its sigmoid and tanh neurons), and its weights stay in the zoo's range."""
+    from sklearn_swat import _latent_search as ls
+    from sklearn_swat._encoding import NetworkBatch
+    from sklearn_swat._zoo import SPARSITY_LEVELS, WEIGHT_RANGE, sample_networks
+
+    X = torch.rand((256, 16), generator=torch.Generator().manual_seed(1)) * 2 - 1
+
+    def spread(nets):
+        return float((X[None, :, : nets.width] @ nets.weights[:, 0]).std())
+
+    gen = torch.Generator().manual_seed(0)
+    two = NetworkBatch.cat([sample_networks(300, 1, s, 16, 2, generator=gen) for s in SPARSITY_LEVELS])
+    gen = torch.Generator().manual_seed(0)
+    paper = NetworkBatch.cat([sample_networks(300, 1, s, 16, n_inputs, generator=gen)
+                              for s in SPARSITY_LEVELS])
+    ours = ls._start_zoo(300, 3, 16, n_inputs, torch.Generator().manual_seed(0))
+    assert spread(ours) <= spread(two) < spread(paper)
+    # Each network's hidden weights are scaled by one of 1, 1/2 and 1/4: all three occur.
+    largest = ours.weights[:, 1:].abs().flatten(1).amax(1) / WEIGHT_RANGE
+    assert (largest > 0.5).any() and ((largest > 0.25) & (largest <= 0.5)).any() and (largest <= 0.25).any()
+    assert ours.weights.abs().max() <= WEIGHT_RANGE
+    assert (ours.weights[:, 0, n_inputs:] == 0).all()
+
+
 @pytest.mark.parametrize("restricted", [False, True])
 def test_zoo_starts_are_ranked_by_the_weighted_fit(monkeypatch, restricted):
     """Rows of sample weight 0 play no part in which zoo networks start the search: the same
