@@ -194,7 +194,8 @@ def _start_zoo(per_level: int, depth: int, width: int, n_inputs: int, gen: torch
     of :data:`SPARSITY_LEVELS`). On more, a first-layer neuron sums more
     weights of U(-5, 5): its pre-activation over inputs in [-1, 1] spreads
     as the square root of their number (a standard deviation of about 2.4
-    on two inputs, 6.7 on sixteen), its sigmoid or tanh saturates, and the
+    on two inputs, 6.7 on sixteen, before the zoo's sparsity zeroes some
+    weights: about 2.1 and 6 over the zoo), its sigmoid or tanh saturates, and the
     zoo's networks are near step functions, far from a smooth target. There
     the first layer's weights are multiplied by ``sqrt(2 / n_inputs)`` (back
     to two inputs' spread) and each network's hidden weights by one of 1,
