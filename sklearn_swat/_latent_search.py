@@ -18,7 +18,7 @@ from ._autoencoder import MultiScaleAutoencoder, hard_network
 from ._encoding import N_ACT, NetworkBatch
 from ._network import ACTIVATIONS, MAX_DEPTH, SparseMLP
 from ._polish import polish, subsample
-from ._zoo import SPARSITY_LEVELS, WEIGHT_RANGE, sample_networks
+from ._zoo import SPARSITY_LEVELS, WEIGHT_RANGE, WEIGHT_SCALES, sample_networks
 
 # Sharpness of the soft weight mask and of the gates (DESIGN section 5).
 _MASK_SHARPNESS = 200.0
@@ -205,7 +205,7 @@ def _start_zoo(per_level: int, depth: int, width: int, n_inputs: int, gen: torch
     wide = n_inputs > _PAPER_ZOO_INPUTS
     nets = NetworkBatch.cat([
         sample_networks(per_level, depth, s, width, n_inputs, generator=gen,
-                        weight_scales=_WIDE_START_SCALES if wide else (1.0,))
+                        weight_scales=_WIDE_START_SCALES if wide else WEIGHT_SCALES)
         for s in SPARSITY_LEVELS
     ])
     if wide:

@@ -1702,17 +1702,23 @@ def test_only_makes_left_out_activations_tanh_and_leaves_the_networks_given_alon
     assert torch.equal(nets.act, before)
 
 
-def test_zoo_starts_on_two_inputs_are_the_papers_zoo():
-    """On two inputs (CORNN) the zoo the starts are chosen among is the paper's, draw for draw."""
-    from sklearn_swat import _latent_search as ls
+def _paper_zoo(per_level, depth, width, n_inputs, seed=0):
+    """The paper's zoo, ``per_level`` networks at each sparsity level, drawn from one seed."""
     from sklearn_swat._encoding import NetworkBatch
     from sklearn_swat._zoo import SPARSITY_LEVELS, sample_networks
 
+    gen = torch.Generator().manual_seed(seed)
+    return NetworkBatch.cat([sample_networks(per_level, depth, s, width, n_inputs, generator=gen)
+                             for s in SPARSITY_LEVELS])
+
+
+def test_zoo_starts_on_two_inputs_are_the_papers_zoo():
+    """On two inputs (CORNN) the zoo the starts are chosen among is the paper's, draw for draw."""
+    from sklearn_swat import _latent_search as ls
+
     for n_inputs in (1, 2):
         ours = ls._start_zoo(50, 2, 7, n_inputs, torch.Generator().manual_seed(0))
-        gen = torch.Generator().manual_seed(0)
-        paper = NetworkBatch.cat([sample_networks(50, 2, s, 7, n_inputs, generator=gen)
-                                  for s in SPARSITY_LEVELS])
+        paper = _paper_zoo(50, 2, 7, n_inputs)
         for field in ("weights", "biases", "act", "gates", "out_w", "out_b", "in_mask"):
             assert torch.equal(getattr(ours, field), getattr(paper, field)), field
 
@@ -1723,19 +1729,15 @@ def test_zoo_starts_on_many_inputs_spread_as_on_two(n_inputs):
     [-1, 1] spread no more than on two inputs of the paper's zoo (not the sqrt(n / 2) times
     more that saturates its sigmoid and tanh neurons), and its weights stay in the zoo's range."""
     from sklearn_swat import _latent_search as ls
-    from sklearn_swat._encoding import NetworkBatch
-    from sklearn_swat._zoo import SPARSITY_LEVELS, WEIGHT_RANGE, sample_networks
+    from sklearn_swat._zoo import WEIGHT_RANGE
 
     X = torch.rand((256, 16), generator=torch.Generator().manual_seed(1)) * 2 - 1
 
     def spread(nets):
         return float((X[None, :, : nets.width] @ nets.weights[:, 0]).std())
 
-    gen = torch.Generator().manual_seed(0)
-    two = NetworkBatch.cat([sample_networks(300, 1, s, 16, 2, generator=gen) for s in SPARSITY_LEVELS])
-    gen = torch.Generator().manual_seed(0)
-    paper = NetworkBatch.cat([sample_networks(300, 1, s, 16, n_inputs, generator=gen)
-                              for s in SPARSITY_LEVELS])
+    two = _paper_zoo(300, 1, 16, 2)
+    paper = _paper_zoo(300, 1, 16, n_inputs)
     ours = ls._start_zoo(300, 3, 16, n_inputs, torch.Generator().manual_seed(0))
     assert spread(ours) <= spread(two) < spread(paper)
     # Each network's hidden weights are scaled by one of 1, 1/2 and 1/4: all three occur.
