@@ -490,6 +490,18 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         return self.network_.n_nonzero
 
     @property
+    def used_features_(self) -> np.ndarray:
+        """Which features the fitted network reads: a boolean mask of shape ``(n_features_in_,)``.
+
+        A feature is read when a path of non-zero weights through switched-on
+        neurons leads from it to the output (:attr:`SparseMLP.used_inputs
+        <sklearn_swat.SparseMLP.used_inputs>`); predictions do not depend on
+        the others. ``feature_names_in_[used_features_]`` names them.
+        """
+        check_is_fitted(self, "network_")
+        return self.network_.used_inputs
+
+    @property
     def depth_(self) -> int:
         """Number of hidden layers of the fitted network."""
         check_is_fitted(self, "network_")
@@ -576,8 +588,9 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         text : str
-            One line for the whole network, then one per layer (see
-            :meth:`SparseMLP.summary`).
+            One line for the whole network, one for the features it reads
+            (named by ``feature_names_in_`` when X had column names), then one
+            per layer (see :meth:`SparseMLP.summary`).
 
         Examples
         --------
@@ -589,11 +602,12 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         ...                     random_state=0).fit(X, y)
         >>> print(reg.summary())
         SparseMLP: 2 inputs, 1 hidden layer(s), 1 output; ... non-zero parameters
+          inputs: ... read...
           hidden 1: ... neurons on (...); ... incoming weights non-zero
           output: linear; ... incoming weights non-zero
         """
         check_is_fitted(self, "network_")
-        return self.network_.summary()
+        return self.network_.summary(getattr(self, "feature_names_in_", None))
 
     def plot_network(self, ax: matplotlib.axes.Axes | None = None) -> matplotlib.axes.Axes:
         """Draw the fitted network with matplotlib.

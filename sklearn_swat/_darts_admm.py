@@ -556,6 +556,10 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     activations_ : list of list of str
         Activation of each active neuron, per hidden layer.
 
+    used_features_ : ndarray of bool of shape (n_features_in_,)
+        The features the fitted network reads (a path of non-zero weights
+        to the output); its predictions do not depend on the others.
+
     See Also
     --------
     SparseMLP : The network family of the fitted predictor.

@@ -276,6 +276,31 @@ class SparseMLP:
         """
         return [int(g.sum()) for g in self.gates]
 
+    @property
+    def used_inputs(self) -> np.ndarray:
+        """Which inputs the network reads: a boolean mask of shape ``(n_inputs,)``.
+
+        An input is read when a path of non-zero weights through switched-on
+        neurons leads from it to the output. The output does not depend on an
+        input outside the mask, whatever its value; it does on every input
+        inside it unless weights cancel exactly. The constant network reads
+        none.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_swat import SparseMLP
+        >>> net = SparseMLP([np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), np.array([[1.0], [0.0]])],
+        ...                 [np.zeros(2), np.zeros(1)], [["tanh", "tanh"]])
+        >>> net.used_inputs  # input 1 feeds a neuron whose output weight is zero
+        array([ True, False, False])
+        """
+        masks = self._active_masks()
+        needed = masks[-1]
+        for i in range(self.depth, -1, -1):
+            needed = masks[i] & (self.coefs[i][:, needed] != 0).any(axis=1)
+        return needed
+
     def _active_masks(self) -> list[np.ndarray]:
         # Units of every layer, inputs and output included, that are present.
         return [np.ones(self.n_inputs, bool), *self.gates, np.ones(1, bool)]
@@ -553,13 +578,20 @@ class SparseMLP:
         return TorchSparseMLP(self.compact(), dtype=dtype)
 
     # -------------------------------------------------------------- display
-    def summary(self) -> str:
-        """Return a readable description of the layers, activations and size.
+    def summary(self, input_names: Sequence[str] | None = None) -> str:
+        """Return a readable description of the inputs read, the layers, activations and size.
+
+        Parameters
+        ----------
+        input_names : sequence of str, default=None
+            A name for each input, used to list the inputs read when the
+            network does not read them all; ``x0``, ``x1``, ... by default.
 
         Returns
         -------
         text : str
-            One line for the network, one per layer.
+            One line for the network, one for the inputs it reads
+            (:attr:`used_inputs`), one per layer.
 
         Examples
         --------
@@ -569,6 +601,7 @@ class SparseMLP:
         ...                 [np.zeros(2), np.zeros(1)], [["tanh", "sigmoid"]])
         >>> print(net.summary())
         SparseMLP: 1 inputs, 1 hidden layer(s), 1 output; 6 non-zero parameters
+          inputs: 1/1 read
           hidden 1: 2/2 neurons on (1 sigmoid, 1 tanh); 1/2 incoming weights non-zero
           output: linear; 2/2 incoming weights non-zero
         """
@@ -576,6 +609,15 @@ class SparseMLP:
             f"SparseMLP: {self.n_inputs} inputs, {self.depth} hidden layer(s), 1 output; "
             f"{self.n_nonzero} non-zero parameters"
         ]
+        if input_names is None:
+            input_names = [f"x{j}" for j in range(self.n_inputs)]
+        elif len(input_names) != self.n_inputs:
+            raise ValueError(f"input_names has {len(input_names)} names for {self.n_inputs} inputs.")
+        used = self.used_inputs
+        read = f"  inputs: {int(used.sum())}/{self.n_inputs} read"
+        if 0 < used.sum() < self.n_inputs:
+            read += " (" + ", ".join(str(input_names[j]) for j in np.flatnonzero(used)) + ")"
+        lines.append(read)
         masks = self._active_masks()
         for i in range(self.depth):
             g = self.gates[i]

@@ -67,16 +67,6 @@ def _bundled_checkpoints() -> dict[str, dict]:
     return checkpoints
 
 
-def _reads_inputs(network) -> bool:
-    """Whether the network's output depends on an input: a path of non-zero weights between
-    switched-on units from some input to the output."""
-    masks = network._active_masks()
-    reach = masks[0]
-    for i, coef in enumerate(network.coefs):
-        reach = masks[i + 1] & (coef[reach] != 0).any(axis=0)
-    return bool(reach.any())
-
-
 class SWATRegressor(BaseSparseNetworkRegressor):
     """Sparse MLP regressor found by gradient descent in a latent space of networks.
 
@@ -318,6 +308,9 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         Switched-on neurons per hidden layer.
     activations_ : list of list of str
         Activation of each active neuron, per hidden layer.
+    used_features_ : ndarray of bool of shape (n_features_in_,)
+        The features the fitted network reads (a path of non-zero weights
+        to the output); its predictions do not depend on the others.
     candidates_ : dict of ndarray
         One entry per depth and restart, and a last one with ``depth`` 0 for
         the constant network (the training mean, one parameter), which
@@ -824,7 +817,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         # A candidate whose output reads no input is the constant in effect
         # and is not polished: the polish keeps its zeros, so it cannot
         # connect it.
-        reads = np.array([net is not constant and _reads_inputs(net) for net in networks])
+        reads = np.array([net is not constant and bool(net.used_inputs.any()) for net in networks])
         if ok[-1]:
             order = sorted((best_of_depth(d, reads) for d in np.unique(depths[reads])),
                            key=lambda i: score[i])

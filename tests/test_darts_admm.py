@@ -64,6 +64,8 @@ def test_views_come_from_the_network(fitted):
     assert fitted.n_active_neurons_ == net.n_active_neurons
     assert len(fitted.activations_) == 2
     assert "non-zero parameters" in fitted.summary()
+    np.testing.assert_array_equal(fitted.used_features_, net.used_inputs)
+    assert f"inputs: {fitted.used_features_.sum()}/{fitted.n_features_in_} read" in fitted.summary()
     for w, acts in zip(fitted.arch_weights_, net.activations):
         np.testing.assert_allclose(w.sum(axis=1), 1.0)
         np.testing.assert_array_equal(w.argmax(axis=1), acts)

@@ -757,3 +757,52 @@ def test_soft_network_leaves_the_decoder_output_alone_and_temperature_to_the_act
         assert torch.equal(raw[k], v), k
     assert (net.weights[0, 0, 1] == 0).all() and torch.equal(net.weights[0, 0, 0], raw["weights"][0, 0, 0])
     torch.testing.assert_close(net.gates, torch.sigmoid(raw["gate_logits"]))
+
+
+def _two_tanh(w1, w2, gates=None):
+    """A network of two inputs and two tanh neurons with the weights given, biases zero."""
+    return SparseMLP([np.array(w1, float), np.array(w2, float)], [np.zeros(2), np.zeros(1)],
+                     [["tanh", "tanh"]], gates=gates)
+
+
+def test_used_inputs_follow_the_non_zero_paths_to_the_output():
+    def used(w1, w2, gates=None):
+        return _two_tanh(w1, w2, gates).used_inputs.tolist()
+
+    assert used([[1, 0], [0, 0]], [[1], [0]]) == [True, False]
+    assert used([[1, 0], [0, 1]], [[0], [1]]) == [False, True]  # neuron 0 reaches nothing
+    assert used([[0, 0], [0, 0]], [[1], [1]]) == [False, False]  # no input weight
+    assert used([[1, 1], [1, 1]], [[1], [1]], gates=[[False, False]]) == [False, False]
+    assert used([[1, 0], [0, 1]], [[1], [1]], gates=[[False, True]]) == [False, True]
+    # Two layers: input 2 feeds a first-layer neuron that feeds only a switched-off one.
+    net = _two_layers(coefs=[np.eye(3), np.eye(3), np.ones((3, 1))], gates=[[True] * 3, [True, True, False]])
+    assert net.used_inputs.tolist() == [True, True, False]
+    assert net.used_inputs.dtype == bool and net.used_inputs.shape == (3,)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_predictions_do_not_depend_on_unused_inputs(seed):
+    """Changing the inputs outside used_inputs leaves every prediction bit for bit the same;
+    changing one inside changes some prediction."""
+    rng = np.random.RandomState(seed)
+    # 13 of these 20 networks read some of their inputs, not all
+    net = random_network(rng, n_inputs=6, sizes=(5, 4), sparsity=0.6, p_on=0.8)
+    used = net.used_inputs
+    X = rng.uniform(-1, 1, (200, 6))
+    other = X.copy()
+    other[:, ~used] = rng.uniform(-1, 1, (200, int((~used).sum())))
+    np.testing.assert_array_equal(net.predict(other), net.predict(X))
+    for j in np.flatnonzero(used):
+        moved = X.copy()
+        moved[:, j] = rng.uniform(-1, 1, 200)
+        assert not np.array_equal(net.predict(moved), net.predict(X)), j
+
+
+def test_summary_lists_the_inputs_read_by_name():
+    net = _two_layers(coefs=[np.array([[1.0, 0, 0], [0, 0, 0], [0, 0, 1]]), np.eye(3), np.ones((3, 1))])
+    assert "\n  inputs: 2/3 read (x0, x2)\n" in net.summary()
+    assert "inputs: 2/3 read (a, c)" in net.summary(input_names=["a", "b", "c"])
+    dense = _two_layers(coefs=[np.ones((3, 3)), np.eye(3), np.ones((3, 1))])
+    assert "\n  inputs: 3/3 read\n" in dense.summary()
+    with pytest.raises(ValueError, match="input_names has 2 names for 3 inputs"):
+        net.summary(input_names=["a", "b"])

@@ -835,18 +835,24 @@ def test_a_collapsed_search_polishes_its_best_networks_before_taking_the_constan
     assert reg.score(X, y) > 0.99
 
 
-def test_reads_inputs_follows_the_non_zero_paths():
-    from sklearn_swat._swat import _reads_inputs
+def test_used_features_name_the_features_the_network_reads():
+    """On a target of two of four features, the fitted network reads those two, the summary names
+    them, and the predictions ignore the other two; before fit the attribute is missing."""
+    pd = pytest.importorskip("pandas")
+    from sklearn.exceptions import NotFittedError
 
-    def net(w1, w2, gates=None):
-        return SparseMLP([np.array(w1, float), np.array(w2, float)], [np.zeros(2), np.zeros(1)],
-                         [["tanh", "tanh"]], gates=gates)
-
-    assert _reads_inputs(net([[1, 0], [0, 0]], [[1], [0]]))
-    assert not _reads_inputs(net([[1, 0], [0, 0]], [[0], [1]]))  # the read neuron reaches nothing
-    assert not _reads_inputs(net([[0, 0], [0, 0]], [[1], [1]]))  # no input weight
-    assert not _reads_inputs(net([[1, 1], [1, 1]], [[1], [1]], gates=[[False, False]]))
-    assert _reads_inputs(net([[1, 1], [1, 1]], [[1], [1]], gates=[[False, True]]))
+    with pytest.raises(NotFittedError):
+        _ = SWATRegressor().used_features_
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.uniform(-1, 1, (400, 4)), columns=list("abcd"))
+    y = np.tanh(2 * X["a"]) + 0.5 * X["c"]
+    reg = SWATRegressor(**FAST).fit(X, y)
+    assert reg.score(X, y) > 0.99
+    assert reg.used_features_.tolist() == [True, False, True, False]
+    assert reg.feature_names_in_[reg.used_features_].tolist() == ["a", "c"]
+    assert "\n  inputs: 2/4 read (a, c)\n" in reg.summary()
+    other = X.assign(b=rng.uniform(-1, 1, 400), d=rng.uniform(-1, 1, 400))
+    np.testing.assert_array_equal(reg.predict(other), reg.predict(X))
 
 
 def test_a_polish_that_overfits_falls_back_to_the_searched_network(monkeypatch):
