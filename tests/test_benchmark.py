@@ -1500,6 +1500,39 @@ def test_wide_vs_pca_applies_the_win_rule_with_the_pca_loadings_counted(tmp_path
     assert "no swat row" in capsys.readouterr().err
 
 
+def test_used_features_counts_the_informative_and_ignored_features_read(tmp_path, monkeypatch, capsys):
+    """The script sizes pruned-mlp from swat's fit, counts the features each network reads against
+    the problem's informative ones, and says whether each fit gave the report's test MSE."""
+    uf = _load_script("used_features")
+    # A plain MLP's inputs: input 1 feeds a unit whose output weight is zero; input 2 feeds nothing.
+    coefs = [np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), np.array([[1.0], [0.0]])]
+    assert uf.mlp_used_inputs(coefs).tolist() == [True, False, False]
+    reads = {"swat": (4, 0, 20), "darts-admm": (4, 3, 60), "pruned-mlp": (3, 1, 20)}
+    calls = []
+
+    def fake(problem, estimator, seed, target_n_nonzero=None):
+        calls.append((estimator, target_n_nonzero))
+        informative, ignored, nnz = reads[estimator]
+        return {"dataset": problem, "estimator": estimator, "seed": seed, "test_mse": 0.25, "n_nonzero": nnz,
+                "informative_read": informative, "informative": 4, "ignored_read": ignored, "ignored": 12}
+
+    monkeypatch.setattr(uf, "fit", fake)
+    monkeypatch.setattr(uf, "REPORTS", (tmp_path / "results.csv",))
+    (tmp_path / "results.csv").write_text(HEADER + "sparse-16,swat,0.25,20,5,1,1.0,0\n"
+                                          "sparse-16,darts-admm,0.5,60,7-7,2,1.0,0\n")
+    out_csv = tmp_path / "rows.csv"
+    uf.main(["--problems", "sparse-16", "--out", str(out_csv)])
+    assert ("pruned-mlp", 20) in calls  # sized from swat's network
+    out = capsys.readouterr().out
+    assert "sparse-16              0 swat             4/4       0/12    20       0.25  same" in out
+    assert " 0 darts-admm       4/4       3/12    60       0.25  differs (0.5, nnz 60)" in out
+    assert " 0 pruned-mlp       3/4       1/12    20       0.25  no row" in out
+    assert ("swat: fits 1; informative features read 4/4; ignored features read 0/12; fits reading every "
+            "informative feature and no ignored one 1; median nnz 20") in out
+    assert "pruned-mlp: fits 1; informative features read 3/4; ignored features read 1/12; " in out
+    assert len(out_csv.read_text().splitlines()) == 4
+
+
 def test_bench_general_refuses_a_capped_estimator_without_its_reference_rows(tmp_path, capsys):
     """Capped at a size it does not have, it would fit uncapped under the capped name: refused first."""
     bg = _load_script("bench_general")
