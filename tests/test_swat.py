@@ -855,6 +855,19 @@ def test_used_features_name_the_features_the_network_reads():
     np.testing.assert_array_equal(reg.predict(other), reg.predict(X))
 
 
+def test_select_from_model_keeps_the_features_the_network_reads():
+    """``SelectFromModel(importance_getter="used_features_", threshold=0.5)`` makes the search a
+    feature selector: its support is the fitted network's used_features_."""
+    from sklearn.feature_selection import SelectFromModel
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (400, 4))
+    y = np.tanh(2 * X[:, 0]) + 0.5 * X[:, 2]
+    sel = SelectFromModel(SWATRegressor(**FAST), importance_getter="used_features_", threshold=0.5).fit(X, y)
+    assert sel.get_support().tolist() == sel.estimator_.used_features_.tolist() == [True, False, True, False]
+    np.testing.assert_array_equal(sel.transform(X), X[:, [0, 2]])
+
+
 def test_a_polish_that_overfits_falls_back_to_the_searched_network(monkeypatch):
     """If the polish leaves no network within the budget, the chosen candidate is kept as found."""
     import sklearn_swat._swat as swat_module
