@@ -1533,6 +1533,38 @@ def test_used_features_counts_the_informative_and_ignored_features_read(tmp_path
     assert len(out_csv.read_text().splitlines()) == 4
 
 
+def test_beyond_16_problems_use_the_features_they_say(capsys, monkeypatch):
+    """Each problem has more than 16 features and a target at unit variance; where it names k used
+    features, its target is a function of the first k alone. main prints each fit and the medians."""
+    b16 = _load_script("beyond_16")
+    for name in b16.PROBLEMS:
+        X_train, X_test, y_train, y_test = b16.load(name)
+        assert X_train.shape[1] > 16 and len(y_train) == 3750 and len(y_test) == 1250, name
+        assert abs(y_train.std() - 1) < 1e-12, name
+    formulas = {  # the targets from their first k features (Friedman #1 as scikit-learn writes it)
+        "friedman1-32": lambda X: (10 * np.sin(np.pi * X[:, 0] * X[:, 1]) + 20 * (X[:, 2] - 0.5) ** 2
+                                   + 10 * X[:, 3] + 5 * X[:, 4]),
+        "sparse-32": b16._sparse_16,
+    }
+    for name, formula in formulas.items():
+        make, used = b16.PROBLEMS[name]
+        X, y = make(50, np.random.RandomState(0))
+        np.testing.assert_allclose(formula(X[:, :used]), y, rtol=1e-12)
+
+    def fake(problem, reduction, seed):
+        pca = reduction == "pca16"
+        return {"dataset": problem, "reduction": reduction, "seed": seed, "test_mse": 0.5 if pca else 0.25,
+                "network_nonzero": 20, "total_nonzero": 20 + (16 * 32 if pca else 0),
+                "used_read": "" if pca else 4, "used": "" if pca else 4}
+
+    monkeypatch.setattr(b16, "fit", fake)
+    b16.main(["--problems", "sparse-32"])
+    out = capsys.readouterr().out
+    assert "sparse-32         0 pca16           0.5          20       532          " in out
+    assert "sparse-32         0 kbest16        0.25          20        20       4/4" in out
+    assert "sparse-32: median test MSE pca16 0.5, kbest16 0.25" in out
+
+
 def test_bench_general_refuses_a_capped_estimator_without_its_reference_rows(tmp_path, capsys):
     """Capped at a size it does not have, it would fit uncapped under the capped name: refused first."""
     bg = _load_script("bench_general")
