@@ -7,7 +7,10 @@ The bundled autoencoders hold networks of at most 16 inputs (``"cornn"``: 2, ``"
 up to 8, ``"wide"``: up to 16), so :class:`~sklearn_swat.SWATRegressor` refuses wider data
 with a message that says what to do. Many wide data sets have few underlying directions; a
 :class:`~sklearn.decomposition.PCA` in a :class:`~sklearn.pipeline.Pipeline` finds them, and
-the sparse network is searched on those.
+the sparse network is searched on those. Where only some of the features matter instead, a
+feature selection (:class:`~sklearn.feature_selection.SelectKBest` with
+:func:`~sklearn.feature_selection.mutual_info_regression`) keeps them as they are, and a PCA
+can lose them (``benchmarks/beyond_16.py``).
 
 The example takes about ten seconds on a two-core CPU.
 """

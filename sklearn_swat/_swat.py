@@ -19,6 +19,7 @@ from ._base import (
     atomic_fit,
     autograd_enabled,
     effective_n_threads,
+    reduction_advice,
     resolve_device,
     seed_from_random_state,
     torch_threads,
@@ -597,8 +598,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             other = f"Use autoencoder={auto}, or reduce" if n_features <= self._max_features else "Reduce"
             raise ValueError(
                 f"The autoencoder {name!r} handles at most {limit} features but X has "
-                f"{n_features}. {other} the features, for example "
-                f"make_pipeline(StandardScaler(), PCA(n_components={limit}), SWATRegressor())."
+                f"{n_features}. {other} the features: {reduction_advice(limit, 'SWATRegressor')}"
             )
         if untrained:
             config = AutoencoderConfig.from_dict(info["config"])

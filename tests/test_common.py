@@ -12,7 +12,7 @@ FAST = dict(max_iter=8, polish_iter=8, n_restarts=1, depths=(1, 2), random_state
 EXPECTED_FAILED_CHECKS = {
     # This check builds X with 30 features; the bundled autoencoders hold
     # networks of at most 16 inputs and SWATRegressor refuses more with an
-    # error suggesting a PCA pipeline (tests/test_swat.py tests that). With
+    # error suggesting a feature selection or a PCA (tests/test_swat.py tests that). With
     # fewer features it would fail too: a weight of k is not k copies of a
     # row, since the held-out split and the mini-batches draw rows (as for
     # SGDRegressor); a weight of 0 is no row, tested in test_swat.py.

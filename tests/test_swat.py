@@ -6,6 +6,7 @@ import pickle
 import subprocess
 import sys
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.decomposition import PCA
 from sklearn.exceptions import DataConversionWarning, NotFittedError
+from sklearn.feature_selection import SelectKBest, mutual_info_regression
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -159,13 +161,15 @@ def test_wide_autoencoder_for_nine_to_sixteen_features():
     assert reg.score(X, y) > 0.8
 
 
-def test_too_many_features_suggests_pca():
+def test_too_many_features_suggests_a_selection_or_a_pca_and_both_fit():
     X = rng.uniform(size=(50, 17))
-    with pytest.raises(ValueError, match=r"at most 16.*PCA\(n_components=16\)"):
+    with pytest.raises(ValueError, match=r"at most 16.*SelectKBest\(mutual_info_regression, k=16\).*"
+                                         r"PCA\(n_components=16\)"):
         SWATRegressor(**FAST).fit(X, X[:, 0])
-    pipe = make_pipeline(StandardScaler(), PCA(n_components=16), SWATRegressor(**FAST))
-    pipe.fit(X, X[:, 0])
-    assert pipe.predict(X).shape == (50,)
+    score = partial(mutual_info_regression, random_state=0)
+    for reduce in (SelectKBest(score, k=16), PCA(n_components=16)):
+        pipe = make_pipeline(reduce, SWATRegressor(**FAST)).fit(X, X[:, 0])
+        assert pipe.predict(X).shape == (50,)
 
 
 @pytest.mark.parametrize("autoencoder, n_features, advice", [
@@ -207,7 +211,6 @@ def test_sample_weight_routed_through_pipeline_and_grid_search():
     import sklearn
     from sklearn.exceptions import UnsetMetadataPassedError
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     small = dict(FAST, max_iter=10, polish_iter=10, n_restarts=1, depths=(1,))
     w = np.where(X2[:, 0] > 0, 5.0, 1.0)
