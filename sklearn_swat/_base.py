@@ -626,6 +626,10 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
     def plot_network(self, ax: matplotlib.axes.Axes | None = None) -> matplotlib.axes.Axes:
         """Draw the fitted network with matplotlib.
 
+        The inputs are named by ``feature_names_in_`` when X had column
+        names (else ``x0``, ``x1``, ...); those the network does not read are
+        drawn hollow (:meth:`SparseMLP.plot`).
+
         Parameters
         ----------
         ax : matplotlib.axes.Axes, default=None
@@ -649,7 +653,7 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         True
         """
         check_is_fitted(self, "network_")
-        return self.network_.plot(ax=ax)
+        return self.network_.plot(ax=ax, input_names=getattr(self, "feature_names_in_", None))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -93,10 +93,10 @@ def run_demo(
              f"(a dense 2-7-7-1 MLP has {_DENSE_7_7_PARAMETERS})")
 
     network_png = out / "network.png"
-    ax = reg.plot_network()
-    # plot_network puts layer i at x = i and the inputs, first at the bottom, at y = -0.5, 0.5.
-    ax.text(-0.15, -0.5, "x", ha="right", va="center", fontsize=12)
-    ax.text(-0.15, 0.5, "y", ha="right", va="center", fontsize=12)
+    ax = reg.network_.plot(input_names=["x", "y"])
+    for name in ax.texts:
+        name.set_fontsize(12)
+    # plot puts layer i at x = i and the output at y = 0.
     ax.text(reg.depth_ + 1.15, 0.0, "f(x, y)", ha="left", va="center", fontsize=12)
     ax.set_xlim(-0.6, reg.depth_ + 1.8)
     ax.set_title(f"SWATRegressor on {function}: {reg.n_nonzero_} non-zero parameters\n"

@@ -609,10 +609,7 @@ class SparseMLP:
             f"SparseMLP: {self.n_inputs} inputs, {self.depth} hidden layer(s), 1 output; "
             f"{self.n_nonzero} non-zero parameters"
         ]
-        if input_names is None:
-            input_names = [f"x{j}" for j in range(self.n_inputs)]
-        elif len(input_names) != self.n_inputs:
-            raise ValueError(f"input_names has {len(input_names)} names for {self.n_inputs} inputs.")
+        input_names = self._input_names(input_names)
         used = self.used_inputs
         read = f"  inputs: {int(used.sum())}/{self.n_inputs} read"
         if 0 < used.sum() < self.n_inputs:
@@ -634,17 +631,33 @@ class SparseMLP:
         lines.append(f"  output: linear; {nz}/{int(live.sum())} incoming weights non-zero")
         return "\n".join(lines)
 
+    def _input_names(self, input_names: Sequence[str] | None) -> list[str]:
+        """``input_names`` as strings, checked against the inputs; ``x0``, ``x1``, ... for ``None``."""
+        if input_names is None:
+            return [f"x{j}" for j in range(self.n_inputs)]
+        if len(input_names) != self.n_inputs:
+            raise ValueError(f"input_names has {len(input_names)} names for {self.n_inputs} inputs.")
+        return [str(name) for name in input_names]
+
     def __repr__(self) -> str:
         sizes = "-".join(str(n) for n in [self.n_inputs, *self.n_active_neurons, 1])
         return f"SparseMLP({sizes}, n_nonzero={self.n_nonzero})"
 
-    def plot(self, ax: matplotlib.axes.Axes | None = None) -> matplotlib.axes.Axes:
+    def plot(
+        self, ax: matplotlib.axes.Axes | None = None, input_names: Sequence[str] | None = None
+    ) -> matplotlib.axes.Axes:
         """Draw the network with matplotlib: active neurons and non-zero weights.
+
+        The inputs are named on the left, the first at the top; an input the
+        network does not read (:attr:`used_inputs`) is drawn hollow, its name
+        in grey.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; a new figure is made when ``None``.
+        input_names : sequence of str, default=None
+            A name for each input; ``x0``, ``x1``, ... by default.
 
         Returns
         -------
@@ -663,13 +676,15 @@ class SparseMLP:
         """
         import matplotlib.pyplot as plt
 
+        names = self._input_names(input_names)
         net = self.compact()
+        used = net.used_inputs
         if ax is None:
             _, ax = plt.subplots(figsize=(1.8 * (net.depth + 2), 4))
         sizes = [net.n_inputs, *[len(g) for g in net.gates], 1]
         pos = []
         for i, n in enumerate(sizes):
-            ys = np.linspace(-(n - 1) / 2, (n - 1) / 2, n) if n > 1 else np.zeros(1)
+            ys = np.linspace((n - 1) / 2, -(n - 1) / 2, n) if n > 1 else np.zeros(1)
             pos.append([(float(i), float(y)) for y in ys])
         wmax = max(float(np.max(np.abs(c))) for c in net.coefs) or 1.0
         masks = net._active_masks()
@@ -689,12 +704,18 @@ class SparseMLP:
                 if 0 < i < len(pos) - 1:
                     on = net.gates[i - 1][j]
                     color = colors[int(net.activations[i - 1][j])] if on else "lightgrey"
+                elif i == 0:
+                    color = "black" if used[j] else "white"
+                    ax.text(x - 0.12, y, names[j], ha="right", va="center", fontsize=8,
+                            color="black" if used[j] else "grey")
                 else:
                     color = "black"
                 ax.scatter([x], [y], s=220, color=color, zorder=2, edgecolors="k")
         for k, name in enumerate(ACTIVATIONS):
             ax.scatter([], [], color=colors[k], label=name, edgecolors="k")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, frameon=False, fontsize=8)
+        if not used.all():
+            ax.scatter([], [], color="white", label="input not read", edgecolors="k")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=4, frameon=False, fontsize=8)
         ax.set_title(f"{net.n_nonzero} non-zero parameters", fontsize=10)
         ax.set_axis_off()
         return ax

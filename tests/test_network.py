@@ -648,6 +648,32 @@ def test_plot_draws_the_compacted_network_on_the_axes_given():
         plt.close(fig)
 
 
+def test_plot_names_the_inputs_and_draws_the_unread_ones_hollow():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    net = _two_layers(coefs=[np.array([[1.0, 0, 0], [0, 0, 0], [0, 0, 1]]), np.eye(3), np.ones((3, 1))])
+    fig, ax = plt.subplots()
+    try:
+        net.plot(ax=ax, input_names=["a", "b", "c"])
+        assert [t.get_text() for t in ax.texts] == ["a", "b", "c"]
+        assert [t.get_color() for t in ax.texts] == ["black", "grey", "black"]
+        inputs = [c for c in ax.collections if len(c.get_offsets()) and c.get_offsets()[0][0] == 0]
+        white = [tuple(c.get_facecolor()[0]) == (1.0, 1.0, 1.0, 1.0) for c in inputs]
+        assert white == [False, True, False]  # the first input at the top, as listed
+        assert [c.get_offsets()[0][1] for c in inputs] == [1.0, 0.0, -1.0]
+        assert "input not read" in [t.get_text() for t in ax.get_legend().get_texts()]
+        ax.clear()
+        net.plot(ax=ax)
+        assert [t.get_text() for t in ax.texts] == ["x0", "x1", "x2"]
+        with pytest.raises(ValueError, match="input_names has 1 names for 3 inputs"):
+            net.plot(ax=ax, input_names=["a"])
+    finally:
+        plt.close(fig)
+
+
 def test_permute_takes_a_numpy_integer_layer():
     """A layer index from numpy (np.int64) is an index like an int."""
     net = _one_layer()

@@ -856,6 +856,16 @@ def test_used_features_name_the_features_the_network_reads():
     assert "\n  inputs: 2/4 read (a, c)\n" in reg.summary()
     other = X.assign(b=rng.uniform(-1, 1, 400), d=rng.uniform(-1, 1, 400))
     np.testing.assert_array_equal(reg.predict(other), reg.predict(X))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = reg.plot_network()
+    try:
+        assert [t.get_text() for t in ax.texts] == ["a", "b", "c", "d"]
+    finally:
+        plt.close(ax.figure)
 
 
 def test_select_from_model_keeps_the_features_the_network_reads():
