@@ -34,6 +34,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import time
@@ -151,6 +152,14 @@ def load(name: str):
     y_train = y[:n_train]
     y = (y - y_train.mean()) / y_train.std()
     return X[:n_train], X[n_train:], y[:n_train], y[n_train:]
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    """``rows`` (dicts with the same keys) to a CSV file, the first row's keys as the header."""
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bool = False,

@@ -27,7 +27,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from functools import partial
 from pathlib import Path
@@ -41,7 +40,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_general import N_TEST, N_TRAIN, _sparse_16  # noqa: E402
+from bench_general import N_TEST, N_TRAIN, _sparse_16, write_csv  # noqa: E402
 
 from sklearn_swat import SWATRegressor  # noqa: E402
 
@@ -124,10 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{p}: median test MSE pca16 {np.median(list(pca.values())):.4g}, "
               f"kbest16 {np.median(list(kbest.values())):.4g}")
     if args.out is not None:
-        with open(args.out, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv(args.out, rows)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Five problems of ``bench_general.py`` have features the target does not use:
 Friedman #1 (``friedman1-8``, ``friedman1-8-noise``, ``friedman1-10``,
 ``friedman1-16-noise``) reads its first 5 features, ``sparse-16`` its first 4.
 This script fits ``swat``, ``darts-admm`` and ``pruned-mlp`` (sized, as in the
-reports, from ``swat``'s network) as the reports do, one fit per process on one
+reports, from ``swat``'s network; ``--estimators`` chooses among these and
+``swat-untrained``) as the reports do, one fit per process on one
 thread, and counts the features each network reads (a path of non-zero weights
 to the output: ``used_features_``): the informative ones, which a good fit
 needs, and the ignored ones, which only cost weights. A dense ``mlp`` reads
@@ -15,12 +16,12 @@ same network gives the same bits).
 Usage::
 
     python benchmarks/used_features.py --seeds 0 1 2 --n-jobs 2 --out used_features.csv
+    python benchmarks/used_features.py --estimators swat-untrained --seeds 0 1 2 --n-jobs 2
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import warnings
 from pathlib import Path
@@ -31,7 +32,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_general import load  # noqa: E402
+from bench_general import load, write_csv  # noqa: E402
 
 from sklearn_swat._base import torch_threads  # noqa: E402
 from sklearn_swat.benchmark import make_estimator, read_results  # noqa: E402
@@ -39,7 +40,9 @@ from sklearn_swat.benchmark import make_estimator, read_results  # noqa: E402
 # Problem -> how many of its first features the target uses (the others it ignores).
 INFORMATIVE = {"friedman1-8": 5, "friedman1-8-noise": 5, "friedman1-10": 5, "friedman1-16-noise": 5,
                "sparse-16": 4}
-ESTIMATORS = ("swat", "darts-admm", "pruned-mlp")
+# The estimators it knows, in the order it prints them; pruned-mlp is sized from swat.
+ESTIMATORS = ("swat", "swat-untrained", "darts-admm", "pruned-mlp")
+DEFAULT = ("swat", "darts-admm", "pruned-mlp")
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks"
 REPORTS = (DOCS / "general" / "results.csv", DOCS / "wide" / "results.csv")
 
@@ -106,23 +109,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--problems", nargs="+", default=list(INFORMATIVE), choices=list(INFORMATIVE))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--estimators", nargs="+", default=list(DEFAULT), choices=list(ESTIMATORS))
     parser.add_argument("--out", type=Path, default=None, help="also write the rows to this CSV file")
     args = parser.parse_args(argv)
+    if "pruned-mlp" in args.estimators and "swat" not in args.estimators:
+        parser.error("pruned-mlp is pruned to swat's size: add swat to --estimators")
     pairs = [(p, s) for p in args.problems for s in args.seeds]
-    # swat and darts-admm first; pruned-mlp is pruned to swat's size on the same problem and seed.
-    rows = Parallel(n_jobs=args.n_jobs)(delayed(fit)(p, e, s) for p, s in pairs for e in ESTIMATORS[:2])
-    sizes = {(r["dataset"], r["seed"]): r["n_nonzero"] for r in rows if r["estimator"] == "swat"}
-    rows += Parallel(n_jobs=args.n_jobs)(delayed(fit)(p, "pruned-mlp", s, sizes[p, s]) for p, s in pairs)
+    first = [e for e in args.estimators if e != "pruned-mlp"]
+    rows = Parallel(n_jobs=args.n_jobs)(delayed(fit)(p, e, s) for p, s in pairs for e in first)
+    if "pruned-mlp" in args.estimators:  # pruned to swat's size on the same problem and seed
+        sizes = {(r["dataset"], r["seed"]): r["n_nonzero"] for r in rows if r["estimator"] == "swat"}
+        rows += Parallel(n_jobs=args.n_jobs)(delayed(fit)(p, "pruned-mlp", s, sizes[p, s]) for p, s in pairs)
     order = list(INFORMATIVE)
     rows.sort(key=lambda r: (order.index(r["dataset"]), r["seed"], ESTIMATORS.index(r["estimator"])))
     report = {(r["dataset"], r["estimator"], r["seed"]): r
               for path in REPORTS if path.exists() for r in read_results(path)}
     print(summarize(rows, report))
     if args.out is not None:
-        with open(args.out, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv(args.out, rows)
 
 
 if __name__ == "__main__":

@@ -1507,7 +1507,8 @@ def test_used_features_counts_the_informative_and_ignored_features_read(tmp_path
     # A plain MLP's inputs: input 1 feeds a unit whose output weight is zero; input 2 feeds nothing.
     coefs = [np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), np.array([[1.0], [0.0]])]
     assert uf.mlp_used_inputs(coefs).tolist() == [True, False, False]
-    reads = {"swat": (4, 0, 20), "darts-admm": (4, 3, 60), "pruned-mlp": (3, 1, 20)}
+    reads = {"swat": (4, 0, 20), "darts-admm": (4, 3, 60), "pruned-mlp": (3, 1, 20),
+             "swat-untrained": (4, 1, 18)}
     calls = []
 
     def fake(problem, estimator, seed, target_n_nonzero=None):
@@ -1531,6 +1532,12 @@ def test_used_features_counts_the_informative_and_ignored_features_read(tmp_path
             "informative feature and no ignored one 1; median nnz 20") in out
     assert "pruned-mlp: fits 1; informative features read 3/4; ignored features read 1/12; " in out
     assert len(out_csv.read_text().splitlines()) == 4
+    calls.clear()
+    uf.main(["--problems", "sparse-16", "--estimators", "swat-untrained"])
+    assert calls == [("swat-untrained", None)]
+    with pytest.raises(SystemExit):
+        uf.main(["--problems", "sparse-16", "--estimators", "pruned-mlp"])
+    assert "add swat to --estimators" in capsys.readouterr().err
 
 
 def test_beyond_16_problems_use_the_features_they_say(capsys, monkeypatch):
