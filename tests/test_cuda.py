@@ -20,7 +20,7 @@ y = np.tanh(2 * X[:, 0]) + X[:, 1] ** 2
 FAST = dict(max_iter=40, polish_iter=40, n_restarts=2, random_state=0)
 
 
-@pytest.mark.parametrize("autoencoder", ["cornn", "general", "untrained:cornn"])
+@pytest.mark.parametrize("autoencoder", ["cornn", "general", "wide", "untrained:cornn"])
 def test_swat_fits_on_cuda(autoencoder):
     """A search on the GPU learns as well as on the CPU and predicts on the CPU."""
     gpu = SWATRegressor(device="cuda", autoencoder=autoencoder, **FAST).fit(X, y)
