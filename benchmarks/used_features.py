@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_general import load, write_csv  # noqa: E402
 
+from sklearn_swat import SparseMLP  # noqa: E402
 from sklearn_swat._base import torch_threads  # noqa: E402
 from sklearn_swat.benchmark import make_estimator, read_results  # noqa: E402
 
@@ -47,20 +48,13 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks"
 REPORTS = (DOCS / "general" / "results.csv", DOCS / "wide" / "results.csv")
 
 
-def mlp_used_inputs(coefs: list[np.ndarray]) -> np.ndarray:
-    """The inputs of a plain MLP (every hidden unit on) with a path of non-zero weights to the output."""
-    needed = np.ones(coefs[-1].shape[1], dtype=bool)
-    for c in reversed(coefs):
-        needed = (c[:, needed] != 0).any(axis=1)
-    return needed
-
-
-def used_features(estimator) -> np.ndarray:
-    """The features a fitted estimator's network reads (the last step's, for a pipeline)."""
-    last = estimator[-1] if hasattr(estimator, "steps") else estimator
-    if hasattr(last, "network_"):
-        return last.used_features_
-    return mlp_used_inputs(last.coefs_)
+def used_features(regressor) -> np.ndarray:
+    """The features a fitted regressor's network reads: ``used_features_``, or for the
+    pruned MLP (``coefs_`` and ``intercepts_``, every unit on) its weights as a SparseMLP's."""
+    if hasattr(regressor, "network_"):
+        return regressor.used_features_
+    hidden = [["tanh"] * c.shape[1] for c in regressor.coefs_[:-1]]  # any activation: only the zeros count
+    return SparseMLP(regressor.coefs_, regressor.intercepts_, hidden).used_inputs
 
 
 def fit(problem: str, estimator: str, seed: int, target_n_nonzero: int | None = None) -> dict:
@@ -70,8 +64,8 @@ def fit(problem: str, estimator: str, seed: int, target_n_nonzero: int | None = 
     with torch_threads(1), threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X_train, y_train)
-    last = est[-1] if hasattr(est, "steps") else est
-    used = used_features(est)
+    last = est[-1] if hasattr(est, "steps") else est  # the benchmark's MLPs scale their inputs first
+    used = used_features(last)
     k = INFORMATIVE[problem]
     return {"dataset": problem, "estimator": estimator, "seed": seed,
             "test_mse": float(np.mean((est.predict(X_test) - y_test) ** 2)),

@@ -613,7 +613,7 @@ class SparseMLP:
         used = self.used_inputs
         read = f"  inputs: {int(used.sum())}/{self.n_inputs} read"
         if 0 < used.sum() < self.n_inputs:
-            read += " (" + ", ".join(str(input_names[j]) for j in np.flatnonzero(used)) + ")"
+            read += " (" + ", ".join(input_names[j] for j in np.flatnonzero(used)) + ")"
         lines.append(read)
         masks = self._active_masks()
         for i in range(self.depth):

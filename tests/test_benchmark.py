@@ -1505,8 +1505,11 @@ def test_used_features_counts_the_informative_and_ignored_features_read(tmp_path
     the problem's informative ones, and says whether each fit gave the report's test MSE."""
     uf = _load_script("used_features")
     # A plain MLP's inputs: input 1 feeds a unit whose output weight is zero; input 2 feeds nothing.
-    coefs = [np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), np.array([[1.0], [0.0]])]
-    assert uf.mlp_used_inputs(coefs).tolist() == [True, False, False]
+    from types import SimpleNamespace
+
+    mlp = SimpleNamespace(coefs_=[np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]), np.array([[1.0], [0.0]])],
+                          intercepts_=[np.ones(2), np.ones(1)])
+    assert uf.used_features(mlp).tolist() == [True, False, False]
     reads = {"swat": (4, 0, 20), "darts-admm": (4, 3, 60), "pruned-mlp": (3, 1, 20),
              "swat-untrained": (4, 1, 18)}
     calls = []
