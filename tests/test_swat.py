@@ -842,8 +842,6 @@ def test_used_features_name_the_features_the_network_reads():
     """On a target of two of four features, the fitted network reads those two, the summary names
     them, and the predictions ignore the other two; before fit the attribute is missing."""
     pd = pytest.importorskip("pandas")
-    from sklearn.exceptions import NotFittedError
-
     with pytest.raises(NotFittedError):
         _ = SWATRegressor().used_features_
     rng = np.random.RandomState(0)
