@@ -33,7 +33,7 @@ from ._checkpoints import (
     untrained_autoencoder,
 )
 from ._latent_search import SearchSettings, latent_search
-from ._network import MAX_DEPTH
+from ._network import ACTIVATIONS, MAX_DEPTH, SparseMLP
 from ._polish import SOLVERS, polish, prune, subsample
 
 # Below this many samples no validation split is made: it would be too small
@@ -66,6 +66,44 @@ def _bundled_checkpoints() -> dict[str, dict]:
             "autoencoder= the path of an exported .safetensors file."
         )
     return checkpoints
+
+
+# Features of the paper's benchmark (CORNN): up to this many, ``dense_candidate="auto"`` is off.
+_PAPER_INPUTS = 2
+# Hidden neurons per layer of the dense candidate: the shape of the
+# benchmark's dense reference, MLPRegressor((7, 7)), within the layout's width.
+_DENSE_WIDTH = 7
+# Hidden layers of the dense candidate, when ``depths`` allows them.
+_DENSE_DEPTH = 2
+
+
+def _dense_start(n_features: int, depths: Sequence[int], width: int, activations: str,
+                 seed: int) -> SparseMLP:
+    """The dense candidate's starting network: every weight non-zero, every neuron on.
+
+    ``min(7, width)`` neurons per hidden layer, as many layers as the
+    largest of ``depths`` up to 2 (the smallest of ``depths`` when all are
+    deeper), every neuron tanh (or the one activation ``activations``
+    names). Weights uniform with variance ``1 / fan_in`` (LeCun's), biases
+    zero, drawn from ``seed``.
+
+    Examples
+    --------
+    >>> from sklearn_swat._swat import _dense_start
+    >>> net = _dense_start(3, (1, 2, 3, 4), 8, "mixed", seed=0)
+    >>> net.layer_sizes, net.n_nonzero
+    ([7, 7], 92)
+    >>> _dense_start(3, (1,), 8, "leaky_relu", seed=0).activations
+    [[2, 2, 2, 2, 2, 2, 2]]
+    """
+    shallow = [d for d in depths if d <= _DENSE_DEPTH]
+    depth = max(shallow) if shallow else min(depths)
+    k = min(_DENSE_WIDTH, width)
+    act = ACTIVATIONS.index(activations if activations in ACTIVATIONS else "tanh")
+    sizes = [n_features, *[k] * depth, 1]
+    rng = np.random.RandomState(seed)
+    coefs = [rng.uniform(-1.0, 1.0, size=(a, b)) * np.sqrt(3.0 / a) for a, b in zip(sizes[:-1], sizes[1:])]
+    return SparseMLP(coefs, [np.zeros(b) for b in sizes[1:]], [[act] * k] * depth, [[True] * k] * depth)
 
 
 class SWATRegressor(BaseSparseNetworkRegressor):
@@ -230,6 +268,27 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         5) gave a network of the same size as 5 on 53 of the 54 CORNN
         functions (the same network on 52) and a smaller one on the other,
         in about a quarter less time (measured that day).
+    dense_candidate : "auto" or bool, default="auto"
+        Add one candidate that does not come from the latent space: a dense
+        network (every weight non-zero, every neuron on; 7 neurons per
+        hidden layer, the shape of the benchmark's dense reference
+        ``MLPRegressor((7, 7))``, in as many hidden layers as the largest of
+        ``depths`` up to 2; tanh, or the one activation ``activations``
+        names) trained in weight space by the polish (``polish_iter``) from
+        a random start drawn with ``random_state``. It competes in the
+        selection as the latent candidates do and, when within the budget,
+        is pruned within it beside the ``prune_candidates`` latent ones;
+        ``candidates_["origin"]`` tells which won. ``"auto"``: on with more
+        than two features, off with one or two. Where the latent descent
+        finds only poor architectures, as it does more often with more
+        features, the pruned dense network is far more accurate; on the
+        two-input CORNN functions, where the latent candidates are good, it
+        mostly buys accuracy with size and fit time (see Notes for both).
+        Only with ``prune=True`` (unpruned, it is no sparse network), held-out
+        rows (``selection="validation"`` and enough samples) and
+        ``polish_iter`` > 0: a dense network's training error alone says
+        nothing of how it generalises. ``False`` searches the latent space
+        alone, as every fit did before 2026-12-07.
     validation_fraction : float, default=0.1
         Share of the rows held out to choose among the candidates and to
         check each pruning step. No row is held out with fewer than 20
@@ -313,13 +372,16 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         The features the fitted network reads (a path of non-zero weights
         to the output); its predictions do not depend on the others.
     candidates_ : dict of ndarray
-        One entry per depth and restart, and a last one with ``depth`` 0 for
-        the constant network (the training mean, one parameter), which
+        One entry per depth and restart of the latent search, then one for
+        the dense candidate (``dense_candidate``; its ``depth`` its hidden
+        layers, its ``restart`` 0), and a last one with ``depth`` 0 for the
+        constant network (the training mean, one parameter), which
         competes in the selection (a constant target, or a ``max_nonzero``
         below 4, is fitted without a search and without a split: the
         constant entry alone, the mean of every row):
         ``depth``, ``restart``, ``train_loss``, ``validation_loss`` (NaN
-        without a split), ``n_nonzero``, ``selected``.
+        without a split), ``n_nonzero``, ``selected``, ``origin``
+        (``"latent"``, ``"dense"`` or ``"constant"``).
         ``pandas.DataFrame(candidates_)`` shows it. The losses are
         (sample-weighted) mean squared errors on the target as the search
         sees it, scaled to [-1, 1]: multiply by ``y_scale_ ** 2``
@@ -474,6 +536,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         "prune_polish_iter": [Interval(Integral, 1, None, closed="left"), None],
         "prune_layers": ["boolean"],
         "prune_candidates": [Interval(Integral, 1, None, closed="left")],
+        "dense_candidate": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "selection": [StrOptions({"validation", "train"})],
         "selection_tolerance": [Interval(Real, 0, None, closed="left")],
@@ -515,6 +578,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         prune_polish_iter: int | None = None,
         prune_layers: bool = True,
         prune_candidates: int = 3,
+        dense_candidate: str | bool = "auto",
         validation_fraction: float = 0.1,
         selection: str = "validation",
         selection_tolerance: float = 0.2,
@@ -548,6 +612,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         self.prune_polish_iter = prune_polish_iter
         self.prune_layers = prune_layers
         self.prune_candidates = prune_candidates
+        self.dense_candidate = dense_candidate
         self.validation_fraction = validation_fraction
         self.selection = selection
         self.selection_tolerance = selection_tolerance
@@ -756,9 +821,33 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             if bar is not None:
                 bar.close()
 
-        networks = [c.network for c in candidates] + [constant]
-        depths = np.array([c.depth for c in candidates] + [0])
-        restarts = np.array([c.restart for c in candidates] + [0])
+        # Polish and prune on at most MAX_POLISH_ROWS rows of each split.
+        fit_idx = train[subsample(len(train), seed)]
+        fit_rows = (Xs[fit_idx], ys[fit_idx], sample_weight[fit_idx])
+        solver = self.polish_solver
+        networks = [c.network for c in candidates]
+        depths = [c.depth for c in candidates]
+        origins = ["latent"] * len(candidates)
+        # The dense candidate: a dense network trained in weight space by the
+        # polish alone, from a seeded random start. Where the latent descent
+        # finds nothing as good, the pruning cuts it down instead. Only with
+        # the pruning (unpruned, it is no sparse network) and held-out rows
+        # to judge it: on its training rows alone a dense network's error
+        # says nothing of how it generalises.
+        dense = self.dense_candidate
+        if dense == "auto":
+            dense = X.shape[1] > _PAPER_INPUTS
+        if dense and self.prune and self.polish_iter > 0 and use_val:
+            start = _dense_start(X.shape[1], settings.depths, model.config.width, self.activations,
+                                 seed=int(rng.randint(0, 2**31 - 1)))
+            networks.append(polish(start, *fit_rows, max_iter=self.polish_iter, solver=solver)[0])
+            depths.append(networks[-1].depth)
+            origins.append("dense")
+        networks.append(constant)
+        depths = np.array([*depths, 0])
+        restarts = np.array([c.restart for c in candidates] + [0] * (len(networks) - len(candidates)))
+        origins = np.array([*origins, "constant"])
+        latent = origins == "latent"
 
         train_loss = np.array([mse(net, train_rows) for net in networks])
         val_loss = np.array([mse(net, val_rows) for net in networks])
@@ -770,16 +859,12 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         budget = self._budget(score.min(), score[-1])
         ok = score <= budget
         accepted = np.flatnonzero(ok)[np.lexsort((score[ok], sizes[ok]))]
-        # Polish and prune on at most MAX_POLISH_ROWS rows of each split.
-        fit_idx = train[subsample(len(train), seed)]
-        fit_rows = (Xs[fit_idx], ys[fit_idx], sample_weight[fit_idx])
         check = val if use_val else train
         check = check[subsample(len(check), (seed + 1) % 2**32)]
         check_rows = (Xs[check], ys[check], sample_weight[check])
         polish_each = self.prune_polish_iter
         if polish_each is None:
             polish_each = max(1, self.polish_iter // 2)
-        solver = self.polish_solver
 
         def rescore(i: int, net) -> None:
             networks[i], sizes[i] = net, net.n_nonzero
@@ -817,14 +902,16 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         # A candidate whose output reads no input is the constant in effect
         # and is not polished: the polish keeps its zeros, so it cannot
         # connect it.
+        # The dense candidate, polished already, is not one of them: it is
+        # pruned beside them when within the budget.
         reads = np.array([net is not constant and bool(net.used_inputs.any()) for net in networks])
         if ok[-1]:
-            order = sorted((best_of_depth(d, reads) for d in np.unique(depths[reads])),
+            order = sorted((best_of_depth(d, reads & latent) for d in np.unique(depths[reads & latent])),
                            key=lambda i: score[i])
         else:
-            others = sorted((i for i in map(best_of_depth, np.unique(depths[:-1])) if not ok[i]),
-                            key=lambda i: score[i])
-            order = [i for i in [*accepted, *others] if reads[i]]
+            others = sorted((i for i in (best_of_depth(d, latent) for d in np.unique(depths[latent]))
+                             if not ok[i]), key=lambda i: score[i])
+            order = [i for i in [*accepted, *others] if reads[i] and latent[i]]
         finished, before = [], {}
         best_seen = score.min()
         for i in order[: self.prune_candidates]:
@@ -832,6 +919,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             if self.polish_iter > 0:
                 rescore(i, polish(networks[i], *fit_rows, max_iter=self.polish_iter, solver=solver)[0])
             finished.append(i)
+        finished.extend(np.flatnonzero(origins == "dense").tolist())
         # The tolerance counts from the most accurate network the fit has
         # held, polished or not: the polish often lowers the error tenfold,
         # and a budget set before it would let the pruning spend that gain on
@@ -894,6 +982,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
             "validation_loss": val_loss,
             "n_nonzero": sizes,
             "selected": np.arange(len(networks)) == pick,
+            "origin": origins,
         }
         return self
 
@@ -927,5 +1016,5 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         return {
             "depth": np.array([0]), "restart": np.array([0]), "train_loss": np.array([train_loss]),
             "validation_loss": np.array([validation_loss]), "n_nonzero": np.array([net.n_nonzero]),
-            "selected": np.array([True]),
+            "selected": np.array([True]), "origin": np.array(["constant"]),
         }

@@ -53,8 +53,9 @@ def test_fitted_views(fitted):
     assert reg.n_features_in_ == 2
     assert reg.autoencoder_ == "cornn" and len(reg.autoencoder_sha256_) == 64
     c = reg.candidates_
-    n = len(reg.depths) * reg.n_restarts + 1
+    n = len(reg.depths) * reg.n_restarts + 1  # two features: no dense candidate ("auto")
     assert all(len(v) == n for v in c.values())
+    assert c["origin"].tolist() == ["latent"] * (n - 1) + ["constant"]
     assert (c["depth"][-1], c["n_nonzero"][-1]) == (0, 1)  # the constant network
     assert c["selected"].sum() == 1
     assert c["n_nonzero"][c["selected"]][0] == reg.n_nonzero_
@@ -1369,7 +1370,7 @@ def test_the_fit_keeps_the_smallest_network_within_the_budget(monkeypatch):
     # Every candidate the first budget accepts is polished (prune_candidates=99) and none is pruned,
     # so the final budget's candidates are all the rule chooses from.
     reg = SWATRegressor(max_iter=30, polish_iter=30, n_restarts=2, prune=False, selection_tolerance=1.0,
-                        prune_candidates=99, random_state=0).fit(X2, y)
+                        prune_candidates=99, dense_candidate=False, random_state=0).fit(X2, y)
     c = reg.candidates_
     loss, size = c["validation_loss"], c["n_nonzero"]
     within = np.flatnonzero(loss <= budgets[-1])
@@ -1656,7 +1657,7 @@ def test_when_every_polish_overfits_the_smallest_accepted_network_is_kept(monkey
     monkeypatch.setattr(swat_module, "latent_search", search)
     monkeypatch.setattr(swat_module, "polish", bad_polish)
     reg = SWATRegressor(depths=(1,), n_restarts=1, max_iter=8, polish_iter=20, prune=False,
-                        selection_tolerance=3.0, random_state=0).fit(X, y)
+                        selection_tolerance=3.0, dense_candidate=False, random_state=0).fit(X, y)
     assert reg.network_ is nets[1]
     assert reg.candidates_["selected"].tolist() == [False, True, False]
 
@@ -1983,7 +1984,8 @@ def _first_restart_only(search):
 
 
 # Fits on a stand-in search (its candidates replace the latent descent's): one depth, few steps.
-_STAND_IN = dict(depths=(1,), n_restarts=1, max_iter=8, random_state=0)
+# The stand-in searches test how the latent candidates are chosen: no dense candidate beside them.
+_STAND_IN = dict(depths=(1,), n_restarts=1, max_iter=8, dense_candidate=False, random_state=0)
 
 
 def test_a_candidate_whose_error_is_not_a_number_is_never_chosen(monkeypatch):
@@ -2143,7 +2145,7 @@ def test_under_a_cap_the_chosen_network_is_pruned_within_the_budget(monkeypatch)
 
     monkeypatch.setattr(swat_module, "prune", spy)
     y = np.sin(3 * X2[:, 0]) + np.cos(2 * X2[:, 1])
-    reg = SWATRegressor(**dict(FAST, selection_tolerance=0.3, max_nonzero=19)).fit(X2, y)
+    reg = SWATRegressor(**FAST, selection_tolerance=0.3, max_nonzero=19, dense_candidate=False).fit(X2, y)
     caps = [cap for _, cap in calls]
     assert 19 in caps  # the cap binds
     after_cut = [net for net, cap in calls[caps.index(19):] if cap is None]
@@ -2223,11 +2225,17 @@ def test_of_equal_sized_networks_within_the_budget_the_more_accurate_is_kept(mon
 
 def test_candidates_list_each_depths_restarts_in_order_then_the_constant():
     """One row per (depth, restart), depths in the order given and restarts numbered from 0, then
-    the constant network: depth 0, restart 0."""
+    the dense network where there is one (two hidden layers where depths allow them; restart 0),
+    then the constant network: depth 0, restart 0."""
     reg = SWATRegressor(**dict(TINY, depths=(2, 1), n_restarts=3)).fit(X2, y2)
     c = reg.candidates_
     assert c["depth"].tolist() == [2, 2, 2, 1, 1, 1, 0]
     assert c["restart"].tolist() == [0, 1, 2, 0, 1, 2, 0]
+    assert c["origin"].tolist() == ["latent"] * 6 + ["constant"]
+    c = SWATRegressor(**dict(TINY, depths=(2, 1), n_restarts=3, dense_candidate=True)).fit(X2, y2).candidates_
+    assert c["depth"].tolist() == [2, 2, 2, 1, 1, 1, 2, 0]
+    assert c["restart"].tolist() == [0, 1, 2, 0, 1, 2, 0, 0]
+    assert c["origin"].tolist() == ["latent"] * 6 + ["dense", "constant"]
 
 
 def test_a_network_exactly_at_the_cap_is_within_it(monkeypatch):
@@ -2459,3 +2467,97 @@ def test_the_first_adam_step_moves_each_code_entry_by_the_learning_rate(monkeypa
     np.testing.assert_allclose(step[moved].numpy(), 0.03, rtol=1e-2)
     t = thresholds[1]
     assert all(float(v) == 0.0 or abs(float(v) - 0.007) < 1e-6 for v in t), t
+
+
+# A product of sines of three features: the latent search's architectures fit it poorly.
+_SINES_X = np.random.RandomState(0).uniform(-np.pi, np.pi, (600, 3))
+_SINES_Y = np.prod(np.sin(_SINES_X), axis=1)
+_SINES = dict(max_iter=30, polish_iter=200, n_restarts=1, depths=(1, 2), random_state=0)
+
+
+def test_the_dense_candidate_fits_what_the_latent_candidates_do_not():
+    """On a product of three sines the pruned dense network is chosen and fits far better than the
+    latent search alone, still sparse (fewer non-zeros than the dense 3-7-7-1's 92)."""
+    rng = np.random.RandomState(1)
+    X_test = rng.uniform(-np.pi, np.pi, (2000, 3))
+    y_test = np.prod(np.sin(X_test), axis=1)
+    latent = SWATRegressor(**_SINES, dense_candidate=False).fit(_SINES_X, _SINES_Y)
+    both = SWATRegressor(**_SINES).fit(_SINES_X, _SINES_Y)
+    assert "dense" not in latent.candidates_["origin"]
+    c = both.candidates_
+    assert c["origin"][c["selected"]].tolist() == ["dense"]
+    assert both.score(X_test, y_test) > 0.9 > 0.7 > latent.score(X_test, y_test)
+    assert both.n_nonzero_ < 92
+    # The latent candidates are the same with or without the dense one beside them.
+    latent_rows = c["origin"] == "latent"
+    np.testing.assert_array_equal(c["depth"][latent_rows], latent.candidates_["depth"][:-1])
+
+
+@pytest.mark.parametrize("params, layers, activation", [
+    ({}, 2, "tanh"),
+    ({"depths": (1,)}, 1, "tanh"),
+    ({"depths": (3, 4)}, 3, "tanh"),
+    ({"activations": "leaky_relu"}, 2, "leaky_relu"),
+    ({"activations": "sigmoid"}, 2, "sigmoid"),
+])
+def test_the_dense_candidate_follows_depths_and_activations(monkeypatch, params, layers, activation):
+    """The dense start has 7 neurons per hidden layer, every weight non-zero, as many layers as the
+    largest of depths up to 2 (the smallest where all are deeper), and tanh unless activations
+    names one activation."""
+    import sklearn_swat._swat as swat_module
+
+    starts, real = [], swat_module._dense_start
+
+    def spy(*args, **kwargs):
+        starts.append(real(*args, **kwargs))
+        return starts[-1]
+
+    monkeypatch.setattr(swat_module, "_dense_start", spy)
+    SWATRegressor(**{**TINY, "depths": (1, 2, 3, 4), "dense_candidate": True, **params}).fit(X2, y2)
+    (start,) = starts
+    from sklearn_swat import ACTIVATIONS
+
+    assert start.layer_sizes == [7] * layers
+    assert start.n_nonzero == sum(c.size for c in start.coefs) + 7 * layers + 1
+    assert all(np.all(c != 0) for c in start.coefs) and all(np.all(g) for g in start.gates)
+    assert {ACTIVATIONS[a] for layer in start.activations for a in layer} == {activation}
+
+
+@pytest.mark.parametrize("params", [
+    {"dense_candidate": False}, {"prune": False}, {"selection": "train"}, {"polish_iter": 0},
+])
+def test_no_dense_candidate_without_pruning_held_out_rows_or_polish(params):
+    """Unpruned, a dense network is no sparse one; without held-out rows its training error says
+    nothing of how it generalises; without the polish it is a random network."""
+    reg = SWATRegressor(**{**TINY, "dense_candidate": True, **params}).fit(X2, y2)
+    assert "dense" not in reg.candidates_["origin"]
+    assert reg.candidates_["origin"].tolist() == ["latent", "constant"]
+
+
+def test_the_dense_candidate_is_drawn_from_random_state(monkeypatch):
+    """The same random_state gives the same dense start and the same fitted network, another
+    random_state another start."""
+    import sklearn_swat._swat as swat_module
+
+    starts, real = [], swat_module._dense_start
+
+    def spy(*args, **kwargs):
+        starts.append(real(*args, **kwargs))
+        return starts[-1]
+
+    monkeypatch.setattr(swat_module, "_dense_start", spy)
+    fits = [SWATRegressor(**{**_SINES, "random_state": seed}).fit(_SINES_X, _SINES_Y) for seed in (0, 0, 1)]
+    for a, b in zip(starts[0].coefs, starts[1].coefs):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(starts[0].coefs[0], starts[2].coefs[0])
+    for a, b in zip(fits[0].network_.coefs, fits[1].network_.coefs):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("n_features, dense", [(1, False), (2, False), (3, True), (8, True)])
+def test_dense_candidate_auto_is_on_beyond_two_features(n_features, dense):
+    """"auto" adds the dense candidate with more features than CORNN's two, not with one or two."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (200, n_features))
+    reg = SWATRegressor(**TINY).fit(X, np.tanh(X.sum(axis=1)))
+    assert ("dense" in reg.candidates_["origin"]) == dense
