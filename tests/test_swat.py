@@ -2493,6 +2493,20 @@ def test_the_dense_candidate_fits_what_the_latent_candidates_do_not():
     np.testing.assert_array_equal(c["depth"][latent_rows], latent.candidates_["depth"][:-1])
 
 
+def _record_dense_starts(monkeypatch) -> list:
+    """A list that every dense start the fits draw is appended to."""
+    import sklearn_swat._swat as swat_module
+
+    starts, real = [], swat_module._dense_start
+
+    def spy(*args, **kwargs):
+        starts.append(real(*args, **kwargs))
+        return starts[-1]
+
+    monkeypatch.setattr(swat_module, "_dense_start", spy)
+    return starts
+
+
 @pytest.mark.parametrize("params, layers, activation", [
     ({}, 2, "tanh"),
     ({"depths": (1,)}, 1, "tanh"),
@@ -2504,15 +2518,7 @@ def test_the_dense_candidate_follows_depths_and_activations(monkeypatch, params,
     """The dense start has 7 neurons per hidden layer, every weight non-zero, as many layers as the
     largest of depths up to 2 (the smallest where all are deeper), and tanh unless activations
     names one activation."""
-    import sklearn_swat._swat as swat_module
-
-    starts, real = [], swat_module._dense_start
-
-    def spy(*args, **kwargs):
-        starts.append(real(*args, **kwargs))
-        return starts[-1]
-
-    monkeypatch.setattr(swat_module, "_dense_start", spy)
+    starts = _record_dense_starts(monkeypatch)
     SWATRegressor(**{**TINY, "depths": (1, 2, 3, 4), "dense_candidate": True, **params}).fit(X2, y2)
     (start,) = starts
     from sklearn_swat import ACTIVATIONS
@@ -2537,15 +2543,7 @@ def test_no_dense_candidate_without_pruning_held_out_rows_or_polish(params):
 def test_the_dense_candidate_is_drawn_from_random_state(monkeypatch):
     """The same random_state gives the same dense start and the same fitted network, another
     random_state another start."""
-    import sklearn_swat._swat as swat_module
-
-    starts, real = [], swat_module._dense_start
-
-    def spy(*args, **kwargs):
-        starts.append(real(*args, **kwargs))
-        return starts[-1]
-
-    monkeypatch.setattr(swat_module, "_dense_start", spy)
+    starts = _record_dense_starts(monkeypatch)
     fits = [SWATRegressor(**{**_SINES, "random_state": seed}).fit(_SINES_X, _SINES_Y) for seed in (0, 0, 1)]
     for a, b in zip(starts[0].coefs, starts[1].coefs):
         np.testing.assert_array_equal(a, b)
