@@ -32,7 +32,7 @@ from ._checkpoints import (
     load_checkpoint_info,
     untrained_autoencoder,
 )
-from ._latent_search import SearchSettings, latent_search
+from ._latent_search import _PAPER_ZOO_INPUTS, SearchSettings, latent_search
 from ._network import ACTIVATIONS, MAX_DEPTH, SparseMLP
 from ._polish import SOLVERS, polish, prune, subsample
 
@@ -68,8 +68,6 @@ def _bundled_checkpoints() -> dict[str, dict]:
     return checkpoints
 
 
-# Features of the paper's benchmark (CORNN): up to this many, ``dense_candidate="auto"`` is off.
-_PAPER_INPUTS = 2
 # Hidden neurons per layer of the dense candidate: the shape of the
 # benchmark's dense reference, MLPRegressor((7, 7)), within the layout's width.
 _DENSE_WIDTH = 7
@@ -859,7 +857,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         # says nothing of how it generalises.
         dense = self.dense_candidate
         if dense == "auto":
-            dense = X.shape[1] > _PAPER_INPUTS
+            dense = X.shape[1] > _PAPER_ZOO_INPUTS  # off on the paper's two inputs (CORNN)
         if dense and self.prune and self.polish_iter > 0 and use_val:
             start = _dense_start(X.shape[1], settings.depths, model.config.width, self.activations,
                                  seed=int(rng.randint(0, 2**31 - 1)))
