@@ -3,10 +3,10 @@
 ``SWATRegressor(dense_candidate="auto")`` leaves the dense candidate out on one
 or two features. This script fits the benchmark's ``swat`` with
 ``dense_candidate=True`` on every CORNN function, as the benchmark fits it,
-and writes one row per fit: the ``results.csv`` columns the comparison needs
-(``dataset, estimator, test_mse, n_nonzero, fit_seconds, seed``, the estimator
-named ``swat-dense``) and ``origin``, where the chosen network came from
-(``"latent"``, ``"dense"`` or ``"constant"``). Compare with the report's
+and writes one row per fit: the columns of ``results.csv`` (by the
+benchmark's own ``fit_row``; the estimator named ``swat-dense``) and
+``origin``, where the chosen network came from (``"latent"``, ``"dense"`` or
+``"constant"``). Compare with the report's
 ``swat`` rows (``docs/benchmarks/results.csv``), which search the latent space
 alone.
 
@@ -19,29 +19,20 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import time
 
-import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from sklearn_swat.benchmark._registry import make_estimator
+from sklearn_swat.benchmark import make_estimator
+from sklearn_swat.benchmark._runner import fit_row
 from sklearn_swat.datasets import cornn_names, load_cornn
 
 
 def fit_one(name: str, seed: int, data_home: str | None) -> dict:
-    """Fit ``swat`` with the dense candidate on one function; its row."""
-    X_train, X_test, y_train, y_test = load_cornn(name, data_home=data_home)
-    est = make_estimator("swat", seed)
-    reg = est[-1] if hasattr(est, "steps") else est
-    reg.set_params(dense_candidate=True)
-    start = time.perf_counter()
-    est.fit(X_train, y_train)
-    seconds = time.perf_counter() - start
-    chosen = reg.candidates_["origin"][reg.candidates_["selected"]][0]
-    test_mse = float(np.mean((est.predict(X_test) - y_test) ** 2))
-    return dict(dataset=name, estimator="swat-dense", test_mse=test_mse, n_nonzero=reg.n_nonzero_,
-                fit_seconds=round(seconds, 3), seed=seed, origin=chosen)
+    """Fit ``swat`` with the dense candidate on one function: its results row and ``origin``."""
+    est = make_estimator("swat", seed).set_params(dense_candidate=True)
+    row = fit_row(est, "swat-dense", name, seed, load_cornn(name, data_home=data_home))
+    return {**row, "origin": est.candidates_["origin"][est.candidates_["selected"]][0]}
 
 
 def main() -> None:
@@ -55,6 +46,7 @@ def main() -> None:
         delayed(fit_one)(name, seed, args.data_home) for seed in args.seeds for name in cornn_names()
     )
     table = pd.DataFrame(rows)
+    table["n_active_neurons"] = ["-".join(map(str, n)) for n in table["n_active_neurons"]]
     table.to_csv(args.out, index=False)
     print(table["origin"].value_counts().to_string())
     print(f"median fit seconds {table['fit_seconds'].median():.1f}, "

@@ -498,7 +498,7 @@ class SWATRegressor(BaseSparseNetworkRegressor):
     network on 32; it gave more accurate networks on 28 and less on 1 (a
     geometric mean of 0.33 times the test MSE), but larger on 21 and smaller
     on 5 (median non-zeros 15 -> 20.5), fewer wins against DARTS+ADMM (40
-    where the default wins 43), and a median 13.0 s of fit against 9.5 s,
+    where the default wins 43), and a median 10.9 s of fit against 9.5 s,
     so ``"auto"`` leaves it out there: on the paper's benchmark the fit stays
     the latent search's, and small. The rule was chosen on these
     benchmarks: they are not held out for it.
