@@ -68,40 +68,51 @@ def _bundled_checkpoints() -> dict[str, dict]:
     return checkpoints
 
 
-# Hidden neurons per layer of the dense candidate: the shape of the
+# Hidden neurons per layer of the narrow dense candidate: the shape of the
 # benchmark's dense reference, MLPRegressor((7, 7)), within the layout's width.
 _DENSE_WIDTH = 7
-# Hidden layers of the dense candidate, when ``depths`` allows them.
+# Hidden layers of the narrow dense candidate, when ``depths`` allows them.
 _DENSE_DEPTH = 2
 
 
-def _dense_start(n_features: int, depths: Sequence[int], width: int, activations: str,
-                 seed: int) -> SparseMLP:
-    """The dense candidate's starting network: every weight non-zero, every neuron on.
+def _dense_starts(n_features: int, depths: Sequence[int], width: int, activations: str,
+                  seed: int) -> list[SparseMLP]:
+    """The dense candidates' starting networks: every weight non-zero, every neuron on.
 
-    ``min(7, width)`` neurons per hidden layer, as many layers as the
-    largest of ``depths`` up to 2 (the smallest of ``depths`` when all are
-    deeper), every neuron tanh (or the one activation ``activations``
-    names). Weights uniform with variance ``1 / fan_in`` (LeCun's), biases
-    zero, drawn from ``seed``.
+    First a narrow one: ``min(7, width)`` neurons per hidden layer, as many
+    layers as the largest of ``depths`` up to 2 (the smallest of ``depths``
+    when all are deeper). Then, where the latent space's networks are wider
+    than 7 (``width``, as the ``wide`` space's 16) and ``depths`` holds 1,
+    a wide one: one hidden layer of ``width`` neurons, which fits a sum of
+    terms of one feature each (as a sphere function in ten dimensions) where
+    seven neurons cannot. Every neuron tanh (or the one activation
+    ``activations`` names). Weights uniform with variance ``1 / fan_in``
+    (LeCun's), biases zero, drawn from ``seed`` in that order.
 
     Examples
     --------
-    >>> from sklearn_swat._swat import _dense_start
-    >>> net = _dense_start(3, (1, 2, 3, 4), 8, "mixed", seed=0)
-    >>> net.layer_sizes, net.n_nonzero
-    ([7, 7], 92)
-    >>> _dense_start(3, (1,), 8, "leaky_relu", seed=0).activations[0].tolist()
+    >>> from sklearn_swat._swat import _dense_starts
+    >>> [net.layer_sizes for net in _dense_starts(3, (1, 2, 3, 4), 8, "mixed", seed=0)]
+    [[7, 7], [8]]
+    >>> [net.n_nonzero for net in _dense_starts(3, (2, 3), 8, "mixed", seed=0)]
+    [92]
+    >>> _dense_starts(3, (1,), 7, "leaky_relu", seed=0)[0].activations[0].tolist()
     [2, 2, 2, 2, 2, 2, 2]
     """
     shallow = [d for d in depths if d <= _DENSE_DEPTH]
     depth = max(shallow) if shallow else min(depths)
     k = min(_DENSE_WIDTH, width)
     act = ACTIVATIONS.index(activations if activations in ACTIVATIONS else "tanh")
-    sizes = [n_features, *[k] * depth, 1]
     rng = np.random.RandomState(seed)
-    coefs = [rng.uniform(-1.0, 1.0, size=(a, b)) * np.sqrt(3.0 / a) for a, b in zip(sizes[:-1], sizes[1:])]
-    return SparseMLP(coefs, [np.zeros(b) for b in sizes[1:]], [[act] * k] * depth, [[True] * k] * depth)
+    shapes = [[k] * depth, *([[width]] if width > k and 1 in depths else [])]
+    starts = []
+    for hidden in shapes:
+        sizes = [n_features, *hidden, 1]
+        coefs = [rng.uniform(-1.0, 1.0, size=(a, b)) * np.sqrt(3.0 / a)
+                 for a, b in zip(sizes[:-1], sizes[1:])]
+        starts.append(SparseMLP(coefs, [np.zeros(b) for b in hidden + [1]], [[act] * b for b in hidden],
+                                [[True] * b for b in hidden]))
+    return starts
 
 
 class SWATRegressor(BaseSparseNetworkRegressor):
@@ -860,11 +871,11 @@ class SWATRegressor(BaseSparseNetworkRegressor):
         if dense == "auto":
             dense = X.shape[1] > _PAPER_ZOO_INPUTS  # off on the paper's two inputs (CORNN)
         if dense and self.prune and self.polish_iter > 0 and use_val:
-            start = _dense_start(X.shape[1], settings.depths, model.config.width, self.activations,
-                                 seed=int(rng.randint(0, 2**31 - 1)))
-            networks.append(polish(start, *fit_rows, max_iter=self.polish_iter, solver=solver)[0])
-            depths.append(networks[-1].depth)
-            origins.append("dense")
+            for start in _dense_starts(X.shape[1], settings.depths, model.config.width, self.activations,
+                                       seed=int(rng.randint(0, 2**31 - 1))):
+                networks.append(polish(start, *fit_rows, max_iter=self.polish_iter, solver=solver)[0])
+                depths.append(networks[-1].depth)
+                origins.append("dense")
         networks.append(constant)
         depths = np.array([*depths, 0])
         restarts = np.array([c.restart for c in candidates] + [0] * (len(networks) - len(candidates)))

@@ -2497,13 +2497,14 @@ def _record_dense_starts(monkeypatch) -> list:
     """A list that every dense start the fits draw is appended to."""
     import sklearn_swat._swat as swat_module
 
-    starts, real = [], swat_module._dense_start
+    starts, real = [], swat_module._dense_starts
 
     def spy(*args, **kwargs):
-        starts.append(real(*args, **kwargs))
-        return starts[-1]
+        drawn = real(*args, **kwargs)
+        starts.extend(drawn)
+        return drawn
 
-    monkeypatch.setattr(swat_module, "_dense_start", spy)
+    monkeypatch.setattr(swat_module, "_dense_starts", spy)
     return starts
 
 
@@ -2515,9 +2516,9 @@ def _record_dense_starts(monkeypatch) -> list:
     ({"activations": "sigmoid"}, 2, "sigmoid"),
 ])
 def test_the_dense_candidate_follows_depths_and_activations(monkeypatch, params, layers, activation):
-    """The dense start has 7 neurons per hidden layer, every weight non-zero, as many layers as the
-    largest of depths up to 2 (the smallest where all are deeper), and tanh unless activations
-    names one activation."""
+    """Through CORNN's latent space (7 wide) the one dense start has 7 neurons per hidden layer,
+    every weight non-zero, as many layers as the largest of depths up to 2 (the smallest where all
+    are deeper), and tanh unless activations names one activation."""
     starts = _record_dense_starts(monkeypatch)
     SWATRegressor(**{**TINY, "depths": (1, 2, 3, 4), "dense_candidate": True, **params}).fit(X2, y2)
     (start,) = starts
@@ -2527,6 +2528,52 @@ def test_the_dense_candidate_follows_depths_and_activations(monkeypatch, params,
     assert start.n_nonzero == sum(c.size for c in start.coefs) + 7 * layers + 1
     assert all(np.all(c != 0) for c in start.coefs) and all(np.all(g) for g in start.gates)
     assert {ACTIVATIONS[a] for layer in start.activations for a in layer} == {activation}
+
+
+# A sphere in ten dimensions: a sum of ten squares, one feature each, which seven tanh neurons
+# cannot fit (at most seven directions of curvature).
+_SPHERE_X = np.random.RandomState(0).uniform(-1, 1, (600, 10))
+_SPHERE_Y = (_SPHERE_X**2).sum(axis=1)
+_SPHERE = dict(max_iter=30, polish_iter=200, n_restarts=1, depths=(1, 2), random_state=0)
+
+
+def test_a_wide_dense_candidate_fits_a_sum_of_one_feature_terms(monkeypatch):
+    """Through the wide latent space (networks up to 16 neurons wide) a second dense candidate has
+    one hidden layer of 16 neurons: on a sphere in ten dimensions it is chosen and fits where the
+    7-7 one alone does not, pruned to fewer non-zeros than the 7-7's 141."""
+    import sklearn_swat._swat as swat_module
+
+    rng = np.random.RandomState(1)
+    X_test = rng.uniform(-1, 1, (2000, 10))
+    y_test = (X_test**2).sum(axis=1)
+    starts = _record_dense_starts(monkeypatch)
+    reg = SWATRegressor(**_SPHERE).fit(_SPHERE_X, _SPHERE_Y)
+    assert [s.layer_sizes for s in starts] == [[7, 7], [16]]
+    c = reg.candidates_
+    assert c["origin"].tolist() == ["latent", "latent", "dense", "dense", "constant"]
+    assert c["depth"].tolist() == [1, 2, 2, 1, 0]
+    assert c["selected"][3] and reg.n_nonzero_ < 141
+    assert reg.score(X_test, y_test) > 0.95
+    real = swat_module._dense_starts
+    monkeypatch.setattr(swat_module, "_dense_starts", lambda *a, **kw: real(*a, **kw)[:1])
+    narrow = SWATRegressor(**_SPHERE).fit(_SPHERE_X, _SPHERE_Y)
+    assert narrow.score(X_test, y_test) < 0.8
+
+
+@pytest.mark.parametrize("depths, shapes", [
+    ((1, 2), [[7, 7], [16]]), ((1,), [[7], [16]]), ((2, 3), [[7, 7]]),
+])
+def test_the_wide_dense_candidate_needs_a_wider_space_and_one_hidden_layer(monkeypatch, depths, shapes):
+    """The one-hidden-layer candidate as wide as the latent space's networks comes only where those
+    are wider than 7 and depths allows one hidden layer; through CORNN's space (7 wide) there is
+    one dense candidate."""
+    starts = _record_dense_starts(monkeypatch)
+    fast = dict(_SPHERE, max_iter=2, polish_iter=5, depths=depths)
+    SWATRegressor(**fast, prune=True).fit(_SPHERE_X[:200], _SPHERE_Y[:200])
+    assert [s.layer_sizes for s in starts] == shapes
+    starts.clear()
+    SWATRegressor(**{**TINY, "dense_candidate": True}).fit(X2, y2)  # depths=(1,)
+    assert [s.layer_sizes for s in starts] == [[7]]
 
 
 @pytest.mark.parametrize("params", [
@@ -2545,9 +2592,12 @@ def test_the_dense_candidate_is_drawn_from_random_state(monkeypatch):
     random_state another start."""
     starts = _record_dense_starts(monkeypatch)
     fits = [SWATRegressor(**{**_SINES, "random_state": seed}).fit(_SINES_X, _SINES_Y) for seed in (0, 0, 1)]
-    for a, b in zip(starts[0].coefs, starts[1].coefs):
-        np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(starts[0].coefs[0], starts[2].coefs[0])
+    per_fit = len(starts) // 3  # the 7-7 start and the one-layer start 8 wide (the general space)
+    assert per_fit == 2
+    for i in range(per_fit):
+        for a, b in zip(starts[i].coefs, starts[per_fit + i].coefs):
+            np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(starts[i].coefs[0], starts[2 * per_fit + i].coefs[0])
     for a, b in zip(fits[0].network_.coefs, fits[1].network_.coefs):
         np.testing.assert_array_equal(a, b)
 
