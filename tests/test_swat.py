@@ -2569,7 +2569,7 @@ def test_the_wide_dense_candidate_needs_a_wider_space_and_one_hidden_layer(monke
     one dense candidate."""
     starts = _record_dense_starts(monkeypatch)
     fast = dict(_SPHERE, max_iter=2, polish_iter=5, depths=depths)
-    SWATRegressor(**fast, prune=True).fit(_SPHERE_X[:200], _SPHERE_Y[:200])
+    SWATRegressor(**fast).fit(_SPHERE_X[:200], _SPHERE_Y[:200])
     assert [s.layer_sizes for s in starts] == shapes
     starts.clear()
     SWATRegressor(**{**TINY, "dense_candidate": True}).fit(X2, y2)  # depths=(1,)
