@@ -467,9 +467,19 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
             Xs = self._scaled_block(X, start)
             if not np.isfinite(Xs).all():
                 self._refuse_unscalable(X)
-            out[start:start + _PREDICT_BLOCK] = self.network_.predict(Xs)
-        out *= self.y_scale_  # in place: the same bits as out * y_scale_ + y_offset_
-        out += self.y_offset_
+            with np.errstate(over="ignore", invalid="ignore"):  # checked below
+                out[start:start + _PREDICT_BLOCK] = self.network_.predict(Xs)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out *= self.y_scale_  # in place: the same bits as out * y_scale_ + y_offset_
+            out += self.y_offset_
+        if not np.isfinite(out).all():
+            rows = np.flatnonzero(~np.isfinite(out))
+            raise ValueError(
+                f"X has {len(rows)} row(s) (the first: row {rows[0]}) so far outside the "
+                "training data's range that the network's prediction overflows float64 (a "
+                "network with leaky ReLU neurons grows with its inputs). Check those rows, or fit on data "
+                "that covers them."
+            )
         return out
 
     def _scaled_block(self, X: np.ndarray, start: int) -> np.ndarray:

@@ -195,6 +195,24 @@ def test_inputs_too_far_out_to_scale_are_refused_at_predict(name):
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_predictions_that_overflow_are_refused_not_returned(name):
+    """Rows that scale to finite values but whose prediction overflows float64 (a leaky ReLU
+    network grows with its input): an error that counts them, not NaN or infinity returned
+    with numpy's overflow warnings (an audit found both)."""
+    from sklearn_swat import SparseMLP
+
+    est = ESTIMATORS[name]().fit(X, y)
+    est.network_ = SparseMLP([np.array([[4.0], [0.0]]), np.array([[4.0]])], [np.zeros(1), np.zeros(1)],
+                             [["leaky_relu"]])
+    far = np.array([[0.5, 0.0], [1e308, 0.0], [0.0, 0.0], [-1.5e308, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"2 row\(s\) \(the first: row 1\) .* overflows float64"):
+            est.predict(far)
+        assert np.isfinite(est.predict(far[[0, 2]])).all()
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_rows_too_far_out_are_counted_over_every_block(name, monkeypatch):
     """predict scales a block of rows at a time: the error still counts all of X's bad rows."""
     import sklearn
