@@ -403,6 +403,9 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         self.y_scale_ = yspan / 2.0
         self.y_offset_ = (ylo + yhi) / 2.0
         Xs = X * self.x_scale_ + self.x_offset_
+        # A column that counts as constant is 0, exactly: rounding noise around a large
+        # value (1e6 + 1e-7 x) would otherwise be a tiny input the networks could read.
+        Xs[:, ~varies] = 0.0
         # A target that counts as constant is its midpoint, exactly: the
         # estimators then fit a constant, not the rounding noise around it.
         ys = (y - self.y_offset_) / self.y_scale_ if y_varies else np.zeros_like(y)

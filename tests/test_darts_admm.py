@@ -152,11 +152,14 @@ def test_invalid_sparsity_rejected(sparsity):
         reg.fit(X, y)
 
 
-def test_a_feature_constant_in_training_keeps_no_weights():
+@pytest.mark.parametrize("column", [np.full(len(X), 7.0), 1e6 + 1e-7 * np.linspace(0, 1, len(X))],
+                         ids=["constant", "constant-but-for-rounding"])
+def test_a_feature_constant_in_training_keeps_no_weights(column):
     """Its weights learned nothing: they are zeroed before the top-k and stay zero (the feature
     is 0 on every scaled training row: no gradient), so the network does not count them and a
-    new value of that feature does not move the predictions."""
-    Xc = np.c_[X, np.full(len(X), 7.0)]
+    new value of that feature does not move the predictions. A spread of 1e-13 of the values'
+    size is rounding, which the scaling counts as constant (an audit found such a column read)."""
+    Xc = np.c_[X, column]
     reg = DARTSADMMRegressor(sparsity=0.5, random_state=0, **CHEAP).fit(Xc, y)
     assert not reg.weight_masks_[0][2].any() and not reg.network_.coefs[0][2].any()
     moved = Xc.copy()
