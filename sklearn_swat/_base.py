@@ -13,6 +13,7 @@ import torch
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import (
     _check_sample_weight,
     _num_samples,
@@ -327,7 +328,25 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
     _max_features: int | None = None
 
     # ------------------------------------------------------------ data
+    def _refuse_boolean_integers(self) -> None:
+        """Refuse ``True`` or ``False`` where a setting takes an integer, by name.
+
+        scikit-learn's parameter check takes a bool for the integer 1 or 0 (a
+        bool is an ``Integral``), which would reach torch or the search as a
+        number of rows or steps.
+        """
+        for name, constraints in getattr(self, "_parameter_constraints", {}).items():
+            # (A width or a list of widths checks its own entries.)
+            takes_integer = "array-like" not in constraints and any(
+                isinstance(c, Interval) and c.type is Integral for c in constraints
+            )
+            value = getattr(self, name)
+            if takes_integer and isinstance(value, bool):
+                raise ValueError(f"{name} must be an integer, not a boolean; got {value!r}.")
+
     def _validate_fit_data(self, X, y, sample_weight):
+        # The settings first, as scikit-learn's parameter check before this.
+        self._refuse_boolean_integers()
         shape = getattr(y, "shape", None)
         if shape is None and isinstance(y, (list, tuple)):  # a list of lists has a shape too
             try:

@@ -722,8 +722,6 @@ class SWATRegressor(BaseSparseNetworkRegressor):
                 f"depths must be a sequence of distinct integers in 1..{MAX_DEPTH}, such as "
                 f"(1, 2, 3, 4); got {self.depths!r}."
             )
-        if isinstance(self.max_nonzero, bool):  # an Integral to the parameter check
-            raise ValueError(f"max_nonzero must be a positive integer or None; got {self.max_nonzero!r}.")
         temp = tuple(self.temperature)
         if len(temp) != 2 or not all(
             isinstance(t, Real) and not isinstance(t, bool) and 0 < t < np.inf for t in temp

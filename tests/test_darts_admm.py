@@ -174,6 +174,13 @@ def test_invalid_hidden_layer_sizes_rejected(sizes):
         DARTSADMMRegressor(hidden_layer_sizes=sizes, **CHEAP).fit(X, y)
 
 
+@pytest.mark.parametrize("param", ["batch_size", "search_epochs", "polish_iter", "n_jobs"])
+def test_a_boolean_for_an_integer_setting_is_refused_by_name(param):
+    """scikit-learn's parameter check takes True for 1; the estimator names the setting."""
+    with pytest.raises(ValueError, match=f"{param} must be an integer, not a boolean; got True"):
+        DARTSADMMRegressor(**{**CHEAP, param: True}).fit(X, y)
+
+
 def test_bad_input_errors():
     """NaN, wrong feature count and predicting before fit give clear errors."""
     from sklearn.exceptions import NotFittedError
