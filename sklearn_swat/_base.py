@@ -370,11 +370,14 @@ class BaseSparseNetworkRegressor(RegressorMixin, BaseEstimator):
         # errstate: scikit-learn's finiteness check sums X (and y, again in numeric_target)
         # first, which overflows on finite values near float64's limit and warns before
         # refusing nothing; ours says what is wrong.
-        with numeric_inputs(X, y), np.errstate(over="ignore", invalid="ignore"):
-            X, y = validate_data(
-                self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
-                accept_sparse=False, order="C",
-            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            with numeric_inputs(X, y):
+                X, y = validate_data(
+                    self, X, y, y_numeric=True, dtype=np.float64, ensure_min_samples=2,
+                    accept_sparse=False, order="C",
+                )
+            # Outside numeric_inputs: its own "could not be converted" message is not
+            # wrapped a second time (a target of numpy strings gets here).
             y = numeric_target(y)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if not np.isfinite(sample_weight).all():  # assume_finite=True skipped the usual check
