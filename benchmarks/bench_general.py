@@ -171,12 +171,22 @@ def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bo
     before): a ValueError, before any fit, where they are missing.
     ``swat_params`` are set on ``swat`` alone (``set_params``), to screen a
     setting of the search; its rows keep the name ``swat``, so they go to
-    their own ``out``.
+    their own ``out``: ``out/swat_params.json`` records them, and ``swat``
+    is not fitted into an ``out`` whose ``swat`` rows had other settings (a
+    ValueError, before any fit).
     """
     if swat_params:
         make_estimator("swat", 0).set_params(**swat_params)  # an unknown name: a ValueError before any fit
     path = out / "results.csv"
-    have = {(r["dataset"], r["estimator"], r["seed"]) for r in (read_results(path) if path.exists() else [])}
+    rows = read_results(path) if path.exists() else []
+    have = {(r["dataset"], r["estimator"], r["seed"]) for r in rows}
+    params_path = out / "swat_params.json"
+    recorded = json.loads(params_path.read_text()) if params_path.exists() else {}
+    if "swat" in estimators and recorded != (swat_params or {}) and (
+        params_path.exists() or any(r["estimator"] == "swat" for r in rows)
+    ):
+        raise ValueError(f"{out}'s swat rows were fitted with --swat-params {json.dumps(recorded)}, not "
+                         f"{json.dumps(swat_params or {})}: give each setting its own --out.")
     for e in SECOND:
         ref = ESTIMATORS[e].reference
         if e in estimators and ref not in estimators:
@@ -187,6 +197,8 @@ def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bo
                                  f"{', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}: add "
                                  f"{ref} to --estimators.")
     out.mkdir(parents=True, exist_ok=True)
+    if swat_params and "swat" in estimators:
+        params_path.write_text(json.dumps(swat_params, sort_keys=True) + "\n")
     for phase in (FIRST, SECOND):
         # The rows so far: what to skip, and the sizes the second group is capped at.
         sizes = {(r["dataset"], r["estimator"], r["seed"]): r["n_nonzero"]

@@ -1624,6 +1624,17 @@ def test_bench_general_swat_params_reach_swat_alone(tmp_path, capsys):
                      "--swat-params", value])
         assert message in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+    # Resumed with the same settings, nothing is fitted again; with others (the defaults
+    # included), or the defaults' folder with settings, swat is refused before any fit:
+    # its rows would be mixed under one name.
+    assert fit("capped", swat_params={"max_nonzero": 3}) == capped
+    for out, params in [("capped", None), ("capped", {"max_nonzero": 4}), ("plain", {"max_nonzero": 3})]:
+        before = (tmp_path / out / "results.csv").read_bytes()
+        with pytest.raises(ValueError, match="give each setting its own --out"):
+            fit(out, swat_params=params)
+        assert (tmp_path / out / "results.csv").read_bytes() == before
+    assert json.loads((tmp_path / "capped" / "swat_params.json").read_text()) == {"max_nonzero": 3}
+    assert not (tmp_path / "plain" / "swat_params.json").exists()
 
 
 def test_bom_in_results_file(tmp_path, capsys):
