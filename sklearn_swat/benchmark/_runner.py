@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import errno
 import io
 import json
 import math
@@ -32,6 +31,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from .._base import torch_threads
+from .._locking import exclusive_folder
 from ..datasets import cornn_names, load_cornn
 from ..datasets._cornn import _resolve_data_home, _utf8_text
 from ._registry import ESTIMATORS, QUICK_ENV, BenchmarkError, check_names, estimator_names, make_estimator
@@ -542,66 +542,15 @@ def _plan(
     return first, later
 
 
-@contextlib.contextmanager
 def _exclusive(folder: Path):
     """Hold an exclusive lock on the output folder, or refuse if another run holds it.
 
-    The lock is an ``flock`` on ``folder/LOCK_FILE``, which holds the owner's pid: the
-    system releases it when the process ends, even killed, so a crash never blocks the
-    next run. Where ``flock`` is missing (Windows) or refused (some network file
-    systems), or the folder is read-only (then nothing can be written to it anyway), the
-    run goes on without the lock.
+    :func:`sklearn_swat._locking.exclusive_folder` on ``folder/LOCK_FILE``.
     """
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    path = folder / LOCK_FILE
-    fd = None
-    while fd is None:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
-                raise
-            break
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = os.read(fd, 32).decode("ascii", "replace").strip()
-            os.close(fd)
-            raise BenchmarkError(
-                f"another benchmark run is writing to {str(folder)!r} (pid {pid or 'unknown'}); "
-                "wait for it or use another --out."
-            ) from None
-        except OSError as exc:
-            os.close(fd)
-            fd = None
-            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
-                raise
-            break
-        # The run that held the lock before removes the file as it ends: if it did so
-        # between our open and our lock, ours is a lock on a removed file; take the new one.
-        try:
-            current = os.path.samestat(os.fstat(fd), os.stat(path))
-        except FileNotFoundError:
-            current = False
-        if not current:
-            os.close(fd)
-            fd = None
-    if fd is None:
-        yield
-        return
-    try:
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
-        yield
-    finally:
-        # Remove the file while still holding the lock, so no run can lock it in between.
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        os.close(fd)
+    return exclusive_folder(folder, LOCK_FILE, lambda pid: BenchmarkError(
+        f"another benchmark run is writing to {str(folder)!r} (pid {pid or 'unknown'}); "
+        "wait for it or use another --out."
+    ))
 
 
 def _describe(settings: dict) -> str:
