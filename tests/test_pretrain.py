@@ -720,6 +720,28 @@ def test_resume_without_a_state_is_refused(tmp_path, capsys):
         run_train(tmp_path / "missing", 2, resume=True)
 
 
+def test_one_run_at_a_time_per_workdir(tmp_path, capsys):
+    """A second run in a workdir being trained in is refused before it writes anything: two
+    saved through the same temporary file, and one could rename the other's half-written
+    state into place (an audit found state.pt left empty). A stale lock file blocks nothing."""
+    from sklearn_swat._locking import exclusive_folder
+    from sklearn_swat.pretrain._train import LOCK_FILE
+
+    run_train(tmp_path, 2)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with exclusive_folder(tmp_path, LOCK_FILE, RuntimeError):  # as the running one holds it
+        with pytest.raises(FileExistsError, match=f"another pretraining run is writing to {tmp_path} "
+                                                  rf"\(pid {os.getpid()}\)"):
+            run_train(tmp_path, 4, resume=True)
+        assert _cli_train(tmp_path, "--steps", "4", "--resume") == 2
+        assert "use another --workdir" in capsys.readouterr().err
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != LOCK_FILE} == before
+    # Left by a killed run: the system released its lock with the process.
+    (tmp_path / LOCK_FILE).write_text("999999999\n")
+    run_train(tmp_path, 4, resume=True)
+    assert not (tmp_path / LOCK_FILE).exists()
+
+
 @pytest.mark.parametrize("damage", ["empty", "truncated", "truncated-5000", "other"])
 def test_corrupt_state_is_a_clear_error(tmp_path, capsys, damage):
     """#12: a damaged state.pt is named as such by ``--resume`` and ``export``, not torch's error."""

@@ -17,6 +17,7 @@ from .._autoencoder import AutoencoderConfig, MultiScaleAutoencoder, hard_networ
 from .._base import autograd_enabled, resolve_device, typed_field
 from .._checkpoints import _build
 from .._encoding import NetworkBatch, canonicalize
+from .._locking import exclusive_folder
 from .._network import MAX_DEPTH
 from .._zoo import distill_networks, fitted_zoo, sample_networks, sample_points, sample_zoo_batch
 
@@ -25,6 +26,8 @@ from .._zoo import distill_networks, fitted_zoo, sample_networks, sample_points,
 _STREAM = 1_000_003
 _EVAL_SEED = 2**40 + 7
 _VAR_FLOOR = 1e-2
+# Held (flock) by the run writing to a workdir; removed when it ends.
+LOCK_FILE = ".state.lock"
 # Zoo networks whose output is constant (all output weights zeroed, say)
 # have no relative error: it divides by their variance. Evaluation leaves
 # out those below this variance and reports how many there were.
@@ -408,7 +411,9 @@ def train(
     Raises
     ------
     FileExistsError
-        ``workdir/state.pt`` exists and ``resume`` is False.
+        ``workdir/state.pt`` exists and ``resume`` is False, or another
+        process is training in ``workdir`` (it holds an ``flock`` on
+        ``workdir/.state.lock`` while it runs).
     FileNotFoundError
         ``resume`` is True and ``workdir/state.pt`` does not exist.
     NotADirectoryError
@@ -478,74 +483,82 @@ def _run(model: MultiScaleAutoencoder, config: AutoencoderConfig, settings: Trai
         log = _warm_start(model, config, init_from)
     # Made only now, so that a run refused above leaves no empty folder behind.
     workdir.mkdir(parents=True, exist_ok=True)
-    # The pool of trained networks first (its making counts in the run's
-    # time): one made with other settings stops the run before anything in
-    # workdir is written.
-    t_start = time.time()
-    pool, n_fitted = None, 0
-    if settings.fitted_share > 0:
-        pool = fitted_pool(config, settings, workdir, progress)
-        n_fitted = max(1, min(settings.batch_size - 1, round(settings.fitted_share * settings.batch_size)))
-    distilled = distilled_pool(config, settings, workdir, progress) if settings.distill_weight > 0 else None
-    # Where the last stretch of training ran (a resumed run may move).
-    log["device"] = (torch.cuda.get_device_name(device) if device.type == "cuda"
-                     else cpu_name(settings.threads))
-    (workdir / "config.json").write_text(json.dumps(
-        {"config": config.to_dict(), "settings": settings.__dict__}, indent=1))
-    seconds0 = log["seconds"]
-    acc = [0.0, 0.0, 0.0, 0]
-    bar = tqdm(total=settings.steps, initial=step, disable=not progress, desc="pretrain")
-    levels = parse_levels(settings.sparsity_levels)
-    scales = parse_scales(settings.weight_scales)
-    model.train()
-    while step < settings.steps:
-        gen = torch.Generator().manual_seed(settings.seed * _STREAM + step)
-        batch = sample_zoo_batch(
-            settings.batch_size - n_fitted, config.width, config.max_inputs,
-            variable_inputs=config.variable_inputs, n_points=settings.n_points, generator=gen,
-            sparsity_levels=levels, gate_prob=settings.gate_prob, weight_scales=scales,
-        )
-        if pool is not None:
-            batch = _add_fitted(batch, pool, n_fitted, settings.n_points, gen)
-        if device.type != "cpu":
-            nets, x, y = batch
-            batch = nets.to(device), x.to(device), y.to(device)
-        for group in opt.param_groups:
-            group["lr"] = settings.lr * lr_factor(step, settings)
-        loss, func, rec = training_step_loss(model, batch, settings, gen)
-        if distilled is not None:
-            loss = loss + settings.distill_weight * distill_loss(
-                model, distilled, max(1, settings.batch_size // 4), gen, device)
-        if not torch.isfinite(loss):
-            raise _diverged(f"the loss at step {step + 1} is {float(loss.detach())}", state_path)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
-        if not torch.isfinite(norm):  # the step would make every weight NaN, and the next checkpoint too
-            raise _diverged(f"the gradient at step {step + 1} is not finite (norm {float(norm)})",
-                            state_path)
-        opt.step()
-        step += 1
-        acc = [acc[0] + float(loss.detach()), acc[1] + func, acc[2] + rec, acc[3] + 1]
-        bar.update(1)
-        done = step == settings.steps
-        out_of_time = max_minutes is not None and time.time() - t_start > 60 * max_minutes
-        if step % settings.checkpoint_every == 0 or done or out_of_time:
-            n = max(acc[3], 1)
-            log["steps"].append(log.get("step_offset", 0) + step)
-            log["loss"].append(acc[0] / n)
-            log["functional"].append(acc[1] / n)
-            log["reconstruction"].append(acc[2] / n)
-            log["seconds"] = seconds0 + time.time() - t_start
-            log.setdefault("seconds_at", []).append(log["seconds"])
-            acc = [0.0, 0.0, 0.0, 0]
-            bar.set_postfix(loss=f"{log['loss'][-1]:.4f}", func=f"{log['functional'][-1]:.4f}")
-            _save_atomically(_state(model, opt, step, log, settings, config), state_path)
-            if out_of_time:
-                break
-    bar.close()
-    model.eval()
-    return model.cpu()
+    # One run writes to a workdir at a time: two would save through the same
+    # temporary file, and one could rename the other's half-written state into place.
+    with exclusive_folder(workdir, LOCK_FILE, lambda pid: FileExistsError(
+        f"another pretraining run is writing to {workdir} (pid {pid or 'unknown'}); wait for it to "
+        "end (then --resume it if it stopped early), or use another --workdir."
+    )):
+        # The pool of trained networks first (its making counts in the run's
+        # time): one made with other settings stops the run before anything in
+        # workdir is written.
+        t_start = time.time()
+        pool, n_fitted = None, 0
+        if settings.fitted_share > 0:
+            pool = fitted_pool(config, settings, workdir, progress)
+            n_fitted = max(1, min(settings.batch_size - 1,
+                                  round(settings.fitted_share * settings.batch_size)))
+        distilled = (distilled_pool(config, settings, workdir, progress)
+                     if settings.distill_weight > 0 else None)
+        # Where the last stretch of training ran (a resumed run may move).
+        log["device"] = (torch.cuda.get_device_name(device) if device.type == "cuda"
+                         else cpu_name(settings.threads))
+        (workdir / "config.json").write_text(json.dumps(
+            {"config": config.to_dict(), "settings": settings.__dict__}, indent=1))
+        seconds0 = log["seconds"]
+        acc = [0.0, 0.0, 0.0, 0]
+        bar = tqdm(total=settings.steps, initial=step, disable=not progress, desc="pretrain")
+        levels = parse_levels(settings.sparsity_levels)
+        scales = parse_scales(settings.weight_scales)
+        model.train()
+        while step < settings.steps:
+            gen = torch.Generator().manual_seed(settings.seed * _STREAM + step)
+            batch = sample_zoo_batch(
+                settings.batch_size - n_fitted, config.width, config.max_inputs,
+                variable_inputs=config.variable_inputs, n_points=settings.n_points, generator=gen,
+                sparsity_levels=levels, gate_prob=settings.gate_prob, weight_scales=scales,
+            )
+            if pool is not None:
+                batch = _add_fitted(batch, pool, n_fitted, settings.n_points, gen)
+            if device.type != "cpu":
+                nets, x, y = batch
+                batch = nets.to(device), x.to(device), y.to(device)
+            for group in opt.param_groups:
+                group["lr"] = settings.lr * lr_factor(step, settings)
+            loss, func, rec = training_step_loss(model, batch, settings, gen)
+            if distilled is not None:
+                loss = loss + settings.distill_weight * distill_loss(
+                    model, distilled, max(1, settings.batch_size // 4), gen, device)
+            if not torch.isfinite(loss):
+                raise _diverged(f"the loss at step {step + 1} is {float(loss.detach())}", state_path)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+            if not torch.isfinite(norm):  # the step would make every weight NaN, and the next checkpoint too
+                raise _diverged(f"the gradient at step {step + 1} is not finite (norm {float(norm)})",
+                                state_path)
+            opt.step()
+            step += 1
+            acc = [acc[0] + float(loss.detach()), acc[1] + func, acc[2] + rec, acc[3] + 1]
+            bar.update(1)
+            done = step == settings.steps
+            out_of_time = max_minutes is not None and time.time() - t_start > 60 * max_minutes
+            if step % settings.checkpoint_every == 0 or done or out_of_time:
+                n = max(acc[3], 1)
+                log["steps"].append(log.get("step_offset", 0) + step)
+                log["loss"].append(acc[0] / n)
+                log["functional"].append(acc[1] / n)
+                log["reconstruction"].append(acc[2] / n)
+                log["seconds"] = seconds0 + time.time() - t_start
+                log.setdefault("seconds_at", []).append(log["seconds"])
+                acc = [0.0, 0.0, 0.0, 0]
+                bar.set_postfix(loss=f"{log['loss'][-1]:.4f}", func=f"{log['functional'][-1]:.4f}")
+                _save_atomically(_state(model, opt, step, log, settings, config), state_path)
+                if out_of_time:
+                    break
+        bar.close()
+        model.eval()
+        return model.cpu()
 
 
 def fitted_pool(config: AutoencoderConfig, settings: TrainSettings, workdir: Path,
