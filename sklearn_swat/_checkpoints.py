@@ -8,9 +8,12 @@ summary and the quality figures measured when it was exported).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -258,13 +261,39 @@ def untrained_autoencoder(config: AutoencoderConfig, seed: int = 0) -> MultiScal
 WRITTEN_KEYS = frozenset({"name", "file", "sha256", "config", "path"})
 
 
+@contextlib.contextmanager
+def _signals_held():
+    """Hold SIGINT and SIGTERM back until the block ends, then take them as they came.
+
+    Their handlers are replaced for the block by one that notes them (in the
+    main thread only, where Python runs signal handlers; a signal mask would
+    not do: the system gives a process's signal to any thread not masking it).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    held = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is not None]
+    previous = {s: signal.signal(s, lambda signum, frame: received.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for s in received:
+            signal.raise_signal(s)
+
+
 def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.PathLike,
                     extra: dict | None = None) -> Path:
     """Write ``folder/NAME.safetensors`` and ``folder/NAME.json``.
 
     Both are written whole to temporary files first and then renamed into
     place, weights first: a failure while writing (a full disk, say) leaves
-    a checkpoint of that name as it was. Both files get the permissions of
+    a checkpoint of that name as it was. Ctrl-C or SIGTERM between the two
+    renames waits until both are done (in the main thread); a kill there (SIGKILL, a power cut) leaves the new
+    weights beside the old description, which loading refuses by its
+    sha256: export again. Both files get the permissions of
     any new file (the umask's). ``extra`` adds keys to the JSON description
     (``training``, ``quality``), never one of those the function writes.
     """
@@ -296,8 +325,9 @@ def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.Pa
             **(extra or {}),
         }
         tmp_meta.write_text(json.dumps(info, indent=1) + "\n")
-        os.replace(tmp_weights, weights)
-        os.replace(tmp_meta, meta)
+        with _signals_held():  # never new weights under the old description
+            os.replace(tmp_weights, weights)
+            os.replace(tmp_meta, meta)
     finally:
         tmp_weights.unlink(missing_ok=True)
         tmp_meta.unlink(missing_ok=True)

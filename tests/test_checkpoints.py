@@ -1,9 +1,11 @@
 """Bundled checkpoints: listing, loading by name or path, and refusal of bad files."""
 
 import json
+import os
 import pickle
 import re
 import shutil
+import signal
 
 import numpy as np
 import pytest
@@ -293,6 +295,28 @@ def test_a_failed_save_leaves_the_checkpoint_of_that_name_loadable(tmp_path, mon
     expected = untrained_autoencoder(config, seed=1).state_dict()
     assert all(torch.equal(v, expected[k]) for k, v in loaded.state_dict().items())
     assert json.loads((tmp_path / "x.json").read_text())["name"] == "x"
+
+
+def test_ctrl_c_between_the_two_renames_waits_for_both(tmp_path, monkeypatch):
+    """A Ctrl-C as the weights are renamed into place takes effect once the description is
+    too: the new pair loads (an audit left new weights under the old description)."""
+    config = load_autoencoder("cornn").config
+    save_checkpoint(untrained_autoencoder(config, seed=1), "x", tmp_path)
+    real_replace = os.replace
+
+    def interrupted(src, dst):
+        real_replace(src, dst)
+        if str(dst).endswith(".safetensors"):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(untrained_autoencoder(config, seed=2), "x", tmp_path)
+    monkeypatch.undo()
+    loaded = load_autoencoder(tmp_path / "x.safetensors")
+    expected = untrained_autoencoder(config, seed=2).state_dict()
+    assert all(torch.equal(v, expected[k]) for k, v in loaded.state_dict().items())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json", "x.safetensors"]
 
 
 @pytest.mark.parametrize("autoencoder", ["auto", "untrained:auto"])
