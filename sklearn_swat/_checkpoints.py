@@ -291,11 +291,12 @@ def save_checkpoint(model: MultiScaleAutoencoder, name: str, folder: str | os.Pa
     Both are written whole to temporary files first and then renamed into
     place, weights first: a failure while writing (a full disk, say) leaves
     a checkpoint of that name as it was. Ctrl-C or SIGTERM between the two
-    renames waits until both are done (in the main thread); a kill there (SIGKILL, a power cut) leaves the new
-    weights beside the old description, which loading refuses by its
-    sha256: export again. Both files get the permissions of
-    any new file (the umask's). ``extra`` adds keys to the JSON description
-    (``training``, ``quality``), never one of those the function writes.
+    renames waits until both are done (in the main thread); a kill there
+    (SIGKILL, a power cut) leaves the new weights beside the old
+    description, which loading refuses by its sha256: export again. Both
+    files get the permissions of any new file (the umask's). ``extra`` adds
+    keys to the JSON description (``training``, ``quality``), never one of
+    those the function writes.
     """
     from safetensors.torch import save
 
