@@ -85,6 +85,10 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
             # A bare name is a bundled checkpoint's; one of the user's, here, needs a path.
             here = [f for f in (s, f"{s}.safetensors") if os.path.exists(f)]
             hint = f" {here[0]!r} exists in the current folder: pass './{here[0]}' for it." if here else ""
+            if here and os.path.isdir(here[0]):
+                hint = (f" {here[0]!r} is a folder in the current folder; a training folder has no "
+                        f"checkpoint until 'python -m sklearn_swat.pretrain export --workdir {here[0]} "
+                        "--name NAME' writes one.")
             raise CheckpointError(
                 f"Unknown autoencoder checkpoint {s!r}. Bundled checkpoints: {names}; "
                 "or pass the path of a .safetensors file made by "
@@ -104,6 +108,12 @@ def _resolve(name_or_path: str | os.PathLike) -> tuple[Path, Path]:
     weights = meta.with_suffix(".safetensors")
     missing = [f for f in (weights, meta) if not f.is_file()]
     if len(missing) == 2:
+        if Path(s).expanduser().is_file():  # a training run's state.pt, say
+            raise CheckpointError(
+                f"{s!r} is not a checkpoint: a checkpoint is a NAME.safetensors file with its "
+                "NAME.json beside it. A training folder's state.pt becomes one with "
+                "'python -m sklearn_swat.pretrain export --workdir DIR --name NAME'."
+            )
         raise CheckpointError(
             f"No checkpoint at {s!r}: neither {weights} nor {meta} exists. A checkpoint is a "
             "NAME.safetensors file with its NAME.json beside it; check the path."

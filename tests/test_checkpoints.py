@@ -68,8 +68,12 @@ def test_a_bare_name_of_a_checkpoint_here_says_to_pass_its_path(copy_of, tmp_pat
                                               r"pass './mine.safetensors'"):
         load_autoencoder("mine")
     load_autoencoder("./mine.safetensors")  # as the message says
+    # A folder of that name is most likely a training run's: it needs an export first (an
+    # audit was sent to './runs', which only a second error explained).
     (tmp_path / "runs").mkdir()
-    with pytest.raises(CheckpointError, match=r"'runs' exists in the current folder: pass './runs'"):
+    with pytest.raises(CheckpointError, match=r"'runs' is a folder in the current folder; a training folder "
+                                              r"has no checkpoint until 'python -m sklearn_swat.pretrain "
+                                              r"export --workdir runs --name NAME'"):
         load_autoencoder("runs")
 
 
@@ -82,6 +86,10 @@ def test_missing_file(copy_of, tmp_path):
     typo = tmp_path / "nope.safetensors"
     with pytest.raises(CheckpointError, match=r"No checkpoint at '\S*nope.safetensors': neither"):
         load_autoencoder(typo)
+    # A file that is there but no checkpoint (a training folder's state): said so, with the export.
+    (tmp_path / "state.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match=r"state.pt' is not a checkpoint.*pretrain export --workdir"):
+        load_autoencoder(tmp_path / "state.pt")
 
 
 def test_wrong_sha256_is_refused(copy_of):
