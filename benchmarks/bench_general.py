@@ -46,7 +46,7 @@ from joblib import Parallel, delayed
 from sklearn.datasets import load_diabetes, make_friedman1, make_friedman2, make_friedman3
 
 from sklearn_swat.benchmark import ESTIMATORS, append_results, make_estimator, read_results, write_report
-from sklearn_swat.benchmark._runner import _run_task, _Task
+from sklearn_swat.benchmark._runner import _exclusive, _run_task, _Task
 
 N_TRAIN, N_TEST = 3750, 1250
 # The second group needs a first-group fit's size (their registry reference).
@@ -197,28 +197,29 @@ def run(out: Path, problems: list[str], seeds: list[int], n_jobs: int, quick: bo
                                  f"{', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}: add "
                                  f"{ref} to --estimators.")
     out.mkdir(parents=True, exist_ok=True)
-    if swat_params and "swat" in estimators:
-        params_path.write_text(json.dumps(swat_params, sort_keys=True) + "\n")
-    for phase in (FIRST, SECOND):
-        # The rows so far: what to skip, and the sizes the second group is capped at.
-        sizes = {(r["dataset"], r["estimator"], r["seed"]): r["n_nonzero"]
-                 for r in (read_results(path) if path.exists() else [])}
-        tasks = [
-            _Task(p, e, s, target_n_nonzero=sizes.get((p, ESTIMATORS[e].reference, s)))
-            for p in problems for s in seeds for e in phase if e in estimators and (p, e, s) not in sizes
-        ]
-        start = time.perf_counter()
-        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(_run_task)(t, load(t.dataset), quick, swat_params if t.estimator == "swat" else None)
-            for t in tasks
-        )
-        for i, (task, new_rows, error) in enumerate(results, 1):
-            if error:
-                raise RuntimeError(f"{task}: {error}")
-            append_results(path, new_rows)
-            print(f"[{i}/{len(tasks)} {time.perf_counter() - start:.0f}s] {task.dataset} {task.estimator} "
-                  f"seed {task.seed}: " + ", ".join(f"{r['estimator']} mse {r['test_mse']:.3g} "
-                                                     f"nnz {r['n_nonzero']}" for r in new_rows), flush=True)
+    with _exclusive(out):  # one run writes to a folder at a time, as the CORNN benchmark's
+        if swat_params and "swat" in estimators:
+            params_path.write_text(json.dumps(swat_params, sort_keys=True) + "\n")
+        for phase in (FIRST, SECOND):
+            # The rows so far: what to skip, and the sizes the second group is capped at.
+            sizes = {(r["dataset"], r["estimator"], r["seed"]): r["n_nonzero"]
+                     for r in (read_results(path) if path.exists() else [])}
+            tasks = [
+                _Task(p, e, s, target_n_nonzero=sizes.get((p, ESTIMATORS[e].reference, s)))
+                for p in problems for s in seeds for e in phase if e in estimators and (p, e, s) not in sizes
+            ]
+            start = time.perf_counter()
+            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                delayed(_run_task)(t, load(t.dataset), quick, swat_params if t.estimator == "swat" else None)
+                for t in tasks
+            )
+            for i, (task, new_rows, error) in enumerate(results, 1):
+                if error:
+                    raise RuntimeError(f"{task}: {error}")
+                append_results(path, new_rows)
+                print(f"[{i}/{len(tasks)} {time.perf_counter() - start:.0f}s] {task.dataset} {task.estimator} "
+                      f"seed {task.seed}: " + ", ".join(f"{r['estimator']} mse {r['test_mse']:.3g} "
+                                                         f"nnz {r['n_nonzero']}" for r in new_rows), flush=True)
     return read_results(path)
 
 

@@ -1604,6 +1604,19 @@ def test_bench_general_runs_the_registry_estimators_and_resumes(tmp_path):
     assert f"`swat` vs `swat-untrained`: win rate | {int(won)}/1 " in report
 
 
+def test_bench_general_one_run_at_a_time_per_folder(tmp_path, capsys):
+    """As the CORNN benchmark: a second run into a folder being written is refused, nothing written."""
+    from sklearn_swat.benchmark._runner import _exclusive
+
+    bg = _load_script("bench_general")
+    with _exclusive(tmp_path):
+        with pytest.raises(SystemExit):
+            bg.main(["--out", str(tmp_path), "--problems", "friedman2", "--estimators", "mlp"])
+        assert f"another benchmark run is writing to {str(tmp_path)!r} (pid {os.getpid()})" in \
+            capsys.readouterr().err
+        assert not (tmp_path / "results.csv").exists()
+
+
 def test_bench_general_swat_params_reach_swat_alone(tmp_path, capsys):
     """``--swat-params`` screens a setting of the search: set on swat, not on the others; bad ones refused."""
     bg = _load_script("bench_general")
