@@ -522,7 +522,7 @@ def test_registry():
     """The registry builds the documented settings; sizes follow the counting rules."""
     assert estimator_names() == [
         "swat", "swat-paper", "swat-tanh", "swat-untrained", "swat-sized", "swat-untrained-sized",
-        "swat-descent", "swat-descent-untrained", "darts-admm", "mlp", "pruned-mlp",
+        "swat-descent", "swat-descent-untrained", "darts-admm", "darts-admm-depths", "mlp", "pruned-mlp",
     ]
     assert make_estimator("swat-tanh").activations == "tanh"
     sized = make_estimator("swat-sized", seed=2, target_n_nonzero=9)
@@ -542,6 +542,9 @@ def test_registry():
         assert d.get_params() == SWATRegressor(random_state=3, n_jobs=1, polish_iter=0, prune=False,
                                                autoencoder=autoencoder).get_params()
     assert isinstance(make_estimator("darts-admm"), DARTSADMMRegressor)
+    depths = make_estimator("darts-admm-depths", seed=5)
+    settings = (tuple(depths.depths), depths.width, depths.random_state, depths.darts_params)
+    assert settings == ((1, 2, 3, 4), 7, 5, None)
     mlp = make_estimator("mlp", seed=2)[-1]
     assert (mlp.hidden_layer_sizes, mlp.max_iter, mlp.random_state) == ((7, 7), 2000, 2)
     assert make_estimator("mlp", quick=True)[-1].max_iter == 20
@@ -1602,6 +1605,29 @@ def test_bench_general_runs_the_registry_estimators_and_resumes(tmp_path):
     swat, untrained = by_name["swat"], by_name["swat-untrained"]
     won = swat["n_nonzero"] <= untrained["n_nonzero"] and swat["test_mse"] <= 1.1 * untrained["test_mse"]
     assert f"`swat` vs `swat-untrained`: win rate | {int(won)}/1 " in report
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_darts_admm_depths_keeps_the_smallest_network_within_the_tolerance():
+    """DESIGN section 7's "same depths": a network per depth, kept by SWAT's selection rule on
+    held-out rows; tolerance 0 keeps the most accurate, an infinite one the smallest."""
+    from sklearn.base import clone
+
+    from sklearn_swat.benchmark._darts_depths import DARTSDepthsRegressor
+
+    X = np.random.RandomState(1).uniform(-1, 1, size=(300, 2))
+    y = np.sin(2 * X[:, 0]) * X[:, 1]
+    quick = dict(search_epochs=2, admm_epochs=2, retrain_epochs=4, polish_iter=20)
+    reg = DARTSDepthsRegressor(depths=(1, 2, 3), darts_params=quick).fit(X, y)
+    mse, nnz = np.array(reg.validation_mse_), np.array(reg.n_nonzero_by_depth_)
+    assert len(set(nnz)) == 3  # three different networks to choose from
+    assert reg.n_nonzero_ == nnz[mse <= 1.2 * mse.min()].min()
+    assert reg.depth_ == reg.estimator_.depth_ and reg.network_ is reg.estimator_.network_
+    np.testing.assert_array_equal(reg.predict(X), reg.estimator_.predict(X))
+    best = clone(reg).set_params(selection_tolerance=0.0).fit(X, y)
+    assert best.validation_mse_ == reg.validation_mse_  # the same fits, bit for bit
+    assert best.n_nonzero_ == nnz[np.argmin(mse)]
+    assert clone(reg).set_params(selection_tolerance=np.inf).fit(X, y).n_nonzero_ == nnz.min()
 
 
 def test_bench_general_one_run_at_a_time_per_folder(tmp_path, capsys):
@@ -2764,8 +2790,11 @@ def test_registry_entries_hold_exactly_their_documented_settings():
     fits). swat-paper is the pure latent descent (random starts, all activations, no refinement,
     polish or pruning) chosen by training MSE with the default tolerance; swat-untrained is swat
     with an untrained autoencoder of auto's config; mlp is MLPRegressor((7, 7), max_iter=2000);
-    the plain MLPs have their inputs scaled to [-1, 1]."""
+    the plain MLPs have their inputs scaled to [-1, 1]; darts-admm-depths tries depths 1 to 4 of
+    width 7 with DARTSADMMRegressor's defaults."""
     from sklearn.preprocessing import MinMaxScaler
+
+    from sklearn_swat.benchmark._darts_depths import DARTSDepthsRegressor
 
     seed, target = 5, 9
     common = dict(random_state=seed, n_jobs=1)
@@ -2782,6 +2811,7 @@ def test_registry_entries_hold_exactly_their_documented_settings():
         "swat-descent": SWATRegressor(**descent, **common),
         "swat-descent-untrained": SWATRegressor(**descent, **untrained, **common),
         "darts-admm": DARTSADMMRegressor(**common),
+        "darts-admm-depths": DARTSDepthsRegressor(random_state=seed),
         "mlp": MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000, random_state=seed),
         "pruned-mlp": PrunedMLPRegressor(hidden_layer_sizes=(7, 7), n_nonzero=target, random_state=seed),
     }
@@ -2814,7 +2844,7 @@ def test_unknown_names_are_each_named_with_all_their_close_matches(tmp_path):
     message = str(info.value)
     assert message.startswith("unknown estimator 'swat-untrain' (did you mean 'swat-untrained' or ")
     assert message.count(" or ") == 2  # three close matches: 'swat-tanh' and 'swat-untrained-sized' too
-    assert "; unknown estimator 'mlpp' (did you mean 'mlp'?). Valid estimator names (11): 'swat', " in message
+    assert "; unknown estimator 'mlpp' (did you mean 'mlp'?). Valid estimator names (12): 'swat', " in message
     assert not (tmp_path / "out").exists()
 
 

@@ -18,6 +18,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from .._darts_admm import DARTSADMMRegressor
 from .._swat import SWATRegressor
+from ._darts_depths import DARTSDepthsRegressor
 from ._pruned_mlp import PrunedMLPRegressor, mlp_size
 
 QUICK_ENV = "SKLEARN_SWAT_BENCHMARK_QUICK"
@@ -35,7 +36,7 @@ class BenchmarkError(ValueError):
     ...     make_estimator("SWAT")
     ... except BenchmarkError as exc:
     ...     print(exc)
-    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (11): ...
+    unknown estimator 'SWAT' (did you mean 'swat'?). Valid estimator names (12): ...
     >>> issubclass(BenchmarkError, ValueError)
     True
     """
@@ -118,6 +119,11 @@ def _darts_admm(seed: int, quick: bool, target: int | None) -> BaseEstimator:
     return DARTSADMMRegressor(random_state=seed, n_jobs=1, **quick_params)
 
 
+def _darts_admm_depths(seed: int, quick: bool, target: int | None) -> BaseEstimator:
+    quick_params = dict(search_epochs=1, admm_epochs=1, retrain_epochs=2) if quick else None
+    return DARTSDepthsRegressor(random_state=seed, darts_params=quick_params)
+
+
 # The plain MLPs get their inputs min-max scaled to [-1, 1], as SWATRegressor
 # and DARTSADMMRegressor scale them inside: tanh networks on raw inputs of
 # another range (the general benchmark's domains reach 10, Friedman #2's
@@ -184,6 +190,13 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
         ),
         EstimatorSpec("darts-admm", "DARTSADMMRegressor with its defaults", _darts_admm),
         EstimatorSpec(
+            "darts-admm-depths",
+            "DARTSADMMRegressor at each depth 1 to 4 (width 7, its other defaults), fitted on 90% of the "
+            "training rows; kept: the smallest network within 1.2x the lowest MSE on the other 10% "
+            "(SWAT's selection rule)",
+            _darts_admm_depths,
+        ),
+        EstimatorSpec(
             "mlp", "sklearn MLPRegressor(hidden_layer_sizes=(7, 7), max_iter=2000), inputs min-max scaled to "
             "[-1, 1]", _mlp
         ),
@@ -217,7 +230,7 @@ def estimator_names() -> list[str]:
     >>> from sklearn_swat.benchmark import estimator_names
     >>> estimator_names()
     ['swat', 'swat-paper', 'swat-tanh', 'swat-untrained', 'swat-sized', 'swat-untrained-sized',
-     'swat-descent', 'swat-descent-untrained', 'darts-admm', 'mlp', 'pruned-mlp']
+     'swat-descent', 'swat-descent-untrained', 'darts-admm', 'darts-admm-depths', 'mlp', 'pruned-mlp']
     """
     return list(ESTIMATORS)
 

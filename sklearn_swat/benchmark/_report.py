@@ -26,7 +26,7 @@ MSE_TOLERANCE = 1.1
 """The win rule's factor, 1.1: ``swat`` wins against a rival on a data set when its network
 is no larger and its test MSE is at most 1.1 times the rival's (comparable accuracy with no
 more parameters)."""
-_WIN_RATE_AGAINST = ("darts-admm", "swat-untrained", "pruned-mlp", "swat-tanh")
+_WIN_RATE_AGAINST = ("darts-admm", "darts-admm-depths", "swat-untrained", "pruned-mlp", "swat-tanh")
 # The win rates' intervals: a percentile bootstrap over data sets, fixed draws.
 CONFIDENCE = 0.95
 _N_RESAMPLES = 9999
@@ -96,8 +96,9 @@ class Summary:
     seeds : list of int
         Seeds in the results.
     win_rates : dict of str to WinRate
-        ``swat`` against ``darts-admm``, ``swat-untrained``, ``pruned-mlp`` and
-        ``swat-tanh``, each present only when both estimators are in the results.
+        ``swat`` against ``darts-admm``, ``darts-admm-depths``, ``swat-untrained``,
+        ``pruned-mlp`` and ``swat-tanh``, each present only when both estimators are
+        in the results.
     mlp_ratios : dict of str to float
         ``swat`` against ``mlp``: ``n_pairs``, ``median_mse_ratio`` (median of
         swat's test MSE over mlp's) and ``median_nonzero_ratio``; empty when
