@@ -318,8 +318,13 @@ def test_ctrl_c_between_the_two_renames_waits_for_both(tmp_path, monkeypatch):
             os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        save_checkpoint(untrained_autoencoder(config, seed=2), "x", tmp_path)
+    # Python's own Ctrl-C handler: a run in the background (CI's) may have SIGINT ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            save_checkpoint(untrained_autoencoder(config, seed=2), "x", tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     monkeypatch.undo()
     loaded = load_autoencoder(tmp_path / "x.safetensors")
     expected = untrained_autoencoder(config, seed=2).state_dict()
