@@ -569,7 +569,9 @@ class DARTSADMMRegressor(BaseSparseNetworkRegressor):
     -----
     This is the DARTS+ADMM baseline of the SWAT-NN paper, rebuilt from its
     description: one fixed shape (``hidden_layer_sizes``, default (7, 7):
-    SWAT's ``"cornn"`` width; SWAT searches depths 1 to 4 besides), a
+    SWAT's ``"cornn"`` width; SWAT searches depths 1 to 4 besides, and the
+    benchmark's ``darts-admm-depths`` fits this estimator at each of them and
+    keeps one by SWAT's selection rule), a
     per-neuron choice among the same three activations, size counted the
     same way (:attr:`n_nonzero_`). ``fit``
     does not take ``sample_weight``.
