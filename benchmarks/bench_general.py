@@ -50,7 +50,7 @@ from sklearn_swat.benchmark._runner import _exclusive, _run_task, _Task
 
 N_TRAIN, N_TEST = 3750, 1250
 # The second group needs a first-group fit's size (their registry reference).
-FIRST = ("swat", "swat-tanh", "swat-untrained", "darts-admm", "mlp")
+FIRST = ("swat", "swat-tanh", "swat-untrained", "darts-admm", "darts-admm-depths", "mlp")
 SECOND = ("swat-sized", "swat-untrained-sized", "pruned-mlp")
 TITLE = "The general latent space: 3 to 8 features"
 WIDE_TITLE = "The wide latent space: 9 to 16 features"

@@ -1592,7 +1592,8 @@ def test_bench_general_runs_the_registry_estimators_and_resumes(tmp_path):
     bg = _load_script("bench_general")
     rows = bg.run(tmp_path, ["product-sines-3"], [0], n_jobs=1, quick=True)
     by_name = {r["estimator"]: r for r in rows}
-    assert sorted(by_name) == ["darts-admm", "mlp", "pruned-mlp", "swat", "swat-sized", "swat-tanh",
+    assert sorted(by_name) == ["darts-admm", "darts-admm-depths", "mlp", "pruned-mlp", "swat", "swat-sized",
+                               "swat-tanh",
                                "swat-untrained", "swat-untrained-sized"]
     # The second group is sized by the first: each at most its reference's size.
     assert by_name["swat-sized"]["n_nonzero"] <= by_name["swat-untrained"]["n_nonzero"]
