@@ -115,6 +115,18 @@ def _dense_starts(n_features: int, depths: Sequence[int], width: int, activation
     return starts
 
 
+def selection_budget(best: float, tolerance: float, floor: float | None = None) -> float:
+    """The largest selection MSE accepted: ``tolerance`` above the best, and at least ``floor``.
+
+    SWAT's selection rule (and the benchmark's ``darts-admm-depths``, which
+    chooses its depth by it): the smallest network whose MSE is within it.
+    """
+    budget = best * (1 + tolerance)
+    if floor is not None:
+        budget = max(budget, floor)
+    return budget + 1e-12
+
+
 class SWATRegressor(BaseSparseNetworkRegressor):
     """Sparse MLP regressor found by gradient descent in a latent space of networks.
 
@@ -1032,10 +1044,10 @@ class SWATRegressor(BaseSparseNetworkRegressor):
 
     def _budget(self, best: float, constant: float) -> float:
         """Largest selection MSE accepted, given the best one and the constant network's."""
-        budget = best * (1 + self.selection_tolerance)
+        floor = None
         if self.target_error is not None and np.isfinite(constant):
-            budget = max(budget, self.target_error * constant)
-        return budget + 1e-12
+            floor = self.target_error * constant
+        return selection_budget(best, self.selection_tolerance, floor)
 
     def _set_fitted(self, network, name, sha, device, curve):
         self.network_ = network

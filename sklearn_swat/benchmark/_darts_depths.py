@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._darts_admm import DARTSADMMRegressor
 from .._network import SparseMLP
+from .._swat import selection_budget
 
 
 class DARTSDepthsRegressor(RegressorMixin, BaseEstimator):
@@ -100,7 +101,7 @@ class DARTSDepthsRegressor(RegressorMixin, BaseEstimator):
             ).fit(X[rows], y[rows])
             fits.append(est)
             mses.append(float(np.mean((est.predict(X[val]) - y[val]) ** 2)))
-        budget = min(mses) * (1 + self.selection_tolerance) + 1e-12
+        budget = selection_budget(min(mses), self.selection_tolerance)
         ok = [i for i, m in enumerate(mses) if m <= budget]
         pick = min(ok, key=lambda i: (fits[i].n_nonzero_, mses[i], i))
         self.estimator_ = fits[pick]
